@@ -1,0 +1,119 @@
+"""The result contract (DESIGN.md §5): pydantic models whose JSON is the public output."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from pydantic import BaseModel, ConfigDict
+
+SettingValue = Union[str, int, float, dict[str, Union[int, float, str]]]
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Reason(Out):
+    """One piece of evidence: what it says, how strongly (-1..1), which rule gave it."""
+
+    reason: str
+    weight: float
+    rule: str
+
+
+class Appropriate(Out):
+    verdict: str
+    certainty: float
+    reasons: list[Reason]
+    missing: list[str] = []
+
+
+class Ranked(Out):
+    model: str
+    score: float
+    evidence: list[Reason] = []
+
+
+class Recommendation(Out):
+    model: str
+    score: float
+    close_call: bool
+    runner_up: Optional[str] = None
+    ranking: list[Ranked]
+
+
+class Overridden(Out):
+    """A conclusion that lost to a more specific one: kept visible for the explanation."""
+
+    value: Any
+    rule: str
+
+
+class RiskAllocation(Out):
+    risk: str
+    title: str
+    party: str
+    mechanism: str
+    rationale: str
+    rules: list[str]
+    overridden: list[Overridden] = []
+
+
+class Setting(Out):
+    value: SettingValue
+    reason: str
+    rules: list[str]
+    overridden: list[Overridden] = []
+
+
+class AdviceItem(Out):
+    key: str
+    text: str
+    rules: list[str]
+
+
+class TopicAdvice(Out):
+    settings: dict[str, Setting] = {}
+    advice: list[AdviceItem] = []
+    criteria_weights: Optional[dict[str, int]] = None
+
+
+class RedFlag(Out):
+    id: str
+    title: str
+    mitigation: str
+    rules: list[str]
+
+
+class FiredRule(Out):
+    id: str
+    source: str
+    facts: list[str]
+    declared: list[str] = []
+
+
+class Advice(Out):
+    """Everything ppp-expert concludes about one case."""
+
+    case: str
+    appropriate: Appropriate
+    recommendation: Recommendation
+    risk_allocation: list[RiskAllocation]
+    structuring: TopicAdvice
+    governance: TopicAdvice
+    procurement: TopicAdvice
+    implementation: TopicAdvice
+    red_flags: list[RedFlag]
+    fired_rules: list[FiredRule]
+    unknown_questions: list[str]
+
+    def to_json(self) -> str:
+        """The canonical one-line JSON of the contract."""
+        return self.model_dump_json()
+
+
+class ErrorResult(Out):
+    """A case that could not be evaluated: the contract's ``case`` and ``error`` only."""
+
+    case: str
+    error: str

@@ -1,0 +1,95 @@
+"""Turn evidence into a verdict and a model ranking (MYCIN certainty-factor combination).
+
+Why certainty factors: every rule's weight stays readable on its own (-1..1), evidence
+accumulates with diminishing returns (ten weak signals never outweigh certainty), and the
+combination is commutative, so the order in which rules fire cannot change a score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from .advice import Reason
+from .compiler import Firing
+from .kb import KnowledgeBase
+from .kb_schema import PPP_MODELS, EvidenceConclusion, PPPConclusion
+
+TRADITIONAL = "traditional_procurement"
+
+
+def combine(weights: Iterable[float]) -> float:
+    """MYCIN combination: positives and negatives separately, then reconciled."""
+    positive = negative = 0.0
+    # Sorting makes the floating-point result independent of firing order.
+    for w in sorted(weights):
+        if w > 0:
+            positive = positive + w * (1 - positive)
+        elif w < 0:
+            negative = negative + (-w) * (1 - negative)
+    if positive == 0 and negative == 0:
+        return 0.0
+    denominator = 1 - min(positive, negative)
+    if denominator <= 0:
+        return 0.0
+    return round((positive - negative) / denominator, 4)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The aggregated phase-one outcome the second phase reasons about."""
+
+    verdict: str
+    certainty: float
+    ppp_reasons: tuple[Reason, ...]
+    scores: dict[str, float]
+    evidence: dict[str, tuple[Reason, ...]]
+    model: str
+    runner_up: str | None
+    close_call: bool
+
+    @property
+    def ranking(self) -> list[str]:
+        return rank(self.scores)
+
+
+def rank(scores: dict[str, float]) -> list[str]:
+    """Models by score, ties broken by the fixed model order (deterministic)."""
+    order = {m: i for i, m in enumerate((*PPP_MODELS, TRADITIONAL))}
+    return sorted(scores, key=lambda m: (-scores[m], order[m]))
+
+
+def decide(kb: KnowledgeBase, firings: Sequence[Firing]) -> Decision:
+    """Combine all PPP and model evidence of the firings into the decision."""
+    ppp: list[Reason] = []
+    evidence: dict[str, list[Reason]] = {m: [] for m in (*PPP_MODELS, TRADITIONAL)}
+    for firing in firings:
+        for c in firing.rule.conclusions:
+            if isinstance(c, PPPConclusion):
+                ppp.append(Reason(reason=c.reason, weight=c.ppp, rule=firing.rule.id))
+            elif isinstance(c, EvidenceConclusion):
+                e = c.evidence
+                evidence[e.model].append(Reason(reason=e.reason, weight=e.weight, rule=firing.rule.id))
+    # Direct evidence for traditional procurement is evidence against a PPP, and vice versa:
+    # one pool keeps the verdict and the traditional score consistent.
+    pool = [r.weight for r in ppp] + [-r.weight for r in evidence[TRADITIONAL]]
+    certainty = combine(pool)
+    threshold = kb.settings.verdict_threshold
+    verdict = "ppp" if certainty >= threshold else "traditional" if certainty <= -threshold else "undetermined"
+    scores = {m: combine(r.weight for r in evidence[m]) for m in PPP_MODELS}
+    scores[TRADITIONAL] = round(-certainty, 4)
+    partnership = rank({m: scores[m] for m in PPP_MODELS})
+    if verdict == "traditional":
+        model, runner_up = TRADITIONAL, partnership[0]
+        close = scores[TRADITIONAL] - scores[runner_up] < kb.settings.close_call_margin
+    else:
+        model, runner_up = partnership[0], partnership[1]
+        close = scores[model] - scores[runner_up] < kb.settings.close_call_margin
+    evidence[TRADITIONAL] = evidence[TRADITIONAL] + [
+        Reason(reason=r.reason, weight=-r.weight, rule=r.rule) for r in ppp
+    ]
+    return Decision(
+        verdict=verdict, certainty=certainty, ppp_reasons=tuple(ppp), scores=scores,
+        evidence={m: tuple(rs) for m, rs in evidence.items()}, model=model, runner_up=runner_up,
+        close_call=close,
+    )

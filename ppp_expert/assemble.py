@@ -1,0 +1,131 @@
+"""Assemble the Advice contract from a trace: resolve competing conclusions, keep the losers."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, TypeVar
+
+from . import advice as out
+from .aggregate import rank
+from .compiler import Firing
+from .conditions import UNKNOWN
+from .kb import KnowledgeBase, Rule
+from .kb_schema import (
+    TOPICS, AdviseConclusion, AllocateConclusion, CriteriaConclusion, PPPConclusion,
+    RedFlagConclusion, SetConclusion,
+)
+from .reasoner import Trace
+
+T = TypeVar("T")
+CRITERION_FLOOR = 5.0
+
+
+def precedence(rule: Rule) -> tuple[int, int, int]:
+    """Sort key of competing conclusions: most specific, then highest salience, then earliest."""
+    return (-rule.specificity, -rule.salience, rule.position)
+
+
+def _resolve(candidates: list[tuple[Rule, T]]) -> tuple[tuple[Rule, T], list[tuple[Rule, T]]]:
+    ordered = sorted(candidates, key=lambda pair: precedence(pair[0]))
+    return ordered[0], ordered[1:]
+
+
+def _conclusions(firings: Iterable[Firing], kind: type[T]) -> list[tuple[Rule, T]]:
+    return [(f.rule, c) for f in firings for c in f.rule.conclusions if isinstance(c, kind)]
+
+
+def risk_allocation(kb: KnowledgeBase, firings: Iterable[Firing]) -> list[out.RiskAllocation]:
+    by_risk: dict[str, list[tuple[Rule, Any]]] = {}
+    for rule, c in _conclusions(firings, AllocateConclusion):
+        by_risk.setdefault(c.allocate.risk, []).append((rule, c.allocate))
+    result = []
+    for risk_id in kb.risks:  # catalogue order
+        if risk_id not in by_risk:
+            continue
+        (rule, win), losers = _resolve(by_risk[risk_id])
+        result.append(out.RiskAllocation(
+            risk=risk_id, title=kb.risks[risk_id].title, party=win.party, mechanism=win.mechanism,
+            rationale=win.rationale, rules=[rule.id],
+            overridden=[out.Overridden(value=a.party, rule=r.id) for r, a in losers],
+        ))
+    return result
+
+
+def topic_advice(kb: KnowledgeBase, firings: list[Firing], topic: str) -> out.TopicAdvice:
+    by_key: dict[str, list[tuple[Rule, Any]]] = {}
+    for rule, c in _conclusions(firings, SetConclusion):
+        if c.set.topic == topic:
+            by_key.setdefault(c.set.key, []).append((rule, c.set))
+    settings = {}
+    for key in sorted(by_key):
+        (rule, win), losers = _resolve(by_key[key])
+        settings[key] = out.Setting(
+            value=win.value, reason=win.reason, rules=[rule.id],
+            overridden=[out.Overridden(value=s.value, rule=r.id) for r, s in losers],
+        )
+    items: dict[tuple[str, str], list[str]] = {}
+    for rule, c in _conclusions(firings, AdviseConclusion):
+        if c.advise.topic == topic:
+            items.setdefault((c.advise.key, c.advise.text), []).append(rule.id)
+    advice_items = [out.AdviceItem(key=k, text=t, rules=rules) for (k, t), rules in items.items()]
+    weights = criteria_weights(kb, firings) if topic == "procurement" else None
+    return out.TopicAdvice(settings=settings, advice=advice_items, criteria_weights=weights)
+
+
+def criteria_weights(kb: KnowledgeBase, firings: Iterable[Firing]) -> dict[str, int]:
+    """Base weights plus every shift, floored, normalised to whole numbers summing to 100."""
+    raw = dict(kb.settings.criteria_weights)
+    for _, c in _conclusions(firings, CriteriaConclusion):
+        raw[c.criteria.criterion] += c.criteria.delta
+    raw = {k: max(CRITERION_FLOOR, v) for k, v in raw.items()}
+    total = sum(raw.values())
+    exact = {k: v * 100 / total for k, v in raw.items()}
+    floored = {k: int(v) for k, v in exact.items()}
+    # Largest remainder: hand out the missing points to the biggest fractional parts.
+    missing = 100 - sum(floored.values())
+    for k in sorted(exact, key=lambda k: (-(exact[k] - floored[k]), k))[:missing]:
+        floored[k] += 1
+    return floored
+
+
+def red_flags(firings: Iterable[Firing]) -> list[out.RedFlag]:
+    flags: dict[str, out.RedFlag] = {}
+    for rule, c in _conclusions(firings, RedFlagConclusion):
+        flag = c.red_flag
+        if flag.id in flags:
+            flags[flag.id].rules.append(rule.id)
+        else:
+            flags[flag.id] = out.RedFlag(id=flag.id, title=flag.title, mitigation=flag.mitigation, rules=[rule.id])
+    return list(flags.values())
+
+
+def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
+    """The full Advice for one evaluated case."""
+    d = trace.decision
+    firings = list(trace.firings)
+    unknown = [q for q, v in trace.answers.items() if v == UNKNOWN]
+    appropriateness_questions = {
+        q for rule in kb.rules for q in rule.questions
+        if any(isinstance(c, PPPConclusion) for c in rule.conclusions)
+    }
+    ranking = [out.Ranked(model=m, score=d.scores[m], evidence=list(d.evidence[m])) for m in rank(d.scores)]
+    topics = {t: topic_advice(kb, firings, t) for t in TOPICS}
+    return out.Advice(
+        case=case_id,
+        appropriate=out.Appropriate(
+            verdict=d.verdict, certainty=d.certainty, reasons=list(d.ppp_reasons),
+            missing=[q for q in unknown if q in appropriateness_questions] if d.verdict == "undetermined" else [],
+        ),
+        recommendation=out.Recommendation(
+            model=d.model, score=d.scores[d.model], close_call=d.close_call, runner_up=d.runner_up,
+            ranking=ranking,
+        ),
+        risk_allocation=risk_allocation(kb, firings),
+        structuring=topics["structuring"], governance=topics["governance"],
+        procurement=topics["procurement"], implementation=topics["implementation"],
+        red_flags=red_flags(firings),
+        fired_rules=[
+            out.FiredRule(id=f.rule.id, source=f.rule.source, facts=list(f.matched), declared=list(f.declared))
+            for f in firings
+        ],
+        unknown_questions=unknown,
+    )

@@ -1,0 +1,152 @@
+"""Case files (YAML or JSON): read, check every answer against the questions, suggest fixes."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Mapping, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .conditions import UNKNOWN
+from .errors import CaseError
+from .kb import KnowledgeBase, suggest
+from .kb_schema import MODEL_IDS, PARTIES, Question
+from .yaml_io import parse_text, read_text
+
+AnswerValue = Union[str, int, float]
+CASE_KEYS = ("id", "title", "narrative", "answers", "expected")
+
+
+class Expected(BaseModel):
+    """Outcomes a case is expected to produce (batch --check, training)."""
+
+    model_config = ConfigDict(extra="forbid")
+    appropriate: Optional[str] = Field(default=None, pattern="^(ppp|traditional|undetermined)$")
+    model: Optional[str] = None
+    risks: dict[str, str] = {}
+
+
+class Case(BaseModel):
+    """A validated case: answers hold only known, allowed values (unknowns dropped)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    title: str = ""
+    narrative: str = ""
+    answers: dict[str, AnswerValue] = {}
+    expected: Optional[Expected] = None
+
+
+def check_answer(question: Question, value: Any, where: str, field: str) -> Optional[AnswerValue]:
+    """The normalised answer, ``None`` for unknown; a CaseError naming the expectation otherwise."""
+    if value is None or value == UNKNOWN:
+        return None
+    if question.type == "choice":
+        if isinstance(value, bool) and {"yes", "no"} <= set(question.answers):
+            value = "yes" if value else "no"
+        if not isinstance(value, str):
+            raise CaseError(
+                f"expected one of {sorted(question.answers)} or unknown, got {type(value).__name__} {value!r}",
+                path=where, field=field,
+            )
+        if value not in question.answers:
+            raise CaseError(
+                f"'{value}' is not an allowed answer{suggest(value, question.answers)}; expected one of "
+                f"{sorted(question.answers)} or unknown", path=where, field=field,
+            )
+        return value
+    kind = "a whole number" if question.type == "integer" else "a number"
+    bounds = f" from {question.min:g}" if question.min is not None else ""
+    bounds += f" to {question.max:g}" if question.max is not None else ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise CaseError(f"expected {kind}{bounds} or unknown, got {value!r}", path=where, field=field)
+    if question.type == "integer":
+        if value != int(value):
+            raise CaseError(f"expected {kind}{bounds}, got {value!r}", path=where, field=field)
+        value = int(value)
+    if (question.min is not None and value < question.min) or (question.max is not None and value > question.max):
+        raise CaseError(f"expected {kind}{bounds}, got {value!r}", path=where, field=field)
+    return value
+
+
+def case_from_data(data: Any, kb: KnowledgeBase, where: str, default_id: str) -> Case:
+    """Validate parsed case data against the knowledge base's questions, models and risks."""
+    if not isinstance(data, Mapping):
+        raise CaseError(f"expected a mapping with {', '.join(CASE_KEYS)}, got {type(data).__name__}", path=where)
+    for key in data:
+        if key not in CASE_KEYS:
+            raise CaseError(f"unknown key{suggest(str(key), CASE_KEYS)}; expected {', '.join(CASE_KEYS)}",
+                            path=where, field=str(key))
+    answers_raw = data.get("answers") or {}
+    if not isinstance(answers_raw, Mapping):
+        raise CaseError(f"expected a mapping of question id to answer, got {type(answers_raw).__name__}",
+                        path=where, field="answers")
+    answers: dict[str, AnswerValue] = {}
+    for question_id, value in answers_raw.items():
+        field = f"answers.{question_id}"
+        question = kb.questions.get(str(question_id))
+        if question is None:
+            raise CaseError(f"unknown question{suggest(str(question_id), kb.questions)}; see 'ppp-expert questions'",
+                            path=where, field=field)
+        checked = check_answer(question, value, where, field)
+        if checked is not None:
+            answers[question.id] = checked
+    for key in ("id", "title", "narrative"):
+        value = data.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
+            raise CaseError(f"expected text, got {type(value).__name__}", path=where, field=key)
+    expected = _expected(data.get("expected"), kb, where)
+    case_id = str(data.get("id") or default_id)
+    return Case(id=case_id, title=str(data.get("title") or ""), narrative=str(data.get("narrative") or ""),
+                answers=answers, expected=expected)
+
+
+def _expected(raw: Any, kb: KnowledgeBase, where: str) -> Optional[Expected]:
+    if raw is None:
+        return None
+    try:
+        expected = Expected.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise CaseError(first["msg"], path=where, field=f"expected.{loc}" if loc else "expected") from None
+    if expected.model is not None and expected.model not in MODEL_IDS:
+        raise CaseError(f"unknown model '{expected.model}'{suggest(expected.model, MODEL_IDS)}; expected one of {list(MODEL_IDS)}",
+                        path=where, field="expected.model")
+    for risk, party in expected.risks.items():
+        if risk not in kb.risks:
+            raise CaseError(f"unknown risk{suggest(risk, kb.risks)}", path=where, field=f"expected.risks.{risk}")
+        if party not in PARTIES:
+            raise CaseError(f"expected one of {list(PARTIES)}, got {party!r}", path=where, field=f"expected.risks.{risk}")
+    return expected
+
+
+def load_case(path: str | Path, kb: KnowledgeBase | None = None) -> Case:
+    """Read and validate a YAML or JSON case file; raises CaseError with a one-line message."""
+    from .api import default_kb
+
+    kb = kb or default_kb()
+    file = Path(path)
+    text = read_text(file, CaseError)
+    data = parse_text(text, str(file), CaseError, as_json=file.suffix.lower() == ".json")
+    _check_size(data, str(file))
+    return case_from_data(data, kb, str(file), file.stem)
+
+
+MAX_NODES = 20_000
+
+
+def _check_size(data: Any, where: str) -> None:
+    """Refuse alias bombs: count nodes as if aliases were expanded, and stop early."""
+    count = 0
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise CaseError(f"more than {MAX_NODES:,} values (nested aliases?); expected a small case file", path=where)
+        if isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)

@@ -1,0 +1,176 @@
+"""Compile a knowledge base into an experta KnowledgeEngine subclass, once per knowledge base.
+
+Rules are built at run time from the parsed condition trees: no source text is generated or
+evaluated. Conflict resolution is total and stable (see ``StableStrategy``), and every firing is
+recorded with the facts it matched and the facts it declared.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .compat import experta
+from . import conditions as cond
+from .kb import KnowledgeBase, Rule
+from .kb_schema import FactConclusion
+
+Fact = experta.Fact
+KnowledgeEngine = experta.KnowledgeEngine
+
+
+class Answer(Fact):
+    """An answer to a question: ``q`` the question id, ``v`` the value (or ``unknown``)."""
+
+
+class Finding(Fact):
+    """A derived fact concluded by a rule."""
+
+
+class Decision(Fact):
+    """The aggregated decision the second phase reasons about: ``kind`` model or verdict."""
+
+
+def fact_label(fact: Fact) -> str | None:
+    """A stable, readable id for a matched fact (None for experta's InitialFact)."""
+    if isinstance(fact, Answer):
+        return f"answer:{fact['q']}={fact['v']}"
+    if isinstance(fact, Finding):
+        return f"fact:{fact['name']}"
+    if isinstance(fact, Decision):
+        return f"{fact['kind']}:{fact['v']}"
+    return None
+
+
+class StableStrategy(experta.abstract.Strategy):
+    """Fire lower strata first, then higher salience, then earlier rules; ties by fact ids.
+
+    experta's default depth strategy breaks ties by hash order, which changes between
+    processes; ending the key with the rule position makes the order total and repeatable.
+    """
+
+    def get_key(self, activation: Any) -> tuple[Any, ...]:
+        order = activation.rule.salience
+        facts = tuple(sorted((f["__factid__"] for f in activation.facts), reverse=True))
+        return (*order, tuple(-x for x in facts))
+
+    def _update_agenda(self, agenda: Any, added: Any, removed: Any) -> None:
+        for act in removed:
+            act.key = self.get_key(act)
+            idx = bisect.bisect_left(agenda.activations, act)
+            for offset in (0, 1, -1):
+                pos = idx + offset
+                if 0 <= pos < len(agenda.activations) and agenda.activations[pos] == act:
+                    del agenda.activations[pos]
+                    break
+        for act in added:
+            act.key = self.get_key(act)
+            bisect.insort(agenda.activations, act)
+
+
+class RecordingAgenda(experta.agenda.Agenda):
+    """Remembers the activation being fired so the rule body can record what it matched."""
+
+    current: Any = None
+
+    def get_next(self) -> Any:
+        self.current = super().get_next()
+        return self.current
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One rule firing: which rule, the facts it matched, the facts it declared."""
+
+    rule: Rule
+    matched: tuple[str, ...]
+    declared: tuple[str, ...]
+
+
+class BaseEngine(KnowledgeEngine):
+    """The generic engine; compiled subclasses add one experta rule per knowledge-base rule."""
+
+    __strategy__ = StableStrategy
+
+    def reset(self, **kwargs: Any) -> None:  # noqa: D102
+        super().reset(**kwargs)
+        self.agenda = RecordingAgenda()
+        self.firings: list[Firing] = []
+        self.fired_ids: set[str] = set()
+        self.findings: set[str] = set()
+
+    def record(self, rule: Rule) -> None:
+        """Body of every compiled rule: fire once per case, declare derived facts, log it."""
+        if rule.id in self.fired_ids:
+            return
+        self.fired_ids.add(rule.id)
+        activation = self.agenda.current
+        matched = tuple(sorted(filter(None, (fact_label(f) for f in activation.facts))))
+        declared = []
+        for conclusion in rule.conclusions:
+            if isinstance(conclusion, FactConclusion) and conclusion.fact not in self.findings:
+                self.findings.add(conclusion.fact)
+                self.declare(Finding(name=conclusion.fact))
+                declared.append(f"fact:{conclusion.fact}")
+        self.firings.append(Firing(rule, matched, tuple(declared)))
+
+
+def _pattern(node: cond.Condition) -> Any:
+    """Translate one condition node into an experta conditional element."""
+    if isinstance(node, cond.AnswerIn):
+        if len(node.values) == 1 and not node.negate:
+            (value,) = node.values
+            return Answer(q=node.question, v=_literal(value))
+        return Answer(q=node.question, v=experta.P(_predicate(node.holds)))
+    if isinstance(node, cond.AnswerCompare):
+        return Answer(q=node.question, v=experta.P(_predicate(node.holds)))
+    if isinstance(node, cond.FactIs):
+        return Finding(name=node.name)
+    if isinstance(node, cond.DecisionIn):
+        if len(node.values) == 1:
+            (value,) = node.values
+            return Decision(kind=node.kind, v=value)
+        values = node.values
+        return Decision(kind=node.kind, v=experta.P(_predicate(lambda v: v in values)))
+    if isinstance(node, cond.All):
+        return experta.AND(*(_pattern(p) for p in node.parts))
+    if isinstance(node, cond.Any_):
+        return experta.OR(*(_pattern(p) for p in node.parts))
+    if isinstance(node, cond.Not):
+        return experta.NOT(_pattern(node.part))
+    raise TypeError(f"not a condition: {node!r}")  # pragma: no cover
+
+
+def _literal(value: str) -> str:
+    return value
+
+
+def _predicate(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    # Name the predicate so experta's network nodes print readably when debugging.
+    def predicate(value: Any) -> bool:
+        return test(value)
+
+    return predicate
+
+
+def _body(rule: Rule) -> Callable[..., None]:
+    def fire(engine: BaseEngine, **_: Any) -> None:
+        engine.record(rule)
+
+    fire.__name__ = rule.id.replace(".", "__")
+    return fire
+
+
+def compile_engine(kb: KnowledgeBase) -> type[BaseEngine]:
+    """Build the engine class for ``kb``: one experta rule per knowledge-base rule."""
+    attrs: dict[str, Any] = {}
+    for rule in kb.rules:
+        compiled = _pattern(rule.condition)
+        patterns = compiled if isinstance(compiled, experta.AND) else (compiled,)
+        # The order key rides in experta's salience slot, which survives experta's internal
+        # rule rewriting: phase and stratum ascending, salience descending, KB position ascending.
+        order = (-rule.phase, -rule.stratum, rule.salience, -rule.position)
+        experta_rule = experta.Rule(*patterns, salience=order)(_body(rule))
+        attrs[f"rule_{rule.position:05d}"] = experta_rule
+    return type("CompiledEngine", (BaseEngine,), attrs)

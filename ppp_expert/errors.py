@@ -1,0 +1,29 @@
+"""One root exception; every error names the file, the field and what was expected."""
+
+from __future__ import annotations
+
+
+class PPPExpertError(Exception):
+    """Root of all errors the CLI turns into a one-line message."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None, field: str | None = None) -> None:
+        self.path = path
+        self.field = field
+        self.detail = message
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        parts = [p for p in (self.path, self.field) if p]
+        where = ": ".join(parts)
+        text = f"{where}: {self.detail}" if where else self.detail
+        return " ".join(text.split())
+
+
+class KnowledgeBaseError(PPPExpertError):
+    """The knowledge base is broken: a file, a rule or a reference is invalid."""
+
+
+class CaseError(PPPExpertError):
+    """A case file cannot be read or does not fit the questions."""

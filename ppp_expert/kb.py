@@ -1,0 +1,297 @@
+"""Load and validate a knowledge base completely, so nothing fails half-way at run time."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from . import conditions as cond
+from .errors import KnowledgeBaseError
+from .kb_schema import (
+    CONCLUSION_KINDS, CRITERIA, MODEL_IDS, AllocateConclusion, Allocation, Conclusion,
+    EvidenceConclusion, FactConclusion, Model, ModelsFile, PPPConclusion, Question,
+    QuestionsFile, Risk, RisksFile, RuleSpec, RulesFile, Settings,
+)
+from .yaml_io import read_yaml
+
+DEFAULT_KB_DIR = Path(__file__).resolve().parent.parent / "knowledge_base"
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validated rule, ready to compile: parsed condition, typed conclusions, order keys."""
+
+    id: str
+    title: str
+    source: str
+    salience: int
+    condition: cond.Condition
+    conclusions: tuple[Conclusion, ...]
+    position: int
+    file: str
+    specificity: int
+    stratum: int = 0
+    phase: int = 1
+
+    @property
+    def questions(self) -> list[str]:
+        return cond.questions_of(self.condition)
+
+    @property
+    def concluded_facts(self) -> list[str]:
+        return [c.fact for c in self.conclusions if isinstance(c, FactConclusion)]
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything the engine needs, validated and cross-checked."""
+
+    path: Path
+    questions: dict[str, Question]
+    models: dict[str, Model]
+    risks: dict[str, Risk]
+    settings: Settings
+    rules: list[Rule]
+    fact_producers: dict[str, list[str]] = field(default_factory=dict)
+
+    def rule(self, rule_id: str) -> Rule:
+        return self._by_id[rule_id]
+
+    def __post_init__(self) -> None:
+        self._by_id = {r.id: r for r in self.rules}
+
+    @property
+    def question_order(self) -> list[str]:
+        return list(self.questions)
+
+
+def _one_line_validation(error: ValidationError) -> tuple[str, str]:
+    first = error.errors()[0]
+    loc = ".".join(str(part) for part in first["loc"])
+    got = first.get("input")
+    shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
+    return loc, f"{first['msg']} (got {shown})"
+
+
+def _validate(model: type[M], data: Any, path: str, field_prefix: str = "") -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        loc, msg = _one_line_validation(exc)
+        where = ".".join(p for p in (field_prefix, loc) if p)
+        raise KnowledgeBaseError(msg, path=path, field=where or None) from None
+
+
+def suggest(value: str, options: Iterable[str]) -> str:
+    """A "did you mean" suffix naming the nearest valid option, or an empty string."""
+    close = difflib.get_close_matches(str(value), list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _load_file(path: Path, model: type[M]) -> M:
+    data = read_yaml(path, error=KnowledgeBaseError)
+    if data is None:
+        raise KnowledgeBaseError("file is empty; expected a mapping", path=str(path))
+    return _validate(model, data, str(path))
+
+
+def load_kb(path: str | Path | None = None) -> KnowledgeBase:
+    """Load, validate and cross-check the knowledge base in ``path`` (default: the shipped one)."""
+    root = Path(path) if path is not None else DEFAULT_KB_DIR
+    if not root.is_dir():
+        raise KnowledgeBaseError("expected a knowledge-base directory", path=str(root))
+    questions_file = _load_file(root / "questions.yaml", QuestionsFile)
+    models_file = _load_file(root / "models.yaml", ModelsFile)
+    risks_file = _load_file(root / "risks.yaml", RisksFile)
+    settings = _load_file(root / "settings.yaml", Settings)
+
+    questions = _unique(questions_file.questions, str(root / "questions.yaml"), "questions")
+    for q in questions.values():
+        _check_question(q, str(root / "questions.yaml"))
+    models = _unique(models_file.models, str(root / "models.yaml"), "models")
+    missing = [m for m in MODEL_IDS if m not in models]
+    if missing:
+        raise KnowledgeBaseError(f"missing models {missing}", path=str(root / "models.yaml"), field="models")
+    risks = _unique(risks_file.risks, str(root / "risks.yaml"), "risks")
+    for risk in risks.values():
+        absent = [m for m in MODEL_IDS if m not in risk.defaults]
+        extra = [m for m in risk.defaults if m not in MODEL_IDS]
+        if absent or extra:
+            raise KnowledgeBaseError(
+                f"defaults must give exactly the six models; missing {absent}, unknown {extra}",
+                path=str(root / "risks.yaml"), field=f"risks.{risk.id}.defaults",
+            )
+    bad = sorted(set(settings.criteria_weights) ^ set(CRITERIA))
+    if bad:
+        raise KnowledgeBaseError(
+            f"criteria_weights must name exactly {list(CRITERIA)}; wrong: {bad}",
+            path=str(root / "settings.yaml"), field="criteria_weights",
+        )
+
+    rules: list[Rule] = []
+    rule_files = sorted((root / "rules").glob("*.yaml")) if (root / "rules").is_dir() else []
+    for rule_path in rule_files:
+        rules_file = _load_file(rule_path, RulesFile)
+        for spec in rules_file.rules:
+            rules.append(_build_rule(spec, str(rule_path), len(rules), questions, risks))
+    rules.extend(_default_allocation_rules(risks, len(rules), str(root / "risks.yaml")))
+    _check_unique_ids(rules)
+    rules, producers = _order(rules)
+    return KnowledgeBase(root, questions, models, risks, settings, rules, producers)
+
+
+def _unique(items: list[Any], path: str, what: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        if item.id in out:
+            raise KnowledgeBaseError(f"duplicate id '{item.id}'", path=path, field=what)
+        out[item.id] = item
+    return out
+
+
+def _check_question(q: Question, path: str) -> None:
+    if q.type == "choice" and not q.answers:
+        raise KnowledgeBaseError("a choice question needs answers", path=path, field=f"questions.{q.id}.answers")
+    if q.type != "choice" and q.answers:
+        raise KnowledgeBaseError("a numeric question takes min/max, not answers", path=path, field=f"questions.{q.id}")
+    if cond.UNKNOWN in q.answers:
+        raise KnowledgeBaseError("'unknown' is always accepted; do not list it", path=path, field=f"questions.{q.id}.answers")
+
+
+def _check_unique_ids(rules: list[Rule]) -> None:
+    seen: dict[str, str] = {}
+    for rule in rules:
+        if rule.id in seen:
+            raise KnowledgeBaseError(f"duplicate rule id (also in {seen[rule.id]})", path=rule.file, field=f"rule {rule.id}")
+        seen[rule.id] = rule.file
+
+
+def _build_rule(spec_raw: RuleSpec, path: str, position: int, questions: Mapping[str, Question],
+                risks: Mapping[str, Risk]) -> Rule:
+    field_base = f"rule {spec_raw.id}"
+    try:
+        condition = cond.parse(spec_raw.when)
+    except cond.ConditionSyntaxError as exc:
+        raise KnowledgeBaseError(str(exc), path=path, field=f"{field_base}: when") from None
+    for leaf in cond.leaves(condition):
+        _check_leaf(leaf, questions, path, field_base)
+    conclusions = tuple(_conclusion(raw, path, f"{field_base}: then[{i}]", risks) for i, raw in enumerate(spec_raw.then))
+    return Rule(
+        id=spec_raw.id, title=spec_raw.title, source=spec_raw.source, salience=spec_raw.salience,
+        condition=condition, conclusions=conclusions, position=position, file=path,
+        specificity=sum(1 for _ in cond.leaves(condition)),
+    )
+
+
+def _check_leaf(leaf: cond.Leaf, questions: Mapping[str, Question], path: str, field: str) -> None:
+    if isinstance(leaf, (cond.AnswerIn, cond.AnswerCompare)):
+        question = questions.get(leaf.question)
+        if question is None:
+            raise KnowledgeBaseError(
+                f"unknown question '{leaf.question}'{suggest(leaf.question, questions)}", path=path, field=f"{field}: when"
+            )
+        if isinstance(leaf, cond.AnswerCompare) and question.type == "choice":
+            raise KnowledgeBaseError(
+                f"numeric comparison on choice question '{leaf.question}'", path=path, field=f"{field}: when"
+            )
+        if isinstance(leaf, cond.AnswerIn):
+            allowed = set(question.answers) | {cond.UNKNOWN}
+            for value in sorted(leaf.values - allowed):
+                raise KnowledgeBaseError(
+                    f"'{value}' is not an answer of '{leaf.question}'{suggest(value, allowed)}; expected one of {sorted(allowed)}",
+                    path=path, field=f"{field}: when",
+                )
+    elif isinstance(leaf, cond.DecisionIn):
+        allowed = set(MODEL_IDS) if leaf.kind == "model" else {"ppp", "traditional", "undetermined"}
+        for value in sorted(leaf.values - allowed):
+            raise KnowledgeBaseError(
+                f"'{value}' is not a {leaf.kind}{suggest(value, allowed)}", path=path, field=f"{field}: when"
+            )
+
+
+def _conclusion(raw: Any, path: str, field: str, risks: Mapping[str, Risk]) -> Conclusion:
+    if not isinstance(raw, dict):
+        raise KnowledgeBaseError(f"expected a mapping, got {raw!r}", path=path, field=field)
+    kinds = [k for k in raw if k in CONCLUSION_KINDS]
+    if len(kinds) != 1:
+        raise KnowledgeBaseError(
+            f"expected exactly one of {sorted(CONCLUSION_KINDS)}, got keys {sorted(raw)}", path=path, field=field
+        )
+    conclusion = _validate(CONCLUSION_KINDS[kinds[0]], raw, path, field)
+    if isinstance(conclusion, AllocateConclusion) and conclusion.allocate.risk not in risks:
+        risk = conclusion.allocate.risk
+        raise KnowledgeBaseError(f"unknown risk '{risk}'{suggest(risk, risks)}", path=path, field=field)
+    return conclusion  # type: ignore[return-value]
+
+
+def _default_allocation_rules(risks: Mapping[str, Risk], start: int, path: str) -> list[Rule]:
+    rules = []
+    for risk in risks.values():
+        for model in MODEL_IDS:
+            default = risk.defaults[model]
+            rules.append(Rule(
+                id=f"risk.{risk.id}.default.{model}",
+                title=f"Default allocation of {risk.title.lower()} under {model}",
+                source=risk.source, salience=0,
+                condition=cond.DecisionIn("model", frozenset([model])),
+                conclusions=(AllocateConclusion(allocate=Allocation(risk=risk.id, **default.model_dump())),),
+                position=start + len(rules), file=path, specificity=1,
+            ))
+    return rules
+
+
+def _order(rules: list[Rule]) -> tuple[list[Rule], dict[str, list[str]]]:
+    """Give each rule its phase and stratum: producers of a fact run before its readers."""
+    producers: dict[str, list[str]] = {}
+    for rule in rules:
+        for fact in rule.concluded_facts:
+            producers.setdefault(fact, []).append(rule.id)
+    by_id = {r.id: r for r in rules}
+    for rule in rules:
+        for fact in cond.facts_of(rule.condition):
+            if fact not in producers:
+                raise KnowledgeBaseError(
+                    f"fact '{fact}' is never concluded by any rule{suggest(fact, producers)}",
+                    path=rule.file, field=f"rule {rule.id}: when",
+                )
+
+    strata: dict[str, int] = {}
+    phases: dict[str, int] = {}
+    visiting: set[str] = set()
+
+    def visit(rule: Rule) -> tuple[int, int]:
+        if rule.id in strata:
+            return strata[rule.id], phases[rule.id]
+        if rule.id in visiting:
+            raise KnowledgeBaseError("rules conclude facts in a cycle", path=rule.file, field=f"rule {rule.id}")
+        visiting.add(rule.id)
+        stratum, phase = 0, 2 if cond.is_second_phase(rule.condition) else 1
+        for fact in cond.facts_of(rule.condition):
+            for producer in producers[fact]:
+                p_stratum, p_phase = visit(by_id[producer])
+                stratum, phase = max(stratum, p_stratum + 1), max(phase, p_phase)
+        visiting.discard(rule.id)
+        strata[rule.id], phases[rule.id] = stratum, phase
+        return stratum, phase
+
+    ordered = []
+    for rule in rules:
+        stratum, phase = visit(rule)
+        if phase == 2 and any(isinstance(c, (PPPConclusion, EvidenceConclusion)) for c in rule.conclusions):
+            raise KnowledgeBaseError(
+                "a rule that depends on the decision (model/verdict) cannot give evidence for it",
+                path=rule.file, field=f"rule {rule.id}: then",
+            )
+        ordered.append(_replace(rule, stratum=stratum, phase=phase))
+    return ordered, producers
+
+
+def _replace(rule: Rule, **changes: Any) -> Rule:
+    from dataclasses import replace
+
+    return replace(rule, **changes)

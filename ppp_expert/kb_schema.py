@@ -1,0 +1,210 @@
+"""Pydantic schemas of the knowledge-base files (the shape; cross-references are checked in kb.py)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+GUIDE_SECTIONS = (
+    "why-ppp", "applications", "model-types", "model-selection", "phase1-opportunity",
+    "phase2-structuring", "phase3-procurement", "phase4-implementation", "governance",
+    "performance", "success-factors", "challenges", "takeaways", "faq-when",
+    "faq-public-interest", "faq-failures", "faq-term", "faq-data-ip", "faq-political",
+)
+MODEL_IDS = (
+    "concession_bot", "managed_services", "joint_venture", "alliance", "data_partnership",
+    "traditional_procurement",
+)
+PPP_MODELS = MODEL_IDS[:-1]
+PARTIES = ("public", "private", "shared")
+TOPICS = ("structuring", "governance", "procurement", "implementation")
+CRITERIA = (
+    "technical_capability", "financial_capacity", "experience_references",
+    "approach_innovation", "pricing_value",
+)
+PHASES = ("need", "drivers", "market", "selection", "structuring")
+Party = Literal["public", "private", "shared"]
+Topic = Literal["structuring", "governance", "procurement", "implementation"]
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+RULE_ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_source(value: str) -> str:
+    """A citation is a guide section id or ``practice:<name>``."""
+    if value in GUIDE_SECTIONS:
+        return value
+    if value.startswith("practice:") and len(value) > len("practice:"):
+        return value
+    raise ValueError(f"expected a guide section id ({', '.join(GUIDE_SECTIONS)}) or practice:<name>, got {value!r}")
+
+
+class Question(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    text: str = Field(min_length=1)
+    help: str = Field(min_length=1)
+    guide: list[str] = Field(min_length=1)
+    phase: Literal["need", "drivers", "market", "selection", "structuring"] = "structuring"
+    type: Literal["choice", "number", "integer"] = "choice"
+    answers: dict[str, str] = Field(default_factory=dict)
+    min: Optional[float] = None
+    max: Optional[float] = None
+
+    @field_validator("guide")
+    @classmethod
+    def _guide(cls, value: list[str]) -> list[str]:
+        return [check_source(v) for v in value]
+
+
+class QuestionsFile(Strict):
+    questions: list[Question] = Field(min_length=1)
+
+
+class Model(Strict):
+    id: Literal[MODEL_IDS]  # type: ignore[valid-type]
+    title: str
+    summary: str
+    source: str
+
+    _source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
+
+
+class ModelsFile(Strict):
+    models: list[Model]
+
+
+class DefaultAllocation(Strict):
+    party: Party
+    mechanism: str = Field(min_length=1)
+    rationale: str = Field(min_length=1)
+
+
+class Risk(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str
+    description: str
+    source: str
+    defaults: dict[str, DefaultAllocation]
+
+    _source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
+
+
+class RisksFile(Strict):
+    risks: list[Risk] = Field(min_length=1)
+
+
+class Settings(Strict):
+    verdict_threshold: float = Field(gt=0, lt=1)
+    close_call_margin: float = Field(ge=0, lt=1)
+    criteria_weights: dict[str, float]
+
+
+# --- conclusions -------------------------------------------------------------------------
+
+
+class Evidence(Strict):
+    model: Literal[MODEL_IDS]  # type: ignore[valid-type]
+    weight: float = Field(ge=-1, le=1)
+    reason: str = Field(min_length=1)
+
+
+class Allocation(Strict):
+    risk: str
+    party: Party
+    mechanism: str = Field(min_length=1)
+    rationale: str = Field(min_length=1)
+
+
+class RedFlag(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1)
+    mitigation: str = Field(min_length=1)
+
+
+class AdviceItem(Strict):
+    topic: Topic
+    key: str = Field(pattern=ID_PATTERN)
+    text: str = Field(min_length=1)
+
+
+class SettingValue(Strict):
+    topic: Topic
+    key: str = Field(pattern=ID_PATTERN)
+    value: Union[str, int, float, dict[str, Union[int, float, str]]]
+    reason: str = Field(min_length=1)
+
+
+class CriterionShift(Strict):
+    criterion: Literal[CRITERIA]  # type: ignore[valid-type]
+    delta: float
+    reason: str = Field(min_length=1)
+
+
+class FactConclusion(Strict):
+    fact: str = Field(pattern=ID_PATTERN)
+
+
+class PPPConclusion(Strict):
+    ppp: float = Field(ge=-1, le=1)
+    reason: str = Field(min_length=1)
+
+
+class EvidenceConclusion(Strict):
+    evidence: Evidence
+
+
+class AllocateConclusion(Strict):
+    allocate: Allocation
+
+
+class RedFlagConclusion(Strict):
+    red_flag: RedFlag
+
+
+class AdviseConclusion(Strict):
+    advise: AdviceItem
+
+
+class SetConclusion(Strict):
+    set: SettingValue
+
+
+class CriteriaConclusion(Strict):
+    criteria: CriterionShift
+
+
+CONCLUSION_KINDS: dict[str, type[Strict]] = {
+    "fact": FactConclusion,
+    "ppp": PPPConclusion,
+    "evidence": EvidenceConclusion,
+    "allocate": AllocateConclusion,
+    "red_flag": RedFlagConclusion,
+    "advise": AdviseConclusion,
+    "set": SetConclusion,
+    "criteria": CriteriaConclusion,
+}
+Conclusion = Union[
+    FactConclusion, PPPConclusion, EvidenceConclusion, AllocateConclusion, RedFlagConclusion,
+    AdviseConclusion, SetConclusion, CriteriaConclusion,
+]
+
+
+class RuleSpec(Strict):
+    """A rule as written in YAML; ``when`` is parsed by conditions.parse in kb.py."""
+
+    id: str = Field(pattern=RULE_ID_PATTERN)
+    title: str = Field(min_length=1)
+    source: str
+    salience: int = Field(default=0, ge=-100, le=100)
+    when: Any
+    then: list[dict[str, Any]] = Field(min_length=1)
+
+    _source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
+
+
+class RulesFile(Strict):
+    rules: list[RuleSpec] = Field(default_factory=list)

@@ -1,0 +1,89 @@
+"""Safe, bounded reading of YAML and JSON files with one-line errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import PPPExpertError
+
+#: Case and knowledge-base files are small; anything larger is refused before parsing.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value", key_node.start_mark)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+# YAML 1.1 reads yes/no/on/off as booleans, but they are answer values here ("exit_plan: yes").
+# Follow YAML 1.2: only true/false are booleans.
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_UniqueKeyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def read_text(path: Path, error: type[PPPExpertError]) -> str:
+    """Read a UTF-8 text file, refusing directories, huge files and undecodable bytes."""
+    name = str(path)
+    if not path.exists():
+        raise error("no such file", path=name)
+    if path.is_dir():
+        raise error("is a directory; expected a YAML or JSON file", path=name)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise error(f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}", path=name)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read file: {exc.strerror}", path=name) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"not UTF-8 text (bad byte at offset {exc.start}); expected a UTF-8 YAML or JSON file", path=name) from None
+
+
+def parse_text(text: str, name: str, error: type[PPPExpertError], as_json: bool = False) -> Any:
+    """Parse YAML (a superset of JSON) or strict JSON, with the line of a syntax error."""
+    if not text.strip():
+        raise error("file is empty; expected a mapping", path=name)
+    if as_json:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise error(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", path=name) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        raise error(f"malformed YAML{where}: {exc.problem or exc.context}", path=name) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise error(f"malformed YAML: {type(exc).__name__}", path=name) from None
+
+
+def read_yaml(path: Path, error: type[PPPExpertError]) -> Any:
+    """Read and parse a YAML or JSON file (by suffix)."""
+    text = read_text(path, error)
+    return parse_text(text, str(path), error, as_json=path.suffix.lower() == ".json")
