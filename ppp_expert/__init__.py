@@ -1,16 +1,24 @@
-"""ppp-expert: a rule-based expert system for technology public-private partnerships."""
+"""ppp-expert: a rule-based expert system for technology public-private partnerships.
+
+Exports are loaded lazily so that ``ppp-expert --help`` does not pay for pydantic and experta.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
 __version__ = "0.1.0"
 
-from .advice import Advice  # noqa: E402
-from .api import default_kb, evaluate  # noqa: E402
-from .case import Case, load_case  # noqa: E402
-from .errors import CaseError, KnowledgeBaseError, PPPExpertError  # noqa: E402
-from .kb import KnowledgeBase, load_kb  # noqa: E402
+_EXPORTS = {
+    "Advice": "advice", "evaluate": "api", "default_kb": "api", "Case": "case",
+    "load_case": "case", "CaseError": "errors", "KnowledgeBaseError": "errors",
+    "PPPExpertError": "errors", "KnowledgeBase": "kb", "load_kb": "kb",
+}
+__all__ = [*sorted(_EXPORTS), "__version__"]
 
-__all__ = [
-    "Advice", "Case", "CaseError", "KnowledgeBase", "KnowledgeBaseError", "PPPExpertError",
-    "__version__", "default_kb", "evaluate", "load_case", "load_kb",
-]
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'ppp_expert' has no attribute {name!r}")

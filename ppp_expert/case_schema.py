@@ -1,0 +1,51 @@
+"""The JSON Schema of case files, generated from the knowledge base's questions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .kb import KnowledgeBase
+from .kb_schema import MODEL_IDS, PARTIES
+
+
+def _answer_schema(question: Any) -> dict[str, Any]:
+    if question.type == "choice":
+        return {"enum": [*question.answers, "unknown"], "description": question.text}
+    schema: dict[str, Any] = {"type": "integer" if question.type == "integer" else "number",
+                              "description": question.text}
+    if question.min is not None:
+        schema["minimum"] = question.min
+    if question.max is not None:
+        schema["maximum"] = question.max
+    return {"anyOf": [schema, {"const": "unknown"}], "description": question.text}
+
+
+def case_json_schema(kb: KnowledgeBase) -> dict[str, Any]:
+    """A draft 2020-12 schema: id, title, narrative, answers (per question), expected."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ppp-expert case file",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "description": "Case id; defaults to the file name without suffix."},
+            "title": {"type": "string"},
+            "narrative": {"type": "string"},
+            "answers": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "Question id -> answer; omitted questions are unknown.",
+                "properties": {q.id: _answer_schema(q) for q in kb.questions.values()},
+            },
+            "expected": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "appropriate": {"enum": ["ppp", "traditional", "undetermined"]},
+                    "model": {"enum": list(MODEL_IDS)},
+                    "risks": {"type": "object", "propertyNames": {"enum": list(kb.risks)},
+                              "additionalProperties": {"enum": list(PARTIES)}},
+                },
+            },
+        },
+    }

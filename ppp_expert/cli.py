@@ -1,0 +1,265 @@
+"""The ``ppp-expert`` command line: parse options, call the library, map errors to exit codes.
+
+Heavy modules (pydantic, experta, networkx, rich) are imported inside commands so that
+``--help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from . import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class State:
+    """Shared by subcommands through click's context: the knowledge base, loaded on demand."""
+
+    def __init__(self, kb_path: str | None) -> None:
+        self.kb_path = kb_path
+        self._kb: Any = None
+
+    @property
+    def kb(self) -> Any:
+        if self._kb is None:
+            if self.kb_path is None:
+                from .api import default_kb
+
+                self._kb = default_kb()
+            else:
+                from .kb import load_kb
+
+                self._kb = load_kb(self.kb_path)
+        return self._kb
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def handle_errors(func: F) -> F:
+    """Turn every PPPExpertError into one line on stderr and exit code 2 (no traceback)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .errors import PPPExpertError
+
+        try:
+            return func(*args, **kwargs)
+        except PPPExpertError as exc:
+            click.echo(f"error: {exc.one_line()}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="ppp-expert")
+@click.option("--kb", "kb_path", type=click.Path(), default=None, envvar="PPP_EXPERT_KB",
+              help="Knowledge-base directory (default: the shipped one; env PPP_EXPERT_KB).")
+@click.pass_context
+def main(ctx: click.Context, kb_path: str | None) -> None:
+    """Advice on technology public-private partnerships, with every conclusion explained.
+
+    Exit codes: 0 ok, 1 advice or check failed, 2 bad input.
+    """
+    ctx.obj = State(kb_path)
+
+
+def _evaluate_file(state: State, case_path: str) -> tuple[Any, Any, Any]:
+    from .api import reasoner_for
+    from .assemble import build_advice
+    from .case import load_case
+
+    case = load_case(case_path, state.kb)
+    trace = reasoner_for(state.kb).run(case.answers)
+    return case, trace, build_advice(state.kb, case.id, trace)
+
+
+def _write_graph(state: State, trace: Any, advice: Any, graph: str) -> None:
+    from .explain import build_graph
+    from .render import write_graph
+
+    path = write_graph(build_graph(state.kb, trace, advice), graph)
+    click.echo(f"explanation graph written to {path}", err=True)
+
+
+@main.command()
+@click.argument("case_path", metavar="CASE", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: readable advice; json: the result contract (one line).")
+@click.option("--graph", type=click.Path(dir_okay=False), default=None,
+              help="Also write the explanation graph (.dot .svg .png .graphml .json).")
+@pass_state
+@handle_errors
+def evaluate(state: State, case_path: str, fmt: str, graph: str | None) -> None:
+    """Evaluate a case file (YAML or JSON) and print the advice.
+
+    Example: ppp-expert evaluate cases/ireland-national-broadband-plan.yaml --graph out.svg
+    """
+    case, trace, advice = _evaluate_file(state, case_path)
+    if fmt == "json":
+        click.echo(advice.to_json())
+    else:
+        from .report_text import make_console, print_advice
+
+        print_advice(advice, state.kb, make_console(), title=case.title or case.id)
+    if graph:
+        _write_graph(state, trace, advice, graph)
+
+
+@main.command()
+@click.argument("case_path", metavar="CASE", type=click.Path())
+@click.option("--how", "how_target", default=None, metavar="CONCLUSION",
+              help="Explain how a conclusion was reached: verdict, model, a risk id, a red flag id, a fact, "
+                   "or topic:key such as structuring:term_years.")
+@click.option("--why-not", "why_not_model", default=None, metavar="MODEL",
+              help="Explain why a model was not recommended.")
+@pass_state
+@handle_errors
+def explain(state: State, case_path: str, how_target: str | None, why_not_model: str | None) -> None:
+    """Explain the reasoning for a case: HOW a conclusion was reached, WHY-NOT a model.
+
+    Example: ppp-expert explain cases/linknyc.yaml --how risk:demand --why-not joint_venture
+    """
+    from .errors import CaseError
+
+    case, trace, advice = _evaluate_file(state, case_path)
+    if not how_target and not why_not_model:
+        how_target = "model"
+    if how_target:
+        from .explain import build_graph, how
+
+        click.echo(f"HOW {how_target} ({case.id}):")
+        for line in how(build_graph(state.kb, trace, advice), how_target):
+            click.echo("  " + line)
+    if why_not_model:
+        from .explain import why_not
+        from .kb import suggest
+
+        if why_not_model not in state.kb.models:
+            raise CaseError(f"unknown model '{why_not_model}'{suggest(why_not_model, state.kb.models)}; expected one "
+                            f"of {', '.join(state.kb.models)}", field="--why-not")
+        _print_why_not(why_not(state.kb, trace, why_not_model), advice)
+
+
+def _print_why_not(result: Any, advice: Any) -> None:
+    rec = advice.recommendation
+    score = next(r.score for r in rec.ranking if r.model == result.model)
+    if result.model == rec.model:
+        click.echo(f"WHY NOT {result.model}: it IS the recommendation (score {score:+.2f}).")
+    else:
+        click.echo(f"WHY NOT {result.model}: it scored {score:+.2f} against {rec.model} at {rec.score:+.2f}.")
+    if result.fired_for:
+        click.echo("  Rules that favoured it and fired:")
+        for rule, w in result.fired_for:
+            click.echo(f"    {w:+.1f} {rule.id} [{rule.source}] {rule.title}")
+    if result.fired_against:
+        click.echo("  Rules that counted against it:")
+        for rule, w in result.fired_against:
+            click.echo(f"    {w:+.1f} {rule.id} [{rule.source}] {rule.title}")
+    if result.not_fired:
+        click.echo("  Rules that would have favoured it but did not fire (failed conditions):")
+        for rule, w, failed in result.not_fired:
+            click.echo(f"    {w:+.1f} {rule.id} [{rule.source}] {rule.title}")
+            for leaf in failed:
+                click.echo(f"          x {leaf}")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_state
+@handle_errors
+def questions(state: State, fmt: str) -> None:
+    """List the questions a case can answer, with their allowed answers.
+
+    Example: ppp-expert questions --format json
+    """
+    kb = state.kb
+    if fmt == "json":
+        click.echo(json.dumps([q.model_dump(exclude_none=True) for q in kb.questions.values()], indent=1))
+        return
+    for q in kb.questions.values():
+        click.echo(f"{q.id}  ({q.phase}; guide: {', '.join(q.guide)})")
+        click.echo(f"  {q.text}")
+        if q.type == "choice":
+            for value, meaning in q.answers.items():
+                click.echo(f"    {value:<24} {meaning}")
+        else:
+            bounds = " ".join(x for x in (f"min {q.min:g}" if q.min is not None else "",
+                                          f"max {q.max:g}" if q.max is not None else "") if x)
+            click.echo(f"    <{q.type}> {bounds}")
+        click.echo("    unknown                  not known yet (same as leaving it out)")
+
+
+@main.command()
+@pass_state
+@handle_errors
+def schema(state: State) -> None:
+    """Print the JSON Schema of case files (generated from the questions).
+
+    Example: ppp-expert schema > case.schema.json
+    """
+    from .case_schema import case_json_schema
+
+    click.echo(json.dumps(case_json_schema(state.kb), indent=1))
+
+
+@main.group()
+def kb() -> None:
+    """Knowledge-engineering tools: lint, stats, graph, coverage."""
+
+
+@kb.command("lint")
+@pass_state
+@handle_errors
+def kb_lint(state: State) -> None:
+    """Check the knowledge base; exit 1 when there are errors.
+
+    Example: ppp-expert kb lint
+    """
+    from .lint import lint
+
+    findings = lint(state.kb)
+    for finding in findings:
+        click.echo(finding.line())
+    errors = sum(1 for f in findings if f.level == "error")
+    warnings = len(findings) - errors
+    click.echo(f"{len(state.kb.rules)} rules, {len(state.kb.questions)} questions, {len(state.kb.risks)} risks: "
+               f"{errors} errors, {warnings} warnings")
+    if errors:
+        sys.exit(EXIT_FAILED)
+
+
+@kb.command("stats")
+@pass_state
+@handle_errors
+def kb_stats(state: State) -> None:
+    """Print counts of questions, risks and rules by topic (JSON).
+
+    Example: ppp-expert kb stats
+    """
+    from .lint import stats
+
+    click.echo(json.dumps(stats(state.kb), indent=1))
+
+
+def _register_commands() -> None:
+    from .commands.ask import ask
+    from .commands.batch import batch
+
+    main.add_command(ask)
+    main.add_command(batch)
+
+
+_register_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Larger CLI commands, one module each, registered on the main group in cli.py."""

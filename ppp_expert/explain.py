@@ -1,0 +1,195 @@
+"""The explanation graph (networkx) and the HOW / WHY-NOT explanations built on it.
+
+Nodes: answers, derived facts, decisions, rule firings and conclusions. Edges run
+premise -> firing -> conclusion, so the ancestors of a conclusion are its whole justification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from . import conditions as cond
+from .advice import Advice
+from .kb import KnowledgeBase, Rule
+from .kb_schema import (
+    AdviseConclusion, AllocateConclusion, CriteriaConclusion, EvidenceConclusion, PPPConclusion,
+    RedFlagConclusion, SetConclusion,
+)
+from .reasoner import Trace
+
+KINDS = ("answer", "fact", "rule", "decision", "conclusion")
+
+
+def _conclusion_nodes(rule: Rule, advice: Advice) -> list[tuple[str, dict[str, object], dict[str, object]]]:
+    """(node id, node attributes, edge attributes) for each conclusion of a fired rule."""
+    winners = {r.risk: r.rules[0] for r in advice.risk_allocation}
+    nodes = []
+    for c in rule.conclusions:
+        if isinstance(c, PPPConclusion):
+            nodes.append((f"verdict:{advice.appropriate.verdict}", {}, {"weight": c.ppp}))
+        elif isinstance(c, EvidenceConclusion):
+            nodes.append((f"score:{c.evidence.model}", {"label": f"score {c.evidence.model}"},
+                          {"weight": c.evidence.weight}))
+        elif isinstance(c, AllocateConclusion):
+            a = c.allocate
+            won = winners.get(a.risk) == rule.id
+            nodes.append((f"risk:{a.risk}", {"label": f"risk {a.risk}"},
+                          {"party": a.party, "overridden": not won}))
+        elif isinstance(c, RedFlagConclusion):
+            nodes.append((f"red_flag:{c.red_flag.id}", {"label": f"red flag {c.red_flag.id}"}, {}))
+        elif isinstance(c, SetConclusion):
+            topic = getattr(advice, c.set.topic)
+            won = topic.settings.get(c.set.key) is not None and topic.settings[c.set.key].rules[0] == rule.id
+            nodes.append((f"{c.set.topic}:{c.set.key}", {"label": f"{c.set.topic} {c.set.key}"},
+                          {"overridden": not won}))
+        elif isinstance(c, AdviseConclusion):
+            nodes.append((f"{c.advise.topic}:{c.advise.key}", {"label": f"{c.advise.topic} {c.advise.key}"}, {}))
+        elif isinstance(c, CriteriaConclusion):
+            nodes.append(("procurement:criteria_weights", {"label": "procurement criteria weights"},
+                          {"delta": c.criteria.delta}))
+    return nodes
+
+
+def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
+    """The explanation graph of one evaluated case."""
+    g = nx.DiGraph(case=advice.case)
+    d = trace.decision
+    g.add_node(f"verdict:{d.verdict}", kind="decision", label=f"verdict {d.verdict}")
+    g.add_node(f"model:{d.model}", kind="decision", label=f"recommended {d.model}")
+    for firing in trace.firings:
+        rule = firing.rule
+        rid = f"rule:{rule.id}"
+        g.add_node(rid, kind="rule", label=rule.id, title=rule.title, source=rule.source)
+        for fact in firing.matched:
+            kind = "answer" if fact.startswith("answer:") else "fact" if fact.startswith("fact:") else "decision"
+            if fact.startswith("answer:"):
+                label = fact[len("answer:"):]
+            elif fact.startswith("fact:"):
+                label = fact[len("fact:"):]
+            else:
+                label = fact.replace(":", " ")
+            if fact not in g:
+                g.add_node(fact, kind=kind, label=label)
+            g.add_edge(fact, rid)
+        for fact in firing.declared:
+            g.add_node(fact, kind="fact", label=fact[len("fact:"):])
+            g.add_edge(rid, fact)
+        for node, attrs, edge in _conclusion_nodes(rule, advice):
+            if node not in g:
+                g.add_node(node, kind="decision" if node.startswith("verdict:") else "conclusion",
+                           **({"label": node} | attrs))
+            g.add_edge(rid, node, **edge)
+    # Scores feed the recommendation, which the second-phase rules then match on.
+    for model in d.scores:
+        if f"score:{model}" in g and model == d.model:
+            g.add_edge(f"score:{model}", f"model:{d.model}")
+    if d.model == "traditional_procurement":
+        g.add_edge(f"verdict:{d.verdict}", f"model:{d.model}")
+    return g
+
+
+# --- HOW ---------------------------------------------------------------------------------
+
+
+def resolve_target(g: nx.DiGraph, target: str) -> str:
+    """Find the node a user means: an exact node id, or a unique node whose id ends with it."""
+    if target in g:
+        return target
+    aliases = {"verdict": "verdict:", "model": "model:", "recommendation": "model:"}
+    prefix = aliases.get(target)
+    matches = sorted(n for n in g if (prefix and n.startswith(prefix)) or n.split(":", 1)[-1] == target
+                     or n.endswith(":" + target) or n == f"rule:{target}")
+    if len(matches) == 1:
+        return matches[0]
+    from .errors import CaseError
+
+    if matches:
+        raise CaseError(f"'{target}' is ambiguous; expected one of {matches}", field="--how")
+    from .kb import suggest
+
+    candidates = sorted(n for n in g if g.nodes[n]["kind"] in ("decision", "conclusion", "fact"))
+    raise CaseError(f"no conclusion '{target}'{suggest(target, candidates)} in this case; expected one of "
+                    f"{', '.join(candidates[:12])}{' ...' if len(candidates) > 12 else ''}", field="--how")
+
+
+def how(g: nx.DiGraph, target: str) -> list[str]:
+    """The chain of rules and facts behind a conclusion, premises first."""
+    node = resolve_target(g, target)
+    support = nx.ancestors(g, node) | {node}
+    sub = g.subgraph(support)
+    lines = []
+    for n in nx.lexicographical_topological_sort(sub):
+        data = g.nodes[n]
+        if data["kind"] != "rule":
+            continue
+        premises = sorted(p for p in sub.predecessors(n))
+        results = sorted(s for s in sub.successors(n))
+        lines.append(f"{data['label']} [{data['source']}] {data['title']}")
+        if premises:
+            lines.append("    because " + ", ".join(premises))
+        if results:
+            lines.append("    concluded " + ", ".join(results))
+    return lines or [f"{node} is a given answer, not a conclusion."]
+
+
+# --- WHY NOT ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WhyNot:
+    model: str
+    fired_for: list[tuple[Rule, float]]
+    fired_against: list[tuple[Rule, float]]
+    not_fired: list[tuple[Rule, float, list[str]]]
+
+
+def failed_leaves(rule: Rule, state: cond.State) -> list[str]:
+    """The leaf conditions of a rule that are false in the final state (what blocked it)."""
+    def walk(node: cond.Condition) -> list[str]:
+        if isinstance(node, cond.All):
+            return [x for p in node.parts for x in walk(p)]
+        if cond.evaluate(node, state) is True:
+            return []
+        if isinstance(node, cond.Any_):
+            return ["none of: " + " | ".join(p.describe() for p in node.parts)]
+        return [node.describe() + _actual(node, state)]
+
+    return walk(rule.condition)
+
+
+def _actual(node: cond.Condition, state: cond.State) -> str:
+    if isinstance(node, (cond.AnswerIn, cond.AnswerCompare)):
+        return f" (answer: {state.answers.get(node.question, cond.UNKNOWN)})"
+    if isinstance(node, cond.FactIs):
+        return " (not concluded)"
+    return ""
+
+
+def why_not(kb: KnowledgeBase, trace: Trace, model: str) -> WhyNot:
+    """Which rules would have favoured ``model``, which fired, and what blocked the others."""
+    fired = {f.rule.id for f in trace.firings}
+    facts = frozenset(x[len("fact:"):] for f in trace.firings for x in f.declared)
+    state = cond.State(answers=trace.answers, facts=facts,
+                       decisions={"model": trace.decision.model, "verdict": trace.decision.verdict})
+    for_, against, blocked = [], [], []
+    for rule in kb.rules:
+        weight = _weight_for(rule, model)
+        if weight is None:
+            continue
+        if rule.id in fired:
+            (for_ if weight > 0 else against).append((rule, weight))
+        elif weight > 0:
+            blocked.append((rule, weight, failed_leaves(rule, state)))
+    return WhyNot(model, for_, against, blocked)
+
+
+def _weight_for(rule: Rule, model: str) -> float | None:
+    total = None
+    for c in rule.conclusions:
+        if isinstance(c, EvidenceConclusion) and c.evidence.model == model:
+            total = (total or 0.0) + c.evidence.weight
+        elif isinstance(c, PPPConclusion) and model == "traditional_procurement":
+            total = (total or 0.0) - c.ppp
+    return total

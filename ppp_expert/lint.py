@@ -1,0 +1,96 @@
+"""Static checks of a loaded knowledge base: what a knowledge engineer should fix or look at."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from . import conditions as cond
+from .kb import KnowledgeBase
+from .kb_schema import (
+    GUIDE_SECTIONS, PPP_MODELS, AllocateConclusion, EvidenceConclusion, PPPConclusion,
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "error" or "warning"
+    where: str
+    message: str
+
+    def line(self) -> str:
+        return f"{self.level}: {self.where}: {self.message}"
+
+
+def lint(kb: KnowledgeBase) -> list[Finding]:
+    """All findings, errors first; loading already rejected anything structurally broken."""
+    found: list[Finding] = []
+    file_rules = [r for r in kb.rules if not r.id.startswith("risk.") or ".default." not in r.id]
+    used_questions = {q for r in kb.rules for q in r.questions}
+    for q in kb.questions:
+        if q not in used_questions:
+            found.append(Finding("error", f"questions.{q}", "question is used by no rule"))
+    cited = {r.source for r in kb.rules}
+    for section in GUIDE_SECTIONS:
+        if section not in cited:
+            found.append(Finding("error", f"guide section {section}", "cited by no rule"))
+    read_facts = {f for r in kb.rules for f in cond.facts_of(r.condition)}
+    for fact, producers in sorted(kb.fact_producers.items()):
+        if fact not in read_facts and not _has_effect(kb, producers):
+            found.append(Finding("warning", f"fact {fact}", f"concluded by {producers[0]} but read by no rule"))
+    positive = {c.evidence.model for r in kb.rules for c in r.conclusions
+                if isinstance(c, EvidenceConclusion) and c.evidence.weight > 0}
+    for model in PPP_MODELS:
+        if model not in positive:
+            found.append(Finding("error", f"model {model}", "no rule gives evidence for it: it can never win"))
+    if not any(isinstance(c, PPPConclusion) and c.ppp < 0 for r in kb.rules for c in r.conclusions):
+        found.append(Finding("error", "model traditional_procurement", "no rule gives evidence against a PPP"))
+    found.extend(_duplicates(file_rules))
+    found.extend(_conflicts(file_rules))
+    found.sort(key=lambda f: (f.level != "error", f.where))
+    return found
+
+
+def _has_effect(kb: KnowledgeBase, producers: list[str]) -> bool:
+    """A fact nobody reads is fine when the rule that concludes it also concludes more."""
+    return any(len(kb.rule(p).conclusions) > 1 for p in producers)
+
+
+def _duplicates(rules: list) -> list[Finding]:
+    seen: dict[tuple, str] = {}
+    out = []
+    for r in rules:
+        key = (r.condition, r.conclusions)
+        if key in seen:
+            out.append(Finding("warning", f"rule {r.id}", f"redundant: same conditions and conclusions as {seen[key]}"))
+        else:
+            seen[key] = r.id
+    return out
+
+
+def _conflicts(rules: list) -> list[Finding]:
+    """Two rules with the same condition that place the same risk with different parties."""
+    placed: dict[tuple, list[tuple[str, str]]] = {}
+    for r in rules:
+        for c in r.conclusions:
+            if isinstance(c, AllocateConclusion):
+                placed.setdefault((r.condition, c.allocate.risk), []).append((r.id, c.allocate.party))
+    out = []
+    for (_, risk), entries in placed.items():
+        parties = Counter(p for _, p in entries)
+        if len(parties) > 1:
+            ids = ", ".join(i for i, _ in entries)
+            out.append(Finding("error", f"risk {risk}", f"conflicting allocations under identical conditions: {ids}"))
+    return out
+
+
+def stats(kb: KnowledgeBase) -> dict[str, object]:
+    """Counts by topic, for `kb stats` and the issue reports."""
+    by_topic = Counter(r.id.split(".")[0] for r in kb.rules)
+    by_file = Counter(r.file.rsplit("/", 1)[-1] for r in kb.rules)
+    return {
+        "questions": len(kb.questions), "models": len(kb.models), "risks": len(kb.risks),
+        "rules": len(kb.rules), "rules_by_topic": dict(sorted(by_topic.items())),
+        "rules_by_file": dict(sorted(by_file.items())),
+        "facts": len(kb.fact_producers), "max_stratum": max((r.stratum for r in kb.rules), default=0),
+    }

@@ -1,0 +1,122 @@
+"""Write the explanation graph: DOT/SVG/PNG through Graphviz, GraphML/JSON through networkx."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import graphviz
+import networkx as nx
+
+from .errors import PPPExpertError
+
+FORMATS = (".dot", ".gv", ".svg", ".png", ".graphml", ".json")
+STYLE = {
+    "answer": {"shape": "note", "style": "filled", "fillcolor": "#e8f0fe", "color": "#4a6fa5"},
+    "fact": {"shape": "ellipse", "style": "filled", "fillcolor": "#fff4d6", "color": "#b08900"},
+    "rule": {"shape": "box", "style": "rounded,filled", "fillcolor": "#f2f2f2", "color": "#555555"},
+    "decision": {"shape": "doubleoctagon", "style": "filled", "fillcolor": "#d9f2d9", "color": "#2e7d32"},
+    "conclusion": {"shape": "box", "style": "filled", "fillcolor": "#fde7e9", "color": "#a33"},
+}
+CLUSTER_TITLES = {"answer": "Answers", "fact": "Derived facts", "rule": "Rules fired",
+                  "decision": "Decisions", "conclusion": "Conclusions"}
+MAX_LABEL = 38
+
+
+class RenderError(PPPExpertError):
+    """The graph could not be written in the requested format."""
+
+
+def short(text: str, limit: int = MAX_LABEL) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def to_dot(g: nx.DiGraph) -> graphviz.Digraph:
+    """A left-to-right DOT graph, one cluster per node kind, labels short and escaped."""
+    dot = graphviz.Digraph("explanation", graph_attr={
+        "rankdir": "LR", "fontname": "Helvetica", "fontsize": "11", "nodesep": "0.15",
+        "ranksep": "0.9", "newrank": "true", "label": graphviz.escape(f"ppp-expert explanation: {g.graph.get('case', '')}"),
+        "labelloc": "t",
+    }, node_attr={"fontname": "Helvetica", "fontsize": "10", "height": "0.3"},
+        edge_attr={"color": "#888888", "arrowsize": "0.6"})
+    ids = {node: f"n{i}" for i, node in enumerate(sorted(g.nodes))}
+    for kind in STYLE:
+        members = sorted(n for n in g.nodes if g.nodes[n].get("kind") == kind)
+        if not members:
+            continue
+        with dot.subgraph(name=f"cluster_{kind}") as sub:
+            sub.attr(label=CLUSTER_TITLES[kind], style="dashed", color="#cccccc")
+            for node in members:
+                data = g.nodes[node]
+                label = graphviz.escape(short(str(data.get("label", node))))
+                if kind == "rule":  # a second line with the citation; "\\n" is DOT's line break
+                    label += "\\n" + graphviz.escape(f"[{data.get('source', '')}]")
+                tooltip = graphviz.escape(str(data.get("title", node)))
+                sub.node(ids[node], label=label, tooltip=tooltip, **STYLE[kind])
+    for a, b in sorted(g.edges):
+        data = g.edges[a, b]
+        attrs = {}
+        if data.get("overridden"):
+            attrs = {"style": "dashed", "color": "#bbbbbb", "label": "overridden", "fontsize": "8"}
+        elif "weight" in data:
+            w = float(data["weight"])
+            attrs = {"color": "#2e7d32" if w > 0 else "#c62828", "label": f"{w:+.1f}", "fontsize": "8"}
+        elif "party" in data:
+            attrs = {"label": graphviz.escape(str(data["party"])), "fontsize": "8"}
+        dot.edge(ids[a], ids[b], **attrs)
+    return dot
+
+
+def dot_available() -> bool:
+    return shutil.which("dot") is not None
+
+
+def write_graph(g: nx.DiGraph, path: str | Path) -> Path:
+    """Write ``g`` to ``path`` in the format its suffix names."""
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise RenderError(f"unsupported graph format '{suffix or out.name}'; expected one of {', '.join(FORMATS)}",
+                          path=str(out), field="--graph")
+    if out.parent and not out.parent.exists():
+        raise RenderError("directory does not exist", path=str(out.parent), field="--graph")
+    if suffix == ".graphml":
+        nx.write_graphml(_stringified(g), out)
+        return out
+    if suffix == ".json":
+        out.write_text(json.dumps(nx.node_link_data(g, edges="edges"), sort_keys=True, indent=1), encoding="utf-8")
+        return out
+    source = to_dot(g).source
+    if suffix in (".dot", ".gv"):
+        out.write_text(source, encoding="utf-8")
+        return out
+    if not dot_available():
+        fallback = out.with_suffix(".dot")
+        fallback.write_text(source, encoding="utf-8")
+        raise RenderError(
+            f"the Graphviz 'dot' program is not installed (Debian: apt-get install graphviz); wrote {fallback} instead",
+            path=str(out), field="--graph",
+        )
+    try:
+        result = subprocess.run(["dot", f"-T{suffix[1:]}", "-o", str(out)], input=source.encode("utf-8"),
+                                capture_output=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError("Graphviz 'dot' took longer than 60 s", path=str(out), field="--graph") from None
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RenderError(f"Graphviz 'dot' failed: {message[0] if message else result.returncode}",
+                          path=str(out), field="--graph")
+    return out
+
+
+def _stringified(g: nx.DiGraph) -> nx.DiGraph:
+    """GraphML takes only scalar attributes; everything else is written as text."""
+    h = nx.DiGraph()
+    h.graph.update({k: str(v) for k, v in g.graph.items()})
+    for n, data in g.nodes(data=True):
+        h.add_node(n, **{k: v if isinstance(v, (str, int, float, bool)) else str(v) for k, v in data.items()})
+    for a, b, data in g.edges(data=True):
+        h.add_edge(a, b, **{k: v if isinstance(v, (str, int, float, bool)) else str(v) for k, v in data.items()})
+    return h

@@ -1,0 +1,128 @@
+"""Readable terminal rendering of an Advice (rich tables; plain text when not on a TTY)."""
+
+from __future__ import annotations
+
+from typing import IO, Optional
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .advice import Advice, TopicAdvice
+from .kb import KnowledgeBase
+
+PARTY_COLUMNS = ("public", "shared", "private")
+
+
+def make_console(file: Optional[IO[str]] = None, width: int | None = None) -> Console:
+    """A console that colours only on a terminal and honours NO_COLOR (rich does both)."""
+    return Console(file=file, width=width, highlight=False, soft_wrap=False)
+
+
+def _title(kb: KnowledgeBase, model: str) -> str:
+    return kb.models[model].title if model in kb.models else model
+
+
+def verdict_panel(advice: Advice, kb: KnowledgeBase, title: str = "") -> Panel:
+    a, r = advice.appropriate, advice.recommendation
+    verdict = {"ppp": "A PPP is appropriate", "traditional": "Traditional procurement is better",
+               "undetermined": "Undetermined: more facts are needed"}[a.verdict]
+    lines = [
+        Text.assemble(("Verdict: ", "bold"), f"{verdict} (certainty {a.certainty:+.2f})"),
+        Text.assemble(("Recommended model: ", "bold"), (_title(kb, r.model), "bold green"),
+                      f" (score {r.score:+.2f})"),
+    ]
+    if r.close_call and r.runner_up:
+        lines.append(Text(f"Close call: {_title(kb, r.runner_up)} scores nearly as well "
+                          f"({next(x.score for x in r.ranking if x.model == r.runner_up):+.2f}).", style="yellow"))
+    if a.missing:
+        lines.append(Text("Answer these to settle the verdict: " + ", ".join(a.missing), style="yellow"))
+    return Panel(Group(*lines), title=title or advice.case, title_align="left")
+
+
+def reasons_table(advice: Advice) -> Table:
+    table = Table(title="Why (evidence on PPP vs traditional procurement)", show_lines=False, expand=True)
+    table.add_column("", width=5, justify="right")
+    table.add_column("Reason", ratio=4)
+    table.add_column("Rule", ratio=1, style="dim")
+    for reason in sorted(advice.appropriate.reasons, key=lambda x: (-abs(x.weight), x.rule)):
+        table.add_row(f"{reason.weight:+.1f}", reason.reason, reason.rule)
+    return table
+
+
+def ranking_table(advice: Advice, kb: KnowledgeBase) -> Table:
+    table = Table(title="Model ranking", expand=True)
+    table.add_column("#", width=2)
+    table.add_column("Model", ratio=1)
+    table.add_column("Score", justify="right", width=6)
+    table.add_column("Strongest evidence", ratio=3)
+    for i, ranked in enumerate(advice.recommendation.ranking, 1):
+        top = sorted(ranked.evidence, key=lambda x: (-abs(x.weight), x.rule))[:2]
+        text = "\n".join(f"{e.weight:+.1f} {e.reason}" for e in top) or "-"
+        table.add_row(str(i), _title(kb, ranked.model), f"{ranked.score:+.2f}", text)
+    return table
+
+
+def risk_table(advice: Advice) -> Table:
+    table = Table(title="Risk allocation", expand=True, show_lines=True)
+    table.add_column("Risk", ratio=2)
+    for party in PARTY_COLUMNS:
+        table.add_column(party.capitalize(), width=7, justify="center")
+    table.add_column("How it is carried", ratio=5)
+    for risk in advice.risk_allocation:
+        marks = ["●" if risk.party == p else "" for p in PARTY_COLUMNS]
+        detail = risk.mechanism
+        if risk.overridden:
+            detail += f"\n[dim](overrides {', '.join(o.rule for o in risk.overridden)})[/dim]"
+        table.add_row(risk.title, *marks, detail)
+    return table
+
+
+def topic_table(name: str, topic: TopicAdvice) -> Optional[Table]:
+    if not topic.settings and not topic.advice and not topic.criteria_weights:
+        return None
+    table = Table(title=name.capitalize(), expand=True, show_header=False)
+    table.add_column("Key", ratio=1, style="bold")
+    table.add_column("Advice", ratio=4)
+    for key, setting in topic.settings.items():
+        table.add_row(key.replace("_", " "), f"{format_value(setting.value)}: {setting.reason}")
+    if topic.criteria_weights:
+        weights = ", ".join(f"{k.replace('_', ' ')} {v}%" for k, v in topic.criteria_weights.items())
+        table.add_row("evaluation weights", weights)
+    for item in topic.advice:
+        table.add_row(item.key.replace("_", " "), item.text)
+    return table
+
+
+def format_value(value: object) -> str:
+    if isinstance(value, dict):
+        if set(value) == {"min", "max"}:
+            return f"{value['min']}-{value['max']} years"
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value).replace("_", " ")
+
+
+def red_flag_table(advice: Advice) -> Optional[Table]:
+    if not advice.red_flags:
+        return None
+    table = Table(title="Red flags", expand=True, show_lines=True)
+    table.add_column("Red flag", ratio=2, style="red")
+    table.add_column("Mitigation", ratio=5)
+    for flag in advice.red_flags:
+        table.add_row(flag.title, flag.mitigation)
+    return table
+
+
+def print_advice(advice: Advice, kb: KnowledgeBase, console: Console, title: str = "") -> None:
+    """Print the whole advice: verdict, reasons, ranking, risks, the four topics, red flags."""
+    console.print(verdict_panel(advice, kb, title))
+    parts = [reasons_table(advice), ranking_table(advice, kb), risk_table(advice)]
+    for name in ("structuring", "governance", "procurement", "implementation"):
+        parts.append(topic_table(name, getattr(advice, name)))
+    parts.append(red_flag_table(advice))
+    for part in parts:
+        if part is not None:
+            console.print(part)
+    if advice.unknown_questions:
+        console.print(Text("Unknown (not answered): " + ", ".join(advice.unknown_questions), style="dim"))
