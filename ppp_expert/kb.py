@@ -75,7 +75,8 @@ def _one_line_validation(error: ValidationError) -> tuple[str, str]:
     loc = ".".join(str(part) for part in first["loc"])
     got = first.get("input")
     shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
-    return loc, f"{first['msg']} (got {shown})"
+    message = first["msg"].removeprefix("Value error, ")
+    return loc, f"{message} (got {shown})"
 
 
 def _validate(model: type[M], data: Any, path: str, field_prefix: str = "") -> M:
@@ -137,7 +138,9 @@ def load_kb(path: str | Path | None = None) -> KnowledgeBase:
     rule_files = sorted((root / "rules").glob("*.yaml")) if (root / "rules").is_dir() else []
     for rule_path in rule_files:
         rules_file = _load_file(rule_path, RulesFile)
-        for spec in rules_file.rules:
+        for index, raw in enumerate(rules_file.rules):
+            rule_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index + 1}"
+            spec = _validate(RuleSpec, raw, str(rule_path), f"rule {rule_id}")
             rules.append(_build_rule(spec, str(rule_path), len(rules), questions, risks))
     rules.extend(_default_allocation_rules(risks, len(rules), str(root / "risks.yaml")))
     _check_unique_ids(rules)

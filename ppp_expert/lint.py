@@ -60,7 +60,7 @@ def _duplicates(rules: list) -> list[Finding]:
     seen: dict[tuple, str] = {}
     out = []
     for r in rules:
-        key = (r.condition, r.conclusions)
+        key = (r.condition, tuple(c.model_dump_json() for c in r.conclusions))
         if key in seen:
             out.append(Finding("warning", f"rule {r.id}", f"redundant: same conditions and conclusions as {seen[key]}"))
         else:

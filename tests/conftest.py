@@ -1,0 +1,55 @@
+"""Shared fixtures: the real shipped knowledge base, its compiled engine, a CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ppp_expert.api import default_kb, reasoner_for
+from ppp_expert.kb import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "cases"
+
+BROADBAND = {
+    "application_area": "broadband", "need_type": "defined_service", "asset_type": "long_lived_physical",
+    "capital_cost_musd": 500, "public_funding": "partial", "in_house_expertise": "lacking",
+    "revenue_source": "user_fees", "duration_years": 25, "technology_change": "slow",
+    "private_interest": "strong", "regulatory_role": "yes", "scope_clarity": "clear",
+}
+COMMODITY = {
+    "need_type": "commodity", "in_house_expertise": "strong", "public_funding": "available",
+    "scope_clarity": "clear", "asset_type": "short_lived_technology", "capital_cost_musd": 3,
+}
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return default_kb()
+
+
+@pytest.fixture(scope="session")
+def reasoner(kb: KnowledgeBase) -> Any:
+    return reasoner_for(kb)
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture()
+def write_case(tmp_path: Path) -> Callable[..., Path]:
+    """Write a case file (YAML by default) into the test's own folder."""
+
+    def write(answers: dict[str, Any], name: str = "case.yaml", **extra: Any) -> Path:
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump({"id": path.stem, "answers": answers, **extra}, sort_keys=False),
+                        encoding="utf-8")
+        return path
+
+    return write

@@ -1,0 +1,101 @@
+"""The real experta engine on the real knowledge base: firings, order, aggregation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from conftest import BROADBAND, COMMODITY, ROOT
+
+from ppp_expert.aggregate import combine
+from ppp_expert.api import evaluate
+from ppp_expert.compiler import BaseEngine
+from ppp_expert.conditions import UNKNOWN
+
+
+def test_engine_is_a_compiled_experta_engine_with_one_rule_per_kb_rule(kb, reasoner) -> None:
+    assert issubclass(reasoner.engine_class, BaseEngine)
+    assert len(reasoner.engine.get_rules()) == len(kb.rules)
+
+
+def test_every_firing_records_its_matched_and_declared_facts(reasoner) -> None:
+    trace = reasoner.run(BROADBAND)
+    assert trace.firings, "no rule fired"
+    declared = {fact for f in trace.firings for fact in f.declared}
+    for firing in trace.firings:
+        for fact in firing.matched:
+            if fact.startswith("answer:"):
+                question, value = fact[len("answer:"):].split("=", 1)
+                assert str(trace.answers[question]) == value
+            elif fact.startswith("fact:"):
+                assert fact in declared, f"{firing.rule.id} matched {fact} that no rule declared"
+    # A rule fires at most once per case, even when several branches of an `any` match.
+    ids = [f.rule.id for f in trace.firings]
+    assert len(ids) == len(set(ids))
+
+
+def test_producers_fire_before_the_rules_that_read_their_facts(reasoner) -> None:
+    trace = reasoner.run(BROADBAND)
+    position = {f.rule.id: i for i, f in enumerate(trace.firings)}
+    first_declared = {}
+    for i, firing in enumerate(trace.firings):
+        for fact in firing.declared:
+            first_declared.setdefault(fact, i)
+    for firing in trace.firings:
+        for fact in firing.matched:
+            if fact.startswith("fact:"):
+                assert first_declared[fact] < position[firing.rule.id]
+
+
+def test_second_phase_rules_see_the_recommended_model(reasoner) -> None:
+    trace = reasoner.run(BROADBAND)
+    phase2 = [f for f in trace.firings if f.rule.phase == 2]
+    assert phase2, "no risk/structuring rule fired after the decision"
+    for firing in phase2:
+        decisions = [m for m in firing.matched if m.startswith(("model:", "verdict:"))]
+        assert decisions, firing.rule.id
+        for m in decisions:
+            kind, value = m.split(":", 1)
+            assert value == (trace.decision.model if kind == "model" else trace.decision.verdict)
+
+
+def test_missing_answers_are_unknown_not_errors(reasoner, kb) -> None:
+    trace = reasoner.run({})
+    assert set(trace.answers) == set(kb.questions)
+    assert all(v == UNKNOWN for v in trace.answers.values())
+    assert trace.decision.verdict == "undetermined"
+
+
+def test_certainty_factor_combination() -> None:
+    assert combine([]) == 0.0
+    assert combine([0.5, 0.5]) == 0.75
+    assert combine([-0.5, -0.5]) == -0.75
+    assert combine([0.6, -0.6]) == 0.0
+    assert abs(combine([0.6, -0.3]) - (0.6 - 0.3) / (1 - 0.3)) < 1e-4
+    assert combine([0.2, 0.7, -0.1]) == combine([-0.1, 0.7, 0.2])
+    assert all(-1 <= combine([w] * 30) <= 1 for w in (-0.9, 0.9))
+
+
+def test_evidence_decides_verdict_and_ranking_consistently(kb) -> None:
+    advice = evaluate({"answers": COMMODITY})
+    assert advice.appropriate.verdict == "traditional"
+    assert advice.recommendation.model == "traditional_procurement"
+    scores = [r.score for r in advice.recommendation.ranking]
+    assert scores == sorted(scores, reverse=True)
+    by_model = {r.model: r.score for r in advice.recommendation.ranking}
+    assert by_model["traditional_procurement"] == -advice.appropriate.certainty
+
+
+def test_firing_order_is_the_same_under_any_hash_seed() -> None:
+    """experta's default strategy depends on hash seeds; ours must not."""
+    script = (
+        "from ppp_expert.api import evaluate;import sys;sys.path.insert(0,'tests');"
+        "from conftest import BROADBAND;print(evaluate({'answers':BROADBAND}).to_json())"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("0", "1", "4242")
+    }
+    assert len(outputs) == 1
