@@ -72,6 +72,8 @@ def check_answer(question: Question, value: Any, where: str, field: str) -> Opti
 
 def case_from_data(data: Any, kb: KnowledgeBase, where: str, default_id: str) -> Case:
     """Validate parsed case data against the knowledge base's questions, models and risks."""
+    if data is None:
+        raise CaseError("file is empty (only comments or blank lines); expected a mapping with answers", path=where)
     if not isinstance(data, Mapping):
         raise CaseError(f"expected a mapping with {', '.join(CASE_KEYS)}, got {type(data).__name__}", path=where)
     for key in data:

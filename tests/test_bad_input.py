@@ -1,0 +1,96 @@
+"""Bad input: one line naming file, field and expectation, exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import BROADBAND
+
+from ppp_expert.cli import main
+
+
+def run_bad(runner, path: Path) -> str:
+    result = runner.invoke(main, ["evaluate", str(path), "--format", "json"])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "Traceback" not in result.stderr
+    assert lines[0].startswith("error: ") and str(path) in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("answers, field, expectation", [
+    ({"urgncy": "high"}, "answers.urgncy", "did you mean 'urgency'"),
+    ({"urgency": "hgh"}, "answers.urgency", "did you mean 'high'"),
+    ({"urgency": 3}, "answers.urgency", "expected one of ['high', 'low', 'normal'] or unknown"),
+    ({"capital_cost_musd": "lots"}, "answers.capital_cost_musd", "expected a number"),
+    ({"capital_cost_musd": -5}, "answers.capital_cost_musd", "expected a number from 0"),
+    ({"duration_years": 7.5}, "answers.duration_years", "expected a whole number"),
+    ({"duration_years": 80}, "answers.duration_years", "to 50"),
+    ({"need_type": ["commodity"]}, "answers.need_type", "got list"),
+])
+def test_bad_answers_are_named_with_the_expectation(runner, write_case, answers, field, expectation) -> None:
+    line = run_bad(runner, write_case(answers))
+    assert f": {field}: " in line and expectation in line
+
+
+def test_unknown_top_level_key_and_bad_expected(runner, write_case) -> None:
+    assert "did you mean 'answers'" in run_bad(runner, write_case({}, answer={"x": 1}))
+    line = run_bad(runner, write_case(BROADBAND, expected={"model": "concession"}))
+    assert "expected.model" in line and "did you mean 'concession_bot'" in line
+
+
+@pytest.mark.parametrize("content, expectation", [
+    ("answers: [unclosed\n", "malformed YAML at line"),
+    ("", "file is empty"),
+    ("   \n# only a comment\n", "file is empty"),
+    ("- just\n- a list\n", "expected a mapping"),
+    ("answers: 5\n", "answers: expected a mapping of question id"),
+    ("answers:\n  urgency: high\n  urgency: low\n", "duplicate key 'urgency'"),
+    ("answers: !!python/object/apply:os.system ['echo hacked']\n", "malformed YAML"),
+])
+def test_malformed_yaml(runner, tmp_path, content, expectation) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content, encoding="utf-8")
+    assert expectation in run_bad(runner, path)
+
+
+def test_malformed_json(runner, tmp_path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"answers": {"urgency": "high",}}', encoding="utf-8")
+    assert "malformed JSON at line 1" in run_bad(runner, path)
+
+
+def test_directory_missing_file_and_non_utf8(runner, tmp_path) -> None:
+    folder = tmp_path / "case.yaml"
+    folder.mkdir()
+    assert "is a directory" in run_bad(runner, folder)
+    assert "no such file" in run_bad(runner, tmp_path / "absent.yaml")
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("title: Lisboa São\nanswers: {}\n".encode("latin-1"))
+    assert "not UTF-8" in run_bad(runner, latin)
+
+
+def test_huge_file_is_refused_before_parsing(runner, tmp_path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_text("narrative: " + "x" * 5_000_000 + "\n", encoding="utf-8")
+    assert "expected at most" in run_bad(runner, path)
+
+
+def test_alias_bomb_is_refused(runner, tmp_path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]"
+              for i in range(1, 9)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    line = run_bad(runner, path)
+    assert "nested aliases" in line or "unknown key" in line
+
+
+def test_missing_answers_are_not_errors(runner, write_case) -> None:
+    result = runner.invoke(main, ["evaluate", str(write_case({"urgency": "unknown"}))])
+    assert result.exit_code == 0
+    assert "undetermined" in result.output.lower()

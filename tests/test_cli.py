@@ -1,0 +1,174 @@
+"""The real CLI through click's CliRunner: evaluate, the JSON contract, graphs, explain, questions, schema."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from conftest import BROADBAND, COMMODITY, ROOT
+
+from ppp_expert import __version__
+from ppp_expert.cli import main
+
+CONTRACT_KEYS = {
+    "case", "appropriate", "recommendation", "risk_allocation", "structuring", "governance", "procurement",
+    "implementation", "red_flags", "fired_rules", "unknown_questions",
+}
+
+
+def test_version_and_help_on_every_command(runner) -> None:
+    assert __version__ in runner.invoke(main, ["--version"]).output
+    commands = ["evaluate", "explain", "questions", "schema", "batch", "ask", "kb", "kb lint", "kb stats"]
+    for command in commands:
+        result = runner.invoke(main, [*command.split(), "--help"])
+        assert result.exit_code == 0, command
+        assert "Usage:" in result.output
+
+
+def test_evaluate_prints_readable_advice(runner, write_case) -> None:
+    result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND))])
+    assert result.exit_code == 0, result.output
+    for heading in ("Verdict", "Recommended model", "Model ranking", "Risk allocation", "Unknown"):
+        assert heading in result.output
+    assert "Concession / BOT" in result.output
+
+
+def test_evaluate_json_is_the_result_contract(runner, write_case, kb) -> None:
+    result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND, name="bb.yaml")), "--format", "json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert set(data) == CONTRACT_KEYS
+    assert data["case"] == "bb"
+    assert set(data["appropriate"]) >= {"verdict", "reasons"}
+    assert data["appropriate"]["verdict"] in ("ppp", "traditional", "undetermined")
+    rec = data["recommendation"]
+    assert set(rec) >= {"model", "score", "close_call", "ranking"}
+    assert {r["model"] for r in rec["ranking"]} == set(kb.models)
+    for item in data["risk_allocation"]:
+        assert set(item) >= {"risk", "party", "rationale", "rules"}
+        assert item["party"] in ("public", "private", "shared") and item["rules"]
+    assert {r["risk"] for r in data["risk_allocation"]} == set(kb.risks)  # every risk placed
+    for flag in data["red_flags"]:
+        assert set(flag) >= {"id", "title", "mitigation", "rules"}
+    for fired in data["fired_rules"]:
+        assert set(fired) >= {"id", "source", "facts"}
+    assert "error" not in data
+    assert set(data["unknown_questions"]) == set(kb.questions) - set(BROADBAND)
+
+
+def test_json_case_file_gives_the_same_advice_as_yaml(runner, tmp_path, write_case) -> None:
+    yaml_out = runner.invoke(main, ["evaluate", str(write_case(BROADBAND, name="same.yaml")), "--format", "json"]).output
+    json_path = tmp_path / "json" / "same.json"
+    json_path.parent.mkdir()
+    json_path.write_text(json.dumps({"answers": BROADBAND}), encoding="utf-8")
+    assert runner.invoke(main, ["evaluate", str(json_path), "--format", "json"]).output == yaml_out
+
+
+def test_svg_graph_is_rendered_by_real_dot_and_parses(runner, write_case, tmp_path) -> None:
+    svg = tmp_path / "graph.svg"
+    result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND)), "--graph", str(svg)])
+    assert result.exit_code == 0, result.output
+    root = ET.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+    texts = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
+    assert "recommended concession_bot" in texts
+    assert "Rules fired" in texts and "Answers" in texts
+    titles = [t.text for t in root.iter() if t.tag.endswith("title")]
+    assert sum(1 for t in titles if t and "->" in t) > 10  # edges premise -> rule -> conclusion
+
+
+@pytest.mark.parametrize("suffix", [".dot", ".graphml", ".json"])
+def test_graph_formats(runner, write_case, tmp_path, suffix) -> None:
+    out = tmp_path / f"graph{suffix}"
+    assert runner.invoke(main, ["evaluate", str(write_case(BROADBAND)), "--graph", str(out)]).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    if suffix == ".dot":
+        assert text.startswith("digraph") and "cluster_rule" in text
+    elif suffix == ".graphml":
+        g = nx.read_graphml(out)
+        kinds = {d["kind"] for _, d in g.nodes(data=True)}
+        assert kinds >= {"answer", "rule", "decision", "conclusion"}
+        rules = [d for _, d in g.nodes(data=True) if d["kind"] == "rule"]
+        assert all(d["source"] and d["title"] for d in rules)
+    else:
+        data = json.loads(text)
+        assert data["nodes"] and data["edges"]
+
+
+def test_unsupported_graph_format_is_bad_input(runner, write_case, tmp_path) -> None:
+    result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND)), "--graph", str(tmp_path / "g.pdf")])
+    assert result.exit_code == 2
+    assert "unsupported graph format '.pdf'" in result.output
+
+
+def test_graph_labels_are_escaped(tmp_path) -> None:
+    from ppp_expert.render import to_dot
+
+    g = nx.DiGraph(case='evil"case')
+    g.add_node('answer:x="a\\l"', kind="answer", label='x="a\\l" <b>')
+    source = to_dot(g).source
+    assert '\\"' in source and "\\\\l" in source
+    subprocess.run(["dot", "-Tsvg", "-o", str(tmp_path / "e.svg")], input=source.encode(), check=True)
+
+
+def test_explain_how_follows_the_chain_to_answers(runner, write_case) -> None:
+    result = runner.invoke(main, ["explain", str(write_case(BROADBAND)), "--how", "model"])
+    assert result.exit_code == 0, result.output
+    assert "HOW model" in result.output
+    assert re.search(r"because .*answer:", result.output)
+    assert "concluded" in result.output
+
+
+def test_explain_how_a_risk_and_unknown_target(runner, write_case) -> None:
+    path = str(write_case(BROADBAND))
+    ok = runner.invoke(main, ["explain", path, "--how", "risk:demand"])
+    assert ok.exit_code == 0 and "risk.demand" in ok.output
+    bad = runner.invoke(main, ["explain", path, "--how", "risk:demnd"])
+    assert bad.exit_code == 2 and "did you mean 'risk:demand'" in bad.output
+
+
+def test_explain_why_not_names_failed_conditions(runner, write_case) -> None:
+    result = runner.invoke(main, ["explain", str(write_case(BROADBAND)), "--why-not", "data_partnership"])
+    assert result.exit_code == 0, result.output
+    assert "WHY NOT data_partnership" in result.output
+    assert "did not fire" in result.output and " x " in result.output
+    bad = runner.invoke(main, ["explain", str(write_case(BROADBAND)), "--why-not", "concesion_bot"])
+    assert bad.exit_code == 2 and "did you mean 'concession_bot'" in bad.output
+
+
+def test_questions_lists_every_question_and_answer(runner, kb) -> None:
+    result = runner.invoke(main, ["questions"])
+    assert result.exit_code == 0
+    for q in kb.questions.values():
+        assert q.id in result.output
+        for value in q.answers:
+            assert value in result.output
+    data = json.loads(runner.invoke(main, ["questions", "--format", "json"]).output)
+    assert [q["id"] for q in data] == list(kb.questions)
+
+
+def test_schema_validates_real_cases_and_rejects_bad_ones(runner, kb) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(runner.invoke(main, ["schema"]).output)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert not list(validator.iter_errors({"answers": {**BROADBAND, "urgency": "unknown"}}))
+    assert list(validator.iter_errors({"answers": {"urgency": "soon"}}))
+    assert list(validator.iter_errors({"answers": {"duration_years": 99}}))
+
+
+def test_real_subprocess_runs_the_console_script_and_module(tmp_path, write_case) -> None:
+    case = write_case(COMMODITY)
+    exe = Path(sys.executable).with_name("ppp-expert")
+    for command in ([str(exe)], [sys.executable, "-m", "ppp_expert"]):
+        result = subprocess.run([*command, "evaluate", str(case), "--format", "json"], capture_output=True,
+                                text=True, cwd=ROOT, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["appropriate"]["verdict"] == "traditional"
