@@ -16,20 +16,55 @@ from . import conditions as cond
 from .kb import KnowledgeBase, Rule
 from .kb_schema import FactConclusion
 
+from experta.matchers.rete.check import TypeCheck  # noqa: E402 (after the compat shim)
+from experta.matchers.rete.token import Token  # noqa: E402
+
 Fact = experta.Fact
 KnowledgeEngine = experta.KnowledgeEngine
 
 
-class Answer(Fact):
+class KeyedFact(Fact):
+    """A fact whose class is specialised by one key field (the question, fact name, kind).
+
+    experta's alpha network tests every fact against every pattern of its class; giving each
+    question its own class (``Answer(q="urgency", ...)`` builds an ``Answer_urgency``) lets the
+    matcher route a fact straight to the few patterns that can match it.
+    """
+
+    key_field = ""
+    _types: dict[str, type] = {}
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls.key_field and cls.key_field in kwargs and cls.__dict__.get("keyed_base", True):
+            cls = specialised(cls, str(kwargs[cls.key_field]))
+        return super().__new__(cls, *args, **kwargs)
+
+
+def specialised(base: type, key: str) -> type:
+    """The subclass of ``base`` for one key value, created once per process."""
+    name = f"{base.__name__}_{key}"
+    cached = KeyedFact._types.get(name)
+    if cached is None:
+        cached = KeyedFact._types[name] = type(name, (base,), {"keyed_base": False})
+    return cached
+
+
+class Answer(KeyedFact):
     """An answer to a question: ``q`` the question id, ``v`` the value (or ``unknown``)."""
 
+    key_field = "q"
 
-class Finding(Fact):
+
+class Finding(KeyedFact):
     """A derived fact concluded by a rule."""
 
+    key_field = "name"
 
-class Decision(Fact):
+
+class Decision(KeyedFact):
     """The aggregated decision the second phase reasons about: ``kind`` model or verdict."""
+
+    key_field = "kind"
 
 
 def fact_label(fact: Fact) -> str | None:
@@ -69,6 +104,67 @@ class StableStrategy(experta.abstract.Strategy):
             bisect.insort(agenda.activations, act)
 
 
+class DirtyTrackingMatcher(experta.matchers.ReteMatcher):
+    """experta's Rete matcher, polling only the conflict-set nodes a change touched.
+
+    The stock matcher asks every rule's conflict-set node for new activations after every
+    declaration and every firing, which dominates run time with hundreds of rules. Here each
+    node reports itself when a token reaches it, so a poll costs what actually changed.
+    """
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self._dirty: dict[Any, None] = {}
+        for node in self._get_conflict_set_nodes():
+            node._activate = self._tracked(node, node._activate)
+        # Route each fact only to the alpha branches testing its exact class (experta's
+        # TypeCheck is an exact type test, so no other branch could pass it).
+        self._routes: dict[type, list[Any]] | None = {}
+        for child in self.root_node.children:
+            check = getattr(child.node, "matcher", None)
+            if not isinstance(check, TypeCheck):
+                self._routes = None
+                break
+            self._routes.setdefault(check.fact_type, []).append(child.callback)
+
+    def _send(self, token: Any, fact: Any) -> None:
+        if self._routes is None:
+            for child in self.root_node.children:
+                child.callback(token)
+        else:
+            for callback in self._routes.get(type(fact), ()):
+                callback(token)
+
+    def _tracked(self, node: Any, activate: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        dirty = self._dirty
+
+        def tracked_activate(token: Any) -> Any:
+            dirty[node] = None
+            return activate(token)
+
+        return tracked_activate
+
+    def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
+        for fact in deleting or ():
+            self._send(Token.invalid(fact), fact)
+        for fact in adding or ():
+            self._send(Token.valid(fact), fact)
+        added: list[Any] = []
+        removed: list[Any] = []
+        for node in self._dirty:
+            node_added, node_removed = node.get_activations()
+            added.extend(node_added)
+            removed.extend(node_removed)
+        self._dirty.clear()
+        return added, removed
+
+    def reset(self) -> None:
+        for node in self._dirty:
+            node.get_activations()
+        self._dirty.clear()
+        super().reset()
+
+
 class RecordingAgenda(experta.agenda.Agenda):
     """Remembers the activation being fired so the rule body can record what it matched."""
 
@@ -92,6 +188,7 @@ class BaseEngine(KnowledgeEngine):
     """The generic engine; compiled subclasses add one experta rule per knowledge-base rule."""
 
     __strategy__ = StableStrategy
+    __matcher__ = DirtyTrackingMatcher
 
     def reset(self, **kwargs: Any) -> None:  # noqa: D102
         super().reset(**kwargs)
@@ -119,20 +216,22 @@ class BaseEngine(KnowledgeEngine):
 def _pattern(node: cond.Condition) -> Any:
     """Translate one condition node into an experta conditional element."""
     if isinstance(node, cond.AnswerIn):
+        answer = specialised(Answer, node.question)
         if len(node.values) == 1 and not node.negate:
             (value,) = node.values
-            return Answer(q=node.question, v=_literal(value))
-        return Answer(q=node.question, v=experta.P(_predicate(node.holds)))
+            return answer(v=value)
+        return answer(v=experta.P(_predicate(node.holds)))
     if isinstance(node, cond.AnswerCompare):
-        return Answer(q=node.question, v=experta.P(_predicate(node.holds)))
+        return specialised(Answer, node.question)(v=experta.P(_predicate(node.holds)))
     if isinstance(node, cond.FactIs):
-        return Finding(name=node.name)
+        return specialised(Finding, node.name)()
     if isinstance(node, cond.DecisionIn):
+        decision = specialised(Decision, node.kind)
         if len(node.values) == 1:
             (value,) = node.values
-            return Decision(kind=node.kind, v=value)
+            return decision(v=value)
         values = node.values
-        return Decision(kind=node.kind, v=experta.P(_predicate(lambda v: v in values)))
+        return decision(v=experta.P(_predicate(lambda v: v in values)))
     if isinstance(node, cond.All):
         return experta.AND(*(_pattern(p) for p in node.parts))
     if isinstance(node, cond.Any_):
@@ -140,10 +239,6 @@ def _pattern(node: cond.Condition) -> Any:
     if isinstance(node, cond.Not):
         return experta.NOT(_pattern(node.part))
     raise TypeError(f"not a condition: {node!r}")  # pragma: no cover
-
-
-def _literal(value: str) -> str:
-    return value
 
 
 def _predicate(test: Callable[[Any], bool]) -> Callable[[Any], bool]:

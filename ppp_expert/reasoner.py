@@ -65,9 +65,7 @@ class Reasoner:
     def run(self, answers: Mapping[str, Any]) -> Trace:
         """Evaluate a whole answer set; answers are declared in knowledge-base order."""
         self.engine.reset()
-        self.answers = {}
-        for question in self.kb.question_order:
-            value = answers.get(question, UNKNOWN)
-            self.answers[question] = value
-            self.engine.declare(Answer(q=question, v=value))
+        self.answers = {q: answers.get(q, UNKNOWN) for q in self.kb.question_order}
+        # One declaration of all answers: the matcher is polled once, not once per answer.
+        self.engine.declare(*(Answer(q=q, v=v) for q, v in self.answers.items()))
         return self.finish()
