@@ -1,11 +1,62 @@
-"""`ppp-expert batch` (placeholder until its issue lands)."""
+"""`ppp-expert batch`: evaluate many case files in parallel, stream results, optionally check them."""
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Any, Optional
+
 import click
+
+DEFAULT_OUT = "ppp-expert-batch"
 
 
 @click.command()
-def batch() -> None:
-    """Not available yet."""
-    raise click.ClickException("'batch' is not implemented yet")
+@click.argument("paths", nargs=-1, required=True, metavar="PATHS...")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=DEFAULT_OUT, show_default=True,
+              help="Output folder: results.jsonl, summary.csv, reports/ (created if missing).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores; 1 runs in this process).")
+@click.option("--check", is_flag=True,
+              help="Compare each case's expected: block with its result; print a diff per mismatch, exit 1 if any.")
+@click.option("--resume", is_flag=True,
+              help="Keep results already in OUT/results.jsonl whose case file is unchanged (same sha256).")
+@click.option("--reports", is_flag=True, help="Also write one readable report per case under OUT/reports/.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None, hidden=True,
+              help="Cases per task sent to a worker (default: automatic).")
+@click.pass_obj
+def batch(state: Any, paths: tuple[str, ...], out_dir: str, jobs: Optional[int], check: bool, resume: bool,
+          reports: bool, chunk_size: Optional[int]) -> None:
+    """Evaluate many case files (YAML or JSON): files, folders (recursive) and glob patterns.
+
+    Writes OUT/results.jsonl (one result per case, sorted by path; failed cases as error
+    records), OUT/summary.csv and, with --reports, OUT/reports/; prints a summary.
+    Exit codes: 0 all evaluated (and checks passed), 1 check mismatches, 2 some inputs could
+    not be read or evaluated (all others still were), 130 interrupted (use --resume).
+
+    Example: ppp-expert batch --check cases/ --out out/cases
+    """
+    from pathlib import Path
+
+    from ..batch.runner import BatchOptions, render_summary, run_batch
+    from ..errors import PPPExpertError
+
+    try:
+        kb = state.kb
+        options = BatchOptions(out_dir=Path(out_dir), jobs=jobs or os.cpu_count() or 1, check=check,
+                               resume=resume, reports=reports, chunk_size=chunk_size)
+        result = run_batch(paths, kb, state.kb_path, options, echo=click.echo,
+                           note=lambda text: click.echo(text, err=True))
+    except PPPExpertError as exc:
+        click.echo(f"error: {exc.one_line()}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"error: {out_dir}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+    for line in result.notes:
+        click.echo(line, err=True)
+    if not result.interrupted:
+        if not result.discovery.cases:
+            click.echo("error: no case files found in " + " ".join(paths), err=True)
+        click.echo(render_summary(result.tally, result.discovery, kb, check, Path(out_dir)))
+    sys.exit(result.exit_code)

@@ -1,0 +1,89 @@
+"""Expand files, folders and glob patterns into a sorted, de-duplicated list of case paths."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json")
+GLOB_CHARS = "*?["
+
+
+@dataclass
+class Discovery:
+    """What the arguments expand to.
+
+    ``cases`` are evaluated (in this order); ``problems`` are arguments that named nothing
+    readable (exit 2); ``skipped`` are reported only: non-case files found in folders and
+    duplicates.
+    """
+
+    cases: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def is_case_name(name: str) -> bool:
+    return name.lower().endswith(CASE_SUFFIXES)
+
+
+def _walk(folder: str, found: list[str], skipped: list[tuple[str, str]]) -> None:
+    """Case files under ``folder``, recursively; hidden entries (.git, .venv) are ignored."""
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for d in dirs:
+            if is_case_name(d):
+                # A folder named like a case is almost certainly a mistake: make it an error
+                # record (reading it fails with "is a directory"), and still look inside it.
+                found.append(os.path.join(root, d))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = os.path.join(root, name)
+            if is_case_name(name):
+                found.append(path)
+            else:
+                skipped.append((path, "not a case file (expected .yaml, .yml or .json)"))
+
+
+def _expand(arg: str, found: list[str], problems: list[tuple[str, str]], skipped: list[tuple[str, str]]) -> None:
+    if os.path.isdir(arg):
+        _walk(arg, found, skipped)
+    elif os.path.lexists(arg) or not any(c in arg for c in GLOB_CHARS):
+        # A named file is evaluated whatever its suffix; a missing one becomes an error record.
+        found.append(arg)
+    else:
+        matches = sorted(glob.glob(arg, recursive=True))
+        if not matches:
+            problems.append((arg, "no file matches this pattern"))
+        for match in matches:
+            if os.path.isdir(match):
+                _walk(match, found, skipped)
+            elif is_case_name(match):
+                found.append(match)
+            else:
+                skipped.append((match, "not a case file (expected .yaml, .yml or .json)"))
+
+
+def discover(args: Sequence[str] | Iterable[str]) -> Discovery:
+    """Sorted case paths (by their normalised text) with duplicates and non-case files reported."""
+    result = Discovery()
+    found: list[str] = []
+    for arg in args:
+        _expand(arg, found, result.problems, result.skipped)
+    counts = Counter(os.path.normpath(p) for p in found)
+    seen: dict[str, str] = {}
+    for path in sorted(counts):
+        if counts[path] > 1:
+            result.skipped.append((path, f"named {counts[path]} times; evaluated once"))
+        key = os.path.realpath(path)
+        if key in seen:
+            result.skipped.append((path, f"same file as {seen[key]}; evaluated once"))
+            continue
+        seen[key] = path
+        result.cases.append(path)
+    result.skipped.sort()
+    return result

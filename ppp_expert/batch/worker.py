@@ -1,0 +1,156 @@
+"""What runs in a worker: evaluate a chunk of case paths, return compact results.
+
+Everything here is picklable and keyed by the knowledge-base *path*: a worker (a local
+process, or a remote one behind another Executor) loads and compiles the knowledge base once,
+on its first task or in ``init_worker``, and reuses it for every case after that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple, Optional
+
+from .check import Outcome, compare
+
+REPORT_WIDTH = 100
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """What a worker needs besides the paths: small and picklable."""
+
+    kb_path: Optional[str]
+    check: bool = False
+    reports_dir: Optional[str] = None
+
+
+class CaseResult(NamedTuple):
+    """One case's result. ``line`` is None when the case was skipped by ``--resume``."""
+
+    path: str
+    line: Optional[str]
+    outcome: Optional[Outcome]
+    diff: Optional[list[str]] = None
+    expected: Optional[dict[str, Any]] = None  # only for skipped cases under --check
+    hash: Optional[str] = None
+
+
+_engines: dict[Optional[str], tuple[Any, Any]] = {}
+
+
+def prime(kb_path: Optional[str], kb: Any) -> None:
+    """Reuse a knowledge base the calling process has already loaded (in-process runs)."""
+    from ..api import reasoner_for
+
+    _engines[kb_path] = (kb, reasoner_for(kb))
+
+
+def _engine(kb_path: Optional[str]) -> tuple[Any, Any]:
+    if kb_path not in _engines:
+        from ..api import default_kb, reasoner_for
+        from ..kb import load_kb
+
+        kb = default_kb() if kb_path is None else load_kb(kb_path)
+        _engines[kb_path] = (kb, reasoner_for(kb))
+    return _engines[kb_path]
+
+
+def init_worker(config: WorkerConfig) -> None:
+    """Process-pool initializer: compile the knowledge base once; leave Ctrl-C to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _engine(config.kb_path)
+
+
+def evaluate_chunk(config: WorkerConfig, tasks: list[tuple[str, Optional[str]]]) -> list[CaseResult]:
+    """Evaluate ``(path, hash already in results.jsonl or None)`` pairs, in order."""
+    return [evaluate_path(config, path, known) for path, known in tasks]
+
+
+def record_tail(path: str, digest: Optional[str]) -> str:
+    """The ``"path":...,"hash":...}`` end every results.jsonl record carries."""
+    extra = {"path": path} if digest is None else {"path": path, "hash": digest}
+    try:
+        text = json.dumps(extra, ensure_ascii=False, separators=(",", ":"))
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # an undecodable file name: keep the JSON valid UTF-8
+        text = json.dumps(extra, separators=(",", ":"))
+    return text[1:]
+
+
+def evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str] = None) -> CaseResult:
+    """Evaluate one case file; any failure becomes an error record, never an exception."""
+    from ..case import load_case
+    from ..errors import PPPExpertError
+
+    kb, reasoner = _engine(config.kb_path)
+    digest: Optional[str] = None
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        pass  # load_case names the problem
+    report = report_path(config.reports_dir, path) if config.reports_dir else None
+    if known_hash is not None and digest == known_hash and (report is None or os.path.exists(report)):
+        expected = None
+        if config.check:
+            try:
+                case = load_case(path, kb)
+                expected = case.expected.model_dump(exclude_none=True) if case.expected else None
+            except PPPExpertError:
+                pass
+        return CaseResult(path, None, None, expected=expected, hash=digest)
+    try:
+        from ..assemble import build_advice
+
+        case = load_case(path, kb)
+        advice = build_advice(kb, case.id, reasoner.run(case.answers))
+    except PPPExpertError as exc:
+        return _failed(path, str(exc), digest, report)
+    except Exception as exc:  # noqa: BLE001 - an engine bug on one case must not stop the batch
+        return _failed(path, f"{path}: internal error: {type(exc).__name__}: {exc}", digest, report)
+    outcome = Outcome.from_advice(advice)
+    diff = None
+    if config.check:
+        diff = compare(case.expected.model_dump(exclude_none=True) if case.expected else None, outcome)
+    if report:
+        _write_report(report, lambda console: _print_report(console, advice, kb, case.title or case.id))
+    line = advice.to_json()[:-1] + "," + record_tail(path, digest)
+    return CaseResult(path, line, outcome, diff, hash=digest)
+
+
+def _failed(path: str, error: str, digest: Optional[str], report: Optional[str]) -> CaseResult:
+    from ..advice import ErrorResult
+
+    case = Path(path).stem
+    line = ErrorResult(case=case, error=error).model_dump_json()[:-1] + "," + record_tail(path, digest)
+    if report:
+        _write_report(report, lambda console: console.print(f"error: {error}", markup=False))
+    return CaseResult(path, line, Outcome(case=case, error=error), hash=digest)
+
+
+def report_path(reports_dir: str, path: str) -> str:
+    """``reports/`` mirrors the input paths: ``cases/a.yaml`` -> ``reports/cases/a.yaml.txt``."""
+    pure = Path(path)
+    parts = ["__" if part == ".." else part for part in (pure.parts[1:] if pure.anchor else pure.parts)]
+    return os.path.join(reports_dir, *parts[:-1], parts[-1] + ".txt")
+
+
+def _print_report(console: Any, advice: Any, kb: Any, title: str) -> None:
+    from ..report_text import print_advice
+
+    print_advice(advice, kb, console, title=title)
+
+
+def _write_report(report: str, render: Any) -> None:
+    """Render into a temporary file and rename it, so a report is either whole or absent."""
+    from ..report_text import make_console
+
+    os.makedirs(os.path.dirname(report), exist_ok=True)
+    tmp = f"{report}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        render(make_console(file=handle, width=REPORT_WIDTH))
+    os.replace(tmp, report)
