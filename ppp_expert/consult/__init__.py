@@ -1,0 +1,1 @@
+"""The interactive consultation: relevance analysis, session loop, storage, terminal provider."""
