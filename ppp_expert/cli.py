@@ -7,6 +7,7 @@ Heavy modules (pydantic, experta, networkx, rich) are imported inside commands s
 from __future__ import annotations
 
 import json
+import os
 import sys
 from functools import wraps
 from pathlib import Path
@@ -56,6 +57,17 @@ def handle_errors(func: F) -> F:
         except PPPExpertError as exc:
             click.echo(f"error: {exc.one_line()}", err=True)
             sys.exit(exc.exit_code)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except BrokenPipeError:  # output piped into `head`: not an error worth a message
+            sys.stderr.close()
+            sys.exit(EXIT_OK)
+        except Exception as exc:  # a bug: one line, the traceback only on request
+            if os.environ.get("PPP_EXPERT_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (set PPP_EXPERT_DEBUG=1 for the traceback)",
+                       err=True)
+            sys.exit(EXIT_FAILED)
 
     return wrapper  # type: ignore[return-value]
 
@@ -249,6 +261,55 @@ def kb_stats(state: State) -> None:
     from .lint import stats
 
     click.echo(json.dumps(stats(state.kb), indent=1))
+
+
+@kb.command("coverage")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--show", type=int, default=50, show_default=True, help="How many never-fired rules to list.")
+@pass_state
+@handle_errors
+def kb_coverage(state: State, paths: tuple[str, ...], show: int) -> None:
+    """Evaluate case files and list the rules they never fire and the questions they never answer.
+
+    Example: ppp-expert kb coverage cases/
+    """
+    from .coverage import measure
+
+    result = measure(state.kb, paths)
+    for error in result.errors:
+        click.echo(f"error: {error}", err=True)
+    never = result.never_fired(state.kb)
+    total = len(state.kb.rules)
+    click.echo(f"{result.cases} cases: {total - len(never)}/{total} rules fired at least once "
+               f"({(total - len(never)) / total:.0%})")
+    unanswered = result.never_answered(state.kb)
+    if unanswered:
+        click.echo("questions never answered: " + ", ".join(unanswered))
+    if never:
+        click.echo(f"rules never fired ({len(never)}):")
+        for rule_id in never[:show]:
+            rule = state.kb.rule(rule_id)
+            click.echo(f"  {rule_id}  [{rule.file.rsplit('/', 1)[-1]}] {rule.title}")
+        if len(never) > show:
+            click.echo(f"  ... and {len(never) - show} more (--show N)")
+    if result.errors:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@kb.command("graph")
+@click.argument("output", type=click.Path(dir_okay=False))
+@pass_state
+@handle_errors
+def kb_graph(state: State, output: str) -> None:
+    """Write the knowledge base's dependency graph (questions -> rules -> facts -> rules).
+
+    Example: ppp-expert kb graph kb.svg
+    """
+    from .kb_graph import build_kb_graph
+    from .render import write_graph
+
+    path = write_graph(build_kb_graph(state.kb), output)
+    click.echo(f"knowledge-base graph written to {path}", err=True)
 
 
 def _register_commands() -> None:

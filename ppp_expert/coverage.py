@@ -1,0 +1,60 @@
+"""Which rules and questions a set of cases exercises (`kb coverage`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .api import reasoner_for
+from .case import load_case
+from .errors import CaseError
+from .kb import KnowledgeBase
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class Coverage:
+    cases: int = 0
+    fired: Counter[str] = field(default_factory=Counter)
+    answered: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    def never_fired(self, kb: KnowledgeBase) -> list[str]:
+        return [r.id for r in kb.rules if r.id not in self.fired]
+
+    def never_answered(self, kb: KnowledgeBase) -> list[str]:
+        return [q for q in kb.questions if q not in self.answered]
+
+
+def case_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Case files named directly or found (recursively) in folders, sorted, without duplicates."""
+    found: dict[Path, None] = {}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in CASE_SUFFIXES:
+                    found.setdefault(child.resolve(), None)
+        else:
+            found.setdefault(path.resolve(), None)
+    return sorted(found)
+
+
+def measure(kb: KnowledgeBase, paths: Iterable[str | Path]) -> Coverage:
+    """Evaluate every case and count which rules fired and which questions were answered."""
+    result = Coverage()
+    reasoner = reasoner_for(kb)
+    for path in case_files(paths):
+        try:
+            case = load_case(path, kb)
+        except CaseError as exc:
+            result.errors.append(exc.one_line())
+            continue
+        trace = reasoner.run(case.answers)
+        result.cases += 1
+        result.fired.update({f.rule.id for f in trace.firings})
+        result.answered.update(list(case.answers))
+    return result
