@@ -85,5 +85,8 @@ def discover(args: Sequence[str] | Iterable[str]) -> Discovery:
             continue
         seen[key] = path
         result.cases.append(path)
-    result.skipped.sort()
+    chosen = set(result.cases)
+    # A file that is named on its own is evaluated, even if a folder walk called it a non-case file.
+    result.skipped = sorted(item for item in result.skipped
+                            if not (item[1].startswith("not a case file") and os.path.normpath(item[0]) in chosen))
     return result

@@ -1,0 +1,317 @@
+"""`ppp-expert batch`: every case gets a record, output is deterministic, resume and check work."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import Executor, Future
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import BROADBAND, COMMODITY, ROOT
+
+from ppp_expert.api import evaluate
+from ppp_expert.batch.discover import discover
+from ppp_expert.batch.runner import BatchOptions, InlineExecutor, run_batch
+from ppp_expert.cli import main
+
+
+def write(path: Path, data: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, (bytes, str)):
+        path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    elif path.suffix == ".json":
+        path.write_text(json.dumps(data), encoding="utf-8")
+    else:
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def random_answers(kb: Any, rng: random.Random) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for q in kb.questions.values():
+        if rng.random() < 0.2:
+            continue
+        if q.type == "choice":
+            answers[q.id] = rng.choice(list(q.answers))
+        elif q.type == "integer":
+            answers[q.id] = rng.randint(int(q.min or 1), int(q.max or 50))
+        else:
+            answers[q.id] = round(rng.uniform(q.min or 0, min(q.max or 2000, 2000)), 1)
+    return answers
+
+
+def generate(kb: Any, folder: Path, n: int, seed: int = 7) -> list[Path]:
+    rng = random.Random(seed)
+    return [write(folder / f"gen-{i:05d}.yaml", {"id": f"gen-{i:05d}", "answers": random_answers(kb, rng)})
+            for i in range(n)]
+
+
+# The mixed folder: name -> a fragment the error record must contain (None: a good case).
+BAD = {
+    "malformed.yaml": "malformed YAML at line",
+    "broken.json": "malformed JSON at line 1",
+    "empty.yaml": "file is empty",
+    "unknown-answer.yaml": "'moon_base' is not an allowed answer",
+    "unknown-question.yml": "answers.urgncy: unknown question (did you mean 'urgency'?)",
+    "x.yaml": "is a directory",
+}
+
+
+@pytest.fixture()
+def mixed(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    write(folder / "broadband.yaml", {"id": "broadband", "answers": BROADBAND})
+    write(folder / "commodity.json", {"id": "commodity", "answers": COMMODITY})
+    write(folder / "sub" / "deeper" / "partial.yml", {"answers": {"urgency": "high", "need_type": "evolving"}})
+    write(folder / "malformed.yaml", "answers: [unclosed\n")
+    write(folder / "broken.json", '{"answers": {"urgency": "high",}}')
+    write(folder / "empty.yaml", "")
+    write(folder / "unknown-answer.yaml", {"answers": {"application_area": "moon_base"}})
+    write(folder / "unknown-question.yml", {"answers": {"urgncy": "high"}})
+    (folder / "x.yaml").mkdir()
+    write(folder / "x.yaml" / "inside.yaml", {"answers": COMMODITY})
+    write(folder / "notes.txt", "not a case\n")
+    write(folder / ".hidden" / "ignored.yaml", {"answers": {}})
+    return folder
+
+
+def records(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_every_good_case_has_a_result_and_every_bad_one_an_error_record(runner, mixed, tmp_path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["batch", str(mixed), "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 2, result.output  # some inputs could not be read
+    assert "Traceback" not in result.output
+    by_name = {Path(r["path"]).name: r for r in records(out)}
+    assert sorted(by_name) == sorted([*BAD, "broadband.yaml", "commodity.json", "partial.yml", "inside.yaml"])
+    paths = [r["path"] for r in records(out)]
+    assert paths == sorted(paths)
+    for name, fragment in BAD.items():
+        record = by_name[name]
+        assert set(record) <= {"case", "error", "path", "hash"}, name
+        assert fragment in record["error"] and name in record["error"], record
+    for name in ("broadband.yaml", "commodity.json", "partial.yml", "inside.yaml"):
+        record = by_name[name]
+        assert "error" not in record
+        assert {"case", "appropriate", "recommendation", "risk_allocation", "red_flags", "fired_rules",
+                "unknown_questions", "path", "hash"} <= set(record)
+    assert by_name["broadband.yaml"]["recommendation"] == json.loads(evaluate({"id": "broadband", "answers": BROADBAND})
+                                                                     .to_json())["recommendation"]
+    assert by_name["partial.yml"]["case"] == "partial"  # id defaults to the file stem
+    assert by_name["empty.yaml"]["case"] == "empty"
+    with open(out / "summary.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["path"] for row in rows] == paths
+    assert all(row["error"] for row in rows if Path(row["path"]).name in BAD)
+    assert all(row["verdict"] and row["model"] and not row["error"] for row in rows if Path(row["path"]).name not in BAD)
+    # The terminal summary: counts, failed cases with their reasons, skipped files.
+    assert "10 cases: 4 evaluated, 6 failed" in result.stdout
+    assert "Failed cases (6):" in result.stdout and "malformed YAML at line" in result.stdout
+    assert "notes.txt: not a case file" in result.stdout
+    assert "ignored.yaml" not in result.stdout
+
+
+def test_jobs_1_and_2_write_byte_identical_results(runner, kb, mixed, tmp_path) -> None:
+    generate(kb, mixed / "generated", 40)
+    outputs = []
+    for jobs, chunk in (("1", "16"), ("2", "1"), ("2", "3")):
+        out = tmp_path / f"out-{jobs}-{chunk}"
+        result = runner.invoke(main, ["batch", str(mixed), "--out", str(out), "--jobs", jobs, "--chunk-size", chunk])
+        assert result.exit_code == 2, result.output
+        outputs.append(((out / "results.jsonl").read_bytes(), (out / "summary.csv").read_bytes()))
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0][0].count(b"\n") == 50
+
+
+def test_check_prints_a_diff_naming_the_field_and_exits_1(runner, tmp_path) -> None:
+    actual = evaluate({"id": "a", "answers": BROADBAND})
+    wrong_model = next(m for m in ("joint_venture", "alliance") if m != actual.recommendation.model)
+    risk = actual.risk_allocation[0]
+    wrong_party = "public" if risk.party != "public" else "private"
+    folder = tmp_path / "in"
+    write(folder / "right.yaml", {"answers": BROADBAND, "expected": {
+        "appropriate": actual.appropriate.verdict, "model": actual.recommendation.model, "risks": {risk.risk: risk.party}}})
+    write(folder / "wrong.yaml", {"answers": BROADBAND, "expected": {
+        "model": wrong_model, "risks": {risk.risk: wrong_party}}})
+    write(folder / "none.yaml", {"answers": COMMODITY})
+    result = runner.invoke(main, ["batch", "--check", str(folder), "--out", str(tmp_path / "out"), "-j", "1"])
+    assert result.exit_code == 1, result.output
+    assert "MISMATCH" in result.stdout and "wrong.yaml" in result.stdout and "right.yaml (" not in result.stdout
+    assert f"- model: {wrong_model}" in result.stdout
+    assert f"+ model: {actual.recommendation.model}" in result.stdout
+    assert f"- risks.{risk.risk}: {wrong_party}" in result.stdout
+    assert f"+ risks.{risk.risk}: {risk.party}" in result.stdout
+    assert "Check: 2 cases with expected outcomes, 1 match, 1 mismatch; 1 without an expected block" in result.stdout
+    with open(tmp_path / "out" / "summary.csv", encoding="utf-8") as handle:
+        status = {Path(row["path"]).name: row["check"] for row in csv.DictReader(handle)}
+    assert status == {"none.yaml": "no expected", "right.yaml": "match", "wrong.yaml": "mismatch"}
+    # Without --check the same folder is fine.
+    assert runner.invoke(main, ["batch", str(folder), "--out", str(tmp_path / "o2"), "-j", "1"]).exit_code == 0
+
+
+def test_unreadable_inputs_exit_2_and_the_others_are_still_evaluated(runner, tmp_path) -> None:
+    good = write(tmp_path / "good.yaml", {"answers": BROADBAND})
+    missing = tmp_path / "missing.yaml"
+    latin = write(tmp_path / "latin.yaml", "title: Lisboa São\nanswers: {}\n".encode("latin-1"))
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["batch", str(good), str(missing), str(latin), str(tmp_path / "nothing-*.yaml"),
+                                  "--out", str(out), "-j", "2"])
+    assert result.exit_code == 2, result.output
+    by_name = {Path(r["path"]).name: r for r in records(out)}
+    assert "recommendation" in by_name["good.yaml"]
+    assert "no such file" in by_name["missing.yaml"]["error"] and "hash" not in by_name["missing.yaml"]
+    assert "not UTF-8" in by_name["latin.yaml"]["error"]
+    assert "nothing-*.yaml: no file matches this pattern" in result.stdout
+
+
+def test_no_case_files_at_all_is_bad_input(runner, tmp_path) -> None:
+    (tmp_path / "empty-folder").mkdir()
+    result = runner.invoke(main, ["batch", str(tmp_path / "empty-folder"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "no case files found" in result.stderr
+
+
+def test_discovery_sorts_expands_globs_and_reports_duplicates(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("b/2.yaml", "b/1.json", "a.yml", "c/readme.md"):
+        write(tmp_path / name, {"answers": {}})
+    found = discover(["b", "a.yml", "./a.yml", "b/*.json", "c", "c/readme.md", "zzz*"])
+    assert found.cases == ["a.yml", "b/1.json", "b/2.yaml", "c/readme.md"]
+    reasons = dict(found.skipped)
+    assert "named 2 times" in reasons["a.yml"] and "named 2 times" in reasons["b/1.json"]
+    assert found.problems == [("zzz*", "no file matches this pattern")]
+    assert "c/readme.md" not in reasons  # named on its own: evaluated, not skipped
+    os.symlink(tmp_path / "a.yml", tmp_path / "link.yml")
+    assert ("link.yml", "same file as a.yml; evaluated once") in discover(["."]).skipped
+
+
+def test_reports_are_written_per_case(runner, tmp_path) -> None:
+    write(tmp_path / "in" / "good.yaml", {"title": "Good broadband", "answers": BROADBAND})
+    write(tmp_path / "in" / "bad.yaml", "")
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["batch", str(tmp_path / "in"), "--out", str(out), "--reports", "-j", "1"])
+    assert result.exit_code == 2
+    reports = out / "reports" / Path(*(tmp_path / "in").parts[1:])
+    text = (reports / "good.yaml.txt").read_text(encoding="utf-8")
+    assert "Good broadband" in text and "Recommended model" in text and "Risk allocation" in text
+    assert "file is empty" in (reports / "bad.yaml.txt").read_text(encoding="utf-8")
+
+
+class CountingExecutor(Executor):
+    """A stand-in for a cluster executor: any concurrent.futures.Executor plugs in."""
+
+    def __init__(self) -> None:
+        self.inner = InlineExecutor()
+        self.calls = 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
+        self.calls += 1
+        return self.inner.submit(fn, *args, **kwargs)
+
+
+def test_any_executor_plugs_in_and_gives_the_same_results(runner, kb, mixed, tmp_path) -> None:
+    executor = CountingExecutor()
+    out = tmp_path / "seam"
+    result = run_batch([str(mixed)], kb, None, BatchOptions(out_dir=out, jobs=2, chunk_size=2), executor=executor,
+                       echo=lambda s: None, note=lambda s: None)
+    assert result.exit_code == 2 and executor.calls == 5  # 10 cases in chunks of 2
+    reference = tmp_path / "ref"
+    runner.invoke(main, ["batch", str(mixed), "--out", str(reference), "-j", "1"])
+    assert (out / "results.jsonl").read_bytes() == (reference / "results.jsonl").read_bytes()
+
+
+def test_a_failing_task_becomes_error_records_not_a_crash(kb, tmp_path) -> None:
+    class Failing(InlineExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
+            future: Future = Future()
+            future.set_exception(RuntimeError("node lost"))
+            return future
+
+    write(tmp_path / "in" / "a.yaml", {"answers": BROADBAND})
+    out = tmp_path / "out"
+    result = run_batch([str(tmp_path / "in")], kb, None, BatchOptions(out_dir=out), executor=Failing(),
+                       echo=lambda s: None, note=lambda s: None)
+    assert result.exit_code == 2
+    [record] = records(out)
+    assert "worker failed: RuntimeError: node lost" in record["error"]
+
+
+def test_resume_after_a_killed_run_completes_without_duplicates(kb, tmp_path) -> None:
+    cases = generate(kb, tmp_path / "in", 400, seed=11)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "ppp_expert", "batch", str(tmp_path / "in"), "--out", str(out), "--jobs", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    results = out / "results.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if results.exists() and results.read_bytes().count(b"\n") >= 40:
+            break
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)  # the batch and its workers, mid-run
+    process.wait()
+    written = results.read_bytes()
+    kept = written.count(b"\n")
+    assert 40 <= kept < len(cases), "the run should have been killed part-way"
+    with open(results, "ab") as handle:  # a record torn by the kill, as a power cut would leave it
+        handle.write(b'{"case":"gen-torn","appropriate":{"verd')
+    resumed = subprocess.run([*command, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"({kept} kept from the earlier run)" in resumed.stdout
+    lines = results.read_bytes().splitlines()
+    paths = [json.loads(line)["path"] for line in lines]
+    assert len(paths) == len(set(paths)) == len(cases)
+    assert set(paths) == {str(p) for p in cases}
+    assert results.read_bytes().startswith(written)  # nothing written before was rewritten
+    # A case changed since: re-evaluated, its stale record dropped, still one line per case.
+    write(cases[0], {"id": "gen-00000", "answers": BROADBAND})
+    again = subprocess.run([*command, "--resume", "--jobs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"({len(cases) - 1} kept from the earlier run)" in again.stdout
+    fresh = tmp_path / "fresh"
+    subprocess.run([*command[:-4], "--out", str(fresh), "--jobs", "2"], cwd=ROOT, check=True, capture_output=True)
+    assert results.read_bytes() == (fresh / "results.jsonl").read_bytes()
+    assert (out / "summary.csv").read_bytes() == (fresh / "summary.csv").read_bytes()
+
+
+def test_resume_with_a_changed_knowledge_base_evaluates_again(runner, tmp_path) -> None:
+    import shutil
+
+    write(tmp_path / "in" / "a.yaml", {"answers": BROADBAND})
+    out = tmp_path / "out"
+    assert runner.invoke(main, ["batch", str(tmp_path / "in"), "--out", str(out), "-j", "1"]).exit_code == 0
+    kb_copy = tmp_path / "kb"
+    shutil.copytree(ROOT / "knowledge_base", kb_copy)
+    with open(kb_copy / "settings.yaml", "a", encoding="utf-8") as handle:
+        handle.write("\n# edited\n")
+    result = runner.invoke(main, ["--kb", str(kb_copy), "batch", str(tmp_path / "in"), "--out", str(out), "--resume",
+                                  "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert "changed since" in result.stderr and "kept from the earlier run" not in result.stdout
+    assert len(records(out)) == 1
+
+
+def test_plain_progress_lines_when_not_a_terminal() -> None:
+    import io
+
+    from ppp_expert.batch.progress import Progress
+
+    stream = io.StringIO()
+    progress = Progress(stream=stream, interval=0.0)
+    progress.start(4)
+    progress.advance(2)
+    progress.close()
+    assert stream.getvalue().startswith("batch: 2/4 cases (50%), ")
+    assert "cases/s" in stream.getvalue() and "ETA" in stream.getvalue()
