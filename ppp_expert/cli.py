@@ -95,11 +95,12 @@ def _evaluate_file(state: State, case_path: str) -> tuple[Any, Any, Any]:
     return case, trace, build_advice(state.kb, case.id, trace)
 
 
-def _write_graph(state: State, trace: Any, advice: Any, graph: str) -> None:
-    from .explain import build_graph
+def _write_graph(state: State, trace: Any, advice: Any, graph: str, focus_on: str | None = None) -> None:
+    from .explain import build_graph, focus
     from .render import write_graph
 
-    path = write_graph(build_graph(state.kb, trace, advice), graph)
+    g = build_graph(state.kb, trace, advice)
+    path = write_graph(focus(g, focus_on) if focus_on else g, graph)
     click.echo(f"explanation graph written to {path}", err=True)
 
 
@@ -109,13 +110,17 @@ def _write_graph(state: State, trace: Any, advice: Any, graph: str) -> None:
               help="text: readable advice; json: the result contract (one line).")
 @click.option("--graph", type=click.Path(dir_okay=False), default=None,
               help="Also write the explanation graph (.dot .svg .png .graphml .json).")
+@click.option("--focus", "focus_on", default=None, metavar="CONCLUSION",
+              help="Draw only what leads to one conclusion (e.g. model, verdict, risk:demand).")
 @pass_state
 @handle_errors
-def evaluate(state: State, case_path: str, fmt: str, graph: str | None) -> None:
+def evaluate(state: State, case_path: str, fmt: str, graph: str | None, focus_on: str | None) -> None:
     """Evaluate a case file (YAML or JSON) and print the advice.
 
     Example: ppp-expert evaluate cases/ireland-national-broadband-plan.yaml --graph out.svg
     """
+    from .errors import CaseError
+
     case, trace, advice = _evaluate_file(state, case_path)
     if fmt == "json":
         click.echo(advice.to_json())
@@ -124,7 +129,9 @@ def evaluate(state: State, case_path: str, fmt: str, graph: str | None) -> None:
 
         print_advice(advice, state.kb, make_console(), title=case.title or case.id)
     if graph:
-        _write_graph(state, trace, advice, graph)
+        _write_graph(state, trace, advice, graph, focus_on)
+    elif focus_on:
+        raise CaseError("--focus needs --graph FILE", field="--focus")
 
 
 @main.command()
@@ -134,9 +141,12 @@ def evaluate(state: State, case_path: str, fmt: str, graph: str | None) -> None:
                    "or topic:key such as structuring:term_years.")
 @click.option("--why-not", "why_not_model", default=None, metavar="MODEL",
               help="Explain why a model was not recommended.")
+@click.option("--graph", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the HOW chain as a graph (.dot .svg .png .graphml .json).")
 @pass_state
 @handle_errors
-def explain(state: State, case_path: str, how_target: str | None, why_not_model: str | None) -> None:
+def explain(state: State, case_path: str, how_target: str | None, why_not_model: str | None,
+            graph: str | None) -> None:
     """Explain the reasoning for a case: HOW a conclusion was reached, WHY-NOT a model.
 
     Example: ppp-expert explain cases/linknyc.yaml --how risk:demand --why-not joint_venture
@@ -152,6 +162,8 @@ def explain(state: State, case_path: str, how_target: str | None, why_not_model:
         click.echo(f"HOW {how_target} ({case.id}):")
         for line in how(build_graph(state.kb, trace, advice), how_target):
             click.echo("  " + line)
+        if graph:
+            _write_graph(state, trace, advice, graph, how_target)
     if why_not_model:
         from .explain import why_not
         from .kb import suggest

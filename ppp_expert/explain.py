@@ -114,6 +114,14 @@ def resolve_target(g: nx.DiGraph, target: str) -> str:
                     f"{', '.join(candidates[:12])}{' ...' if len(candidates) > 12 else ''}", field="--how")
 
 
+def focus(g: nx.DiGraph, target: str) -> nx.DiGraph:
+    """The justification of one conclusion: it and everything upstream of it."""
+    node = resolve_target(g, target)
+    sub = g.subgraph(nx.ancestors(g, node) | {node}).copy()
+    sub.graph["case"] = f"{g.graph.get('case', '')}: how {node}"
+    return sub
+
+
 def how(g: nx.DiGraph, target: str) -> list[str]:
     """The chain of rules and facts behind a conclusion, premises first."""
     node = resolve_target(g, target)
