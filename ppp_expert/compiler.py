@@ -17,6 +17,7 @@ from .kb import KnowledgeBase, Rule
 from .kb_schema import FactConclusion
 
 from experta.matchers.rete.check import TypeCheck  # noqa: E402 (after the compat shim)
+from experta.matchers.rete.mixins import NoMemory  # noqa: E402
 from experta.matchers.rete.token import Token  # noqa: E402
 
 Fact = experta.Fact
@@ -159,10 +160,25 @@ class DirtyTrackingMatcher(experta.matchers.ReteMatcher):
         return added, removed
 
     def reset(self) -> None:
+        """Clear node memories once each (experta's recursive reset revisits shared nodes)."""
         for node in self._dirty:
             node.get_activations()
         self._dirty.clear()
-        super().reset()
+        for node in self._memory_nodes():
+            node._reset()
+
+    def _memory_nodes(self) -> list[Any]:
+        nodes = getattr(self, "_with_memory", None)
+        if nodes is None:
+            seen: dict[int, Any] = {}
+            stack = [self.root_node]
+            while stack:
+                node = stack.pop()
+                if id(node) not in seen:
+                    seen[id(node)] = node
+                    stack.extend(child.node for child in node.children)
+            nodes = self._with_memory = [n for n in seen.values() if not isinstance(n, NoMemory)]
+        return nodes
 
 
 class RecordingAgenda(experta.agenda.Agenda):
