@@ -114,10 +114,29 @@ def resolve_target(g: nx.DiGraph, target: str) -> str:
                     f"{', '.join(candidates[:12])}{' ...' if len(candidates) > 12 else ''}", field="--how")
 
 
+def support(g: nx.DiGraph, node: str) -> set[str]:
+    """A conclusion and its premises, upstream until a decision (model or verdict).
+
+    A decision has its own justification (``--how model``); repeating it under every risk
+    and setting that depends on it would bury the rules that matter there.
+    """
+    seen = {node}
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current != node and g.nodes[current]["kind"] == "decision":
+            continue
+        for premise in g.predecessors(current):
+            if premise not in seen:
+                seen.add(premise)
+                stack.append(premise)
+    return seen
+
+
 def focus(g: nx.DiGraph, target: str) -> nx.DiGraph:
     """The justification of one conclusion: it and everything upstream of it."""
     node = resolve_target(g, target)
-    sub = g.subgraph(nx.ancestors(g, node) | {node}).copy()
+    sub = g.subgraph(support(g, node)).copy()
     sub.graph["case"] = f"{g.graph.get('case', '')}: how {node}"
     return sub
 
@@ -125,20 +144,28 @@ def focus(g: nx.DiGraph, target: str) -> nx.DiGraph:
 def how(g: nx.DiGraph, target: str) -> list[str]:
     """The chain of rules and facts behind a conclusion, premises first."""
     node = resolve_target(g, target)
-    support = nx.ancestors(g, node) | {node}
-    sub = g.subgraph(support)
+    sub = g.subgraph(support(g, node))
     lines = []
     for n in nx.lexicographical_topological_sort(sub):
         data = g.nodes[n]
         if data["kind"] != "rule":
             continue
         premises = sorted(p for p in sub.predecessors(n))
-        results = sorted(s for s in sub.successors(n))
+        results = []
+        for s in sorted(sub.successors(n)):
+            edge = g.edges[n, s]
+            note = f" = {edge['party']}" if "party" in edge else ""
+            note += f" ({edge['weight']:+.1f})" if "weight" in edge else ""
+            note += " (overridden by a more specific rule)" if edge.get("overridden") else ""
+            results.append(s + note)
         lines.append(f"{data['label']} [{data['source']}] {data['title']}")
         if premises:
             lines.append("    because " + ", ".join(premises))
         if results:
             lines.append("    concluded " + ", ".join(results))
+    decisions = sorted(n for n in sub if n != node and g.nodes[n]["kind"] == "decision")
+    if decisions:
+        lines.append(f"({', '.join(decisions)}: see --how model / --how verdict)")
     return lines or [f"{node} is a given answer, not a conclusion."]
 
 
