@@ -44,10 +44,9 @@ def verdict_panel(advice: Advice, kb: KnowledgeBase, title: str = "") -> Panel:
 def reasons_table(advice: Advice) -> Table:
     table = Table(title="Why (evidence on PPP vs traditional procurement)", show_lines=False, expand=True)
     table.add_column("", width=5, justify="right")
-    table.add_column("Reason", ratio=4)
-    table.add_column("Rule", ratio=1, style="dim")
+    table.add_column("Reason (rule)", ratio=1)
     for reason in sorted(advice.appropriate.reasons, key=lambda x: (-abs(x.weight), x.rule)):
-        table.add_row(f"{reason.weight:+.1f}", reason.reason, reason.rule)
+        table.add_row(f"{reason.weight:+.1f}", Text.assemble(reason.reason, " ", (f"({reason.rule})", "dim")))
     return table
 
 
