@@ -71,8 +71,9 @@ class Tally:
         self.close_calls = 0
         self.failed: list[tuple[str, str]] = []
         self.failed_count = 0
-        self.mismatched: list[str] = []
+        self.mismatched: list[tuple[str, list[str]]] = []
         self.mismatch_count = 0
+        self.mismatch_fields: Counter[str] = Counter()
 
     def add(self, path: str, outcome: Outcome, resumed: bool, diff: Optional[list[str]], checking: bool) -> str:
         """Count one case; return its check status for summary.csv."""
@@ -98,8 +99,10 @@ class Tally:
         if not diff:
             return "match"
         self.mismatch_count += 1
+        fields = [line[2:].split(":", 1)[0] for line in diff if line.startswith("- ")]
+        self.mismatch_fields.update(fields)
         if len(self.mismatched) < LIST_LIMIT:
-            self.mismatched.append(path)
+            self.mismatched.append((path, fields))
         return "mismatch"
 
 
@@ -118,7 +121,7 @@ def render_summary(tally: Tally, discovery: Discovery, kb: Any, checking: bool, 
         models += sorted({m for m, _ in tally.by_model} - set(models))
         width = max(len("Model"), *(len(m) for m in models))
         head = "  ".join(f"{v:>12}" for v in verdicts)
-        lines += ["", f"  {'Model':<{width}}  {head}  {'total':>6}"]
+        lines += ["", "Recommended model by verdict (cases):", f"  {'model':<{width}}  {head}  {'total':>6}"]
         for model in models:
             cells = "  ".join(f"{tally.by_model[(model, v)]:>12}" for v in verdicts)
             lines.append(f"  {model:<{width}}  {cells}  {sum(tally.by_model[(model, v)] for v in verdicts):>6}")
@@ -145,7 +148,10 @@ def render_summary(tally: Tally, discovery: Discovery, kb: Any, checking: bool, 
         lines += ["", f"Check: {tally.checked} case{'s' if tally.checked != 1 else ''} with expected outcomes, "
                       f"{tally.checked - tally.mismatch_count} match, {tally.mismatch_count} mismatch"
                       + (f"; {tally.unchecked} without an expected block" if tally.unchecked else "")]
-        lines += [f"  mismatch: {path}" for path in tally.mismatched]
+        if tally.mismatch_fields:
+            common = sorted(tally.mismatch_fields.items(), key=lambda kv: (-kv[1], kv[0]))
+            lines.append("  fields that differ (cases): " + ", ".join(f"{name} {n}" for name, n in common[:top_flags]))
+        lines += [f"  {path}: {', '.join(fields)}" for path, fields in tally.mismatched]
         lines += _more(len(tally.mismatched), tally.mismatch_count, "summary.csv")
     lines += ["", f"Written: {out_dir / 'results.jsonl'}, {out_dir / 'summary.csv'}"]
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -169,6 +170,7 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
     def submit(number: int) -> None:
         pending[pool.submit(evaluate_chunk, config, chunks[number])] = (number, pool)
 
+    started = time.monotonic()
     try:
         note(f"batch: {len(tasks):,} case file{'s' if len(tasks) != 1 else ''}, {jobs} job{'s' if jobs != 1 else ''}, "
              f"output in {out_dir}" + (f" ({len(index):,} results already there)" if index else ""))
@@ -211,6 +213,9 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
         notes.append(f"interrupted: {writer.tally.total:,} of {len(tasks):,} cases written to {results_path}; "
                      "run the same command with --resume to finish")
         return BatchResult(discovery, writer.tally, EXIT_INTERRUPTED, True, notes)
+    elapsed = time.monotonic() - started
+    notes.append(f"batch: {writer.tally.total:,} cases in {elapsed:.1f} s "
+                 f"({writer.tally.total / max(elapsed, 1e-9):,.1f} cases/s)")
     if not fresh and compact(results_path, writer.entries):
         notes.append(f"{results_path} rewritten in path order without outdated records")
     tally = writer.tally
