@@ -98,15 +98,21 @@ def red_flags(firings: Iterable[Firing]) -> list[out.RedFlag]:
     return list(flags.values())
 
 
+def verdict_questions(kb: KnowledgeBase) -> list[str]:
+    """Questions that feed the PPP verdict, directly or through derived facts (cached per KB)."""
+    cached = getattr(kb, "_verdict_questions", None)
+    if cached is None:
+        ppp_rules = [r.id for r in kb.rules if any(isinstance(c, PPPConclusion) for c in r.conclusions)]
+        cached = kb._verdict_questions = kb.upstream_questions(ppp_rules)
+    return cached
+
+
 def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
     """The full Advice for one evaluated case."""
     d = trace.decision
     firings = list(trace.firings)
     unknown = [q for q, v in trace.answers.items() if v == UNKNOWN]
-    appropriateness_questions = {
-        q for rule in kb.rules for q in rule.questions
-        if any(isinstance(c, PPPConclusion) for c in rule.conclusions)
-    }
+    appropriateness_questions = set(verdict_questions(kb))
     ranking = [out.Ranked(model=m, score=d.scores[m], evidence=list(d.evidence[m])) for m in rank(d.scores)]
     topics = {t: topic_advice(kb, firings, t) for t in TOPICS}
     return out.Advice(

@@ -69,6 +69,21 @@ class KnowledgeBase:
     def question_order(self) -> list[str]:
         return list(self.questions)
 
+    def upstream_questions(self, rule_ids: Iterable[str]) -> list[str]:
+        """Questions the given rules read, directly or through the facts they depend on."""
+        seen_rules: set[str] = set()
+        questions: set[str] = set()
+        stack = list(rule_ids)
+        while stack:
+            rule = self.rule(stack.pop())
+            if rule.id in seen_rules:
+                continue
+            seen_rules.add(rule.id)
+            questions.update(rule.questions)
+            for fact in cond.facts_of(rule.condition):
+                stack.extend(self.fact_producers.get(fact, ()))
+        return [q for q in self.questions if q in questions]
+
 
 def _one_line_validation(error: ValidationError) -> tuple[str, str]:
     first = error.errors()[0]
