@@ -32,20 +32,6 @@ def cold(command: list[str], repeat: int) -> float:
     return statistics.median(times)
 
 
-def random_answers(kb, rng: random.Random) -> dict:
-    answers = {}
-    for q in kb.questions.values():
-        if rng.random() < 0.15:
-            continue  # some questions left unknown, as in real cases
-        if q.type == "choice":
-            answers[q.id] = rng.choice(list(q.answers))
-        elif q.type == "integer":
-            answers[q.id] = rng.randint(int(q.min or 1), int(q.max or 50))
-        else:
-            answers[q.id] = round(rng.uniform(0, 2000), 1)
-    return answers
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=300)
@@ -60,6 +46,7 @@ def main() -> None:
 
     from ppp_expert.assemble import build_advice
     from ppp_expert.compiler import compile_engine
+    from ppp_expert.generate import random_answers
     from ppp_expert.kb import load_kb
     from ppp_expert.reasoner import Reasoner
 

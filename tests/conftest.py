@@ -27,6 +27,24 @@ COMMODITY = {
 }
 
 
+def answer_sets(kb: KnowledgeBase, numbers: list[float] | None = None) -> Any:
+    """Hypothesis strategy: random partial answer sets from the real questions' allowed values."""
+    from hypothesis import strategies as st
+
+    per_question = {}
+    for q in kb.questions.values():
+        if q.type == "choice":
+            per_question[q.id] = st.sampled_from([*q.answers, "unknown"])
+        elif q.type == "integer":
+            per_question[q.id] = st.integers(int(q.min or 1), int(q.max or 50))
+        elif numbers is not None:
+            per_question[q.id] = st.sampled_from(numbers)
+        else:
+            per_question[q.id] = st.floats(q.min or 0, min(q.max or 1e5, 5000), allow_nan=False).map(
+                lambda x: round(x, 1))
+    return st.fixed_dictionaries({}, optional=per_question)
+
+
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return default_kb()

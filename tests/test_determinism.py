@@ -7,21 +7,9 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import answer_sets
+
 from ppp_expert.api import evaluate
-from ppp_expert.kb import KnowledgeBase
-
-
-def answer_sets(kb: KnowledgeBase) -> st.SearchStrategy[dict]:
-    """Random partial answer sets drawn from the real questions' allowed values."""
-    per_question = {}
-    for q in kb.questions.values():
-        if q.type == "choice":
-            per_question[q.id] = st.sampled_from([*q.answers, "unknown"])
-        elif q.type == "integer":
-            per_question[q.id] = st.integers(int(q.min or 1), int(q.max or 50))
-        else:
-            per_question[q.id] = st.floats(q.min or 0, min(q.max or 1e5, 5000), allow_nan=False).map(lambda x: round(x, 1))
-    return st.fixed_dictionaries({}, optional=per_question)
 
 
 def test_shuffling_answer_order_never_changes_the_json(kb) -> None:

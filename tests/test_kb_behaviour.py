@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CASES
+from conftest import CASES, answer_sets
 
 from ppp_expert.api import evaluate
 from ppp_expert.case import load_case
@@ -77,21 +77,9 @@ def test_without_a_need_type_the_verdict_is_undetermined_and_says_what_is_missin
     assert "need_type" in advice.appropriate.missing
 
 
-def answers_strategy(kb) -> st.SearchStrategy[dict]:
-    per_question = {}
-    for q in kb.questions.values():
-        if q.type == "choice":
-            per_question[q.id] = st.sampled_from([*q.answers, "unknown"])
-        elif q.type == "integer":
-            per_question[q.id] = st.integers(int(q.min or 1), int(q.max or 50))
-        else:
-            per_question[q.id] = st.sampled_from([0.5, 5, 19, 20, 50, 150, 900, 5000])
-    return st.fixed_dictionaries({}, optional=per_question)
-
-
 def test_removing_public_funding_never_lowers_the_concession_score_for_a_long_lived_asset(kb) -> None:
     @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(answers=answers_strategy(kb), before=st.sampled_from(["available", "partial"]))
+    @given(answers=answer_sets(kb, NUMBERS), before=st.sampled_from(["available", "partial"]))
     def check(answers: dict, before: str) -> None:
         base = {**answers, "asset_type": "long_lived_physical"}
         funded = _scores({**base, "public_funding": before})["concession_bot"]
@@ -103,7 +91,7 @@ def test_removing_public_funding_never_lowers_the_concession_score_for_a_long_li
 
 def test_fast_technology_caps_the_recommended_term_at_ten_years(kb) -> None:
     @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(answers=answers_strategy(kb))
+    @given(answers=answer_sets(kb, NUMBERS))
     def check(answers: dict) -> None:
         advice = evaluate({"answers": {**answers, "technology_change": "fast"}})
         term = advice.structuring.settings.get("term_years")
@@ -132,6 +120,8 @@ def test_rights_of_way_stay_public_when_government_holds_the_powers() -> None:
         assert next(r.party for r in advice.risk_allocation if r.risk == "site_access") == "public", model
 
 
+# Capital costs around the private-finance thresholds the rules use.
+NUMBERS = [0.5, 5, 19, 20, 50, 150, 900, 5000]
 CASE_FILES = sorted(CASES.glob("*.yaml"))
 
 
