@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, TypeVar
 
@@ -305,11 +305,5 @@ def _order(rules: list[Rule]) -> tuple[list[Rule], dict[str, list[str]]]:
                 "a rule that depends on the decision (model/verdict) cannot give evidence for it",
                 path=rule.file, field=f"rule {rule.id}: then",
             )
-        ordered.append(_replace(rule, stratum=stratum, phase=phase))
+        ordered.append(replace(rule, stratum=stratum, phase=phase))
     return ordered, producers
-
-
-def _replace(rule: Rule, **changes: Any) -> Rule:
-    from dataclasses import replace
-
-    return replace(rule, **changes)
