@@ -63,9 +63,9 @@ def topic_advice(kb: KnowledgeBase, firings: list[Firing], topic: str) -> out.To
             overridden=[out.Overridden(value=s.value, rule=r.id) for r, s in losers],
         )
     items: dict[tuple[str, str], list[str]] = {}
-    for rule, c in _conclusions(firings, AdviseConclusion):
-        if c.advise.topic == topic:
-            items.setdefault((c.advise.key, c.advise.text), []).append(rule.id)
+    for rule, item in _conclusions(firings, AdviseConclusion):
+        if item.advise.topic == topic:
+            items.setdefault((item.advise.key, item.advise.text), []).append(rule.id)
     advice_items = [out.AdviceItem(key=k, text=t, rules=rules) for (k, t), rules in items.items()]
     weights = criteria_weights(kb, firings) if topic == "procurement" else None
     return out.TopicAdvice(settings=settings, advice=advice_items, criteria_weights=weights)
@@ -100,11 +100,10 @@ def red_flags(firings: Iterable[Firing]) -> list[out.RedFlag]:
 
 def verdict_questions(kb: KnowledgeBase) -> list[str]:
     """Questions that feed the PPP verdict, directly or through derived facts (cached per KB)."""
-    cached = getattr(kb, "_verdict_questions", None)
-    if cached is None:
+    if "verdict_questions" not in kb.derived:
         ppp_rules = [r.id for r in kb.rules if any(isinstance(c, PPPConclusion) for c in r.conclusions)]
-        cached = kb._verdict_questions = kb.upstream_questions(ppp_rules)
-    return cached
+        kb.derived["verdict_questions"] = kb.upstream_questions(ppp_rules)
+    return kb.derived["verdict_questions"]
 
 
 def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:

@@ -21,8 +21,7 @@ from experta.matchers.rete.check import TypeCheck  # noqa: E402 (after the compa
 from experta.matchers.rete.mixins import NoMemory  # noqa: E402
 from experta.matchers.rete.token import Token  # noqa: E402
 
-Fact = experta.Fact
-KnowledgeEngine = experta.KnowledgeEngine
+from experta import Fact, KnowledgeEngine  # noqa: E402 (after the compat shim)
 
 
 class KeyedFact(Fact):

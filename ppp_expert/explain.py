@@ -22,10 +22,13 @@ from .reasoner import Trace
 KINDS = ("answer", "fact", "rule", "decision", "conclusion")
 
 
-def _conclusion_nodes(rule: Rule, advice: Advice) -> list[tuple[str, dict[str, object], dict[str, object]]]:
+NodeSpec = tuple[str, dict[str, object], dict[str, object]]
+
+
+def _conclusion_nodes(rule: Rule, advice: Advice) -> list[NodeSpec]:
     """(node id, node attributes, edge attributes) for each conclusion of a fired rule."""
     winners = {r.risk: r.rules[0] for r in advice.risk_allocation}
-    nodes = []
+    nodes: list[NodeSpec] = []
     for c in rule.conclusions:
         if isinstance(c, PPPConclusion):
             nodes.append((f"verdict:{advice.appropriate.verdict}", {}, {"weight": c.ppp}))
@@ -208,7 +211,9 @@ def why_not(kb: KnowledgeBase, trace: Trace, model: str) -> WhyNot:
     facts = frozenset(x[len("fact:"):] for f in trace.firings for x in f.declared)
     state = cond.State(answers=trace.answers, facts=facts,
                        decisions={"model": trace.decision.model, "verdict": trace.decision.verdict})
-    for_, against, blocked = [], [], []
+    for_: list[tuple[Rule, float]] = []
+    against: list[tuple[Rule, float]] = []
+    blocked: list[tuple[Rule, float, list[str]]] = []
     for rule in kb.rules:
         weight = _weight_for(rule, model)
         if weight is None:

@@ -58,6 +58,8 @@ class KnowledgeBase:
     settings: Settings
     rules: list[Rule]
     fact_producers: dict[str, list[str]] = field(default_factory=dict)
+    #: Values derived from the knowledge base and computed once (e.g. verdict questions).
+    derived: dict[str, Any] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> Rule:
         return self._by_id[rule_id]
@@ -248,7 +250,7 @@ def _conclusion(raw: Any, path: str, field: str, risks: Mapping[str, Risk]) -> C
 
 
 def _default_allocation_rules(risks: Mapping[str, Risk], start: int, path: str) -> list[Rule]:
-    rules = []
+    rules: list[Rule] = []
     for risk in risks.values():
         for model in MODEL_IDS:
             default = risk.defaults[model]

@@ -116,7 +116,7 @@ def red_flag_table(advice: Advice) -> Optional[Table]:
 def print_advice(advice: Advice, kb: KnowledgeBase, console: Console, title: str = "") -> None:
     """Print the whole advice: verdict, reasons, ranking, risks, the four topics, red flags."""
     console.print(verdict_panel(advice, kb, title))
-    parts = [reasons_table(advice), ranking_table(advice, kb), risk_table(advice)]
+    parts: list[Table | None] = [reasons_table(advice), ranking_table(advice, kb), risk_table(advice)]
     for name in ("structuring", "governance", "procurement", "implementation"):
         parts.append(topic_table(name, getattr(advice, name)))
     parts.append(red_flag_table(advice))
