@@ -315,3 +315,26 @@ def test_plain_progress_lines_when_not_a_terminal() -> None:
     progress.close()
     assert stream.getvalue().startswith("batch: 2/4 cases (50%), ")
     assert "cases/s" in stream.getvalue() and "ETA" in stream.getvalue()
+
+
+def test_a_dead_worker_pool_is_replaced_and_its_chunks_retried_once(kb, tmp_path, monkeypatch) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ppp_expert.batch import runner
+
+    class Broken(InlineExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
+            future: Future = Future()
+            future.set_exception(BrokenProcessPool("a worker was killed"))
+            return future
+
+    pools = iter([Broken(), InlineExecutor()])
+    monkeypatch.setattr(runner, "default_executor", lambda jobs, config: next(pools))
+    for i in range(3):
+        write(tmp_path / "in" / f"c{i}.yaml", {"answers": BROADBAND})
+    out = tmp_path / "out"
+    result = run_batch([str(tmp_path / "in")], kb, None, BatchOptions(out_dir=out, jobs=2, chunk_size=1),
+                       echo=lambda s: None, note=lambda s: None)
+    assert result.exit_code == 0
+    assert [r["path"][-7:] for r in records(out)] == ["c0.yaml", "c1.yaml", "c2.yaml"]
+    assert all("recommendation" in r for r in records(out))

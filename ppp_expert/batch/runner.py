@@ -20,10 +20,11 @@ from .check import Outcome, compare, format_diff
 from .discover import Discovery, discover
 from .outputs import ResultsFile, SummaryCsv, Tally, render_summary
 from .progress import Progress
-from .resume import Entry, compact, kb_fingerprint, read_manifest, read_record, scan, write_manifest
-from .worker import CaseResult, WorkerConfig, evaluate_chunk, init_worker, prime
+from .resume import Entry, compact, kb_fingerprint, read_manifest, scan, write_manifest
+from .worker import CaseResult, WorkerConfig, evaluate_chunk, failed_result, init_worker, prime
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+MAX_CHUNK = 16
 Task = tuple[str, Optional[str]]
 
 
@@ -37,6 +38,13 @@ class InlineExecutor(Executor):
         except Exception as exc:  # noqa: BLE001 - delivered through the future, as a pool would
             future.set_exception(exc)
         return future
+
+
+def default_executor(jobs: int, config: WorkerConfig) -> Executor:
+    """A process pool whose workers compile the knowledge base once, in their initializer."""
+    if jobs <= 1:
+        return InlineExecutor()
+    return ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=(config,))
 
 
 @dataclass
@@ -58,16 +66,59 @@ class BatchResult:
     notes: list[str] = field(default_factory=list)
 
 
-def default_executor(jobs: int, config: WorkerConfig) -> Executor:
-    """A process pool whose workers compile the knowledge base once, in their initializer."""
-    if jobs <= 1:
-        return InlineExecutor()
-    return ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=(config,))
+class OrderedStream:
+    """Results of ``chunks`` in chunk order, with at most ``window`` chunks submitted and not yet consumed.
 
+    With our own process pool, a dead worker (killed, out of memory) breaks every chunk in
+    flight: one new pool is started and each of those chunks is retried once. Any other
+    failed task (or a second break) turns its cases into error records.
+    """
 
-def _chunks(tasks: Sequence[Task], size: int) -> Iterator[list[Task]]:
-    for start in range(0, len(tasks), size):
-        yield list(tasks[start:start + size])
+    def __init__(self, chunks: list[list[Task]], config: WorkerConfig, jobs: int,
+                 executor: Optional[Executor] = None) -> None:
+        self.chunks, self.config, self.jobs = chunks, config, jobs
+        self.own = executor is None
+        self.pool = executor if executor is not None else default_executor(jobs, config)
+        self.window = max(2, 4 * jobs)
+        self.pending: dict[Future, tuple[int, Executor]] = {}
+        self.retried: set[int] = set()
+
+    def _submit(self, number: int) -> None:
+        self.pending[self.pool.submit(evaluate_chunk, self.config, self.chunks[number])] = (number, self.pool)
+
+    def _collect(self, future: Future, ready: dict[int, list[CaseResult]]) -> None:
+        number, source = self.pending.pop(future)
+        try:
+            ready[number] = future.result()
+        except BrokenProcessPool as exc:
+            if not self.own or number in self.retried:
+                ready[number] = [failed_result(path, exc) for path, _ in self.chunks[number]]
+                return
+            self.retried.add(number)
+            if source is self.pool:
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = default_executor(self.jobs, self.config)
+            self._submit(number)
+        except Exception as exc:  # noqa: BLE001 - a failed task is error records, not a crash
+            ready[number] = [failed_result(path, exc) for path, _ in self.chunks[number]]
+
+    def __iter__(self) -> Iterator[CaseResult]:
+        ready: dict[int, list[CaseResult]] = {}
+        submitted = emitted = 0
+        while emitted < len(self.chunks):
+            while submitted < len(self.chunks) and submitted - emitted < self.window:
+                self._submit(submitted)
+                submitted += 1
+            done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                self._collect(future, ready)
+            while emitted in ready:
+                yield from ready.pop(emitted)
+                emitted += 1
+
+    def close(self) -> None:
+        if self.own:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Writer:
@@ -84,7 +135,7 @@ class _Writer:
         self.entries: list[Entry] = []
 
     def write(self, result: CaseResult) -> None:
-        if result.line is None:  # kept from the earlier run (--resume)
+        if result.line is None:  # kept from the earlier run (--resume): read its record back
             entry = self.index[result.path]
             assert self.reader is not None
             self.reader.seek(entry.offset)
@@ -109,17 +160,20 @@ class _Writer:
             self.reader.close()
 
 
-def _failed_chunk(chunk: list[Task], exc: BaseException) -> list[CaseResult]:
-    """Every case of a chunk whose worker failed becomes an error record naming the failure."""
-    from .worker import record_tail
+def _earlier_results(out_dir: Path, fingerprint: str, resume: bool, note: Callable[[str], None]) -> dict[str, Entry]:
+    """The index of results.jsonl to resume from; empty when starting afresh."""
+    results = out_dir / "results.jsonl"
+    if not resume or not results.exists():
+        return {}
+    if read_manifest(out_dir).get("kb") != fingerprint:
+        note(f"batch: the knowledge base or program changed since {results} was written; evaluating every case again")
+        return {}
+    return scan(results)
 
-    results = []
-    for path, _ in chunk:
-        error = f"{path}: worker failed: {type(exc).__name__}: {exc}"
-        case = Path(path).stem
-        line = json.dumps({"case": case, "error": error}, ensure_ascii=False, separators=(",", ":"))[:-1]
-        results.append(CaseResult(path, line + "," + record_tail(path, None), Outcome(case=case, error=error)))
-    return results
+
+def _chunk_size(cases: int, jobs: int) -> int:
+    """About eight chunks per worker (load balance), at most MAX_CHUNK cases (smooth progress)."""
+    return max(1, min(MAX_CHUNK, cases // (jobs * 8)))
 
 
 def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: BatchOptions, *,
@@ -130,95 +184,51 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
 
     ``executor``: any ``concurrent.futures.Executor`` (e.g. a Dask client's ``get_executor()``);
     it is used as is and not shut down. Default: a process pool of ``options.jobs`` workers.
+    ``kb_path`` (None: the shipped knowledge base) is what workers load; ``kb`` is the same
+    knowledge base, already loaded here.
     """
     discovery = discover(paths)
     out_dir = options.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     fingerprint = kb_fingerprint(Path(kb.path))
-    index: dict[str, Entry] = {}
-    fresh = True
-    results_path = out_dir / "results.jsonl"
-    if options.resume and results_path.exists():
-        if read_manifest(out_dir).get("kb") == fingerprint:
-            index, fresh = scan(results_path), False
-        else:
-            note(f"batch: the knowledge base or program changed since {results_path} was written; "
-                 "evaluating every case again")
+    index = _earlier_results(out_dir, fingerprint, options.resume, note)
     write_manifest(out_dir, {"kb": fingerprint, "kb_path": str(kb.path), "results": "results.jsonl"})
-
     config = WorkerConfig(kb_path=kb_path, check=options.check,
                           reports_dir=str(out_dir / "reports") if options.reports else None)
     tasks: list[Task] = [(p, index[p].hash if p in index else None) for p in discovery.cases]
-    jobs = max(1, options.jobs)
-    size = options.chunk_size or max(1, min(16, len(tasks) // (jobs * 8)))
-    chunks = list(_chunks(tasks, size))
-    jobs = min(jobs, max(1, len(chunks)))
-    own = executor is None
-    if own and jobs <= 1:
-        prime(kb_path, kb)  # reuse the knowledge base this process already compiled
-    pool = executor if executor is not None else default_executor(jobs, config)
+    size = options.chunk_size or _chunk_size(len(tasks), max(1, options.jobs))
+    chunks = [tasks[start:start + size] for start in range(0, len(tasks), size)]
+    jobs = min(max(1, options.jobs), max(1, len(chunks)))
+    if executor is None and jobs <= 1:
+        prime(kb_path, kb)  # in-process: reuse the knowledge base already loaded here
+    note(f"batch: {len(tasks):,} case file{'s' if len(tasks) != 1 else ''}, {jobs} job{'s' if jobs != 1 else ''}, "
+         f"output in {out_dir}" + (f" ({len(index):,} results already there)" if index else ""))
+
+    stream = OrderedStream(chunks, config, jobs, executor)
     progress = progress or Progress()
-    writer = _Writer(out_dir, fresh, index, options.check, progress, echo)
-    interrupted = False
-    notes: list[str] = []
-    window = max(2, 4 * jobs)
-    pending: dict[Future, tuple[int, Executor]] = {}
-    ready: dict[int, list[CaseResult]] = {}
-    retried: set[int] = set()
-    submitted = emitted = 0
-
-    def submit(number: int) -> None:
-        pending[pool.submit(evaluate_chunk, config, chunks[number])] = (number, pool)
-
+    writer = _Writer(out_dir, not index, index, options.check, progress, echo)
     started = time.monotonic()
+    interrupted = False
     try:
-        note(f"batch: {len(tasks):,} case file{'s' if len(tasks) != 1 else ''}, {jobs} job{'s' if jobs != 1 else ''}, "
-             f"output in {out_dir}" + (f" ({len(index):,} results already there)" if index else ""))
-        while emitted < len(chunks):
-            while submitted < len(chunks) and submitted - emitted < window:
-                submit(submitted)
-                submitted += 1
-                if submitted == 1:
-                    progress.start(len(tasks))  # after the first submit: pool processes forked, no threads yet
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                number, source = pending.pop(future)
-                try:
-                    ready[number] = future.result()
-                except BrokenProcessPool as exc:
-                    if own and number not in retried:
-                        # A worker died (killed, out of memory): every chunk in flight fails with
-                        # it. Start one new pool and retry each of those chunks once.
-                        retried.add(number)
-                        if source is pool:
-                            pool.shutdown(wait=False, cancel_futures=True)
-                            pool = default_executor(jobs, config)
-                        submit(number)
-                    else:
-                        ready[number] = _failed_chunk(chunks[number], exc)
-                except Exception as exc:  # noqa: BLE001 - a failed task is an error record, not a crash
-                    ready[number] = _failed_chunk(chunks[number], exc)
-            while emitted in ready:
-                for result in ready.pop(emitted):
-                    writer.write(result)
-                emitted += 1
+        for number, result in enumerate(stream):
+            if number == 0:
+                progress.start(len(tasks))  # pool processes are forked by now, before the bar's thread starts
+            writer.write(result)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         progress.close()
         writer.close()
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
+        stream.close()
+    tally, results_path = writer.tally, out_dir / "results.jsonl"
     if interrupted:
-        notes.append(f"interrupted: {writer.tally.total:,} of {len(tasks):,} cases written to {results_path}; "
-                     "run the same command with --resume to finish")
-        return BatchResult(discovery, writer.tally, EXIT_INTERRUPTED, True, notes)
+        return BatchResult(discovery, tally, EXIT_INTERRUPTED, True, [
+            f"interrupted: {tally.total:,} of {len(tasks):,} cases written to {results_path}; "
+            "run the same command with --resume to finish"])
     elapsed = time.monotonic() - started
-    notes.append(f"batch: {writer.tally.total:,} cases in {elapsed:.1f} s "
-                 f"({writer.tally.total / max(elapsed, 1e-9):,.1f} cases/s)")
-    if not fresh and compact(results_path, writer.entries):
+    notes = [f"batch: {tally.total:,} cases in {elapsed:.1f} s ({tally.total / max(elapsed, 1e-9):,.1f} cases/s)"]
+    if index and compact(results_path, writer.entries):
         notes.append(f"{results_path} rewritten in path order without outdated records")
-    tally = writer.tally
     code = EXIT_OK
     if tally.mismatch_count:
         code = EXIT_MISMATCH
@@ -227,4 +237,5 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
     return BatchResult(discovery, tally, code, False, notes)
 
 
-__all__ = ["BatchOptions", "BatchResult", "InlineExecutor", "default_executor", "run_batch", "render_summary"]
+__all__ = ["BatchOptions", "BatchResult", "InlineExecutor", "OrderedStream", "default_executor", "render_summary",
+           "run_batch"]

@@ -122,6 +122,11 @@ def evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str] = N
     return CaseResult(path, line, outcome, diff, hash=digest)
 
 
+def failed_result(path: str, exc: BaseException) -> CaseResult:
+    """The error record of a case whose task failed outside ``evaluate_path`` (a worker died)."""
+    return _failed(path, f"{path}: worker failed: {type(exc).__name__}: {exc}", None, None)
+
+
 def _failed(path: str, error: str, digest: Optional[str], report: Optional[str]) -> CaseResult:
     from ..advice import ErrorResult
 
