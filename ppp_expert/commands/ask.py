@@ -1,11 +1,120 @@
-"""`ppp-expert ask` (placeholder until its issue lands)."""
+"""`ppp-expert ask`: an interactive consultation that asks only what can still change the advice."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
 import click
+
+EXIT_INTERRUPTED = 130
 
 
 @click.command()
-def ask() -> None:
-    """Not available yet."""
-    raise click.ClickException("'ask' is not implemented yet")
+@click.option("--answers", "answers_path", type=click.Path(dir_okay=False), default=None,
+              help="Pre-fill answers from a case file (YAML or JSON); only what is still needed is asked.")
+@click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
+              help="Session file, rewritten after every answer (default: a new file under "
+                   "$XDG_DATA_HOME/ppp-expert/sessions/, i.e. ~/.local/share/ppp-expert/sessions/).")
+@click.option("--resume", "resume_path", type=click.Path(dir_okay=False), default=None,
+              help="Continue a saved session (or any case file); it keeps being updated unless --save is given.")
+@click.option("--title", default=None, help="Title stored in the session file (the case title).")
+@click.option("--graph", "graph_path", type=click.Path(dir_okay=False), default=None,
+              help="At the end, write the explanation graph here (.svg .png .dot .graphml .json) without asking.")
+@click.option("--refine/--no-refine", default=None,
+              help="Once the advice is settled, go on with refinement questions (--refine) or stop "
+                   "(--no-refine) without asking.")
+@click.pass_obj
+def ask(state: Any, answers_path: Optional[str], save_path: Optional[str], resume_path: Optional[str],
+        title: Optional[str], graph_path: Optional[str], refine: Optional[bool]) -> None:
+    """Consult interactively: only questions whose answer can still change the advice, in the guide's order.
+
+    Stops as soon as the verdict, the model, every risk owner and every red flag are settled,
+    and offers to continue for refinement. At any prompt: a number or a value, unknown, or
+    why, help, back, skip, status, quit. Every answer is saved at once to the session file (a
+    case file: evaluate and batch accept it). Works with answers piped on stdin.
+    Exit codes: 0 advice given (or quit), 1 input ended before the advice, 2 bad input,
+    130 interrupted (the session is saved; continue with --resume).
+
+    Example: ppp-expert ask --answers cases/nasa-cots.yaml --save nasa-session.yaml
+    """
+    from ..errors import PPPExpertError
+
+    try:
+        _consult(state, answers_path, save_path, resume_path, title, graph_path, refine)
+    except PPPExpertError as exc:
+        click.echo(f"error: {exc.one_line()}", err=True)
+        sys.exit(exc.exit_code)
+
+
+def _consult(state: Any, answers_path: Optional[str], save_path: Optional[str], resume_path: Optional[str],
+             title: Optional[str], graph_path: Optional[str], refine: Optional[bool]) -> None:
+    from ..consult.session import Session
+    from ..consult.storage import SessionFile, default_session_path, read_case
+    from ..consult.terminal import EndOfInput, TerminalProvider
+    from ..errors import PPPExpertError
+    from ..report_text import make_console, print_advice
+
+    if answers_path and resume_path:
+        raise click.UsageError("use --answers to start from a case file or --resume to continue a session, not both")
+    kb = state.kb
+    answers: dict[str, Any] = {}
+    if resume_path:
+        loaded = read_case(resume_path, kb)
+        answers = loaded.answers
+        store = SessionFile(Path(save_path or resume_path), loaded.id, title or loaded.title, loaded.extra)
+    else:
+        path = Path(save_path) if save_path else default_session_path()
+        if answers_path:
+            loaded = read_case(answers_path, kb)
+            answers = loaded.answers
+            extra = {"narrative": loaded.extra["narrative"]} if "narrative" in loaded.extra else {}
+            store = SessionFile(path, loaded.id, title or loaded.title, extra)
+        else:
+            store = SessionFile(path, path.stem if save_path else f"consultation-{path.stem}", title or "")
+    store.save(answers)  # at once: even an immediate Ctrl-C leaves a valid session file
+
+    console = make_console()
+    provider = TerminalProvider(kb, console)
+    verb = "Resuming" if resume_path else "Starting"
+    given = f" with {len(answers)} answer{'s' if len(answers) != 1 else ''} given" if answers else ""
+    console.print(f"{verb} a consultation{given}. Every answer is saved to {store.path}", soft_wrap=True)
+    console.print("Type a number or a value, unknown, or: why, help, back, skip, status, quit.", style="dim")
+    session = Session(kb, provider, case_id=store.id, answers=answers, on_change=store.save, refine=refine)
+    resume_hint = f"ppp-expert ask --resume {store.path}"
+    try:
+        result = session.run()
+    except KeyboardInterrupt:
+        console.print(f"\nInterrupted. The session is saved in {store.path}; continue with: {resume_hint}",
+                      soft_wrap=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except EndOfInput:
+        console.print(f"Input ended before the advice was settled. The session is saved in {store.path}; "
+                      f"continue with: {resume_hint}", soft_wrap=True)
+        sys.exit(1)
+    if not result.finished:
+        console.print(f"Saved {len(result.answers)} answers in {store.path}; continue with: {resume_hint}",
+                      soft_wrap=True)
+        return
+    assert result.advice is not None and result.trace is not None
+    print_advice(result.advice, kb, console, title=store.title or store.id)
+
+    target = graph_path or provider.text(
+        "Write the explanation graph to a file (.svg .png .dot .graphml .json; Enter to skip):")
+    if target:
+        from ..explain import build_graph
+        from ..render import write_graph
+
+        try:
+            written = write_graph(build_graph(kb, result.trace, result.advice), target)
+            console.print(f"Explanation graph written to {written}")
+        except PPPExpertError as exc:
+            console.print(f"Could not write the graph: {exc.one_line()}", style="yellow")
+    copy = provider.text(f"The case file is saved in {store.path}. Save a copy as (Enter to skip):")
+    if copy:
+        try:
+            SessionFile(Path(copy), store.id, store.title, store.extra).save(result.answers)
+            console.print(f"Case file written to {copy}")
+        except PPPExpertError as exc:
+            console.print(f"Could not write the case file: {exc.one_line()}", style="yellow")

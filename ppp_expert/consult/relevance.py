@@ -168,6 +168,7 @@ class Outlook:
     open_targets: tuple[str, ...]
     needed: tuple[str, ...]
     needed_by: Mapping[str, tuple[str, ...]]
+    moves: Mapping[str, tuple[str, ...]]
     refinable: tuple[str, ...]
     verdicts: frozenset[str]
     models: frozenset[str]
@@ -349,24 +350,31 @@ class Relevance:
                 track("procurement:criteria_weights", opened)
 
         needed_by: dict[str, list[str]] = {}
+        moves: dict[str, list[str]] = {}  # open rule -> the open outcomes it can change
+
+        def need(rid: str, target: str, decisions: set[str]) -> None:
+            moves.setdefault(rid, [])
+            if target not in moves[rid]:
+                moves[rid].append(target)
+            for question in self._open_questions(rid, ctx, status, decisions):
+                needed_by.setdefault(question, [])
+                if rid not in needed_by[question]:
+                    needed_by[question].append(rid)
+
         seen_decision: set[str] = set()
-        for target in list(open_targets):
+        for target in open_targets:
             for rid in movers[target]:
-                for question in self._open_questions(rid, ctx, status, seen_decision):
-                    needed_by.setdefault(question, [])
-                    if rid not in needed_by[question]:
-                        needed_by[question].append(rid)
+                need(rid, target, seen_decision)
         # An open rule waiting on the decision makes the decision's own evidence needed.
         for kind in sorted(seen_decision):
-            extra = self.pool_weights if kind == "verdict" or "traditional" in verdicts else {}
-            rids = list(extra) + ([rid for rid, pairs in self.evidence.items()
-                                   if any(m in contenders for m, _ in pairs)] if kind == "model" else [])
-            for rid in rids:
-                if status[rid] is None:
-                    for question in self._open_questions(rid, ctx, status, set()):
-                        needed_by.setdefault(question, [])
-                        if rid not in needed_by[question]:
-                            needed_by[question].append(rid)
+            if kind == "verdict" or "traditional" in verdicts:
+                for rid in self.pool_weights:
+                    if status[rid] is None:
+                        need(rid, kind, set())
+            if kind == "model":
+                for rid, pairs in self.evidence.items():
+                    if status[rid] is None and any(m in contenders for m, _ in pairs):
+                        need(rid, kind, set())
 
         refinable: set[str] = set()
         for rule in self.rules:
@@ -378,6 +386,7 @@ class Relevance:
             open_targets=tuple(open_targets),
             needed=tuple(sorted(needed_by, key=order)),
             needed_by={q: tuple(v) for q, v in needed_by.items()},
+            moves={r: tuple(v) for r, v in moves.items()},
             refinable=tuple(sorted(refinable, key=order)),
             verdicts=verdicts, models=frozenset(models), certainty=certainty, scores=scores, status=status,
         )

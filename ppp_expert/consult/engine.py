@@ -1,0 +1,110 @@
+"""The consultation's own experta engine: ``Need(question)`` facts and one asking rule.
+
+DESIGN.md §7: goal rules declare ``Need(question)``; one low-salience rule asks the answer
+provider for a needed question that has no answer yet. Here the goal rule is ``plan``: each
+time the answers change (a new ``Turn`` fact), it asks the relevance analysis which questions
+can still change the advice and makes the ``Need`` facts match (retracting the stale ones).
+``ask`` then fires for the needed question that comes first in the guide's order.
+
+Why a separate engine and not the compiled knowledge-base engine: experta fires a rule as soon
+as its patterns match, and a ``not`` condition matches while the question it tests is still
+unanswered; firings cannot be taken back, so running the rules on a half-answered case would
+conclude things the later answers contradict. The knowledge base therefore only ever runs on
+a closed answer set (``Reasoner.run``, exactly as ``evaluate`` does), and the consultation
+reasons about the open case with the three-valued analysis in ``relevance.py``. Plain
+``evaluate`` is untouched and pays nothing for the consultation.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any, Protocol
+
+from ..compat import experta
+from ..compiler import Answer
+
+Fact = experta.Fact
+MATCH = experta.MATCH
+
+
+class Need(Fact):
+    """The answer to question ``q`` can still change the advice; ``rank`` is its guide order."""
+
+
+class Turn(Fact):
+    """The answers changed (``n`` counts the changes): the goals must be re-planned."""
+
+
+class Driver(Protocol):
+    """What the engine calls back: the session."""
+
+    def plan(self) -> list[tuple[str, int]]: ...
+
+    def ask(self, question: str) -> None: ...
+
+
+class GuideOrder(experta.abstract.Strategy):
+    """Higher salience first; among ``ask`` activations, the lowest-ranked question first."""
+
+    @staticmethod
+    def key(activation: Any) -> tuple[int, int]:
+        return (activation.rule.salience, -int(activation.context.get("rank", 0)))
+
+    def _update_agenda(self, agenda: Any, added: Any, removed: Any) -> None:
+        for act in removed:
+            act.key = self.key(act)  # equality compares keys too
+            if act in agenda.activations:
+                agenda.activations.remove(act)
+        for act in added:
+            act.key = self.key(act)
+            bisect.insort(agenda.activations, act)
+
+
+class ConsultEngine(experta.KnowledgeEngine):
+    """Holds the answers and the needs; the session decides, the provider answers."""
+
+    __strategy__ = GuideOrder
+
+    def __init__(self, driver: Driver) -> None:
+        super().__init__()
+        self.driver = driver
+        self.needs: dict[str, Any] = {}
+        self.turn: Any = None
+
+    def reset(self, **kwargs: Any) -> None:  # noqa: D102
+        super().reset(**kwargs)
+        self.needs = {}
+        self.turn = None
+
+    def replay(self, answers: dict[str, Any]) -> None:
+        """Start afresh from ``answers`` (retraction by replay: always the same state)."""
+        self.reset()
+        for question, value in answers.items():
+            self.declare(Answer(q=question, v=value))
+        self.next_turn()
+
+    def give(self, question: str, value: Any) -> None:
+        """Record one answer and ask for a new plan."""
+        self.declare(Answer(q=question, v=value))
+        self.next_turn()
+
+    def next_turn(self) -> None:
+        n = 0 if self.turn is None else self.turn["n"] + 1
+        if self.turn is not None:
+            self.retract(self.turn)
+        self.turn = self.declare(Turn(n=n))
+
+    @experta.Rule(Turn(n=MATCH.n), salience=10)
+    def plan(self, n: int) -> None:
+        """Goal rule: declare Need(q) for exactly the questions that can still change the advice."""
+        wanted = dict(self.driver.plan())
+        for question in [q for q in self.needs if q not in wanted]:
+            self.retract(self.needs.pop(question))
+        for question, rank in wanted.items():
+            if question not in self.needs:
+                self.needs[question] = self.declare(Need(q=question, rank=rank))
+
+    @experta.Rule(Need(q=MATCH.q, rank=MATCH.rank), experta.NOT(Answer(q=MATCH.q)), salience=-10)
+    def ask(self, q: str, rank: int) -> None:
+        """The asking rule: lowest salience, so it runs only once the plan is up to date."""
+        self.driver.ask(q)

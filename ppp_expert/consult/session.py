@@ -1,0 +1,376 @@
+"""The consultation loop: the engine asks, an answer provider answers, the advice settles.
+
+The provider is the seam (STYLE.md): the terminal, a case file, a quiz or a test script all
+implement ``AnswerProvider``. The session keeps the answers in the order they were given,
+hands every change to ``on_change`` at once (the session file), and drives the consultation
+engine (``engine.py``) whose asking rule calls back ``ask``. ``back`` undoes the last answer
+by replaying the remaining ones into a fresh engine, so the state after ``back`` is exactly
+the state before that answer was given.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional, Protocol, Union
+
+from .. import conditions as cond
+from ..advice import Advice
+from ..aggregate import TRADITIONAL
+from ..case import check_answer
+from ..conditions import UNKNOWN
+from ..errors import CaseError
+from ..kb import KnowledgeBase, Rule
+from ..kb_schema import (
+    AdviseConclusion, AllocateConclusion, CriteriaConclusion, EvidenceConclusion, FactConclusion,
+    PPPConclusion, Question, RedFlagConclusion, SetConclusion,
+)
+from ..reasoner import Trace
+from .engine import ConsultEngine
+from .guide import Passage, passage
+from .relevance import CORE_TARGETS, Outlook, Relevance
+
+
+class Command(str, enum.Enum):
+    """What a user can type instead of an answer."""
+
+    WHY = "why"
+    HELP = "help"
+    BACK = "back"
+    SKIP = "skip"
+    STATUS = "status"
+    QUIT = "quit"
+
+
+Reply = Union[Command, str, int, float]
+
+
+@dataclass(frozen=True)
+class AskContext:
+    """What a provider may show with a question."""
+
+    number: int          # 1-based number of this question in the session
+    remaining: int       # questions still needed, this one included (an upper bound)
+    answered: int        # answers held so far (pre-filled ones included)
+    refining: bool       # the advice is settled; this question only refines it
+    can_go_back: bool
+
+
+@dataclass(frozen=True)
+class WhyReason:
+    rule: str
+    title: str
+    source: str
+    could: tuple[str, ...]     # what the rule could conclude
+    changes: tuple[str, ...]   # the unsettled outcomes it can change
+    via: tuple[str, ...]       # derived facts through which the answer reaches it
+
+
+@dataclass(frozen=True)
+class Why:
+    question: Question
+    reasons: tuple[WhyReason, ...]
+    refining: bool
+
+
+@dataclass(frozen=True)
+class Help:
+    question: Question
+    passages: tuple[Passage, ...]
+
+
+@dataclass(frozen=True)
+class Status:
+    answered: int
+    needed: int
+    refinable: int
+    verdicts: tuple[str, ...]
+    leader: str
+    leader_title: str
+    leader_score: float
+    score_range: tuple[float, float]
+    models: tuple[str, ...]
+    open_targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settled:
+    asked: int
+    answered: int
+    refinable: int
+    verdict: str
+    model: str
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+
+
+Message = Union[Why, Help, Status, Settled, Note]
+
+
+class AnswerProvider(Protocol):
+    """Answers the consultation's questions: the terminal, a case file, a test script."""
+
+    def ask(self, question: Question, context: AskContext) -> Reply:
+        """An answer (a value, ``unknown``) or a command."""
+
+    def show(self, message: Message) -> None:
+        """Tell the user something (why, help, status, settled, notes)."""
+
+    def confirm(self, text: str, default: bool = False) -> bool:
+        """A yes/no decision (continue for refinement?)."""
+
+
+@dataclass
+class Result:
+    """How a consultation ended: finished with advice, or quit (answers saved)."""
+
+    finished: bool
+    answers: dict[str, Any]
+    asked: int
+    trace: Optional[Trace] = None
+    advice: Optional[Advice] = None
+    settled_after: Optional[int] = None
+    outlook: Optional[Outlook] = field(default=None, repr=False)
+
+
+_analyses: dict[tuple[int, frozenset[str]], Relevance] = {}
+
+
+def relevance_for(kb: KnowledgeBase, targets: frozenset[str] = CORE_TARGETS) -> Relevance:
+    """The relevance analysis for ``kb``, built once per process (like its compiled engine)."""
+    key = (id(kb), frozenset(targets))
+    analysis = _analyses.get(key)
+    if analysis is None or analysis.kb is not kb:
+        analysis = _analyses[key] = Relevance(kb, targets)
+    return analysis
+
+
+class Session:
+    """One consultation over a knowledge base, driven by the consultation engine."""
+
+    def __init__(self, kb: KnowledgeBase, provider: AnswerProvider, *, case_id: str = "consultation",
+                 answers: Optional[Mapping[str, Any]] = None,
+                 on_change: Optional[Callable[[dict[str, Any]], None]] = None,
+                 refine: Optional[bool] = None, targets: frozenset[str] = CORE_TARGETS) -> None:
+        self.kb = kb
+        self.provider = provider
+        self.case_id = case_id
+        self.answers: dict[str, Any] = {}
+        for question, value in (answers or {}).items():
+            self.answers[question] = self._checked(question, value)
+        self.on_change = on_change
+        self.refine = refine
+        self.relevance = relevance_for(kb, targets)
+        self.order = {q: i for i, q in enumerate(sorted(kb.questions, key=self.relevance.rank.__getitem__))}
+        self.engine = ConsultEngine(self)
+        self.refining = False
+        self.asked = 0
+        self.settled_after: Optional[int] = None
+        self.outlook: Outlook = self.relevance.analyse(self.answers)
+        self._stop: Optional[Command] = None
+
+    # ------------------------------------------------------------- engine callbacks
+    def plan(self) -> list[tuple[str, int]]:
+        """The questions to declare as Need: those that can still change the advice."""
+        self.outlook = self.relevance.analyse(self.answers)
+        if self.outlook.settled and self.settled_after is None:
+            self.settled_after = self.asked
+        wanted = self.outlook.refinable if self.refining else self.outlook.needed
+        return [(q, self.order[q]) for q in wanted]
+
+    def ask(self, question_id: str) -> None:
+        """The asking rule fired for ``question_id``: ask until an answer or a stop."""
+        question = self.kb.questions[question_id]
+        while True:
+            wanted = self.outlook.refinable if self.refining else self.outlook.needed
+            context = AskContext(number=self.asked + 1, remaining=len(wanted), answered=len(self.answers),
+                                 refining=self.refining, can_go_back=bool(self.answers))
+            reply = self.provider.ask(question, context)
+            if isinstance(reply, Command):
+                if reply is Command.WHY:
+                    self.provider.show(self.why(question_id))
+                    continue
+                if reply is Command.HELP:
+                    self.provider.show(self.help(question_id))
+                    continue
+                if reply is Command.STATUS:
+                    self.provider.show(self.status())
+                    continue
+                if reply is Command.BACK and not self.answers:
+                    self.provider.show(Note("Nothing to undo yet: this is the first answer."))
+                    continue
+                if reply in (Command.BACK, Command.QUIT):
+                    self._stop = reply
+                    self.engine.halt()
+                    return
+                value: Any = UNKNOWN  # skip
+            else:
+                try:
+                    value = self._checked(question_id, reply)
+                except CaseError as exc:
+                    self.provider.show(Note(exc.detail))
+                    continue
+            break
+        self.answers[question_id] = value
+        self.asked += 1
+        self._changed()
+        self.engine.give(question_id, value)
+
+    # ----------------------------------------------------------------- the loop
+    def run(self) -> Result:
+        """Consult until the advice is settled (and refined if wanted) or the user quits."""
+        self.engine.replay(self.answers)
+        while True:
+            self._stop = None
+            self.engine.run()
+            if self._stop is Command.QUIT:
+                return Result(False, dict(self.answers), self.asked, outlook=self.outlook)
+            if self._stop is Command.BACK:
+                undone, value = self.answers.popitem()
+                self.asked = max(0, self.asked - 1)
+                self.settled_after = None if self.settled_after is None or self.settled_after > self.asked \
+                    else self.settled_after
+                self._changed()
+                self.provider.show(Note(f"Undid {undone} = {value}."))
+                self.engine.replay(self.answers)
+                continue
+            if not self.refining and self._offer_refinement():
+                self.refining = True
+                self.engine.next_turn()
+                continue
+            break
+        from ..api import reasoner_for
+        from ..assemble import build_advice
+
+        # The advice always comes from the real engine on the closed answer set, exactly as
+        # `evaluate` computes it: unanswered questions are unknown.
+        trace = reasoner_for(self.kb).run({q: v for q, v in self.answers.items() if v != UNKNOWN})
+        advice = build_advice(self.kb, self.case_id, trace)
+        return Result(True, dict(self.answers), self.asked, trace, advice, self.settled_after, self.outlook)
+
+    def _offer_refinement(self) -> bool:
+        outlook = self.outlook
+        verdict = next(iter(outlook.verdicts)) if len(outlook.verdicts) == 1 else "undetermined"
+        model = next(iter(outlook.models)) if len(outlook.models) == 1 else ""
+        self.provider.show(Settled(self.asked, len(self.answers), len(outlook.refinable), verdict, model))
+        if not outlook.refinable or self.refine is False:
+            return False
+        if self.refine:
+            return True
+        return self.provider.confirm(
+            f"Continue with up to {len(outlook.refinable)} more questions to refine scores and details?", False)
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(dict(self.answers))
+
+    def _checked(self, question_id: str, value: Any) -> Any:
+        question = self.kb.questions.get(question_id)
+        if question is None:
+            raise CaseError(f"unknown question '{question_id}'", field=question_id)
+        if isinstance(value, str) and question.type != "choice" and value != UNKNOWN:
+            try:
+                value = float(value) if question.type == "number" else int(value)
+            except ValueError:
+                pass
+        checked = check_answer(question, value, "", question_id)
+        return UNKNOWN if checked is None else checked
+
+    # ------------------------------------------------------------- commands
+    def why(self, question_id: str) -> Why:
+        """Which rules need this answer, what each could conclude, and which outcome it can change."""
+        outlook = self.outlook
+        rule_ids = list(outlook.needed_by.get(question_id, ()))
+        refining = not rule_ids
+        if refining:  # only refinement left: the open rules that read it directly
+            rule_ids = [r.id for r in self.kb.rules
+                        if outlook.status.get(r.id) is None and question_id in r.questions]
+        reasons = []
+        for rid in rule_ids:
+            rule = self.kb.rule(rid)
+            reasons.append(WhyReason(
+                rule=rule.id, title=rule.title, source=rule.source,
+                could=tuple(describe(c, self.kb) for c in rule.conclusions),
+                changes=tuple(label(t, self.kb) for t in outlook.moves.get(rid, ())),
+                via=tuple(self._via(rule, question_id)),
+            ))
+        return Why(self.kb.questions[question_id], tuple(reasons), refining)
+
+    def _via(self, rule: Rule, question_id: str) -> list[str]:
+        if question_id in rule.questions:
+            return []
+        found = []
+        for fact in cond.facts_of(rule.condition):
+            if self._fact_reads(fact, question_id, set()) and fact not in found:
+                found.append(fact)
+        return found
+
+    def _fact_reads(self, fact: str, question_id: str, seen: set[str]) -> bool:
+        if fact in seen:
+            return False
+        seen.add(fact)
+        for rid in self.kb.fact_producers.get(fact, ()):
+            producer = self.kb.rule(rid)
+            if question_id in producer.questions:
+                return True
+            if any(self._fact_reads(f, question_id, seen) for f in cond.facts_of(producer.condition)):
+                return True
+        return False
+
+    def help(self, question_id: str) -> Help:
+        question = self.kb.questions[question_id]
+        return Help(question, tuple(passage(s) for s in question.guide))
+
+    def status(self) -> Status:
+        o = self.outlook
+        leader = o.leader
+        if leader == TRADITIONAL:
+            score, rng = -o.certainty.sure, (-o.certainty.high, -o.certainty.low)
+        else:
+            b = o.scores[leader]
+            score, rng = b.sure, (b.low, b.high)
+        return Status(
+            answered=len(self.answers), needed=len(o.needed), refinable=len(o.refinable),
+            verdicts=tuple(v for v in ("ppp", "undetermined", "traditional") if v in o.verdicts),
+            leader=leader, leader_title=self.kb.models[leader].title, leader_score=score, score_range=rng,
+            models=tuple(m for m in self.kb.models if m in o.models),
+            open_targets=tuple(label(t, self.kb) for t in o.open_targets),
+        )
+
+
+def label(target: str, kb: KnowledgeBase) -> str:
+    """A readable name for an outcome of the relevance analysis."""
+    kind, _, rest = target.partition(":")
+    if target == "verdict":
+        return "the PPP verdict"
+    if target == "model":
+        return "the recommended model"
+    if kind == "risk" and rest in kb.risks:
+        return f"who carries {kb.risks[rest].title.lower()} risk"
+    if kind == "red_flag":
+        return f"red flag {rest}"
+    return target.replace("_", " ")
+
+
+def describe(c: Any, kb: KnowledgeBase) -> str:
+    """One line saying what a conclusion would add to the advice."""
+    if isinstance(c, PPPConclusion):
+        return f"{c.ppp:+.2f} on whether a PPP is appropriate"
+    if isinstance(c, EvidenceConclusion):
+        return f"{c.evidence.weight:+.2f} for {kb.models[c.evidence.model].title}"
+    if isinstance(c, AllocateConclusion):
+        return f"{kb.risks[c.allocate.risk].title} risk -> {c.allocate.party}"
+    if isinstance(c, RedFlagConclusion):
+        return f"red flag: {c.red_flag.title}"
+    if isinstance(c, SetConclusion):
+        return f"{c.set.topic} {c.set.key} = {c.set.value}"
+    if isinstance(c, AdviseConclusion):
+        return f"{c.advise.topic} advice on {c.advise.key.replace('_', ' ')}"
+    if isinstance(c, CriteriaConclusion):
+        return f"evaluation criterion {c.criteria.criterion} {c.criteria.delta:+g}"
+    if isinstance(c, FactConclusion):
+        return f"finding {c.fact}"
+    return type(c).__name__  # pragma: no cover

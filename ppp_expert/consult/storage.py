@@ -1,0 +1,114 @@
+"""Session files: a consultation saved after every answer, as a valid case file.
+
+The file is written atomically (a temporary file in the same folder, flushed to disk, then
+``os.replace``), so an interruption at any moment leaves either the previous or the new
+version, never half a file. Answers keep the order they were given in (``back`` undoes the
+last one, also after ``--resume``); an explicit ``unknown`` is kept so a resumed session does
+not ask again what the user already said they do not know (``evaluate`` reads it as omitted).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from ..case import load_case
+from ..conditions import UNKNOWN
+from ..errors import CaseError
+from ..kb import KnowledgeBase
+from ..yaml_io import parse_text, read_text
+
+HEADER = (
+    "# ppp-expert consultation, saved after every answer. It is a case file:\n"
+    "#   ppp-expert evaluate {path}\n"
+    "#   ppp-expert ask --resume {path}   (continue the consultation)\n"
+)
+
+
+def data_dir() -> Path:
+    """The user's data directory for ppp-expert (XDG_DATA_HOME, else ~/.local/share)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ppp-expert"
+
+
+def default_session_path(now: datetime | None = None) -> Path:
+    """A new, unused path under the data directory's ``sessions/`` folder, named by time."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    folder = data_dir() / "sessions"
+    path = folder / f"{stamp}.yaml"
+    n = 2
+    while path.exists():
+        path = folder / f"{stamp}-{n}.yaml"
+        n += 1
+    return path
+
+
+@dataclass
+class SessionFile:
+    """Where a consultation is saved, and the case fields written with its answers."""
+
+    path: Path
+    id: str
+    title: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)  # narrative / expected kept from a resumed file
+
+    def data(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id}
+        if self.title:
+            data["title"] = self.title
+        data.update(self.extra)
+        data["answers"] = dict(answers)
+        return data
+
+    def save(self, answers: Mapping[str, Any]) -> None:
+        """Write the case atomically; raises CaseError naming the path when it cannot."""
+        text = HEADER.format(path=self.path) + yaml.safe_dump(
+            self.data(answers), sort_keys=False, allow_unicode=True, width=100)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise CaseError(f"cannot write the session file: {exc.strerror or exc}", path=str(self.path)) from None
+
+
+@dataclass(frozen=True)
+class LoadedCase:
+    """A case file read for a consultation: validated answers in file order, unknowns kept."""
+
+    id: str
+    title: str
+    answers: dict[str, Any]
+    extra: dict[str, Any]
+
+
+def read_case(path: str | Path, kb: KnowledgeBase) -> LoadedCase:
+    """Read a case or session file; every answer is validated as ``evaluate`` would."""
+    file = Path(path)
+    case = load_case(file, kb)  # raises CaseError with a one-line message
+    # Read again for what validation drops: the answers' order and the explicit unknowns.
+    data = parse_text(read_text(file, CaseError), str(file), CaseError, as_json=file.suffix.lower() == ".json")
+    raw = data.get("answers") or {}
+    answers: dict[str, Any] = {}
+    for question in raw:
+        qid = str(question)
+        if qid in case.answers:
+            answers[qid] = case.answers[qid]
+        else:  # validated as unknown (or null)
+            answers[qid] = UNKNOWN
+    extra = {k: data[k] for k in ("narrative", "expected") if data.get(k)}
+    return LoadedCase(case.id, case.title, answers, extra)

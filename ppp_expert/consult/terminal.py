@@ -1,0 +1,228 @@
+"""The terminal answer provider: rich panels out, one line of input per prompt.
+
+Input is read with ``input()`` (through rich's ``Console.input``) rather than ``click.prompt``
+so that the end of piped input (EOF) can be told apart from Ctrl-C: a script that runs out of
+answers quits cleanly with the session saved, while Ctrl-C interrupts. Colour follows rich:
+none when the output is not a terminal or when ``NO_COLOR`` is set.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from typing import Any, Optional
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..kb import KnowledgeBase
+from ..kb_schema import Question
+from .session import AskContext, Command, Help, Message, Note, Reply, Settled, Status, Why
+
+COMMAND_WORDS = {c.value: c for c in Command} | {"?": Command.HELP, "exit": Command.QUIT}
+COMMAND_HINT = "why · help · back · skip · status · quit"
+MAX_WHY_RULES = 12
+
+
+def one_line(text: str) -> str:
+    """The first sentence of a help text."""
+    text = " ".join(text.split())
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
+
+
+class EndOfInput(Exception):
+    """Standard input closed (a script ran out of answers)."""
+
+
+class TerminalProvider:
+    """Asks in the terminal; works the same with input piped on stdin."""
+
+    def __init__(self, kb: KnowledgeBase, console: Optional[Console] = None) -> None:
+        self.kb = kb
+        self.console = console or Console(highlight=False)
+
+    # --------------------------------------------------------------- input
+    def _read(self, prompt: str) -> str:
+        try:
+            line = self.console.input(escape(prompt))
+        except EOFError:
+            self.console.print()
+            raise EndOfInput from None
+        if not sys.stdin.isatty():
+            # Piped input is not echoed by a terminal: echo it, so a transcript reads well.
+            self.console.print(escape(line), highlight=False)
+        return line.strip()
+
+    def confirm(self, text: str, default: bool = False) -> bool:
+        suffix = "[Y/n]" if default else "[y/N]"
+        while True:
+            try:
+                answer = self._read(f"{text} {suffix} ").lower()
+            except EndOfInput:
+                return default
+            if not answer:
+                return default
+            if answer in ("y", "yes"):
+                return True
+            if answer in ("n", "no"):
+                return False
+            self.console.print("Please answer y or n.")
+
+    def text(self, prompt: str) -> str:
+        """A free-text line; empty at the end of input."""
+        try:
+            return self._read(f"{prompt} ")
+        except EndOfInput:
+            return ""
+
+    # ------------------------------------------------------------- questions
+    def ask(self, question: Question, context: AskContext) -> Reply:
+        self.console.print(self._panel(question, context))
+        choices = list(question.answers)
+        while True:
+            if question.type == "choice":
+                prompt = f"Answer [1-{len(choices)}, a value, unknown or a command]: "
+            else:
+                prompt = f"Answer [{self._range(question)}, unknown or a command]: "
+            line = self._read(prompt)
+            reply, problem = self.parse(question, line)
+            if problem is None:
+                return reply
+            self.console.print(Text(problem, style="yellow"))
+
+    def parse(self, question: Question, line: str) -> tuple[Any, Optional[str]]:
+        """(reply, None) or (None, a retry message): numbers, values, unknown and commands."""
+        word = line.strip()
+        lowered = word.lower()
+        if not word:
+            return None, "Please type an answer, unknown, or a command (why, help, back, skip, status, quit)."
+        if lowered in COMMAND_WORDS:
+            return COMMAND_WORDS[lowered], None
+        if lowered == "unknown":
+            return "unknown", None
+        if question.type == "choice":
+            choices = list(question.answers)
+            if word.isdigit():
+                n = int(word)
+                if 1 <= n <= len(choices):
+                    return choices[n - 1], None
+                return None, f"There is no answer {n}: type a number from 1 to {len(choices)}, a value, or unknown."
+            if lowered in question.answers:
+                return lowered, None
+            starts = [c for c in choices if c.startswith(lowered)]
+            if len(starts) == 1:
+                return starts[0], None
+            close = difflib.get_close_matches(lowered, choices, n=1, cutoff=0.6)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            return None, f"'{word}' is not an answer here.{hint} Type 1-{len(choices)}, one of: {', '.join(choices)}."
+        try:
+            value: Any = float(word.replace(",", ""))
+        except ValueError:
+            return None, f"'{word}' is not a number: type {self._range(question)}, or unknown."
+        if question.type == "integer":
+            if value != int(value):
+                return None, f"'{word}' is not a whole number: type {self._range(question)}, or unknown."
+            value = int(value)
+        if (question.min is not None and value < question.min) or (question.max is not None and value > question.max):
+            return None, f"{word} is out of range: type {self._range(question)}, or unknown."
+        return value, None
+
+    @staticmethod
+    def _range(question: Question) -> str:
+        kind = "a whole number" if question.type == "integer" else "a number"
+        if question.min is not None and question.max is not None:
+            return f"{kind} from {question.min:g} to {question.max:g}"
+        return kind
+
+    def _panel(self, question: Question, context: AskContext) -> Panel:
+        parts: list[Any] = [Text(question.text, style="bold"), Text(one_line(question.help), style="dim")]
+        if question.type == "choice":
+            table = Table.grid(padding=(0, 1))
+            table.add_column(justify="right", style="cyan")
+            table.add_column(style="bold")
+            table.add_column()
+            for i, (value, meaning) in enumerate(question.answers.items(), 1):
+                table.add_row(f"{i}", value, meaning)
+            table.add_row("", "unknown", "not known yet")
+            parts.append(table)
+        else:
+            parts.append(Text(f"Type {self._range(question)}, or unknown."))
+        parts.append(Text(f"Commands: {COMMAND_HINT}", style="dim"))
+        stage = "refining" if context.refining else f"at most {context.remaining} to go"
+        title = f"Question {context.number} · {question.phase} · {stage}"
+        return Panel(Group(*parts), title=title, title_align="left", subtitle=question.id, subtitle_align="right")
+
+    # -------------------------------------------------------------- messages
+    def show(self, message: Message) -> None:
+        if isinstance(message, Why):
+            self._why(message)
+        elif isinstance(message, Help):
+            self._help(message)
+        elif isinstance(message, Status):
+            self._status(message)
+        elif isinstance(message, Settled):
+            self._settled(message)
+        elif isinstance(message, Note):
+            self.console.print(Text(message.text, style="yellow"))
+
+    def _why(self, why: Why) -> None:
+        lines: list[Any] = []
+        if why.refining:
+            lines.append(Text("The advice is settled; this answer only refines it. Open rules that read it:"))
+        else:
+            changes: dict[str, int] = {}
+            for r in why.reasons:
+                for change in r.changes:
+                    changes[change] = changes.get(change, 0) + 1
+            lines.append(Text("This answer can still change " + "; ".join(
+                f"{c} ({n} rule{'s' if n != 1 else ''})" for c, n in changes.items()) + "."))
+        for r in why.reasons[:MAX_WHY_RULES]:
+            via = f" (through {', '.join(r.via)})" if r.via else ""
+            lines.append(Text.assemble(("• ", "cyan"), (r.rule, "bold"), f" [{r.source}]{via}: ",
+                                       "; ".join(r.could)))
+        hidden = len(why.reasons) - MAX_WHY_RULES
+        if hidden > 0:
+            lines.append(Text(f"… and {hidden} more rule{'s' if hidden != 1 else ''}.", style="dim"))
+        if not why.reasons:
+            lines.append(Text("No open rule reads it any more."))
+        self.console.print(Panel(Group(*lines), title=f"Why ask {why.question.id}?", title_align="left"))
+
+    def _help(self, help_: Help) -> None:
+        q = help_.question
+        lines: list[Any] = [Text(q.text, style="bold"), Text(" ".join(q.help.split()))]
+        if q.type == "choice":
+            for value, meaning in q.answers.items():
+                lines.append(Text.assemble(("  " + value, "bold"), f": {meaning}"))
+        for p in help_.passages:
+            lines.append(Text(f"\nGuide [{p.section}] {p.title}", style="cyan"))
+            if p.text:
+                lines.append(Text(p.text, style="dim"))
+        self.console.print(Panel(Group(*lines), title=f"Help: {q.id}", title_align="left"))
+
+    def _status(self, s: Status) -> None:
+        verdict = s.verdicts[0] if len(s.verdicts) == 1 else "still open (" + " or ".join(s.verdicts) + ")"
+        lines = [
+            Text(f"Answered {s.answered}; at most {s.needed} more questions can change the advice."),
+            Text(f"Verdict: {verdict}."),
+            Text(f"Leading model: {s.leader_title} (score {s.leader_score:+.2f} from the answers so far; "
+                 f"could still end between {s.score_range[0]:+.2f} and {s.score_range[1]:+.2f})."),
+        ]
+        if len(s.models) > 1:
+            lines.append(Text("Still possible: " + ", ".join(s.models), style="dim"))
+        if s.open_targets:
+            shown = ", ".join(s.open_targets[:6]) + (f" and {len(s.open_targets) - 6} more" if len(s.open_targets) > 6 else "")
+            lines.append(Text(f"Still open: {shown}.", style="dim"))
+        self.console.print(Panel(Group(*lines), title="Status", title_align="left"))
+
+    def _settled(self, s: Settled) -> None:
+        model = self.kb.models[s.model].title if s.model in self.kb.models else s.model
+        text = (f"The advice is settled after {s.asked} question{'s' if s.asked != 1 else ''}"
+                f" ({s.answered} answers in all): no remaining answer can change the verdict ({s.verdict}), "
+                f"the recommended model ({model}), a risk owner or a red flag.")
+        if s.refinable:
+            text += f" {s.refinable} more question{'s' if s.refinable != 1 else ''} could still refine scores and details."
+        self.console.print(Panel(Text(text), title="Settled", title_align="left", border_style="green"))
