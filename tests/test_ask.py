@@ -1,0 +1,535 @@
+"""`ppp-expert ask`: relevance, the consultation through the provider seam, session files, the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import BROADBAND, CASES, COMMODITY, ROOT
+
+from ppp_expert import conditions as cond
+from ppp_expert.api import default_kb, evaluate, reasoner_for
+from ppp_expert.assemble import build_advice
+from ppp_expert.case import load_case
+from ppp_expert.cli import main
+from ppp_expert.conditions import UNKNOWN
+from ppp_expert.consult.engine import ConsultEngine, Need
+from ppp_expert.consult.relevance import ALL_TARGETS, Relevance
+from ppp_expert.consult.session import (
+    AskContext, Command, Help, Note, Session, Settled, Status, Why, relevance_for,
+)
+from ppp_expert.consult.storage import SessionFile, default_session_path, read_case
+from ppp_expert.consult.terminal import TerminalProvider
+from ppp_expert.kb_schema import Question
+from ppp_expert.reasoner import Reasoner
+
+CASE_FILES = sorted(CASES.glob("*.yaml"))
+SCRIPT = Path(sys.executable).parent / "ppp-expert"
+
+
+class Scripted:
+    """An answer provider that answers from an answer set; ``commands`` maps call numbers to replies."""
+
+    def __init__(self, answers: dict[str, Any], commands: dict[int, Any] | None = None,
+                 refine: bool = False) -> None:
+        self.answers = answers
+        self.commands = commands or {}
+        self.refine = refine
+        self.asked: list[str] = []
+        self.contexts: list[AskContext] = []
+        self.shown: list[Any] = []
+        self.calls = 0
+
+    def ask(self, question: Question, context: AskContext) -> Any:
+        self.calls += 1
+        self.contexts.append(context)
+        if self.calls in self.commands:
+            return self.commands[self.calls]
+        self.asked.append(question.id)
+        return self.answers.get(question.id, UNKNOWN)
+
+    def show(self, message: Any) -> None:
+        self.shown.append(message)
+
+    def confirm(self, text: str, default: bool = False) -> bool:
+        return self.refine
+
+
+def outcome(advice: Any) -> dict[str, Any]:
+    """What a settled consultation guarantees: verdict, model, risk owners, red flags."""
+    return {
+        "verdict": advice.appropriate.verdict,
+        "model": advice.recommendation.model,
+        "risks": {r.risk: r.party for r in advice.risk_allocation},
+        "red_flags": sorted(f.id for f in advice.red_flags),
+    }
+
+
+def comparable(advice: Any) -> dict[str, Any]:
+    """The whole result JSON minus what depends on which questions were left unasked.
+
+    ``unknown_questions`` and ``appropriate.missing`` name the unasked questions;
+    ``fired_rules[].facts`` names the answers a firing matched (an `any` matches whichever
+    branch experta saw first, and an unasked question is `unknown`). Which rules fired is kept.
+    """
+    data = json.loads(advice.to_json())
+    data.pop("case")
+    data.pop("unknown_questions")
+    data["appropriate"].pop("missing", None)
+    data["fired_rules"] = sorted(r["id"] for r in data["fired_rules"])
+    return data
+
+
+def consult(kb: Any, full: dict[str, Any], refine: bool = False, **kwargs: Any) -> tuple[Any, Scripted]:
+    """A consultation answering from ``full``; ``kwargs`` go to Session (``answers`` pre-fills)."""
+    provider = Scripted(full, refine=refine)
+    result = Session(kb, provider, **kwargs).run()
+    return result, provider
+
+
+# ------------------------------------------------------------------------- relevance
+def test_nothing_answered_everything_is_open(kb) -> None:
+    outlook = relevance_for(kb).analyse({})
+    assert not outlook.settled
+    assert {"verdict", "model"} <= set(outlook.open_targets)
+    assert outlook.needed[0] == next(iter(kb.questions))  # the guide's first question
+
+
+def test_a_complete_answer_set_is_settled_with_nothing_to_ask(kb) -> None:
+    answers = {q: UNKNOWN for q in kb.questions} | BROADBAND
+    outlook = relevance_for(kb).analyse(answers)
+    assert outlook.settled and outlook.needed == () and outlook.refinable == ()
+    assert all(state is not None for state in outlook.status.values())
+
+
+def test_three_valued_states_agree_with_the_engine_on_closed_answers(kb, reasoner) -> None:
+    answers = {q: UNKNOWN for q in kb.questions} | COMMODITY
+    outlook = relevance_for(kb).analyse(answers)
+    fired = {f.rule.id for f in reasoner.run(answers).firings}
+    assert {rid for rid, state in outlook.status.items() if state} == fired
+
+
+def test_an_unknown_answer_is_closed_but_a_missing_one_is_open(kb) -> None:
+    relevance = relevance_for(kb)
+    first = next(iter(kb.questions))
+    assert first in relevance.analyse({}).needed
+    assert first not in relevance.analyse({first: UNKNOWN}).needed
+
+
+def test_needed_questions_only_shrink_and_come_in_guide_order(kb) -> None:
+    relevance = relevance_for(kb)
+    full = load_case(CASE_FILES[0], kb).answers
+    answers: dict[str, Any] = {}
+    previous = set(relevance.analyse(answers).needed)
+    last_rank = (-1, -1)
+    while True:
+        outlook = relevance.analyse(answers)
+        assert set(outlook.needed) <= previous
+        if outlook.settled:
+            break
+        question = outlook.needed[0]
+        assert relevance.rank[question] > last_rank
+        last_rank = relevance.rank[question]
+        previous = set(outlook.needed) - {question}
+        answers[question] = full.get(question, UNKNOWN)
+
+
+def test_unknown_targets_are_refused(kb) -> None:
+    with pytest.raises(ValueError, match="unknown targets"):
+        Relevance(kb, {"verdict", "colour"})
+
+
+# --------------------------------------------------------------- the provider seam
+@pytest.mark.parametrize("path", CASE_FILES[:8], ids=lambda p: p.stem)
+def test_consultation_of_a_case_reaches_the_advice_of_evaluate(kb, path: Path) -> None:
+    case = load_case(path, kb)
+    result, provider = consult(kb, case.answers, case_id=case.id)
+    assert result.finished
+    assert outcome(result.advice) == outcome(evaluate(case, kb))
+    assert result.asked == len(provider.asked) < len(kb.questions) or result.asked == len(kb.questions)
+    assert any(isinstance(m, Settled) for m in provider.shown)
+
+
+def test_refinement_reaches_the_whole_advice_of_evaluate(kb) -> None:
+    case = load_case(CASE_FILES[1], kb)
+    result, provider = consult(kb, case.answers, refine=True, case_id=case.id)
+    assert comparable(result.advice) == comparable(evaluate(case, kb))
+    assert provider.contexts[-1].refining
+
+
+def test_the_asking_rule_asks_exactly_the_declared_needs(kb) -> None:
+    seen: list[tuple[str, set[str], set[str]]] = []
+
+    class Watching(Scripted):
+        def ask(self, question: Question, context: AskContext) -> Any:
+            needs = {f["q"] for f in session.engine.facts.values() if isinstance(f, Need)}
+            seen.append((question.id, needs, set(session.outlook.needed)))
+            return super().ask(question, context)
+
+    session = Session(kb, Watching(BROADBAND))
+    assert isinstance(session.engine, ConsultEngine)
+    session.run()
+    assert seen
+    for question, needs, needed in seen:
+        assert needs == needed
+        assert question == min(needs, key=session.order.__getitem__)
+
+
+def test_why_names_rules_that_can_change_an_open_outcome(kb) -> None:
+    provider = Scripted(BROADBAND, commands={1: Command.WHY, 2: Command.HELP, 3: Command.STATUS})
+    Session(kb, provider).run()
+    why = next(m for m in provider.shown if isinstance(m, Why))
+    assert why.question.id == provider.asked[0] and not why.refining
+    assert why.reasons and all(r.changes and r.could and r.source for r in why.reasons)
+    assert all(kb.rule(r.rule) for r in why.reasons)
+    help_ = next(m for m in provider.shown if isinstance(m, Help))
+    assert [p.section for p in help_.passages] == list(help_.question.guide)
+    status = next(m for m in provider.shown if isinstance(m, Status))
+    assert status.answered == 0 and status.needed == len(relevance_for(kb).analyse({}).needed)
+    assert provider.asked[0] == next(iter(kb.questions))  # commands did not consume the question
+
+
+def test_back_undoes_the_last_answer_and_replays_to_the_same_state(kb) -> None:
+    case = load_case(CASE_FILES[2], kb)
+    plain, _ = consult(kb, case.answers)
+    provider = Scripted(case.answers, commands={1: Command.BACK, 5: Command.BACK, 6: Command.BACK})
+    result = Session(kb, provider).run()
+    notes = [m.text for m in provider.shown if isinstance(m, Note)]
+    assert notes[0].startswith("Nothing to undo")
+    assert sum(text.startswith("Undid") for text in notes) == 2
+    assert provider.asked[3:5] == provider.asked[1:3]  # the two undone questions are asked again
+    assert result.answers == plain.answers
+    assert outcome(result.advice) == outcome(plain.advice)
+
+
+def test_skip_answers_unknown_and_quit_stops_without_advice(kb) -> None:
+    changes: list[dict[str, Any]] = []
+    provider = Scripted(BROADBAND, commands={1: Command.SKIP, 2: Command.QUIT})
+    result = Session(kb, provider, on_change=changes.append).run()
+    assert not result.finished and result.advice is None
+    first = next(iter(kb.questions))
+    assert result.answers == {first: UNKNOWN}
+    assert changes == [{first: UNKNOWN}]
+
+
+def test_an_invalid_reply_is_refused_with_a_note_and_asked_again(kb) -> None:
+    first = next(iter(kb.questions))
+    provider = Scripted(BROADBAND, commands={1: "no_such_value", 2: 12})
+    Session(kb, provider).run()
+    notes = [m.text for m in provider.shown if isinstance(m, Note)]
+    assert "not an allowed answer" in notes[0] and len(notes) >= 2
+    assert provider.asked[0] == first
+
+
+def test_prefilled_answers_are_not_asked_again(kb) -> None:
+    case = load_case(CASE_FILES[3], kb)
+    some = dict(list(case.answers.items())[:10])
+    result, provider = consult(kb, case.answers, answers=some)
+    assert not set(provider.asked) & set(some)
+    assert outcome(result.advice) == outcome(evaluate(case, kb))
+
+
+def test_a_settled_prefill_asks_nothing_and_refinement_can_be_declined(kb) -> None:
+    case = load_case(CASE_FILES[0], kb)
+    result, provider = consult(kb, {}, answers=case.answers, refine=False)
+    assert provider.asked == [] and result.settled_after == 0
+    assert outcome(result.advice) == outcome(evaluate(case, kb))
+
+
+def test_all_targets_settle_the_details_too(kb) -> None:
+    case = load_case(CASE_FILES[4], kb)
+    provider = Scripted(case.answers)
+    result = Session(kb, provider, targets=ALL_TARGETS).run()
+    full = evaluate(case, kb)
+    got, want = comparable(result.advice), comparable(full)
+    for topic in ("structuring", "governance", "procurement", "implementation"):
+        assert {k: v["value"] for k, v in got[topic]["settings"].items()} == \
+               {k: v["value"] for k, v in want[topic]["settings"].items()}
+        assert {(a["key"], a["text"]) for a in got[topic]["advice"]} == \
+               {(a["key"], a["text"]) for a in want[topic]["advice"]}
+    assert got["procurement"]["criteria_weights"] == want["procurement"]["criteria_weights"]
+
+
+def test_plain_evaluate_does_not_carry_the_consultation(kb) -> None:
+    # The consultation lives in its own engine: the compiled knowledge-base engine is unchanged.
+    assert "Need" not in {type(f).__name__ for f in reasoner_for(kb).engine.facts.values()}
+    assert Reasoner.run.__qualname__ == "Reasoner.run"
+    assert not any(hasattr(r, "ask") for r in reasoner_for(kb).engine.get_rules())
+
+
+# --------------------------------------------------------------- property test
+def _numbers(kb: Any, question: str) -> list[float]:
+    """Interesting values of a numeric question: every threshold the rules use, and around it."""
+    q = kb.questions[question]
+    found = {q.min or 0.0, q.max or 1000.0}
+    for rule in kb.rules:
+        for leaf in cond.leaves(rule.condition):
+            if isinstance(leaf, cond.AnswerCompare) and leaf.question == question:
+                for edge in (leaf.low, leaf.high):
+                    if edge is not None:
+                        found.update({edge - 1, edge, edge + 1})
+    lo, hi = q.min if q.min is not None else float("-inf"), q.max if q.max is not None else float("inf")
+    values = sorted(v for v in found if lo <= v <= hi)
+    return [int(v) for v in values] if q.type == "integer" else values
+
+
+def complete_answer_sets(kb: Any) -> Any:
+    """Hypothesis strategy: a valid value (or unknown) for every question."""
+    per_question = {}
+    for q in kb.questions.values():
+        values = list(q.answers) if q.type == "choice" else _numbers(kb, q.id)
+        per_question[q.id] = st.sampled_from([*values, UNKNOWN])
+    return st.fixed_dictionaries(per_question)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_property_consultation_reaches_the_advice_of_evaluate_on_the_full_set(data) -> None:
+    kb = default_kb()  # not a fixture argument: hypothesis would print the whole knowledge base
+    full = data.draw(complete_answer_sets(kb))
+    result, provider = consult(kb, full)
+    expected = build_advice(kb, "case", reasoner_for(kb).run(full))
+    assert outcome(result.advice) == outcome(expected)
+    # Every unasked question can no longer change anything tracked, whatever its value.
+    assert set(result.answers) == set(provider.asked)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_property_refined_consultation_gives_the_whole_advice(data) -> None:
+    kb = default_kb()
+    full = data.draw(complete_answer_sets(kb))
+    result, _ = consult(kb, full, refine=True)
+    expected = build_advice(kb, "case", reasoner_for(kb).run(full))
+    assert comparable(result.advice) == comparable(expected)
+
+
+# --------------------------------------------------------------- session files
+def test_session_file_is_a_case_file_written_atomically_after_every_answer(kb, tmp_path: Path) -> None:
+    store = SessionFile(tmp_path / "s.yaml", "s", "A title")
+    snapshots: list[dict[str, Any]] = []
+
+    def save(answers: dict[str, Any]) -> None:
+        store.save(answers)
+        snapshots.append(yaml.safe_load(store.path.read_text()))
+
+    provider = Scripted(BROADBAND, commands={3: Command.SKIP})
+    result = Session(kb, provider, on_change=save).run()
+    assert len(snapshots) == result.asked
+    assert [len(s["answers"]) for s in snapshots] == list(range(1, result.asked + 1))
+    assert list(os.listdir(tmp_path)) == ["s.yaml"]  # no temporary file left behind
+    case = load_case(store.path, kb)  # what evaluate reads
+    assert case.id == "s" and case.title == "A title"
+    assert outcome(evaluate(case, kb)) == outcome(result.advice)
+    loaded = read_case(store.path, kb)
+    assert list(loaded.answers) == list(result.answers)  # order kept for `back`
+    assert UNKNOWN in loaded.answers.values()  # explicit unknowns kept for `--resume`
+
+
+def test_yes_no_answers_round_trip_as_strings(kb, tmp_path: Path) -> None:
+    yes_no = next(q for q in kb.questions.values() if set(q.answers) == {"yes", "no"})
+    store = SessionFile(tmp_path / "s.yaml", "s")
+    store.save({yes_no.id: "no"})
+    assert read_case(store.path, kb).answers == {yes_no.id: "no"}
+
+
+def test_default_session_path_is_under_the_xdg_data_home(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    path = default_session_path()
+    assert path.parent == tmp_path / "ppp-expert" / "sessions" and path.suffix == ".yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("x")
+    assert default_session_path() != path
+
+
+def test_an_unwritable_session_file_is_a_one_line_error(runner, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = runner.invoke(main, ["ask", "--save", str(blocker / "s.yaml")], input="")
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "cannot write the session file" in result.output
+
+
+# ------------------------------------------------------------- terminal provider
+@pytest.mark.parametrize("line, expected", [
+    ("1", "broadband"), ("broadband", "broadband"), ("BROAD", "broadband"), ("unknown", UNKNOWN),
+    ("why", Command.WHY), ("?", Command.HELP), ("skip", Command.SKIP), ("quit", Command.QUIT),
+])
+def test_terminal_parses_numbers_values_and_commands(kb, line: str, expected: Any) -> None:
+    reply, problem = TerminalProvider(kb).parse(kb.questions["application_area"], line)
+    assert problem is None and reply == expected
+
+
+@pytest.mark.parametrize("question, line, message", [
+    ("application_area", "42", "There is no answer 42: type a number from 1 to"),
+    ("application_area", "brodband", "Did you mean 'broadband'?"),
+    ("application_area", "", "Please type an answer"),
+    ("duration_years", "7.5", "not a whole number"),
+    ("duration_years", "500", "out of range"),
+    ("capital_cost_musd", "lots", "not a number"),
+])
+def test_terminal_explains_a_bad_answer(kb, question: str, line: str, message: str) -> None:
+    reply, problem = TerminalProvider(kb).parse(kb.questions[question], line)
+    assert reply is None and message in problem
+
+
+# --------------------------------------------------------------------- the CLI
+def _script(kb: Any, answers: dict[str, Any]) -> str:
+    """stdin for a consultation answering from ``answers`` in guide order (extra lines are harmless)."""
+    lines = []
+    relevance = relevance_for(kb)
+    given: dict[str, Any] = {}
+    while True:
+        outlook = relevance.analyse(given)
+        if outlook.settled:
+            break
+        q = outlook.needed[0]
+        given[q] = answers.get(q, UNKNOWN)
+        lines.append(str(given[q]))
+    return "\n".join(lines) + "\n"
+
+
+def test_cli_piped_consultation_prints_the_advice_and_saves_the_case(kb, runner, tmp_path: Path) -> None:
+    case = load_case(CASE_FILES[5], kb)
+    session = tmp_path / "session.yaml"
+    stdin = _script(kb, case.answers) + "n\n" + f"{tmp_path / 'graph.dot'}\n" + f"{tmp_path / 'copy.yaml'}\n"
+    result = runner.invoke(main, ["ask", "--save", str(session), "--title", "Piped"], input=stdin,
+                           env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    assert "The advice is settled" in result.output
+    assert "Recommended model" in result.output
+    assert (tmp_path / "graph.dot").read_text().startswith("digraph")
+    copy = load_case(tmp_path / "copy.yaml", kb)
+    assert copy.title == "Piped" and outcome(evaluate(copy, kb)) == outcome(evaluate(case, kb))
+    evaluated = runner.invoke(main, ["evaluate", str(session), "--format", "json"])
+    assert evaluated.exit_code == 0 and json.loads(evaluated.output)["case"] == "session"
+
+
+def test_cli_answers_prefill_asks_nothing_when_settled(kb, runner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["ask", "--answers", str(CASE_FILES[0]), "--save", str(tmp_path / "s.yaml"),
+                                  "--no-refine"], input="")
+    assert result.exit_code == 0, result.output
+    assert "Question 1" not in result.output and "The advice is settled after 0 questions" in result.output
+    assert load_case(tmp_path / "s.yaml", kb).answers == load_case(CASE_FILES[0], kb).answers
+
+
+def test_cli_input_ending_early_keeps_the_session_and_exits_1(kb, runner, tmp_path: Path) -> None:
+    session = tmp_path / "s.yaml"
+    result = runner.invoke(main, ["ask", "--save", str(session)], input="1\n2\n")
+    assert result.exit_code == 1
+    assert f"ppp-expert ask --resume {session}" in result.output
+    assert len(read_case(session, kb).answers) == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--answers", "no-such-file.yaml"], "no-such-file.yaml: no such file"),
+    (["--resume", "no-such-file.yaml"], "no-such-file.yaml: no such file"),
+    (["--answers", "BAD", "--resume", "x.yaml"], "not both"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(runner, tmp_path: Path, args: list[str], message: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("answers: {need_type: comodity}\n")
+    args = [str(bad) if a == "BAD" else a for a in args]
+    result = runner.invoke(main, ["ask", *args, "--save", str(tmp_path / "s.yaml")], input="")
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_cli_bad_answer_in_the_prefill_file_names_field_and_suggestion(runner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("answers: {need_type: comodity}\n")
+    result = runner.invoke(main, ["ask", "--answers", str(bad), "--save", str(tmp_path / "s.yaml")], input="")
+    assert result.exit_code == 2
+    assert "answers.need_type" in result.output and "did you mean 'commodity'" in result.output
+
+
+# ------------------------------------------------------------- a real terminal
+pexpect = pytest.importorskip("pexpect")
+
+
+def _spawn(args: list[str], tmp_path: Path) -> Any:
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="100", TERM="xterm", XDG_DATA_HOME=str(tmp_path / "xdg"))
+    return pexpect.spawn(str(SCRIPT), args, env=env, encoding="utf-8", timeout=30, dimensions=(50, 100))
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="the ppp-expert console script is not installed")
+def test_real_terminal_session_with_why_back_quit_then_resume(kb, tmp_path: Path) -> None:
+    session = tmp_path / "pty-session.yaml"
+    case = load_case(CASES / "nasa-cots.yaml", kb) if (CASES / "nasa-cots.yaml").exists() else load_case(CASE_FILES[0], kb)
+    questions = list(kb.questions.values())
+    first, second = questions[0], questions[1]
+
+    child = _spawn(["ask", "--save", str(session)], tmp_path)
+    child.expect(r"Question 1 ")
+    child.expect(r"Answer \[")
+    number = list(first.answers).index(case.answers[first.id]) + 1
+    child.sendline(str(number))                                   # by number
+    child.expect(r"Question 2 ")
+    child.expect(r"Answer \[")
+    child.sendline("why")
+    child.expect(r"Why ask " + second.id)
+    child.expect(r"can still change")
+    child.expect(r"Answer \[")
+    child.sendline("42")
+    child.expect(r"There is no answer 42")
+    child.sendline(case.answers[second.id])                       # by value
+    child.expect(r"Question 3 ")
+    child.expect(r"Answer \[")
+    child.sendline("back")                                        # undo the second answer
+    child.expect(r"Undid " + second.id)
+    child.expect(r"Answer \[")
+    child.sendline(case.answers[second.id])
+    child.expect(r"Question 3 ")
+    child.expect(r"Answer \[")
+    child.sendline("quit")
+    child.expect(r"--resume")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    saved = read_case(session, kb)
+    assert saved.answers == {first.id: case.answers[first.id], second.id: case.answers[second.id]}
+
+    child = _spawn(["ask", "--resume", str(session), "--no-refine"], tmp_path)
+    child.expect("Resuming a consultation with 2 answers given")
+    while True:
+        index = child.expect([r"─ (\w+) ─╯", r"Enter to skip\)"])
+        if index == 1:
+            break
+        question = child.match.group(1)
+        child.expect(r"Answer \[")
+        child.sendline(str(case.answers.get(question, UNKNOWN)))
+    child.sendline(str(tmp_path / "graph.dot"))
+    child.expect(r"Save a copy as")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    output = child.before or ""
+    assert child.exitstatus == 0, output
+    assert (tmp_path / "graph.dot").exists()
+    resumed = load_case(session, kb)
+    assert outcome(evaluate(resumed, kb)) == outcome(evaluate(case, kb))
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="the ppp-expert console script is not installed")
+def test_ctrl_c_leaves_a_valid_session_file(kb, tmp_path: Path) -> None:
+    session = tmp_path / "interrupted.yaml"
+    child = _spawn(["ask", "--save", str(session)], tmp_path)
+    child.expect(r"Answer \[")
+    child.sendline("1")
+    child.expect(r"Question 2 ")
+    child.expect(r"Answer \[")
+    child.sendintr()
+    child.expect(r"Interrupted")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert len(load_case(session, kb).answers) == 1
