@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,9 +21,29 @@ import yaml
 from conftest import BROADBAND, COMMODITY, ROOT
 
 from ppp_expert.api import evaluate
+from ppp_expert.kb import load_kb
 from ppp_expert.batch.discover import discover
 from ppp_expert.batch.runner import BatchOptions, InlineExecutor, run_batch
 from ppp_expert.cli import main
+
+
+@pytest.fixture(scope="module")
+def kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A frozen copy of the shipped knowledge base, so edits to knowledge_base/ during a run change nothing."""
+    target = tmp_path_factory.mktemp("kb") / "knowledge_base"
+    shutil.copytree(ROOT / "knowledge_base", target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def kb(kb_dir: Path) -> Any:
+    return load_kb(kb_dir)
+
+
+@pytest.fixture()
+def batch(runner: Any, kb_dir: Path) -> Any:
+    """Invoke ``ppp-expert --kb <frozen copy> batch ARGS...`` in-process."""
+    return lambda *args: runner.invoke(main, ["--kb", str(kb_dir), "batch", *map(str, args)])
 
 
 def write(path: Path, data: Any) -> Path:
@@ -89,9 +110,9 @@ def records(out: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
-def test_every_good_case_has_a_result_and_every_bad_one_an_error_record(runner, mixed, tmp_path) -> None:
+def test_every_good_case_has_a_result_and_every_bad_one_an_error_record(batch, kb, mixed, tmp_path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(main, ["batch", str(mixed), "--out", str(out), "--jobs", "1"])
+    result = batch(str(mixed), "--out", str(out), "--jobs", "1")
     assert result.exit_code == 2, result.output  # some inputs could not be read
     assert "Traceback" not in result.output
     by_name = {Path(r["path"]).name: r for r in records(out)}
@@ -107,7 +128,7 @@ def test_every_good_case_has_a_result_and_every_bad_one_an_error_record(runner, 
         assert "error" not in record
         assert {"case", "appropriate", "recommendation", "risk_allocation", "red_flags", "fired_rules",
                 "unknown_questions", "path", "hash"} <= set(record)
-    assert by_name["broadband.yaml"]["recommendation"] == json.loads(evaluate({"id": "broadband", "answers": BROADBAND})
+    assert by_name["broadband.yaml"]["recommendation"] == json.loads(evaluate({"id": "broadband", "answers": BROADBAND}, kb)
                                                                      .to_json())["recommendation"]
     assert by_name["partial.yml"]["case"] == "partial"  # id defaults to the file stem
     assert by_name["empty.yaml"]["case"] == "empty"
@@ -123,20 +144,20 @@ def test_every_good_case_has_a_result_and_every_bad_one_an_error_record(runner, 
     assert "ignored.yaml" not in result.stdout
 
 
-def test_jobs_1_and_2_write_byte_identical_results(runner, kb, mixed, tmp_path) -> None:
+def test_jobs_1_and_2_write_byte_identical_results(batch, kb, kb_dir, mixed, tmp_path) -> None:
     generate(kb, mixed / "generated", 40)
     outputs = []
     for jobs, chunk in (("1", "16"), ("2", "1"), ("2", "3")):
         out = tmp_path / f"out-{jobs}-{chunk}"
-        result = runner.invoke(main, ["batch", str(mixed), "--out", str(out), "--jobs", jobs, "--chunk-size", chunk])
+        result = batch(str(mixed), "--out", str(out), "--jobs", jobs, "--chunk-size", chunk)
         assert result.exit_code == 2, result.output
         outputs.append(((out / "results.jsonl").read_bytes(), (out / "summary.csv").read_bytes()))
     assert outputs[0] == outputs[1] == outputs[2]
     assert outputs[0][0].count(b"\n") == 50
 
 
-def test_check_prints_a_diff_naming_the_field_and_exits_1(runner, tmp_path) -> None:
-    actual = evaluate({"id": "a", "answers": BROADBAND})
+def test_check_prints_a_diff_naming_the_field_and_exits_1(batch, kb, tmp_path) -> None:
+    actual = evaluate({"id": "a", "answers": BROADBAND}, kb)
     wrong_model = next(m for m in ("joint_venture", "alliance") if m != actual.recommendation.model)
     risk = actual.risk_allocation[0]
     wrong_party = "public" if risk.party != "public" else "private"
@@ -146,7 +167,7 @@ def test_check_prints_a_diff_naming_the_field_and_exits_1(runner, tmp_path) -> N
     write(folder / "wrong.yaml", {"answers": BROADBAND, "expected": {
         "model": wrong_model, "risks": {risk.risk: wrong_party}}})
     write(folder / "none.yaml", {"answers": COMMODITY})
-    result = runner.invoke(main, ["batch", "--check", str(folder), "--out", str(tmp_path / "out"), "-j", "1"])
+    result = batch("--check", str(folder), "--out", str(tmp_path / "out"), "-j", "1")
     assert result.exit_code == 1, result.output
     assert "MISMATCH" in result.stdout and "wrong.yaml" in result.stdout and "right.yaml (" not in result.stdout
     assert f"- model: {wrong_model}" in result.stdout
@@ -158,16 +179,16 @@ def test_check_prints_a_diff_naming_the_field_and_exits_1(runner, tmp_path) -> N
         status = {Path(row["path"]).name: row["check"] for row in csv.DictReader(handle)}
     assert status == {"none.yaml": "no expected", "right.yaml": "match", "wrong.yaml": "mismatch"}
     # Without --check the same folder is fine.
-    assert runner.invoke(main, ["batch", str(folder), "--out", str(tmp_path / "o2"), "-j", "1"]).exit_code == 0
+    assert batch(str(folder), "--out", str(tmp_path / "o2"), "-j", "1").exit_code == 0
 
 
-def test_unreadable_inputs_exit_2_and_the_others_are_still_evaluated(runner, tmp_path) -> None:
+def test_unreadable_inputs_exit_2_and_the_others_are_still_evaluated(batch, tmp_path) -> None:
     good = write(tmp_path / "good.yaml", {"answers": BROADBAND})
     missing = tmp_path / "missing.yaml"
     latin = write(tmp_path / "latin.yaml", "title: Lisboa São\nanswers: {}\n".encode("latin-1"))
     out = tmp_path / "out"
-    result = runner.invoke(main, ["batch", str(good), str(missing), str(latin), str(tmp_path / "nothing-*.yaml"),
-                                  "--out", str(out), "-j", "2"])
+    result = batch(str(good), str(missing), str(latin), str(tmp_path / "nothing-*.yaml"),
+                                  "--out", str(out), "-j", "2")
     assert result.exit_code == 2, result.output
     by_name = {Path(r["path"]).name: r for r in records(out)}
     assert "recommendation" in by_name["good.yaml"]
@@ -176,9 +197,9 @@ def test_unreadable_inputs_exit_2_and_the_others_are_still_evaluated(runner, tmp
     assert "nothing-*.yaml: no file matches this pattern" in result.stdout
 
 
-def test_no_case_files_at_all_is_bad_input(runner, tmp_path) -> None:
+def test_no_case_files_at_all_is_bad_input(batch, tmp_path) -> None:
     (tmp_path / "empty-folder").mkdir()
-    result = runner.invoke(main, ["batch", str(tmp_path / "empty-folder"), "--out", str(tmp_path / "out")])
+    result = batch(str(tmp_path / "empty-folder"), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2
     assert "no case files found" in result.stderr
 
@@ -197,11 +218,11 @@ def test_discovery_sorts_expands_globs_and_reports_duplicates(tmp_path, monkeypa
     assert ("link.yml", "same file as a.yml; evaluated once") in discover(["."]).skipped
 
 
-def test_reports_are_written_per_case(runner, tmp_path) -> None:
+def test_reports_are_written_per_case(batch, tmp_path) -> None:
     write(tmp_path / "in" / "good.yaml", {"title": "Good broadband", "answers": BROADBAND})
     write(tmp_path / "in" / "bad.yaml", "")
     out = tmp_path / "out"
-    result = runner.invoke(main, ["batch", str(tmp_path / "in"), "--out", str(out), "--reports", "-j", "1"])
+    result = batch(str(tmp_path / "in"), "--out", str(out), "--reports", "-j", "1")
     assert result.exit_code == 2
     reports = out / "reports" / Path(*(tmp_path / "in").parts[1:])
     text = (reports / "good.yaml.txt").read_text(encoding="utf-8")
@@ -221,18 +242,18 @@ class CountingExecutor(Executor):
         return self.inner.submit(fn, *args, **kwargs)
 
 
-def test_any_executor_plugs_in_and_gives_the_same_results(runner, kb, mixed, tmp_path) -> None:
+def test_any_executor_plugs_in_and_gives_the_same_results(batch, kb, kb_dir, mixed, tmp_path) -> None:
     executor = CountingExecutor()
     out = tmp_path / "seam"
-    result = run_batch([str(mixed)], kb, None, BatchOptions(out_dir=out, jobs=2, chunk_size=2), executor=executor,
+    result = run_batch([str(mixed)], kb, str(kb_dir), BatchOptions(out_dir=out, jobs=2, chunk_size=2), executor=executor,
                        echo=lambda s: None, note=lambda s: None)
     assert result.exit_code == 2 and executor.calls == 5  # 10 cases in chunks of 2
     reference = tmp_path / "ref"
-    runner.invoke(main, ["batch", str(mixed), "--out", str(reference), "-j", "1"])
+    batch(str(mixed), "--out", str(reference), "-j", "1")
     assert (out / "results.jsonl").read_bytes() == (reference / "results.jsonl").read_bytes()
 
 
-def test_a_failing_task_becomes_error_records_not_a_crash(kb, tmp_path) -> None:
+def test_a_failing_task_becomes_error_records_not_a_crash(kb, kb_dir, tmp_path) -> None:
     class Failing(InlineExecutor):
         def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
             future: Future = Future()
@@ -241,17 +262,17 @@ def test_a_failing_task_becomes_error_records_not_a_crash(kb, tmp_path) -> None:
 
     write(tmp_path / "in" / "a.yaml", {"answers": BROADBAND})
     out = tmp_path / "out"
-    result = run_batch([str(tmp_path / "in")], kb, None, BatchOptions(out_dir=out), executor=Failing(),
+    result = run_batch([str(tmp_path / "in")], kb, str(kb_dir), BatchOptions(out_dir=out), executor=Failing(),
                        echo=lambda s: None, note=lambda s: None)
     assert result.exit_code == 2
     [record] = records(out)
     assert "worker failed: RuntimeError: node lost" in record["error"]
 
 
-def test_resume_after_a_killed_run_completes_without_duplicates(kb, tmp_path) -> None:
+def test_resume_after_a_killed_run_completes_without_duplicates(kb, kb_dir, tmp_path) -> None:
     cases = generate(kb, tmp_path / "in", 400, seed=11)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "ppp_expert", "batch", str(tmp_path / "in"), "--out", str(out), "--jobs", "2"]
+    command = [sys.executable, "-m", "ppp_expert", "--kb", str(kb_dir), "batch", str(tmp_path / "in"), "--out", str(out), "--jobs", "2"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     results = out / "results.jsonl"
@@ -286,14 +307,12 @@ def test_resume_after_a_killed_run_completes_without_duplicates(kb, tmp_path) ->
     assert (out / "summary.csv").read_bytes() == (fresh / "summary.csv").read_bytes()
 
 
-def test_resume_with_a_changed_knowledge_base_evaluates_again(runner, tmp_path) -> None:
-    import shutil
-
+def test_resume_with_a_changed_knowledge_base_evaluates_again(batch, runner, kb_dir, tmp_path) -> None:
     write(tmp_path / "in" / "a.yaml", {"answers": BROADBAND})
     out = tmp_path / "out"
-    assert runner.invoke(main, ["batch", str(tmp_path / "in"), "--out", str(out), "-j", "1"]).exit_code == 0
+    assert batch(str(tmp_path / "in"), "--out", str(out), "-j", "1").exit_code == 0
     kb_copy = tmp_path / "kb"
-    shutil.copytree(ROOT / "knowledge_base", kb_copy)
+    shutil.copytree(kb_dir, kb_copy)
     with open(kb_copy / "settings.yaml", "a", encoding="utf-8") as handle:
         handle.write("\n# edited\n")
     result = runner.invoke(main, ["--kb", str(kb_copy), "batch", str(tmp_path / "in"), "--out", str(out), "--resume",
@@ -317,7 +336,7 @@ def test_plain_progress_lines_when_not_a_terminal() -> None:
     assert "cases/s" in stream.getvalue() and "ETA" in stream.getvalue()
 
 
-def test_a_dead_worker_pool_is_replaced_and_its_chunks_retried_once(kb, tmp_path, monkeypatch) -> None:
+def test_a_dead_worker_pool_is_replaced_and_its_chunks_retried_once(kb, kb_dir, tmp_path, monkeypatch) -> None:
     from concurrent.futures.process import BrokenProcessPool
 
     from ppp_expert.batch import runner
@@ -333,7 +352,7 @@ def test_a_dead_worker_pool_is_replaced_and_its_chunks_retried_once(kb, tmp_path
     for i in range(3):
         write(tmp_path / "in" / f"c{i}.yaml", {"answers": BROADBAND})
     out = tmp_path / "out"
-    result = run_batch([str(tmp_path / "in")], kb, None, BatchOptions(out_dir=out, jobs=2, chunk_size=1),
+    result = run_batch([str(tmp_path / "in")], kb, str(kb_dir), BatchOptions(out_dir=out, jobs=2, chunk_size=1),
                        echo=lambda s: None, note=lambda s: None)
     assert result.exit_code == 0
     assert [r["path"][-7:] for r in records(out)] == ["c0.yaml", "c1.yaml", "c2.yaml"]

@@ -92,11 +92,14 @@ def compact(results: Path, entries: list[Entry]) -> bool:
     return True
 
 
-def kb_fingerprint(kb_dir: Path) -> str:
-    """sha256 over the knowledge base's files and the program version: results depend on both."""
+def results_fingerprint(kb_dir: Path) -> str:
+    """sha256 over the knowledge base's files and the engine's modules: results depend on both."""
     digest = hashlib.sha256(__version__.encode())
-    for file in sorted(p for p in kb_dir.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".json")):
-        digest.update(str(file.relative_to(kb_dir)).encode() + b"\0" + file.read_bytes() + b"\0")
+    engine = Path(__file__).resolve().parent.parent  # the ppp_expert modules (not batch/ or commands/)
+    files = [(kb_dir, p) for p in kb_dir.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".json")]
+    files += [(engine, p) for p in engine.glob("*.py")]
+    for root, file in sorted(files):
+        digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

@@ -20,7 +20,7 @@ from .check import Outcome, compare, format_diff
 from .discover import Discovery, discover
 from .outputs import ResultsFile, SummaryCsv, Tally, render_summary
 from .progress import Progress
-from .resume import Entry, compact, kb_fingerprint, read_manifest, scan, write_manifest
+from .resume import Entry, compact, results_fingerprint, read_manifest, scan, write_manifest
 from .worker import CaseResult, WorkerConfig, evaluate_chunk, failed_result, init_worker, prime
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -165,8 +165,9 @@ def _earlier_results(out_dir: Path, fingerprint: str, resume: bool, note: Callab
     results = out_dir / "results.jsonl"
     if not resume or not results.exists():
         return {}
-    if read_manifest(out_dir).get("kb") != fingerprint:
-        note(f"batch: the knowledge base or program changed since {results} was written; evaluating every case again")
+    if read_manifest(out_dir).get("fingerprint") != fingerprint:
+        note(f"batch: the knowledge base or the engine changed since {results} was written; "
+             "evaluating every case again")
         return {}
     return scan(results)
 
@@ -190,9 +191,9 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
     discovery = discover(paths)
     out_dir = options.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    fingerprint = kb_fingerprint(Path(kb.path))
+    fingerprint = results_fingerprint(Path(kb.path))
     index = _earlier_results(out_dir, fingerprint, options.resume, note)
-    write_manifest(out_dir, {"kb": fingerprint, "kb_path": str(kb.path), "results": "results.jsonl"})
+    write_manifest(out_dir, {"fingerprint": fingerprint, "kb_path": str(kb.path), "results": "results.jsonl"})
     config = WorkerConfig(kb_path=kb_path, check=options.check,
                           reports_dir=str(out_dir / "reports") if options.reports else None)
     tasks: list[Task] = [(p, index[p].hash if p in index else None) for p in discovery.cases]
