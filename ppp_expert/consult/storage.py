@@ -74,6 +74,7 @@ class SessionFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
             try:
+                os.chmod(tmp, _file_mode(self.path))  # mkstemp makes 0600; a case file is ordinary
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     handle.write(text)
                     handle.flush()
@@ -84,6 +85,16 @@ class SessionFile:
                 raise
         except OSError as exc:
             raise CaseError(f"cannot write the session file: {exc.strerror or exc}", path=str(self.path)) from None
+
+
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, else what the umask gives a new file."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 @dataclass(frozen=True)
