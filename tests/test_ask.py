@@ -303,6 +303,18 @@ def test_property_consultation_reaches_the_advice_of_evaluate_on_the_full_set(da
     assert set(result.answers) == set(provider.asked)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_property_three_valued_rule_states_match_the_engine_on_closed_answers(data) -> None:
+    # The settled criterion is only sound if the analysis reads rules as the engine fires them.
+    kb = default_kb()
+    full = data.draw(complete_answer_sets(kb))
+    outlook = relevance_for(kb).analyse(full)
+    fired = {f.rule.id for f in reasoner_for(kb).run(full).firings}
+    assert outlook.settled and all(state is not None for state in outlook.status.values())
+    assert {rid for rid, state in outlook.status.items() if state} == fired
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_property_refined_consultation_gives_the_whole_advice(data) -> None:
@@ -428,6 +440,14 @@ def test_cli_input_ending_early_keeps_the_session_and_exits_1(kb, runner, tmp_pa
     assert result.exit_code == 1
     assert f"ppp-expert ask --resume {session}" in result.output
     assert len(read_case(session, kb).answers) == 2
+
+
+def test_cli_refuses_to_overwrite_an_existing_session_without_resume(runner, tmp_path: Path) -> None:
+    existing = tmp_path / "s.yaml"
+    existing.write_text("answers: {need_type: commodity}\n")
+    result = runner.invoke(main, ["ask", "--save", str(existing)], input="")
+    assert result.exit_code == 2 and "already exists; continue it with --resume" in result.output
+    assert existing.read_text() == "answers: {need_type: commodity}\n"
 
 
 @pytest.mark.parametrize("args, message", [

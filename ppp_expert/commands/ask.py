@@ -53,7 +53,7 @@ def _consult(state: Any, answers_path: Optional[str], save_path: Optional[str], 
     from ..consult.session import Session
     from ..consult.storage import SessionFile, default_session_path, read_case
     from ..consult.terminal import EndOfInput, TerminalProvider
-    from ..errors import PPPExpertError
+    from ..errors import CaseError, PPPExpertError
     from ..report_text import make_console, print_advice
 
     if answers_path and resume_path:
@@ -66,6 +66,8 @@ def _consult(state: Any, answers_path: Optional[str], save_path: Optional[str], 
         store = SessionFile(Path(save_path or resume_path), loaded.id, title or loaded.title, loaded.extra)
     else:
         path = Path(save_path) if save_path else default_session_path()
+        if path.exists():
+            raise CaseError("already exists; continue it with --resume, or choose another --save path", path=str(path))
         if answers_path:
             loaded = read_case(answers_path, kb)
             answers = loaded.answers
