@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from conftest import BROADBAND, CASES, COMMODITY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import BROADBAND, CASES, COMMODITY, ROOT
 
 from ppp_expert import conditions as cond
 from ppp_expert.api import default_kb, evaluate, reasoner_for
@@ -25,7 +23,15 @@ from ppp_expert.conditions import UNKNOWN
 from ppp_expert.consult.engine import ConsultEngine, Need
 from ppp_expert.consult.relevance import ALL_TARGETS, Relevance
 from ppp_expert.consult.session import (
-    AskContext, Command, Help, Note, Session, Settled, Status, Why, relevance_for,
+    AskContext,
+    Command,
+    Help,
+    Note,
+    Session,
+    Settled,
+    Status,
+    Why,
+    relevance_for,
 )
 from ppp_expert.consult.storage import SessionFile, default_session_path, read_case
 from ppp_expert.consult.terminal import TerminalProvider
@@ -182,6 +188,25 @@ def test_the_asking_rule_asks_exactly_the_declared_needs(kb) -> None:
     for question, needs, needed in seen:
         assert needs == needed
         assert question == min(needs, key=session.order.__getitem__)
+
+
+def test_the_asking_rule_never_asks_an_answered_question_and_follows_guide_rank() -> None:
+    class Driver:
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def plan(self) -> list[tuple[str, int]]:
+            return [("c", 2), ("a", 0), ("b", 1)]  # "a" is needed but already answered
+
+        def ask(self, question: str) -> None:
+            self.asked.append(question)
+            engine.halt()
+
+    driver = Driver()
+    engine = ConsultEngine(driver)
+    engine.replay({"a": "x"})
+    engine.run()
+    assert driver.asked == ["b"]
 
 
 def test_why_names_rules_that_can_change_an_open_outcome(kb) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import click
 
@@ -26,8 +26,8 @@ EXIT_INTERRUPTED = 130
               help="Once the advice is settled, go on with refinement questions (--refine) or stop "
                    "(--no-refine) without asking.")
 @click.pass_obj
-def ask(state: Any, answers_path: Optional[str], save_path: Optional[str], resume_path: Optional[str],
-        title: Optional[str], graph_path: Optional[str], refine: Optional[bool]) -> None:
+def ask(state: Any, answers_path: str | None, save_path: str | None, resume_path: str | None,
+        title: str | None, graph_path: str | None, refine: bool | None) -> None:
     """Consult interactively: only questions whose answer can still change the advice, in the guide's order.
 
     Stops as soon as the verdict, the model, every risk owner and every red flag are settled,
@@ -48,8 +48,8 @@ def ask(state: Any, answers_path: Optional[str], save_path: Optional[str], resum
         sys.exit(exc.exit_code)
 
 
-def _consult(state: Any, answers_path: Optional[str], save_path: Optional[str], resume_path: Optional[str],
-             title: Optional[str], graph_path: Optional[str], refine: Optional[bool]) -> None:
+def _consult(state: Any, answers_path: str | None, save_path: str | None, resume_path: str | None,
+             title: str | None, graph_path: str | None, refine: bool | None) -> None:
     from ..consult.session import Session
     from ..consult.storage import SessionFile, default_session_path, read_case
     from ..consult.terminal import EndOfInput, TerminalProvider

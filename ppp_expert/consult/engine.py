@@ -20,11 +20,19 @@ from __future__ import annotations
 import bisect
 from typing import Any, Protocol
 
-from ..compat import experta
-from ..compiler import Answer
+# isort: off
+from ..compat import experta  # noqa: F401 (the shim must run before experta is imported)
+from experta import MATCH, NOT, Fact, KnowledgeEngine, Rule
+from experta.abstract import Strategy
+# isort: on
 
-Fact = experta.Fact
-MATCH = experta.MATCH
+
+class Given(Fact):
+    """An answer held by the consultation: ``q`` the question, ``v`` the value (or ``unknown``).
+
+    Deliberately not the compiler's ``Answer``: that class specialises itself per question for
+    matching speed, which a pattern with a variable question (``MATCH.q``) cannot use.
+    """
 
 
 class Need(Fact):
@@ -43,7 +51,7 @@ class Driver(Protocol):
     def ask(self, question: str) -> None: ...
 
 
-class GuideOrder(experta.abstract.Strategy):
+class GuideOrder(Strategy):
     """Higher salience first; among ``ask`` activations, the lowest-ranked question first."""
 
     @staticmethod
@@ -60,7 +68,7 @@ class GuideOrder(experta.abstract.Strategy):
             bisect.insort(agenda.activations, act)
 
 
-class ConsultEngine(experta.KnowledgeEngine):
+class ConsultEngine(KnowledgeEngine):
     """Holds the answers and the needs; the session decides, the provider answers."""
 
     __strategy__ = GuideOrder
@@ -71,7 +79,7 @@ class ConsultEngine(experta.KnowledgeEngine):
         self.needs: dict[str, Any] = {}
         self.turn: Any = None
 
-    def reset(self, **kwargs: Any) -> None:  # noqa: D102
+    def reset(self, **kwargs: Any) -> None:
         super().reset(**kwargs)
         self.needs = {}
         self.turn = None
@@ -80,12 +88,12 @@ class ConsultEngine(experta.KnowledgeEngine):
         """Start afresh from ``answers`` (retraction by replay: always the same state)."""
         self.reset()
         for question, value in answers.items():
-            self.declare(Answer(q=question, v=value))
+            self.declare(Given(q=question, v=value))
         self.next_turn()
 
     def give(self, question: str, value: Any) -> None:
         """Record one answer and ask for a new plan."""
-        self.declare(Answer(q=question, v=value))
+        self.declare(Given(q=question, v=value))
         self.next_turn()
 
     def next_turn(self) -> None:
@@ -94,7 +102,7 @@ class ConsultEngine(experta.KnowledgeEngine):
             self.retract(self.turn)
         self.turn = self.declare(Turn(n=n))
 
-    @experta.Rule(Turn(n=MATCH.n), salience=10)
+    @Rule(Turn(n=MATCH.n), salience=10)
     def plan(self, n: int) -> None:
         """Goal rule: declare Need(q) for exactly the questions that can still change the advice."""
         wanted = dict(self.driver.plan())
@@ -104,7 +112,7 @@ class ConsultEngine(experta.KnowledgeEngine):
             if question not in self.needs:
                 self.needs[question] = self.declare(Need(q=question, rank=rank))
 
-    @experta.Rule(Need(q=MATCH.q, rank=MATCH.rank), experta.NOT(Answer(q=MATCH.q)), salience=-10)
+    @Rule(Need(q=MATCH.q, rank=MATCH.rank), NOT(Given(q=MATCH.q)), salience=-10)
     def ask(self, q: str, rank: int) -> None:
         """The asking rule: lowest salience, so it runs only once the plan is up to date."""
         self.driver.ask(q)

@@ -24,16 +24,24 @@ anything, but the advice is never declared settled while some answer could still
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from .. import conditions as cond
 from ..aggregate import TRADITIONAL, combine
 from ..assemble import precedence
 from ..kb import KnowledgeBase, Rule
 from ..kb_schema import (
-    PHASES, PPP_MODELS, AdviseConclusion, AllocateConclusion, CriteriaConclusion, EvidenceConclusion,
-    PPPConclusion, RedFlagConclusion, SetConclusion,
+    PHASES,
+    PPP_MODELS,
+    AdviseConclusion,
+    AllocateConclusion,
+    CriteriaConclusion,
+    EvidenceConclusion,
+    PPPConclusion,
+    RedFlagConclusion,
+    SetConclusion,
 )
 
 Truth = cond.Truth
@@ -52,7 +60,7 @@ VERDICTS = ("ppp", "undetermined", "traditional")
 class _Ctx:
     """What the compiled conditions read: answers, fact states, possible decisions."""
 
-    __slots__ = ("answers", "facts", "possible", "decisions")
+    __slots__ = ("answers", "decisions", "facts", "possible")
 
     def __init__(self, answers: Mapping[str, Any]) -> None:
         self.answers = answers
@@ -66,7 +74,7 @@ class _Node:
     """A condition node with its compiled three-valued test."""
 
     test: Callable[[_Ctx], Truth]
-    children: tuple["_Node", ...] = ()
+    children: tuple[_Node, ...] = ()
     question: str | None = None
     fact: str | None = None
     decision: str | None = None
@@ -254,7 +262,7 @@ class Relevance:
         }
         for rules in (*self.by_risk.values(), *self.by_setting.values()):
             rules.sort(key=precedence)
-        self.settings_values = {
+        self.settings_values: dict[str, dict[tuple[str, str], Any]] = {
             r.id: {(c.set.topic, c.set.key): c.set.value for c in r.conclusions if isinstance(c, SetConclusion)}
             for rules in self.by_setting.values() for r in rules
         }
@@ -296,9 +304,9 @@ class Relevance:
         for rid, pairs in self.evidence.items():
             state = status[rid]
             if state is not False:
-                target = sure_ev if state else open_ev
+                pools = sure_ev if state else open_ev
                 for model, weight in pairs:
-                    target[model].append(weight)
+                    pools[model].append(weight)
         certainty = _bounds(sure_pool, open_pool)
         scores = {m: _bounds(sure_ev[m], open_ev[m]) for m in PPP_MODELS}
         verdicts = _verdicts(certainty, self.kb.settings.verdict_threshold)
@@ -320,30 +328,30 @@ class Relevance:
         if "verdict" in self.targets and len(verdicts) > 1:
             track("verdict", self.pool_weights)
         if "model" in self.targets and len(models) > 1:
-            rules: list[str] = list(self.pool_weights) if "traditional" in verdicts else []
+            model_movers = list(self.pool_weights) if "traditional" in verdicts else []
             if len(contenders) > 1:
-                rules += [rid for rid, pairs in self.evidence.items() if any(m in contenders for m, _ in pairs)]
-            track("model", rules)
+                model_movers += [rid for rid, pairs in self.evidence.items() if any(m in contenders for m, _ in pairs)]
+            track("model", model_movers)
         if "risks" in self.targets:
-            for risk, rules in self.by_risk.items():
-                values, movers_ = _first_firing(rules, status, lambda r: self.parties[r.id][risk])
+            for risk, candidates in self.by_risk.items():
+                values, ahead = _first_firing(candidates, status, self._party_of(risk))
                 if len(values) > 1:
-                    track(f"risk:{risk}", movers_)
+                    track(f"risk:{risk}", ahead)
         if "red_flags" in self.targets:
-            for flag, rules in self.by_flag.items():
-                states = {status[r.id] for r in rules}
+            for flag, candidates in self.by_flag.items():
+                states = {status[r.id] for r in candidates}
                 if True not in states and None in states:
-                    track(f"red_flag:{flag}", [r.id for r in rules])
+                    track(f"red_flag:{flag}", [r.id for r in candidates])
         if "settings" in self.targets:
-            for (topic, key), rules in self.by_setting.items():
-                values, movers_ = _first_firing(rules, status, lambda r: repr(self.settings_values[r.id][(topic, key)]))
+            for setting, candidates in self.by_setting.items():
+                values, ahead = _first_firing(candidates, status, self._setting_of(setting))
                 if len(values) > 1:
-                    track(f"{topic}:{key}", movers_)
+                    track(f"{setting[0]}:{setting[1]}", ahead)
         if "advice" in self.targets:
-            for (topic, key, _text), rules in self.by_item.items():
-                states = {status[r.id] for r in rules}
+            for (topic, key, _text), candidates in self.by_item.items():
+                states = {status[r.id] for r in candidates}
                 if True not in states and None in states:
-                    track(f"{topic}:{key} (advice)", [r.id for r in rules])
+                    track(f"{topic}:{key} (advice)", [r.id for r in candidates])
         if "criteria" in self.targets:
             opened = [r.id for r in self.criteria_rules if status[r.id] is None]
             if opened:
@@ -390,6 +398,12 @@ class Relevance:
             refinable=tuple(sorted(refinable, key=order)),
             verdicts=verdicts, models=frozenset(models), certainty=certainty, scores=scores, status=status,
         )
+
+    def _party_of(self, risk: str) -> Callable[[Rule], Any]:
+        return lambda rule: self.parties[rule.id][risk]
+
+    def _setting_of(self, setting: tuple[str, str]) -> Callable[[Rule], Any]:
+        return lambda rule: repr(self.settings_values[rule.id][setting])
 
     def _open_questions(self, rule_id: str, ctx: _Ctx, status: Mapping[str, Truth],
                         decisions: set[str]) -> set[str]:

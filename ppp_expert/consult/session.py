@@ -11,8 +11,9 @@ the state before that answer was given.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional, Protocol, Union
+from typing import Any, Protocol
 
 from .. import conditions as cond
 from ..advice import Advice
@@ -22,8 +23,15 @@ from ..conditions import UNKNOWN
 from ..errors import CaseError
 from ..kb import KnowledgeBase, Rule
 from ..kb_schema import (
-    AdviseConclusion, AllocateConclusion, CriteriaConclusion, EvidenceConclusion, FactConclusion,
-    PPPConclusion, Question, RedFlagConclusion, SetConclusion,
+    AdviseConclusion,
+    AllocateConclusion,
+    CriteriaConclusion,
+    EvidenceConclusion,
+    FactConclusion,
+    PPPConclusion,
+    Question,
+    RedFlagConclusion,
+    SetConclusion,
 )
 from ..reasoner import Trace
 from .engine import ConsultEngine
@@ -42,7 +50,7 @@ class Command(str, enum.Enum):
     QUIT = "quit"
 
 
-Reply = Union[Command, str, int, float]
+Reply = Command | str | int | float
 
 
 @dataclass(frozen=True)
@@ -107,7 +115,7 @@ class Note:
     text: str
 
 
-Message = Union[Why, Help, Status, Settled, Note]
+Message = Why | Help | Status | Settled | Note
 
 
 class AnswerProvider(Protocol):
@@ -130,10 +138,10 @@ class Result:
     finished: bool
     answers: dict[str, Any]
     asked: int
-    trace: Optional[Trace] = None
-    advice: Optional[Advice] = None
-    settled_after: Optional[int] = None
-    outlook: Optional[Outlook] = field(default=None, repr=False)
+    trace: Trace | None = None
+    advice: Advice | None = None
+    settled_after: int | None = None
+    outlook: Outlook | None = field(default=None, repr=False)
 
 
 _analyses: dict[tuple[int, frozenset[str]], Relevance] = {}
@@ -152,9 +160,9 @@ class Session:
     """One consultation over a knowledge base, driven by the consultation engine."""
 
     def __init__(self, kb: KnowledgeBase, provider: AnswerProvider, *, case_id: str = "consultation",
-                 answers: Optional[Mapping[str, Any]] = None,
-                 on_change: Optional[Callable[[dict[str, Any]], None]] = None,
-                 refine: Optional[bool] = None, targets: frozenset[str] = CORE_TARGETS) -> None:
+                 answers: Mapping[str, Any] | None = None,
+                 on_change: Callable[[dict[str, Any]], None] | None = None,
+                 refine: bool | None = None, targets: frozenset[str] = CORE_TARGETS) -> None:
         self.kb = kb
         self.provider = provider
         self.case_id = case_id
@@ -168,9 +176,9 @@ class Session:
         self.engine = ConsultEngine(self)
         self.refining = False
         self.asked = 0
-        self.settled_after: Optional[int] = None
+        self.settled_after: int | None = None
         self.outlook: Outlook = self.relevance.analyse(self.answers)
-        self._stop: Optional[Command] = None
+        self._stop: Command | None = None
 
     # ------------------------------------------------------------- engine callbacks
     def plan(self) -> list[tuple[str, int]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import sys
-from typing import Any, Optional
+from typing import Any
 
 from rich.console import Console, Group
 from rich.markup import escape
@@ -20,7 +20,17 @@ from rich.text import Text
 
 from ..kb import KnowledgeBase
 from ..kb_schema import Question
-from .session import AskContext, Command, Help, Message, Note, Reply, Settled, Status, Why
+from .session import (
+    AskContext,
+    Command,
+    Help,
+    Message,
+    Note,
+    Reply,
+    Settled,
+    Status,
+    Why,
+)
 
 COMMAND_WORDS = {c.value: c for c in Command} | {"?": Command.HELP, "exit": Command.QUIT}
 COMMAND_HINT = "why · help · back · skip · status · quit"
@@ -41,7 +51,7 @@ class EndOfInput(Exception):
 class TerminalProvider:
     """Asks in the terminal; works the same with input piped on stdin."""
 
-    def __init__(self, kb: KnowledgeBase, console: Optional[Console] = None) -> None:
+    def __init__(self, kb: KnowledgeBase, console: Console | None = None) -> None:
         self.kb = kb
         self.console = console or Console(highlight=False)
 
@@ -94,7 +104,7 @@ class TerminalProvider:
                 return reply
             self.console.print(Text(problem, style="yellow"))
 
-    def parse(self, question: Question, line: str) -> tuple[Any, Optional[str]]:
+    def parse(self, question: Question, line: str) -> tuple[Any, str | None]:
         """(reply, None) or (None, a retry message): numbers, values, unknown and commands."""
         word = line.strip()
         lowered = word.lower()
