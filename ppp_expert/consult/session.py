@@ -243,6 +243,8 @@ class Session:
                     else self.settled_after
                 self._changed()
                 self.provider.show(Note(f"Undid {undone} = {value}."))
+                if self.refining and not self.relevance.analyse(self.answers).settled:
+                    self.refining = False  # unsettled again: settle first, then offer refinement again
                 self.engine.replay(self.answers)
                 continue
             if not self.refining and self._offer_refinement():
