@@ -24,8 +24,9 @@ class Trace:
 class Reasoner:
     """One compiled engine class per knowledge base and one reusable instance (reset per case).
 
-    Incremental use (for consultations): ``start()``, then ``answer(q, v)`` as answers arrive
-    (each runs the evidence rules to a fixpoint), then ``finish()``.
+    The knowledge-base engine only ever runs on a complete answer set: rules with ``not``
+    conditions would otherwise fire on a question not yet answered and never be retracted.
+    Consultations decide what to ask elsewhere (``ppp_expert.consult``) and evaluate here.
     """
 
     def __init__(self, kb: KnowledgeBase) -> None:
@@ -34,30 +35,12 @@ class Reasoner:
         self.engine: BaseEngine = self.engine_class()
         self.answers: dict[str, Any] = {}
 
-    def start(self) -> None:
-        self.engine.reset()
-        self.answers = {}
-
-    def answer(self, question: str, value: Any) -> None:
-        """Declare one answer and let the evidence rules run on it."""
-        self.answers[question] = value
-        self.engine.declare(Answer(q=question, v=value))
-        self.engine.run()
-
-    @property
-    def firings(self) -> list[Firing]:
-        return self.engine.firings
-
-    def finish(self) -> Trace:
-        """Close the world (missing answers are unknown), decide, run the second phase."""
-        for question in self.kb.question_order:
-            if question not in self.answers:
-                self.answers[question] = UNKNOWN
-                self.engine.declare(Answer(q=question, v=UNKNOWN))
+    def _finish(self) -> Trace:
+        """Run the evidence rules, decide, run the second phase."""
         self.engine.run()
         decision = decide(self.kb, self.engine.firings)
-        self.engine.declare(DecisionFact(kind="verdict", v=decision.verdict))
-        self.engine.declare(DecisionFact(kind="model", v=decision.model))
+        self.engine.declare(DecisionFact(kind="verdict", v=decision.verdict),
+                            DecisionFact(kind="model", v=decision.model))
         self.engine.run()
         ordered = {q: self.answers[q] for q in self.kb.question_order}
         return Trace(ordered, tuple(self.engine.firings), decision)
@@ -68,4 +51,4 @@ class Reasoner:
         self.answers = {q: answers.get(q, UNKNOWN) for q in self.kb.question_order}
         # One declaration of all answers: the matcher is polled once, not once per answer.
         self.engine.declare(*(Answer(q=q, v=v) for q, v in self.answers.items()))
-        return self.finish()
+        return self._finish()

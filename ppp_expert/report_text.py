@@ -34,8 +34,10 @@ def verdict_panel(advice: Advice, kb: KnowledgeBase, title: str = "") -> Panel:
                       f" (score {r.score:+.2f})"),
     ]
     if r.close_call and r.runner_up:
-        lines.append(Text(f"Close call: {_title(kb, r.runner_up)} scores nearly as well "
-                          f"({next(x.score for x in r.ranking if x.model == r.runner_up):+.2f}).", style="yellow"))
+        runner_score = next(x.score for x in r.ranking if x.model == r.runner_up)
+        relation = "scores higher on model fit" if runner_score > r.score else "scores nearly as well"
+        lines.append(Text(f"Close call: {_title(kb, r.runner_up)} {relation} ({runner_score:+.2f}); "
+                          "weigh the two before deciding.", style="yellow"))
     if a.missing:
         lines.append(Text("Answer these to settle the verdict: " + ", ".join(a.missing), style="yellow"))
     return Panel(Group(*lines), title=title or advice.case, title_align="left")
