@@ -420,10 +420,10 @@ def test_terminal_explains_a_bad_answer(kb, question: str, line: str, message: s
 
 
 # --------------------------------------------------------------------- the CLI
-def _script(kb: Any, answers: dict[str, Any]) -> str:
+def _script(kb: Any, answers: dict[str, Any], targets: frozenset[str] | None = None) -> str:
     """stdin for a consultation answering from ``answers`` in guide order (extra lines are harmless)."""
     lines = []
-    relevance = relevance_for(kb)
+    relevance = relevance_for(kb) if targets is None else relevance_for(kb, targets)
     given: dict[str, Any] = {}
     while True:
         outlook = relevance.analyse(given)
@@ -578,3 +578,23 @@ def test_ctrl_c_leaves_a_valid_session_file(kb, tmp_path: Path) -> None:
     child.close()
     assert child.exitstatus == 130
     assert len(load_case(session, kb).answers) == 1
+
+
+def test_cli_screening_stops_at_a_settled_verdict_and_model_with_fewer_questions(kb, runner, tmp_path: Path) -> None:
+    """--screening settles only verdict and model: fewer questions, same verdict and model as evaluate."""
+    case = load_case(CASE_FILES[5], kb)
+    asked = {}
+    for mode, targets in (("full", None), ("screening", frozenset({"verdict", "model"}))):
+        session = tmp_path / f"{mode}.yaml"
+        flags = ["--screening"] if targets else []
+        result = runner.invoke(main, ["ask", *flags, "--no-refine", "--save", str(session)],
+                               input=_script(kb, case.answers, targets) + "\n\n", env={"NO_COLOR": "1"})
+        assert result.exit_code == 0, result.output
+        assert ("The screening is settled" in result.output) == bool(targets)
+        saved = load_case(session, kb)
+        asked[mode] = len(saved.answers)
+        expected = evaluate(case, kb)
+        got = evaluate(saved, kb)
+        assert (got.appropriate.verdict, got.recommendation.model) == \
+            (expected.appropriate.verdict, expected.recommendation.model)
+    assert 0 < asked["screening"] < asked["full"]

@@ -22,12 +22,15 @@ EXIT_INTERRUPTED = 130
 @click.option("--title", default=None, help="Title stored in the session file (the case title).")
 @click.option("--graph", "graph_path", type=click.Path(dir_okay=False), default=None,
               help="At the end, write the explanation graph here (.svg .png .dot .graphml .json) without asking.")
+@click.option("--screening", is_flag=True, default=False,
+              help="Quick screening: stop as soon as the verdict and the recommended model are settled "
+                   "(risk owners and red flags may still change; refinement continues to them).")
 @click.option("--refine/--no-refine", default=None,
               help="Once the advice is settled, go on with refinement questions (--refine) or stop "
                    "(--no-refine) without asking.")
 @click.pass_obj
 def ask(state: Any, answers_path: str | None, save_path: str | None, resume_path: str | None,
-        title: str | None, graph_path: str | None, refine: bool | None) -> None:
+        title: str | None, graph_path: str | None, screening: bool, refine: bool | None) -> None:
     """Consult interactively: only questions whose answer can still change the advice, in the guide's order.
 
     Stops as soon as the verdict, the model, every risk owner and every red flag are settled,
@@ -42,14 +45,15 @@ def ask(state: Any, answers_path: str | None, save_path: str | None, resume_path
     from ..errors import PPPExpertError
 
     try:
-        _consult(state, answers_path, save_path, resume_path, title, graph_path, refine)
+        _consult(state, answers_path, save_path, resume_path, title, graph_path, refine, screening)
     except PPPExpertError as exc:
         click.echo(f"error: {exc.one_line()}", err=True)
         sys.exit(exc.exit_code)
 
 
 def _consult(state: Any, answers_path: str | None, save_path: str | None, resume_path: str | None,
-             title: str | None, graph_path: str | None, refine: bool | None) -> None:
+             title: str | None, graph_path: str | None, refine: bool | None, screening: bool = False) -> None:
+    from ..consult.relevance import CORE_TARGETS
     from ..consult.session import Session
     from ..consult.storage import SessionFile, default_session_path, read_case
     from ..consult.terminal import EndOfInput, TerminalProvider
@@ -83,7 +87,9 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
     given = f" with {len(answers)} answer{'s' if len(answers) != 1 else ''} given" if answers else ""
     console.print(f"{verb} a consultation{given}. Every answer is saved to {store.path}", soft_wrap=True)
     console.print("Type a number or a value, unknown, or: why, help, back, skip, status, quit.", style="dim")
-    session = Session(kb, provider, case_id=store.id, answers=answers, on_change=store.save, refine=refine)
+    targets = frozenset({"verdict", "model"}) if screening else CORE_TARGETS
+    session = Session(kb, provider, case_id=store.id, answers=answers, on_change=store.save, refine=refine,
+                      targets=targets)
     resume_hint = f"ppp-expert ask --resume {store.path}"
     try:
         result = session.run()

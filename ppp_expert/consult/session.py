@@ -108,6 +108,7 @@ class Settled:
     refinable: int
     verdict: str
     model: str
+    targets: frozenset[str] = CORE_TARGETS  # what "settled" covers (a screening: verdict, model)
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,8 @@ class Session:
         outlook = self.outlook
         verdict = next(iter(outlook.verdicts)) if len(outlook.verdicts) == 1 else "undetermined"
         model = next(iter(outlook.models)) if len(outlook.models) == 1 else ""
-        self.provider.show(Settled(self.asked, len(self.answers), len(outlook.refinable), verdict, model))
+        self.provider.show(Settled(self.asked, len(self.answers), len(outlook.refinable), verdict, model,
+                                   self.relevance.targets))
         if not outlook.refinable or self.refine is False:
             return False
         if self.refine:

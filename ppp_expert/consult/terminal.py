@@ -230,9 +230,14 @@ class TerminalProvider:
 
     def _settled(self, s: Settled) -> None:
         model = self.kb.models[s.model].title if s.model in self.kb.models else s.model
-        text = (f"The advice is settled after {s.asked} question{'s' if s.asked != 1 else ''}"
-                f" ({s.answered} answers in all): no remaining answer can change the verdict ({s.verdict}), "
-                f"the recommended model ({model}), a risk owner or a red flag.")
+        asked = f"{s.asked} question{'s' if s.asked != 1 else ''} ({s.answered} answers in all)"
+        if {"risks", "red_flags"} <= s.targets:
+            text = (f"The advice is settled after {asked}: no remaining answer can change the verdict "
+                    f"({s.verdict}), the recommended model ({model}), a risk owner or a red flag.")
+        else:
+            text = (f"The screening is settled after {asked}: no remaining answer can change the verdict "
+                    f"({s.verdict}) or the recommended model ({model}). Risk owners and red flags can still "
+                    "change: continue to refine them.")
         if s.refinable:
             text += f" {s.refinable} more question{'s' if s.refinable != 1 else ''} could still refine scores and details."
         self.console.print(Panel(Text(text), title="Settled", title_align="left", border_style="green"))
