@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Optional, Sequence
+from typing import IO, Any, Callable, Iterator, Mapping, Optional, Sequence
 
 from .check import Outcome, compare, format_diff
 from .discover import Discovery, discover
@@ -67,16 +67,22 @@ class BatchResult:
 
 
 class OrderedStream:
-    """Results of ``chunks`` in chunk order, with at most ``window`` chunks submitted and not yet consumed.
+    """Results for ``paths`` in order, in chunks of ``size``; at most ``window`` chunks submitted and not yet consumed.
+
+    ``known`` maps a path to the hash of its record already in results.jsonl (``--resume``).
+    Chunks are built when submitted and dropped when consumed, so memory does not grow with
+    the number of cases.
 
     With our own process pool, a dead worker (killed, out of memory) breaks every chunk in
     flight: one new pool is started and each of those chunks is retried once. Any other
     failed task (or a second break) turns its cases into error records.
     """
 
-    def __init__(self, chunks: list[list[Task]], config: WorkerConfig, jobs: int,
-                 executor: Optional[Executor] = None) -> None:
-        self.chunks, self.config, self.jobs = chunks, config, jobs
+    def __init__(self, paths: Sequence[str], known: Mapping[str, Optional[str]], size: int, config: WorkerConfig,
+                 jobs: int, executor: Optional[Executor] = None) -> None:
+        self.paths, self.known, self.size, self.config, self.jobs = paths, known, size, config, jobs
+        self.count = (len(paths) + size - 1) // size
+        self.chunks: dict[int, list[Task]] = {}  # in flight
         self.own = executor is None
         self.pool = executor if executor is not None else default_executor(jobs, config)
         self.window = max(2, 4 * jobs)
@@ -84,15 +90,19 @@ class OrderedStream:
         self.retried: set[int] = set()
 
     def _submit(self, number: int) -> None:
+        if number not in self.chunks:
+            start = number * self.size
+            self.chunks[number] = [(p, self.known.get(p)) for p in self.paths[start:start + self.size]]
         self.pending[self.pool.submit(evaluate_chunk, self.config, self.chunks[number])] = (number, self.pool)
 
     def _collect(self, future: Future, ready: dict[int, list[CaseResult]]) -> None:
         number, source = self.pending.pop(future)
         try:
             ready[number] = future.result()
+            del self.chunks[number]
         except BrokenProcessPool as exc:
             if not self.own or number in self.retried:
-                ready[number] = [failed_result(path, exc) for path, _ in self.chunks[number]]
+                ready[number] = [failed_result(path, exc) for path, _ in self.chunks.pop(number)]
                 return
             self.retried.add(number)
             if source is self.pool:
@@ -100,13 +110,13 @@ class OrderedStream:
                 self.pool = default_executor(self.jobs, self.config)
             self._submit(number)
         except Exception as exc:  # noqa: BLE001 - a failed task is error records, not a crash
-            ready[number] = [failed_result(path, exc) for path, _ in self.chunks[number]]
+            ready[number] = [failed_result(path, exc) for path, _ in self.chunks.pop(number)]
 
     def __iter__(self) -> Iterator[CaseResult]:
         ready: dict[int, list[CaseResult]] = {}
         submitted = emitted = 0
-        while emitted < len(self.chunks):
-            while submitted < len(self.chunks) and submitted - emitted < self.window:
+        while emitted < self.count:
+            while submitted < self.count and submitted - emitted < self.window:
                 self._submit(submitted)
                 submitted += 1
             done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
@@ -132,7 +142,7 @@ class _Writer:
         self.csv = SummaryCsv(out_dir / "summary.csv")
         self.index, self.check, self.progress, self.echo = index, check, progress, echo
         self.tally = Tally()
-        self.entries: list[Entry] = []
+        self.entries: Optional[list[Entry]] = None if fresh else []  # for compaction after a resume
 
     def write(self, result: CaseResult) -> None:
         if result.line is None:  # kept from the earlier run (--resume): read its record back
@@ -146,7 +156,8 @@ class _Writer:
             entry = Entry(offset, length, result.hash)
             outcome, diff = result.outcome, result.diff
         assert outcome is not None
-        self.entries.append(entry)
+        if self.entries is not None:
+            self.entries.append(entry)
         status = self.tally.add(result.path, outcome, result.line is None, diff, self.check)
         self.csv.write(result.path, outcome, status)
         if diff:
@@ -196,16 +207,16 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
     write_manifest(out_dir, {"fingerprint": fingerprint, "kb_path": str(kb.path), "results": "results.jsonl"})
     config = WorkerConfig(kb_path=kb_path, check=options.check,
                           reports_dir=str(out_dir / "reports") if options.reports else None)
-    tasks: list[Task] = [(p, index[p].hash if p in index else None) for p in discovery.cases]
-    size = options.chunk_size or _chunk_size(len(tasks), max(1, options.jobs))
-    chunks = [tasks[start:start + size] for start in range(0, len(tasks), size)]
-    jobs = min(max(1, options.jobs), max(1, len(chunks)))
+    cases = discovery.cases
+    size = options.chunk_size or _chunk_size(len(cases), max(1, options.jobs))
+    jobs = min(max(1, options.jobs), max(1, (len(cases) + size - 1) // size))
     if executor is None and jobs <= 1:
         prime(kb_path, kb)  # in-process: reuse the knowledge base already loaded here
-    note(f"batch: {len(tasks):,} case file{'s' if len(tasks) != 1 else ''}, {jobs} job{'s' if jobs != 1 else ''}, "
+    note(f"batch: {len(cases):,} case file{'s' if len(cases) != 1 else ''}, {jobs} job{'s' if jobs != 1 else ''}, "
          f"output in {out_dir}" + (f" ({len(index):,} results already there)" if index else ""))
 
-    stream = OrderedStream(chunks, config, jobs, executor)
+    known = {path: entry.hash for path, entry in index.items()}
+    stream = OrderedStream(cases, known, size, config, jobs, executor)
     progress = progress or Progress()
     writer = _Writer(out_dir, not index, index, options.check, progress, echo)
     started = time.monotonic()
@@ -213,7 +224,7 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
     try:
         for number, result in enumerate(stream):
             if number == 0:
-                progress.start(len(tasks))  # pool processes are forked by now, before the bar's thread starts
+                progress.start(len(cases))  # pool processes are forked by now, before the bar's thread starts
             writer.write(result)
     except KeyboardInterrupt:
         interrupted = True
@@ -224,16 +235,16 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
     tally, results_path = writer.tally, out_dir / "results.jsonl"
     if interrupted:
         return BatchResult(discovery, tally, EXIT_INTERRUPTED, True, [
-            f"interrupted: {tally.total:,} of {len(tasks):,} cases written to {results_path}; "
+            f"interrupted: {tally.total:,} of {len(cases):,} cases written to {results_path}; "
             "run the same command with --resume to finish"])
     elapsed = time.monotonic() - started
     notes = [f"batch: {tally.total:,} cases in {elapsed:.1f} s ({tally.total / max(elapsed, 1e-9):,.1f} cases/s)"]
-    if index and compact(results_path, writer.entries):
+    if writer.entries is not None and compact(results_path, writer.entries):
         notes.append(f"{results_path} rewritten in path order without outdated records")
     code = EXIT_OK
     if tally.mismatch_count:
         code = EXIT_MISMATCH
-    if tally.failed_count or discovery.problems or not tasks:
+    if tally.failed_count or discovery.problems or not cases:
         code = EXIT_BAD_INPUT
     return BatchResult(discovery, tally, code, False, notes)
 
