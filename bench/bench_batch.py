@@ -149,7 +149,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="job counts to compare (default 1 2)")
     args = parser.parse_args()
     print(f"bench_batch: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"load average {os.getloadavg()[0]:.2f} (other work on the machine lowers cases/s; CPU ms/case does not move)")
+          f"load average {os.getloadavg()[0]:.2f} "
+          "(other work on the machine lowers cases/s; CPU ms/case hardly moves)")
     rows: dict[tuple[int, int], dict[str, float]] = {}
     for n in args.n:
         workdir = Path(tempfile.mkdtemp(prefix=f"ppp-bench-{n}-"))
@@ -164,7 +165,8 @@ def main() -> None:
                 row["rate"] = n / row["wall"]
                 print(f"  --jobs {jobs}: {row['wall']:7.1f} s  {row['rate']:7.1f} cases/s   "
                       f"CPU {1000 * row['cpu'] / n:5.2f} ms/case (main process {1000 * row['main_cpu'] / n:4.2f})   "
-                      f"peak RSS: largest process {row['max_process_mib']:5.1f} MiB, whole tree {row['tree_mib']:6.1f} MiB")
+                      f"peak RSS: largest process {row['max_process_mib']:5.1f} MiB, "
+                      f"whole tree {row['tree_mib']:6.1f} MiB")
                 shutil.rmtree(out)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

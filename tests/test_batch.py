@@ -128,15 +128,16 @@ def test_every_good_case_has_a_result_and_every_bad_one_an_error_record(batch, k
         assert "error" not in record
         assert {"case", "appropriate", "recommendation", "risk_allocation", "red_flags", "fired_rules",
                 "unknown_questions", "path", "hash"} <= set(record)
-    assert by_name["broadband.yaml"]["recommendation"] == json.loads(evaluate({"id": "broadband", "answers": BROADBAND}, kb)
-                                                                     .to_json())["recommendation"]
+    reference = json.loads(evaluate({"id": "broadband", "answers": BROADBAND}, kb).to_json())
+    assert by_name["broadband.yaml"]["recommendation"] == reference["recommendation"]
     assert by_name["partial.yml"]["case"] == "partial"  # id defaults to the file stem
     assert by_name["empty.yaml"]["case"] == "empty"
     with open(out / "summary.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["path"] for row in rows] == paths
     assert all(row["error"] for row in rows if Path(row["path"]).name in BAD)
-    assert all(row["verdict"] and row["model"] and not row["error"] for row in rows if Path(row["path"]).name not in BAD)
+    good_rows = [row for row in rows if Path(row["path"]).name not in BAD]
+    assert all(row["verdict"] and row["model"] and not row["error"] for row in good_rows)
     # The terminal summary: counts, failed cases with their reasons, skipped files.
     assert "10 cases: 4 evaluated, 6 failed" in result.stdout
     assert "Failed cases (6):" in result.stdout and "malformed YAML at line" in result.stdout
@@ -163,7 +164,8 @@ def test_check_prints_a_diff_naming_the_field_and_exits_1(batch, kb, tmp_path) -
     wrong_party = "public" if risk.party != "public" else "private"
     folder = tmp_path / "in"
     write(folder / "right.yaml", {"answers": BROADBAND, "expected": {
-        "appropriate": actual.appropriate.verdict, "model": actual.recommendation.model, "risks": {risk.risk: risk.party}}})
+        "appropriate": actual.appropriate.verdict, "model": actual.recommendation.model,
+        "risks": {risk.risk: risk.party}}})
     write(folder / "wrong.yaml", {"answers": BROADBAND, "expected": {
         "model": wrong_model, "risks": {risk.risk: wrong_party}}})
     write(folder / "none.yaml", {"answers": COMMODITY})
@@ -245,8 +247,9 @@ class CountingExecutor(Executor):
 def test_any_executor_plugs_in_and_gives_the_same_results(batch, kb, kb_dir, mixed, tmp_path) -> None:
     executor = CountingExecutor()
     out = tmp_path / "seam"
-    result = run_batch([str(mixed)], kb, str(kb_dir), BatchOptions(out_dir=out, jobs=2, chunk_size=2), executor=executor,
-                       echo=lambda s: None, note=lambda s: None)
+    options = BatchOptions(out_dir=out, jobs=2, chunk_size=2)
+    result = run_batch([str(mixed)], kb, str(kb_dir), options, executor=executor, echo=lambda s: None,
+                       note=lambda s: None)
     assert result.exit_code == 2 and executor.calls == 5  # 10 cases in chunks of 2
     reference = tmp_path / "ref"
     batch(str(mixed), "--out", str(reference), "-j", "1")
@@ -272,7 +275,8 @@ def test_a_failing_task_becomes_error_records_not_a_crash(kb, kb_dir, tmp_path) 
 def test_resume_after_a_killed_run_completes_without_duplicates(kb, kb_dir, tmp_path) -> None:
     cases = generate(kb, tmp_path / "in", 400, seed=11)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "ppp_expert", "--kb", str(kb_dir), "batch", str(tmp_path / "in"), "--out", str(out), "--jobs", "2"]
+    command = [sys.executable, "-m", "ppp_expert", "--kb", str(kb_dir), "batch", str(tmp_path / "in"),
+               "--out", str(out), "--jobs", "2"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     results = out / "results.jsonl"

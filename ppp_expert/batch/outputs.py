@@ -114,7 +114,8 @@ def render_summary(tally: Tally, discovery: Discovery, kb: Any, checking: bool, 
                    top_flags: int = 8) -> str:
     """The terminal summary: verdicts x models, frequent red flags, failures, check results."""
     lines = [f"{tally.total} case{'s' if tally.total != 1 else ''}: {tally.evaluated} evaluated, "
-             f"{tally.failed_count} failed" + (f" ({tally.resumed} kept from the earlier run)" if tally.resumed else "")]
+             f"{tally.failed_count} failed"
+             + (f" ({tally.resumed} kept from the earlier run)" if tally.resumed else "")]
     if tally.evaluated:
         verdicts = [v for v in ("ppp", "traditional", "undetermined") if any(k[1] == v for k in tally.by_model)]
         models = [m for m in kb.models if any(k[0] == m for k in tally.by_model)]
@@ -125,7 +126,10 @@ def render_summary(tally: Tally, discovery: Discovery, kb: Any, checking: bool, 
         for model in models:
             cells = "  ".join(f"{tally.by_model[(model, v)]:>12}" for v in verdicts)
             lines.append(f"  {model:<{width}}  {cells}  {sum(tally.by_model[(model, v)] for v in verdicts):>6}")
-        totals = "  ".join(f"{sum(n for (m, v), n in tally.by_model.items() if v == verdict):>12}" for verdict in verdicts)
+        per_verdict = Counter({v: 0 for v in verdicts})
+        for (_, verdict), count in tally.by_model.items():
+            per_verdict[verdict] += count
+        totals = "  ".join(f"{per_verdict[v]:>12}" for v in verdicts)
         lines.append(f"  {'all':<{width}}  {totals}  {tally.evaluated:>6}")
         lines.append(f"  close calls (top two models near): {tally.close_calls}")
     if tally.flags:

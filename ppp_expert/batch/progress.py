@@ -46,7 +46,8 @@ class Progress:
                 TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
                 TextColumn("{task.fields[rate]}"), TextColumn("elapsed"), TimeElapsedColumn(),
                 TextColumn("ETA"), TimeRemainingColumn(),
-                console=Console(file=self.stream), transient=False, redirect_stdout=sys.stdout.isatty(), redirect_stderr=False,
+                console=Console(file=self.stream), transient=False,
+                redirect_stdout=sys.stdout.isatty(), redirect_stderr=False,
             )
             self._bar.start()
             self._task = self._bar.add_task(label, total=total, rate="")

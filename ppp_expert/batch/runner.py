@@ -67,13 +67,16 @@ class BatchResult:
 
 
 class OrderedStream:
-    """Results for ``paths`` in order, in chunks of ``size``; at most ``window`` chunks submitted and not yet consumed.
+    """Results for ``paths``, in order, evaluated in chunks of ``size`` through an executor.
+
+    At most ``window`` chunks are submitted and not yet consumed; a reorder buffer holds the
+    ones that finish early.
 
     ``known`` maps a path to the hash of its record already in results.jsonl (``--resume``).
     Chunks are built when submitted and dropped when consumed, so memory does not grow with
     the number of cases.
 
-    With our own process pool, a dead worker (killed, out of memory) breaks every chunk in
+    With the default process pool, a dead worker (killed, out of memory) breaks every chunk in
     flight: one new pool is started and each of those chunks is retried once. Any other
     failed task (or a second break) turns its cases into error records.
     """
