@@ -117,3 +117,6 @@ class ErrorResult(Out):
 
     case: str
     error: str
+
+    def to_json(self) -> str:
+        return self.model_dump_json()

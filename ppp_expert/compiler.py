@@ -206,6 +206,13 @@ class BaseEngine(KnowledgeEngine):
     __strategy__ = StableStrategy
     __matcher__ = DirtyTrackingMatcher
 
+    def get_deffacts(self) -> Any:
+        """experta finds deffacts by inspecting every member on each reset; they never change."""
+        cached = self.__dict__.get("_deffacts_cache")
+        if cached is None:
+            cached = self._deffacts_cache = super().get_deffacts()
+        return cached
+
     def reset(self, **kwargs: Any) -> None:  # noqa: D102
         super().reset(**kwargs)
         self.agenda = RecordingAgenda()
