@@ -22,7 +22,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,20 +31,6 @@ TARGET_SPEEDUP = 1.6
 TARGET_MEMORY_GROWTH = 1.25  # peak RSS at the largest N over the smallest
 
 
-def random_answers(kb: Any, rng: random.Random) -> dict[str, Any]:
-    answers: dict[str, Any] = {}
-    for q in kb.questions.values():
-        if rng.random() < 0.15:
-            continue  # some questions left unknown, as in real cases
-        if q.type == "choice":
-            answers[q.id] = rng.choice(list(q.answers))
-        elif q.type == "integer":
-            answers[q.id] = rng.randint(int(q.min or 1), int(q.max or 50))
-        else:
-            answers[q.id] = round(rng.uniform(q.min or 0, min(q.max or 2000, 2000)), 1)
-    return answers
-
-
 def generate(folder: Path, n: int, seed: int = 2026) -> None:
     """N valid case files, YAML (and every tenth JSON), spread over sub-folders of 500."""
     import json
@@ -53,6 +38,7 @@ def generate(folder: Path, n: int, seed: int = 2026) -> None:
     import yaml
 
     from ppp_expert.api import default_kb
+    from ppp_expert.generate import random_answers
 
     kb = default_kb()
     rng = random.Random(seed)

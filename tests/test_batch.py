@@ -25,6 +25,7 @@ from ppp_expert.kb import load_kb
 from ppp_expert.batch.discover import discover
 from ppp_expert.batch.runner import BatchOptions, InlineExecutor, run_batch
 from ppp_expert.cli import main
+from ppp_expert.generate import random_answers
 
 
 @pytest.fixture(scope="module")
@@ -57,23 +58,10 @@ def write(path: Path, data: Any) -> Path:
     return path
 
 
-def random_answers(kb: Any, rng: random.Random) -> dict[str, Any]:
-    answers: dict[str, Any] = {}
-    for q in kb.questions.values():
-        if rng.random() < 0.2:
-            continue
-        if q.type == "choice":
-            answers[q.id] = rng.choice(list(q.answers))
-        elif q.type == "integer":
-            answers[q.id] = rng.randint(int(q.min or 1), int(q.max or 50))
-        else:
-            answers[q.id] = round(rng.uniform(q.min or 0, min(q.max or 2000, 2000)), 1)
-    return answers
-
-
 def generate(kb: Any, folder: Path, n: int, seed: int = 7) -> list[Path]:
     rng = random.Random(seed)
-    return [write(folder / f"gen-{i:05d}.yaml", {"id": f"gen-{i:05d}", "answers": random_answers(kb, rng)})
+    return [write(folder / f"gen-{i:05d}.yaml",
+                  {"id": f"gen-{i:05d}", "answers": random_answers(kb, rng, unknown_rate=0.2)})
             for i in range(n)]
 
 
