@@ -12,7 +12,7 @@ from .conditions import UNKNOWN
 from .errors import CaseError
 from .kb import KnowledgeBase, suggest
 from .kb_schema import MODEL_IDS, PARTIES, Question
-from .yaml_io import parse_text, read_text
+from .yaml_io import decode, parse_text, read_bytes
 
 AnswerValue = Union[str, int, float]
 CASE_KEYS = ("id", "title", "narrative", "answers", "expected")
@@ -128,9 +128,13 @@ def load_case(path: str | Path, kb: KnowledgeBase | None = None) -> Case:
     """Read and validate a YAML or JSON case file; raises CaseError with a one-line message."""
     from .api import default_kb
 
-    kb = kb or default_kb()
     file = Path(path)
-    text = read_text(file, CaseError)
+    return case_from_bytes(read_bytes(file, CaseError), file, kb or default_kb())
+
+
+def case_from_bytes(raw: bytes, file: Path, kb: KnowledgeBase) -> Case:
+    """Validate a case file's content already read (batch hashes and parses the same bytes)."""
+    text = decode(raw, str(file), CaseError)
     data = parse_text(text, str(file), CaseError, as_json=file.suffix.lower() == ".json")
     _check_size(data, str(file))
     return case_from_data(data, kb, str(file), file.stem)

@@ -48,24 +48,40 @@ _UniqueKeyLoader.add_implicit_resolver(
 )
 
 
-def read_text(path: Path, error: type[PPPExpertError]) -> str:
-    """Read a UTF-8 text file, refusing directories, huge files and undecodable bytes."""
+def read_bytes(path: Path, error: type[PPPExpertError]) -> bytes:
+    """Read a file's bytes, refusing directories, non-regular files and huge files."""
     name = str(path)
     if not path.exists():
         raise error("no such file", path=name)
     if path.is_dir():
         raise error("is a directory; expected a YAML or JSON file", path=name)
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise error("is not a regular file; expected a YAML or JSON file", path=name)
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise error(f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}", path=name)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
     except OSError as exc:
         raise error(f"cannot read file: {exc.strerror}", path=name) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise error(f"file is over {MAX_FILE_BYTES:,} bytes; expected at most {MAX_FILE_BYTES:,}", path=name)
+    return raw
+
+
+def decode(raw: bytes, name: str, error: type[PPPExpertError]) -> str:
+    """UTF-8 text (a byte-order mark is allowed), or a one-line error naming the bad byte."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise error(f"not UTF-8 text (bad byte at offset {exc.start}); expected a UTF-8 YAML or JSON file", path=name) from None
+        raise error(f"not UTF-8 text (bad byte at offset {exc.start}); expected a UTF-8 YAML or JSON file",
+                    path=name) from None
+
+
+def read_text(path: Path, error: type[PPPExpertError]) -> str:
+    """Read a bounded UTF-8 text file."""
+    return decode(read_bytes(path, error), str(path), error)
 
 
 def parse_text(text: str, name: str, error: type[PPPExpertError], as_json: bool = False) -> Any:
@@ -77,6 +93,8 @@ def parse_text(text: str, name: str, error: type[PPPExpertError], as_json: bool 
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise error(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", path=name) from None
+        except RecursionError:
+            raise error("JSON nested too deeply; expected a small case file", path=name) from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:

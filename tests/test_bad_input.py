@@ -94,3 +94,17 @@ def test_missing_answers_are_not_errors(runner, write_case) -> None:
     result = runner.invoke(main, ["evaluate", str(write_case({"urgency": "unknown"}))])
     assert result.exit_code == 0
     assert "undetermined" in result.output.lower()
+
+
+def test_fifo_and_deep_nesting_are_refused_without_blocking(runner, tmp_path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    assert "is not a regular file" in run_bad(runner, fifo)
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"answers": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    assert "nested too deeply" in run_bad(runner, deep)
+    deep_yaml = tmp_path / "deep.yaml"
+    deep_yaml.write_text("answers: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    assert "malformed YAML" in run_bad(runner, deep_yaml)

@@ -84,21 +84,22 @@ def record_tail(path: str, digest: Optional[str]) -> str:
 
 def evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str] = None) -> CaseResult:
     """Evaluate one case file; any failure becomes an error record, never an exception."""
-    from ..case import load_case
-    from ..errors import PPPExpertError
+    from ..case import case_from_bytes
+    from ..errors import CaseError, PPPExpertError
+    from ..yaml_io import read_bytes
 
     kb, reasoner = _engine(config.kb_path)
-    digest: Optional[str] = None
-    try:
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        pass  # load_case names the problem
     report = report_path(config.reports_dir, path) if config.reports_dir else None
+    try:  # read once, bounded: the same bytes are hashed and parsed
+        raw = read_bytes(Path(path), CaseError)
+    except CaseError as exc:
+        return _failed(path, str(exc), None, report)
+    digest: Optional[str] = hashlib.sha256(raw).hexdigest()
     if known_hash is not None and digest == known_hash and (report is None or os.path.exists(report)):
         expected = None
         if config.check:
             try:
-                case = load_case(path, kb)
+                case = case_from_bytes(raw, Path(path), kb)
                 expected = case.expected.model_dump(exclude_none=True) if case.expected else None
             except PPPExpertError:
                 pass
@@ -106,7 +107,7 @@ def evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str] = N
     try:
         from ..assemble import build_advice
 
-        case = load_case(path, kb)
+        case = case_from_bytes(raw, Path(path), kb)
         advice = build_advice(kb, case.id, reasoner.run(case.answers))
     except PPPExpertError as exc:
         return _failed(path, str(exc), digest, report)
