@@ -197,6 +197,58 @@ def _print_why_not(result: Any, advice: Any) -> None:
 
 
 @main.command()
+@click.argument("case_path", metavar="CASE", type=click.Path())
+@click.option("--set", "assignments", multiple=True, required=True, metavar="QUESTION=VALUE",
+              help="Change an answer (repeatable); VALUE unknown removes it.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_state
+@handle_errors
+def whatif(state: State, case_path: str, assignments: tuple[str, ...], fmt: str) -> None:
+    """Change some answers of a case and show what changes in the advice.
+
+    Example: ppp-expert whatif cases/hmrc-aspire.yaml --set public_funding=unavailable --set duration_years=12
+    """
+    from .api import evaluate
+    from .case import load_case
+    from .whatif import apply, compare, parse_assignments
+
+    case = load_case(case_path, state.kb)
+    changes = parse_assignments(state.kb, assignments)
+    result = compare(case, changes, evaluate(case, state.kb), evaluate(apply(case, changes), state.kb))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), sort_keys=False))
+        return
+    _print_whatif(result)
+
+
+def _print_whatif(result: Any) -> None:
+    changed = ", ".join(f"{q}: {c.before} -> {c.after}" for q, c in result.answers.items()) or "no answer changed"
+    click.echo(f"WHAT IF {changed} ({result.case}):")
+    if result.unchanged:
+        click.echo("  The verdict, the model, the risk owners, the red flags and the settings stay the same.")
+    if result.verdict:
+        click.echo(f"  verdict: {result.verdict.before} -> {result.verdict.after}")
+    if result.model:
+        click.echo(f"  recommended model: {result.model.before} -> {result.model.after}")
+    for model, change in result.scores.items():
+        click.echo(f"  score {model}: {change.before:+.2f} -> {change.after:+.2f}")
+    for risk, change in result.risks.items():
+        click.echo(f"  risk {risk}: {change.before} -> {change.after}")
+    for flag in result.red_flags_added:
+        click.echo(f"  + red flag {flag}")
+    for flag in result.red_flags_removed:
+        click.echo(f"  - red flag {flag}")
+    for key, change in result.settings.items():
+        click.echo(f"  {key}: {_short(change.before)} -> {_short(change.after)}")
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"min", "max"}:
+        return f"{value['min']}-{value['max']} years"
+    return str(value)
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_state
 @handle_errors
