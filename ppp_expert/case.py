@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
@@ -80,7 +81,9 @@ def case_from_data(data: Any, kb: KnowledgeBase, where: str, default_id: str) ->
         if key not in CASE_KEYS:
             raise CaseError(f"unknown key{suggest(str(key), CASE_KEYS)}; expected {', '.join(CASE_KEYS)}",
                             path=where, field=str(key))
-    answers_raw = data.get("answers") or {}
+    answers_raw = data.get("answers")
+    if answers_raw is None:  # "answers:" with nothing under it: no answers yet
+        answers_raw = {}
     if not isinstance(answers_raw, Mapping):
         raise CaseError(f"expected a mapping of question id to answer, got {type(answers_raw).__name__}",
                         path=where, field="answers")
@@ -98,10 +101,15 @@ def case_from_data(data: Any, kb: KnowledgeBase, where: str, default_id: str) ->
         value = data.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
             raise CaseError(f"expected text, got {type(value).__name__}", path=where, field=key)
+        bad = next((c for c in str(value or "") if unicodedata.category(c) == "Cc" and c not in "\t\n\r"), None)
+        if bad is not None:
+            # Shown in terminal panels and headers: an escape sequence would reach the terminal.
+            raise CaseError(f"contains the control character {bad!r}; expected plain text", path=where, field=key)
     expected = _expected(data.get("expected"), kb, where)
-    case_id = str(data.get("id") or default_id)
-    return Case(id=case_id, title=str(data.get("title") or ""), narrative=str(data.get("narrative") or ""),
-                answers=answers, expected=expected)
+    raw_id, title, narrative = data.get("id"), data.get("title"), data.get("narrative")
+    case_id = default_id if raw_id is None or raw_id == "" else str(raw_id)
+    return Case(id=case_id, title="" if title is None else str(title),
+                narrative="" if narrative is None else str(narrative), answers=answers, expected=expected)
 
 
 def _expected(raw: Any, kb: KnowledgeBase, where: str) -> Optional[Expected]:

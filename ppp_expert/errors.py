@@ -18,7 +18,13 @@ class PPPExpertError(Exception):
         parts = [p for p in (self.path, self.field) if p]
         where = ": ".join(parts)
         text = f"{where}: {self.detail}" if where else self.detail
-        return " ".join(text.split())
+        return printable(" ".join(text.split()))
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as escapes (``\\x1b``), so that a value taken from a
+    file can never move the cursor, recolour or retitle the user's terminal."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 class KnowledgeBaseError(PPPExpertError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +49,39 @@ _UniqueKeyLoader.add_implicit_resolver(
 )
 
 
+class _JSONValueError(ValueError):
+    """Valid JSON syntax that a case file must not use: a repeated key, NaN or Infinity."""
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Refuse duplicate keys in JSON too, as the YAML loader does, instead of keeping the last one."""
+    mapping: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in mapping:
+            raise _JSONValueError(f"duplicate key {key!r}")
+        mapping[key] = value
+    return mapping
+
+
+def _no_constant(name: str) -> Any:
+    """``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (Python's reader accepts them)."""
+    raise _JSONValueError(f"{name} is not a JSON value; expected a finite number")
+
+
 def read_bytes(path: Path, error: type[PPPExpertError]) -> bytes:
     """Read a file's bytes, refusing directories, non-regular files and huge files."""
     name = str(path)
-    if not path.exists():
-        raise error("no such file", path=name)
-    if path.is_dir():
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise error("no such file", path=name) from None
+    except OSError as exc:  # a folder that cannot be searched, a symlink loop, a name too long
+        raise error(f"cannot read file: {exc.strerror or exc}", path=name) from None
+    if stat.S_ISDIR(info.st_mode):
         raise error("is a directory; expected a YAML or JSON file", path=name)
-    if not path.is_file():  # a FIFO or a device would block or never end
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
         raise error("is not a regular file; expected a YAML or JSON file", path=name)
-    size = path.stat().st_size
+    size = info.st_size
     if size > MAX_FILE_BYTES:
         raise error(f"file is {size:,} bytes; expected at most {MAX_FILE_BYTES:,}", path=name)
     try:
@@ -90,7 +114,9 @@ def parse_text(text: str, name: str, error: type[PPPExpertError], as_json: bool 
         raise error("file is empty; expected a mapping", path=name)
     if as_json:
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_unique_object, parse_constant=_no_constant)
+        except _JSONValueError as exc:
+            raise error(f"malformed JSON: {exc}", path=name) from None
         except json.JSONDecodeError as exc:
             raise error(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", path=name) from None
         except RecursionError:

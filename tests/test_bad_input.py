@@ -108,3 +108,71 @@ def test_fifo_and_deep_nesting_are_refused_without_blocking(runner, tmp_path) ->
     deep_yaml = tmp_path / "deep.yaml"
     deep_yaml.write_text("answers: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
     assert "malformed YAML" in run_bad(runner, deep_yaml)
+
+
+@pytest.mark.parametrize("content, expectation", [
+    ('{"answers": {"urgency": "high", "urgency": "low"}}', "malformed JSON: duplicate key 'urgency'"),
+    ('{"answers": {"urgency": "high"}, "answers": {}}', "malformed JSON: duplicate key 'answers'"),
+    ('{"id": NaN, "answers": {}}', "NaN is not a JSON value"),
+    ('{"answers": {"capital_cost_musd": -Infinity}}', "-Infinity is not a JSON value"),
+])
+def test_json_duplicate_keys_and_nan_are_refused_like_yaml(runner, tmp_path, content, expectation) -> None:
+    # Python's json module silently kept the last duplicate and accepted NaN/Infinity (not JSON),
+    # while the YAML loader refuses duplicate keys: the same case meant different things by suffix.
+    path = tmp_path / "case.json"
+    path.write_text(content, encoding="utf-8")
+    assert expectation in run_bad(runner, path)
+
+
+@pytest.mark.parametrize("content, kind", [
+    ("answers: 0\n", "got int"), ("answers: false\n", "got bool"), ("answers: ''\n", "got str"),
+    ("answers: []\n", "got list"),
+])
+def test_answers_of_a_falsy_wrong_type_are_refused_not_read_as_none(runner, tmp_path, content, kind) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(content, encoding="utf-8")
+    line = run_bad(runner, path)
+    assert ": answers: expected a mapping of question id to answer" in line and kind in line
+
+
+def test_empty_answers_and_a_zero_id_are_kept(runner, tmp_path) -> None:
+    import json
+
+    path = tmp_path / "case.yaml"
+    path.write_text("id: 0\nanswers:\n", encoding="utf-8")
+    result = runner.invoke(main, ["evaluate", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["case"] == "0"  # not silently replaced by the file name
+
+
+def test_control_characters_in_id_or_title_are_refused_and_never_echoed_raw(runner, tmp_path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text('title: "\\e]0;pwned\\a\\e[2J"\nanswers: {}\n', encoding="utf-8")
+    line = run_bad(runner, path)
+    assert ": title: contains the control character '\\x1b'" in line
+    path.write_text('answers:\n  "urg\\e]0;pwned\\aency": high\n', encoding="utf-8")
+    line = run_bad(runner, path)  # the bad key is echoed as an escape, not sent to the terminal
+    assert "\x1b" not in line and "\x07" not in line and "answers.urg\\x1b]0;pwned\\x07ency" in line
+    path.write_text('title: "two\\nlines\\twith a tab"\nnarrative: "a\\nb"\nanswers: {}\n', encoding="utf-8")
+    assert runner.invoke(main, ["evaluate", str(path)]).exit_code == 0
+
+
+def test_symlink_loop_is_a_one_line_error(runner, tmp_path) -> None:
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    assert "cannot read file: Too many levels of symbolic links" in run_bad(runner, tmp_path / "a.yaml")
+
+
+def test_a_file_in_a_folder_that_cannot_be_searched_is_bad_input_not_an_internal_error(runner, tmp_path,
+                                                                                       monkeypatch) -> None:
+    # As root a mode-000 folder is still searchable, so make stat() fail the way it does for a user.
+    path = tmp_path / "locked" / "case.yaml"
+    original = Path.stat
+
+    def stat(self: Path, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    assert "cannot read file: Permission denied" in run_bad(runner, path)
