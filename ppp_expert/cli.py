@@ -99,7 +99,7 @@ def _write_graph(state: State, trace: Any, advice: Any, graph: str, focus_on: st
     from .render import write_graph
 
     g = build_graph(state.kb, trace, advice)
-    path = write_graph(focus(g, focus_on) if focus_on else g, graph)
+    path = write_graph(focus(g, focus_on, option="--focus") if focus_on is not None else g, graph)
     click.echo(f"explanation graph written to {path}", err=True)
 
 
@@ -120,6 +120,8 @@ def evaluate(state: State, case_path: str, fmt: str, graph: str | None, focus_on
     """
     from .errors import CaseError
 
+    if focus_on is not None and not graph:  # before any work: nothing printed, then refused
+        raise CaseError("--focus needs --graph FILE", field="--focus")
     case, trace, advice = _evaluate_file(state, case_path)
     if fmt == "json":
         click.echo(advice.to_json())
@@ -129,8 +131,6 @@ def evaluate(state: State, case_path: str, fmt: str, graph: str | None, focus_on
         print_advice(advice, state.kb, make_console(), title=case.title or case.id)
     if graph:
         _write_graph(state, trace, advice, graph, focus_on)
-    elif focus_on:
-        raise CaseError("--focus needs --graph FILE", field="--focus")
 
 
 @main.command()
@@ -153,17 +153,18 @@ def explain(state: State, case_path: str, how_target: str | None, why_not_model:
     from .errors import CaseError
 
     case, trace, advice = _evaluate_file(state, case_path)
-    if not how_target and not why_not_model:
+    if how_target is None and why_not_model is None:  # an empty --how '' is a target to refuse, not a default
         how_target = "model"
-    if how_target:
+    if how_target is not None:
         from .explain import build_graph, how
 
+        lines = how(build_graph(state.kb, trace, advice), how_target)  # an unknown target fails before any output
         click.echo(f"HOW {how_target} ({case.id}):")
-        for line in how(build_graph(state.kb, trace, advice), how_target):
+        for line in lines:
             click.echo("  " + line)
         if graph:
             _write_graph(state, trace, advice, graph, how_target)
-    if why_not_model:
+    if why_not_model is not None:
         from .explain import why_not
         from .kb import suggest
 
@@ -328,7 +329,8 @@ def kb_stats(state: State) -> None:
 
 @kb.command("coverage")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--show", type=int, default=50, show_default=True, help="How many never-fired rules to list.")
+@click.option("--show", type=click.IntRange(min=0), default=50, show_default=True,
+              help="How many never-fired rules to list.")
 @pass_state
 @handle_errors
 def kb_coverage(state: State, paths: tuple[str, ...], show: int) -> None:
@@ -341,6 +343,8 @@ def kb_coverage(state: State, paths: tuple[str, ...], show: int) -> None:
     result = measure(state.kb, paths)
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
+    if not result.cases and not result.errors:  # a folder without case files measures nothing
+        click.echo(f"error: no case files found in {' '.join(paths)}", err=True)
     never = result.never_fired(state.kb)
     total = len(state.kb.rules)
     click.echo(f"{result.cases} cases: {total - len(never)}/{total} rules fired at least once "
@@ -355,7 +359,7 @@ def kb_coverage(state: State, paths: tuple[str, ...], show: int) -> None:
             click.echo(f"  {rule_id}  [{rule.file.rsplit('/', 1)[-1]}] {rule.title}")
         if len(never) > show:
             click.echo(f"  ... and {len(never) - show} more (--show N)")
-    if result.errors:
+    if result.errors or not result.cases:
         sys.exit(EXIT_BAD_INPUT)
 
 
@@ -379,8 +383,9 @@ def _register_commands() -> None:
     from .commands.ask import ask
     from .commands.batch import batch
 
-    main.add_command(ask)
-    main.add_command(batch)
+    for command in (ask, batch):  # defined in their own modules: the same one-line errors, never a traceback
+        command.callback = handle_errors(command.callback)
+        main.add_command(command)
 
 
 _register_commands()

@@ -96,7 +96,7 @@ def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
 # --- HOW ---------------------------------------------------------------------------------
 
 
-def resolve_target(g: nx.DiGraph, target: str) -> str:
+def resolve_target(g: nx.DiGraph, target: str, option: str = "--how") -> str:
     """Find the node a user means: an exact node id, or a unique node whose id ends with it."""
     if target in g:
         return target
@@ -109,12 +109,12 @@ def resolve_target(g: nx.DiGraph, target: str) -> str:
     from .errors import CaseError
 
     if matches:
-        raise CaseError(f"'{target}' is ambiguous; expected one of {matches}", field="--how")
+        raise CaseError(f"'{target}' is ambiguous; expected one of {matches}", field=option)
     from .kb import suggest
 
     candidates = sorted(n for n in g if g.nodes[n]["kind"] in ("decision", "conclusion", "fact"))
     raise CaseError(f"no conclusion '{target}'{suggest(target, candidates)} in this case; expected one of "
-                    f"{', '.join(candidates[:12])}{' ...' if len(candidates) > 12 else ''}", field="--how")
+                    f"{', '.join(candidates[:12])}{' ...' if len(candidates) > 12 else ''}", field=option)
 
 
 def support(g: nx.DiGraph, node: str) -> set[str]:
@@ -136,9 +136,9 @@ def support(g: nx.DiGraph, node: str) -> set[str]:
     return seen
 
 
-def focus(g: nx.DiGraph, target: str) -> nx.DiGraph:
+def focus(g: nx.DiGraph, target: str, option: str = "--how") -> nx.DiGraph:
     """The justification of one conclusion: it and everything upstream of it."""
-    node = resolve_target(g, target)
+    node = resolve_target(g, target, option)
     sub = g.subgraph(support(g, node)).copy()
     sub.graph["case"] = f"{g.graph.get('case', '')}: how {node}"
     return sub

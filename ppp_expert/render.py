@@ -78,10 +78,21 @@ def write_graph(g: nx.DiGraph, path: str | Path) -> Path:
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
-        raise RenderError(f"unsupported graph format '{suffix or out.name}'; expected one of {', '.join(FORMATS)}",
+        what = f"unsupported graph format '{suffix}'" if suffix else "no format suffix in the file name"
+        raise RenderError(f"{what}; expected a name ending in one of {', '.join(FORMATS)}",
                           path=str(out), field="--graph")
     if out.parent and not out.parent.exists():
         raise RenderError("directory does not exist", path=str(out.parent), field="--graph")
+    if out.parent and not out.parent.is_dir():
+        raise RenderError("is not a directory", path=str(out.parent), field="--graph")
+    try:
+        return _write(g, out, suffix)
+    except OSError as exc:  # read-only file system, no permission, a folder where the file should go
+        raise RenderError(f"cannot write the graph: {exc.strerror or exc}", path=str(exc.filename or out),
+                          field="--graph") from None
+
+
+def _write(g: nx.DiGraph, out: Path, suffix: str) -> Path:
     if suffix == ".graphml":
         nx.write_graphml(_stringified(g), out)
         return out

@@ -40,7 +40,8 @@ def verdict_panel(advice: Advice, kb: KnowledgeBase, title: str = "") -> Panel:
                           "weigh the two before deciding.", style="yellow"))
     if a.missing:
         lines.append(Text("Answer these to settle the verdict: " + ", ".join(a.missing), style="yellow"))
-    return Panel(Group(*lines), title=title or advice.case, title_align="left")
+    # A Text title: a case title is data, never rich markup ("[/x]" would crash, "[link=...]" inject).
+    return Panel(Group(*lines), title=Text(title or advice.case), title_align="left")
 
 
 def reasons_table(advice: Advice) -> Table:

@@ -70,8 +70,11 @@ def parse_assignments(kb: KnowledgeBase, assignments: Iterable[str]) -> dict[str
                 value = float(text)
             except ValueError:
                 pass  # check_answer names the expectation
-        checked = check_answer(question, value, "--set", question_id)
-        parsed[question_id] = UNKNOWN if checked is None else checked
+        checked = UNKNOWN if (answer := check_answer(question, value, "--set", question_id)) is None else answer
+        if question_id in parsed and parsed[question_id] != checked:  # else the order of --set would decide
+            raise CaseError(f"{question_id} is set twice ({parsed[question_id]} and {checked}); expected one value",
+                            field="--set")
+        parsed[question_id] = checked
     return parsed
 
 

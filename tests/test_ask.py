@@ -598,3 +598,26 @@ def test_cli_screening_stops_at_a_settled_verdict_and_model_with_fewer_questions
         assert (got.appropriate.verdict, got.recommendation.model) == \
             (expected.appropriate.verdict, expected.recommendation.model)
     assert 0 < asked["screening"] < asked["full"]
+
+
+def test_cli_session_path_with_brackets_is_printed_as_is_not_as_markup(runner, tmp_path: Path) -> None:
+    # "[/x]" in the path crashed with a rich MarkupError traceback; "[bold]" vanished from the
+    # resume hint, which then named a file that does not exist.
+    for name in ("[/x].yaml", "[bold]my session.yaml"):
+        session = tmp_path / name
+        result = runner.invoke(main, ["ask", "--save", str(session)], input="1\n")
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output and session.exists()
+        assert f"continue with: ppp-expert ask --resume '{session}'" in result.output
+
+
+def test_cli_unexpected_failure_is_one_line_not_a_traceback(runner, tmp_path: Path, monkeypatch) -> None:
+    from ppp_expert.consult import session as session_module
+
+    def boom(self):
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(session_module.Session, "run", boom)
+    result = runner.invoke(main, ["ask", "--save", str(tmp_path / "s.yaml")], input="")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("internal error: RuntimeError: engine bug")

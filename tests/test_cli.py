@@ -172,3 +172,76 @@ def test_real_subprocess_runs_the_console_script_and_module(tmp_path, write_case
                                 text=True, cwd=ROOT, timeout=60)
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["appropriate"]["verdict"] == "traditional"
+
+
+def test_a_case_title_is_text_not_rich_markup(runner, write_case) -> None:
+    # "[/x]" crashed the readable advice (MarkupError, exit 1); "[link=...]" was turned into a hyperlink.
+    path = write_case(BROADBAND, title="[/x] Fibre [link=http://evil.example]ring[/link]")
+    result = runner.invoke(main, ["evaluate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "[/x] Fibre [link=http://evil.example]ring[/link]" in result.output
+
+
+@pytest.mark.parametrize("name", ["g.dot", "g.json", "g.graphml", "g.svg"])
+def test_graph_path_inside_a_file_is_bad_input_not_an_internal_error(runner, write_case, name) -> None:
+    case = write_case(BROADBAND)
+    result = runner.invoke(main, ["evaluate", str(case), "--format", "json", "--graph", f"{case}/{name}"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"error: {case}: --graph: is not a directory"]
+    assert json.loads(result.stdout)["case"] == "case"  # the advice already printed is kept
+
+
+def test_graph_write_failure_is_one_line_bad_input(runner, write_case, tmp_path, monkeypatch) -> None:
+    from ppp_expert import render
+
+    case = str(write_case(BROADBAND))
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "g.json"))
+
+    monkeypatch.setattr(render.Path, "write_text", refuse)  # a read-only folder, for root too
+    result = runner.invoke(main, ["evaluate", case, "--graph", str(tmp_path / "g.json")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == f"error: {tmp_path / 'g.json'}: --graph: cannot write the graph: Permission denied"
+
+
+def test_graph_name_without_a_suffix_is_explained(runner, write_case, tmp_path) -> None:
+    result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND)), "--graph", str(tmp_path / ".svg")])
+    assert result.exit_code == 2
+    assert "no format suffix in the file name" in result.stderr
+
+
+def test_explain_empty_targets_are_refused_not_ignored(runner, write_case) -> None:
+    path = str(write_case(BROADBAND))
+    result = runner.invoke(main, ["explain", path, "--why-not", ""])
+    assert result.exit_code == 2 and result.stdout == ""  # was: HOW model printed instead, exit 0
+    assert "--why-not: unknown model ''" in result.stderr
+    result = runner.invoke(main, ["explain", path, "--how", ""])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "--how: no conclusion ''" in result.stderr
+
+
+def test_explain_unknown_target_prints_no_header_first(runner, write_case) -> None:
+    result = runner.invoke(main, ["explain", str(write_case(BROADBAND)), "--how", "nothing"])
+    assert result.exit_code == 2
+    assert result.stdout == ""  # was "HOW nothing (case):" followed by the error
+
+
+def test_focus_errors_name_the_focus_option(runner, write_case, tmp_path) -> None:
+    path = str(write_case(BROADBAND))
+    result = runner.invoke(main, ["evaluate", path, "--graph", str(tmp_path / "g.dot"), "--focus", "nothing"])
+    assert result.exit_code == 2
+    assert "error: --focus: no conclusion 'nothing'" in result.stderr
+    result = runner.invoke(main, ["evaluate", path, "--focus", "model"])
+    assert result.exit_code == 2 and result.stdout == ""  # refused before the advice is printed
+    assert "--focus needs --graph FILE" in result.stderr
+
+
+def test_kb_coverage_of_no_case_files_is_bad_input(runner, tmp_path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(main, ["kb", "coverage", str(tmp_path / "empty")])
+    assert result.exit_code == 2
+    assert f"error: no case files found in {tmp_path / 'empty'}" in result.stderr
+    result = runner.invoke(main, ["kb", "coverage", str(ROOT / "cases"), "--show", "-1"])
+    assert result.exit_code == 2 and "-1 is not in the range" in result.output

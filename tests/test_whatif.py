@@ -56,3 +56,12 @@ def test_bad_assignments_are_one_line_errors(runner) -> None:
                                 ("duration_years=abc", "expected a whole number"), ("urgency", "question=value")):
         result = runner.invoke(main, ["whatif", IRELAND, "--set", assignment])
         assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_the_same_question_set_twice_to_different_values_is_refused(runner) -> None:
+    # The last --set used to win, so the order of the options decided the answer.
+    result = runner.invoke(main, ["whatif", IRELAND, "--set", "urgency=high", "--set", "urgency=low"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "urgency is set twice (high and low)" in result.stderr and result.stderr.count("\n") == 1
+    same = runner.invoke(main, ["whatif", IRELAND, "--set", "urgency=high", "--set", "urgency=high"])
+    assert same.exit_code == 0, same.output

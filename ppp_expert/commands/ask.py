@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -85,25 +86,27 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
     provider = TerminalProvider(kb, console)
     verb = "Resuming" if resume_path else "Starting"
     given = f" with {len(answers)} answer{'s' if len(answers) != 1 else ''} given" if answers else ""
-    console.print(f"{verb} a consultation{given}. Every answer is saved to {store.path}", soft_wrap=True)
+    # markup=False wherever a path or a file's content is printed: "[/x].yaml" is a valid file name.
+    console.print(f"{verb} a consultation{given}. Every answer is saved to {store.path}", soft_wrap=True,
+                  markup=False)
     console.print("Type a number or a value, unknown, or: why, help, back, skip, status, quit.", style="dim")
     targets = frozenset({"verdict", "model"}) if screening else CORE_TARGETS
     session = Session(kb, provider, case_id=store.id, answers=answers, on_change=store.save, refine=refine,
                       targets=targets)
-    resume_hint = f"ppp-expert ask --resume {store.path}"
+    resume_hint = f"ppp-expert ask --resume {shlex.quote(str(store.path))}"
     try:
         result = session.run()
     except KeyboardInterrupt:
         console.print(f"\nInterrupted. The session is saved in {store.path}; continue with: {resume_hint}",
-                      soft_wrap=True)
+                      soft_wrap=True, markup=False)
         sys.exit(EXIT_INTERRUPTED)
     except EndOfInput:
         console.print(f"Input ended before the advice was settled. The session is saved in {store.path}; "
-                      f"continue with: {resume_hint}", soft_wrap=True)
+                      f"continue with: {resume_hint}", soft_wrap=True, markup=False)
         sys.exit(1)
     if not result.finished:
         console.print(f"Saved {len(result.answers)} answers in {store.path}; continue with: {resume_hint}",
-                      soft_wrap=True)
+                      soft_wrap=True, markup=False)
         return
     assert result.advice is not None and result.trace is not None
     print_advice(result.advice, kb, console, title=store.title or store.id)
@@ -116,13 +119,13 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
 
         try:
             written = write_graph(build_graph(kb, result.trace, result.advice), target)
-            console.print(f"Explanation graph written to {written}")
+            console.print(f"Explanation graph written to {written}", markup=False)
         except PPPExpertError as exc:
-            console.print(f"Could not write the graph: {exc.one_line()}", style="yellow")
+            console.print(f"Could not write the graph: {exc.one_line()}", style="yellow", markup=False)
     copy = provider.text(f"The case file is saved in {store.path}. Save a copy as (Enter to skip):")
     if copy:
         try:
             SessionFile(Path(copy), store.id, store.title, store.extra).save(result.answers)
-            console.print(f"Case file written to {copy}")
+            console.print(f"Case file written to {copy}", markup=False)
         except PPPExpertError as exc:
-            console.print(f"Could not write the case file: {exc.one_line()}", style="yellow")
+            console.print(f"Could not write the case file: {exc.one_line()}", style="yellow", markup=False)
