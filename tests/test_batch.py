@@ -349,3 +349,39 @@ def test_a_dead_worker_pool_is_replaced_and_its_chunks_retried_once(kb, kb_dir, 
     assert result.exit_code == 0
     assert [r["path"][-7:] for r in records(out)] == ["c0.yaml", "c1.yaml", "c2.yaml"]
     assert all("recommendation" in r for r in records(out))
+
+
+def test_resume_re_evaluates_a_damaged_record_whose_end_is_intact(batch, tmp_path) -> None:
+    # scan() indexes records by their tail only; a record damaged before its tail (bad bytes,
+    # cut JSON, another shape) crashed --resume with a UnicodeDecodeError traceback.
+    for i, answers in enumerate((BROADBAND, COMMODITY, {"urgency": "high"}, {"need_type": "evolving"})):
+        write(tmp_path / "in" / f"c{i}.yaml", {"answers": answers})
+    out = tmp_path / "out"
+    assert batch(tmp_path / "in", "--out", out, "-j", "1").exit_code == 0
+    fresh = (out / "results.jsonl").read_bytes()
+    lines = fresh.split(b"\n")
+    tail = lambda line: line[line.rfind(b',"path":'):]  # noqa: E731
+    lines[0] = lines[0][:40] + b"\xff\xfe" + lines[0][40:]
+    lines[1] = b"[1, 2" + tail(lines[1])
+    lines[2] = b'{"case": "c2"' + tail(lines[2])
+    (out / "results.jsonl").write_bytes(b"\n".join(lines))
+    result = batch(tmp_path / "in", "--out", out, "-j", "1", "--resume", "--check")
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "4 cases: 4 evaluated, 0 failed (1 kept from the earlier run)" in result.stdout
+    assert (out / "results.jsonl").read_bytes() == fresh
+
+
+def test_an_unwritable_report_fails_its_case_only_not_its_chunk(batch, tmp_path) -> None:
+    for name in ("a", "b", "c"):
+        write(tmp_path / "in" / f"{name}.yaml", {"title": f"[/x] case {name}", "answers": BROADBAND})
+    out = tmp_path / "out"
+    reports = out / "reports" / Path(*(tmp_path / "in").parts[1:])
+    (reports / "b.yaml.txt").mkdir(parents=True)  # a folder where b's report should go
+    result = batch(tmp_path / "in", "--out", out, "-j", "1", "--reports")
+    assert result.exit_code == 2
+    by_name = {Path(r["path"]).name: r for r in records(out)}
+    assert "error" not in by_name["a.yaml"] and "error" not in by_name["c.yaml"]
+    assert "cannot write the report" in by_name["b.yaml"]["error"]
+    assert "[/x] case a" in (reports / "a.yaml.txt").read_text(encoding="utf-8")  # a title, not markup
+    assert not list(reports.glob("*.tmp"))

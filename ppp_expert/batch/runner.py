@@ -21,7 +21,7 @@ from .discover import Discovery, discover
 from .outputs import ResultsFile, SummaryCsv, Tally, render_summary
 from .progress import Progress
 from .resume import Entry, compact, results_fingerprint, read_manifest, scan, write_manifest
-from .worker import CaseResult, WorkerConfig, evaluate_chunk, failed_result, init_worker, prime
+from .worker import CaseResult, WorkerConfig, evaluate_chunk, evaluate_path, failed_result, init_worker, prime
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 MAX_CHUNK = 16
@@ -138,21 +138,23 @@ class _Writer:
     """Consumes results in path order: results.jsonl, summary.csv, tally, diffs, progress."""
 
     def __init__(self, out_dir: Path, fresh: bool, index: dict[str, Entry], check: bool,
-                 progress: Progress, echo: Callable[[str], None]) -> None:
+                 progress: Progress, echo: Callable[[str], None], config: WorkerConfig) -> None:
         self.results_path = out_dir / "results.jsonl"
         self.results = ResultsFile(self.results_path, fresh=fresh)
         self.reader: Optional[IO[bytes]] = None if fresh else open(self.results_path, "rb")
         self.csv = SummaryCsv(out_dir / "summary.csv")
-        self.index, self.check, self.progress, self.echo = index, check, progress, echo
+        self.index, self.check, self.progress, self.echo, self.config = index, check, progress, echo, config
         self.tally = Tally()
         self.entries: Optional[list[Entry]] = None if fresh else []  # for compaction after a resume
 
     def write(self, result: CaseResult) -> None:
+        outcome: Optional[Outcome] = None
         if result.line is None:  # kept from the earlier run (--resume): read its record back
             entry = self.index[result.path]
-            assert self.reader is not None
-            self.reader.seek(entry.offset)
-            outcome = Outcome.from_json(json.loads(self.reader.read(entry.length)))
+            outcome = self._kept(entry)
+            if outcome is None:  # a damaged record with an intact end: evaluate the case again, here
+                result = evaluate_path(self.config, result.path)
+        if result.line is None:
             diff = compare(result.expected, outcome) if self.check else None
         else:
             offset, length = self.results.append(result.line)
@@ -166,6 +168,15 @@ class _Writer:
         if diff:
             self.echo(format_diff(result.path, outcome.case, diff))
         self.progress.advance()
+
+    def _kept(self, entry: Entry) -> Optional[Outcome]:
+        """The outcome of a record already in results.jsonl; None when it is not a readable record."""
+        assert self.reader is not None
+        self.reader.seek(entry.offset)
+        try:
+            return Outcome.from_json(json.loads(self.reader.read(entry.length)))
+        except (ValueError, KeyError, TypeError, AttributeError):  # bad UTF-8 or JSON, a record of another shape
+            return None
 
     def close(self) -> None:
         self.results.close()
@@ -221,7 +232,7 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
     known = {path: entry.hash for path, entry in index.items()}
     stream = OrderedStream(cases, known, size, config, jobs, executor)
     progress = progress or Progress()
-    writer = _Writer(out_dir, not index, index, options.check, progress, echo)
+    writer = _Writer(out_dir, not index, index, options.check, progress, echo, config)
     started = time.monotonic()
     interrupted = False
     try:

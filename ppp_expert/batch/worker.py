@@ -118,7 +118,11 @@ def evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str] = N
     if config.check:
         diff = compare(case.expected.model_dump(exclude_none=True) if case.expected else None, outcome)
     if report:
-        _write_report(report, lambda console: _print_report(console, advice, kb, case.title or case.id))
+        try:  # one unwritable report fails this case only, not the other cases of its chunk
+            _write_report(report, lambda console: _print_report(console, advice, kb, case.title or case.id))
+        except Exception as exc:  # noqa: BLE001
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
+            return _failed(path, f"{path}: cannot write the report {report}: {reason}", digest, None)
     line = advice.to_json()[:-1] + "," + record_tail(path, digest)
     return CaseResult(path, line, outcome, diff, hash=digest)
 
@@ -134,7 +138,10 @@ def _failed(path: str, error: str, digest: Optional[str], report: Optional[str])
     case = Path(path).stem
     line = ErrorResult(case=case, error=error).model_dump_json()[:-1] + "," + record_tail(path, digest)
     if report:
-        _write_report(report, lambda console: console.print(f"error: {error}", markup=False))
+        try:
+            _write_report(report, lambda console: console.print(f"error: {error}", markup=False))
+        except OSError:  # the error record says what is wrong with the case; the report is a copy of it
+            pass
     return CaseResult(path, line, Outcome(case=case, error=error), hash=digest)
 
 
@@ -157,6 +164,11 @@ def _write_report(report: str, render: Any) -> None:
 
     os.makedirs(os.path.dirname(report), exist_ok=True)
     tmp = f"{report}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        render(make_console(file=handle, width=REPORT_WIDTH))
-    os.replace(tmp, report)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            render(make_console(file=handle, width=REPORT_WIDTH))
+        os.replace(tmp, report)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -51,7 +51,7 @@ def batch(state: Any, paths: tuple[str, ...], out_dir: str, jobs: Optional[int],
         click.echo(f"error: {exc.one_line()}", err=True)
         sys.exit(2)
     except OSError as exc:
-        click.echo(f"error: {out_dir}: {exc.strerror or exc}", err=True)
+        click.echo(f"error: {exc.filename or out_dir}: {exc.strerror or exc}", err=True)
         sys.exit(2)
     for line in result.notes:
         click.echo(line, err=True)
