@@ -176,3 +176,14 @@ def test_a_file_in_a_folder_that_cannot_be_searched_is_bad_input_not_an_internal
 
     monkeypatch.setattr(Path, "stat", stat)
     assert "cannot read file: Permission denied" in run_bad(runner, path)
+
+
+def test_yaml_1_1_number_forms_are_text_not_numbers(runner, write_case, tmp_path) -> None:
+    """YAML 1.2 core schema: 1:30 is not 90 and 0x10 is not 16 (a number answer expects a number)."""
+    for text in ("1:30", "0x10"):
+        path = tmp_path / f"n{len(text)}.yaml"
+        path.write_text(f"answers:\n  capital_cost_musd: {text}\n", encoding="utf-8")
+        assert "expected a number" in run_bad(runner, path)
+    ok = tmp_path / "ok.yaml"
+    ok.write_text("answers:\n  capital_cost_musd: 1.5e2\n  duration_years: 12\n  exit_plan: yes\n", encoding="utf-8")
+    assert runner.invoke(main, ["evaluate", str(ok), "--format", "json"]).exit_code == 0
