@@ -385,3 +385,13 @@ def test_an_unwritable_report_fails_its_case_only_not_its_chunk(batch, tmp_path)
     assert "cannot write the report" in by_name["b.yaml"]["error"]
     assert "[/x] case a" in (reports / "a.yaml.txt").read_text(encoding="utf-8")  # a title, not markup
     assert not list(reports.glob("*.tmp"))
+
+
+def test_summary_never_prints_control_characters_from_file_names(tmp_path: Path, runner) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "evil\x1b]0;pwned\x07.yaml").write_text("answers: [\n", encoding="utf-8")
+    result = runner.invoke(main, ["batch", str(folder), "--out", str(tmp_path / "out"), "--jobs", "1"])
+    assert result.exit_code == 2
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "evil\\x1b]0;pwned\\x07.yaml: malformed YAML" in result.output

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any, Optional
 
+from ..errors import printable
 from .check import Outcome
 from .discover import Discovery
 
@@ -138,7 +139,8 @@ def render_summary(tally: Tally, discovery: Discovery, kb: Any, checking: bool, 
             lines.append(f"  {count:>6}  {tally.flag_titles[flag_id]} [{flag_id}]")
     if tally.failed_count:
         lines += ["", f"Failed cases ({tally.failed_count}):"]
-        lines += [f"  {error}" if error.startswith(path) else f"  {path}: {error}" for path, error in tally.failed]
+        lines += [f"  {error}" if error.startswith((path, printable(path))) else f"  {path}: {error}"
+                  for path, error in tally.failed]
         lines += _more(len(tally.failed), tally.failed_count, "summary.csv")
     if discovery.problems:
         lines += ["", f"Inputs that named no case file ({len(discovery.problems)}):"]
@@ -158,4 +160,6 @@ def render_summary(tally: Tally, discovery: Discovery, kb: Any, checking: bool, 
         lines += [f"  {path}: {', '.join(fields)}" for path, fields in tally.mismatched]
         lines += _more(len(tally.mismatched), tally.mismatch_count, "summary.csv")
     lines += ["", f"Written: {out_dir / 'results.jsonl'}, {out_dir / 'summary.csv'}"]
-    return "\n".join(lines)
+    # File names and error texts come from the file system and the files: never let a control
+    # character in them reach the terminal raw.
+    return "\n".join(printable(line) for line in lines)
