@@ -9,10 +9,8 @@ from typing import Iterable
 
 from .api import reasoner_for
 from .case import load_case
-from .errors import CaseError
+from .errors import CaseError, printable
 from .kb import KnowledgeBase
-
-CASE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 @dataclass
@@ -30,24 +28,20 @@ class Coverage:
 
 
 def case_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Case files named directly or found (recursively) in folders, sorted, without duplicates."""
-    found: dict[Path, None] = {}
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in CASE_SUFFIXES:
-                    found.setdefault(child.resolve(), None)
-        else:
-            found.setdefault(path.resolve(), None)
-    return sorted(found)
+    """Case files found the way ``batch`` finds them (folders, globs, duplicates once), in order."""
+    from .batch.discover import discover
+
+    return [Path(p) for p in discover(str(p) for p in paths).cases]
 
 
 def measure(kb: KnowledgeBase, paths: Iterable[str | Path]) -> Coverage:
     """Evaluate every case and count which rules fired and which questions were answered."""
-    result = Coverage()
+    from .batch.discover import discover
+
+    discovery = discover(str(p) for p in paths)
+    result = Coverage(errors=[printable(f"{arg}: {reason}") for arg, reason in discovery.problems])
     reasoner = reasoner_for(kb)
-    for path in case_files(paths):
+    for path in discovery.cases:
         try:
             case = load_case(path, kb)
         except CaseError as exc:
