@@ -94,12 +94,11 @@ def _evaluate_file(state: State, case_path: str) -> tuple[Any, Any, Any]:
     return case, trace, build_advice(state.kb, case.id, trace)
 
 
-def _write_graph(state: State, trace: Any, advice: Any, graph: str, focus_on: str | None = None) -> None:
-    from .explain import build_graph, focus
+def _write_graph(g: Any, graph: str, focus_on: str | None = None, option: str = "--focus") -> None:
+    from .explain import focus
     from .render import write_graph
 
-    g = build_graph(state.kb, trace, advice)
-    path = write_graph(focus(g, focus_on, option="--focus") if focus_on is not None else g, graph)
+    path = write_graph(focus(g, focus_on, option=option) if focus_on is not None else g, graph)
     click.echo(f"explanation graph written to {path}", err=True)
 
 
@@ -130,7 +129,9 @@ def evaluate(state: State, case_path: str, fmt: str, graph: str | None, focus_on
 
         print_advice(advice, state.kb, make_console(), title=case.title or case.id)
     if graph:
-        _write_graph(state, trace, advice, graph, focus_on)
+        from .explain import build_graph
+
+        _write_graph(build_graph(state.kb, trace, advice), graph, focus_on)
 
 
 @main.command()
@@ -158,12 +159,13 @@ def explain(state: State, case_path: str, how_target: str | None, why_not_model:
     if how_target is not None:
         from .explain import build_graph, how
 
-        lines = how(build_graph(state.kb, trace, advice), how_target)  # an unknown target fails before any output
+        g = build_graph(state.kb, trace, advice)
+        lines = how(g, how_target)  # an unknown target fails before any output
         click.echo(f"HOW {how_target} ({case.id}):")
         for line in lines:
             click.echo("  " + line)
         if graph:
-            _write_graph(state, trace, advice, graph, how_target)
+            _write_graph(g, graph, how_target, option="--how")
     if why_not_model is not None:
         from .explain import why_not
         from .kb import suggest

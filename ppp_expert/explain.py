@@ -25,9 +25,11 @@ KINDS = ("answer", "fact", "rule", "decision", "conclusion")
 NodeSpec = tuple[str, dict[str, object], dict[str, object]]
 
 
-def _conclusion_nodes(rule: Rule, advice: Advice) -> list[NodeSpec]:
-    """(node id, node attributes, edge attributes) for each conclusion of a fired rule."""
-    winners = {r.risk: r.rules[0] for r in advice.risk_allocation}
+def _conclusion_nodes(rule: Rule, advice: Advice, winners: dict[str, str]) -> list[NodeSpec]:
+    """(node id, node attributes, edge attributes) for each conclusion of a fired rule.
+
+    ``winners`` maps each risk to the rule whose allocation won.
+    """
     nodes: list[NodeSpec] = []
     for c in rule.conclusions:
         if isinstance(c, PPPConclusion):
@@ -59,6 +61,7 @@ def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
     """The explanation graph of one evaluated case."""
     g = nx.DiGraph(case=advice.case)
     d = trace.decision
+    winners = {r.risk: r.rules[0] for r in advice.risk_allocation}
     g.add_node(f"verdict:{d.verdict}", kind="decision", label=f"verdict {d.verdict}")
     g.add_node(f"model:{d.model}", kind="decision", label=f"recommended {d.model}")
     for firing in trace.firings:
@@ -79,7 +82,7 @@ def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
         for fact in firing.declared:
             g.add_node(fact, kind="fact", label=fact[len("fact:"):])
             g.add_edge(rid, fact)
-        for node, attrs, edge in _conclusion_nodes(rule, advice):
+        for node, attrs, edge in _conclusion_nodes(rule, advice, winners):
             if node not in g:
                 g.add_node(node, kind="decision" if node.startswith("verdict:") else "conclusion",
                            **({"label": node} | attrs))
