@@ -29,13 +29,21 @@ def _resolve(candidates: list[tuple[Rule, T]]) -> tuple[tuple[Rule, T], list[tup
     return ordered[0], ordered[1:]
 
 
-def _conclusions(firings: Iterable[Firing], kind: type[T]) -> list[tuple[Rule, T]]:
-    return [(f.rule, c) for f in firings for c in f.rule.conclusions if isinstance(c, kind)]
+Index = dict[type, list[tuple[Rule, Any]]]
 
 
-def risk_allocation(kb: KnowledgeBase, firings: Iterable[Firing]) -> list[out.RiskAllocation]:
+def index(firings: Iterable[Firing]) -> Index:
+    """Every conclusion of the fired rules with its rule, grouped by kind, in firing order (one pass)."""
+    grouped: Index = {}
+    for firing in firings:
+        for c in firing.rule.conclusions:
+            grouped.setdefault(type(c), []).append((firing.rule, c))
+    return grouped
+
+
+def risk_allocation(kb: KnowledgeBase, conclusions: Index) -> list[out.RiskAllocation]:
     by_risk: dict[str, list[tuple[Rule, Any]]] = {}
-    for rule, c in _conclusions(firings, AllocateConclusion):
+    for rule, c in conclusions.get(AllocateConclusion, ()):
         by_risk.setdefault(c.allocate.risk, []).append((rule, c.allocate))
     result = []
     for risk_id in kb.risks:  # catalogue order
@@ -50,9 +58,9 @@ def risk_allocation(kb: KnowledgeBase, firings: Iterable[Firing]) -> list[out.Ri
     return result
 
 
-def topic_advice(kb: KnowledgeBase, firings: list[Firing], topic: str) -> out.TopicAdvice:
+def topic_advice(kb: KnowledgeBase, conclusions: Index, topic: str) -> out.TopicAdvice:
     by_key: dict[str, list[tuple[Rule, Any]]] = {}
-    for rule, c in _conclusions(firings, SetConclusion):
+    for rule, c in conclusions.get(SetConclusion, ()):
         if c.set.topic == topic:
             by_key.setdefault(c.set.key, []).append((rule, c.set))
     settings = {}
@@ -63,18 +71,18 @@ def topic_advice(kb: KnowledgeBase, firings: list[Firing], topic: str) -> out.To
             overridden=[out.Overridden(value=s.value, rule=r.id) for r, s in losers],
         )
     items: dict[tuple[str, str], list[str]] = {}
-    for rule, item in _conclusions(firings, AdviseConclusion):
+    for rule, item in conclusions.get(AdviseConclusion, ()):
         if item.advise.topic == topic:
             items.setdefault((item.advise.key, item.advise.text), []).append(rule.id)
     advice_items = [out.AdviceItem(key=k, text=t, rules=rules) for (k, t), rules in items.items()]
-    weights = criteria_weights(kb, firings) if topic == "procurement" else None
+    weights = criteria_weights(kb, conclusions) if topic == "procurement" else None
     return out.TopicAdvice(settings=settings, advice=advice_items, criteria_weights=weights)
 
 
-def criteria_weights(kb: KnowledgeBase, firings: Iterable[Firing]) -> dict[str, int]:
+def criteria_weights(kb: KnowledgeBase, conclusions: Index) -> dict[str, int]:
     """Base weights plus every shift, floored, normalised to whole numbers summing to 100."""
     raw = dict(kb.settings.criteria_weights)
-    for _, c in _conclusions(firings, CriteriaConclusion):
+    for _, c in conclusions.get(CriteriaConclusion, ()):
         raw[c.criteria.criterion] += c.criteria.delta
     raw = {k: max(CRITERION_FLOOR, v) for k, v in raw.items()}
     total = sum(raw.values())
@@ -87,9 +95,9 @@ def criteria_weights(kb: KnowledgeBase, firings: Iterable[Firing]) -> dict[str, 
     return floored
 
 
-def red_flags(firings: Iterable[Firing]) -> list[out.RedFlag]:
+def red_flags(conclusions: Index) -> list[out.RedFlag]:
     flags: dict[str, out.RedFlag] = {}
-    for rule, c in _conclusions(firings, RedFlagConclusion):
+    for rule, c in conclusions.get(RedFlagConclusion, ()):
         flag = c.red_flag
         if flag.id in flags:
             flags[flag.id].rules.append(rule.id)
@@ -113,7 +121,8 @@ def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
     unknown = [q for q, v in trace.answers.items() if v == UNKNOWN]
     appropriateness_questions = set(verdict_questions(kb))
     ranking = [out.Ranked(model=m, score=d.scores[m], evidence=list(d.evidence[m])) for m in rank(d.scores)]
-    topics = {t: topic_advice(kb, firings, t) for t in TOPICS}
+    conclusions = index(firings)
+    topics = {t: topic_advice(kb, conclusions, t) for t in TOPICS}
     return out.Advice(
         case=case_id,
         appropriate=out.Appropriate(
@@ -124,10 +133,10 @@ def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
             model=d.model, score=d.scores[d.model], close_call=d.close_call, runner_up=d.runner_up,
             ranking=ranking,
         ),
-        risk_allocation=risk_allocation(kb, firings),
+        risk_allocation=risk_allocation(kb, conclusions),
         structuring=topics["structuring"], governance=topics["governance"],
         procurement=topics["procurement"], implementation=topics["implementation"],
-        red_flags=red_flags(firings),
+        red_flags=red_flags(conclusions),
         fired_rules=[
             out.FiredRule(id=f.rule.id, source=f.rule.source, facts=list(f.matched), declared=list(f.declared))
             for f in firings
