@@ -339,8 +339,7 @@ class Relevance:
                     track(f"risk:{risk}", ahead)
         if "red_flags" in self.targets:
             for flag, candidates in self.by_flag.items():
-                states = {status[r.id] for r in candidates}
-                if True not in states and None in states:
+                if _still_open(candidates, status):
                     track(f"red_flag:{flag}", [r.id for r in candidates])
         if "settings" in self.targets:
             for setting, candidates in self.by_setting.items():
@@ -349,8 +348,7 @@ class Relevance:
                     track(f"{setting[0]}:{setting[1]}", ahead)
         if "advice" in self.targets:
             for (topic, key, _text), candidates in self.by_item.items():
-                states = {status[r.id] for r in candidates}
-                if True not in states and None in states:
+                if _still_open(candidates, status):
                     track(f"{topic}:{key} (advice)", [r.id for r in candidates])
         if "criteria" in self.targets:
             opened = [r.id for r in self.criteria_rules if status[r.id] is None]
@@ -421,6 +419,12 @@ class Relevance:
                 if status.get(producer.id) is None:
                     _open_inputs(self.nodes[producer.id], ctx, questions, facts, decisions)
         return questions
+
+
+def _still_open(candidates: Iterable[Any], status: Mapping[str, Any]) -> bool:
+    """A conclusion several rules can give is open while none fired for sure and one may still."""
+    states = {status[r.id] for r in candidates}
+    return True not in states and None in states
 
 
 def _first_firing(rules: list[Rule], status: Mapping[str, Truth],
