@@ -79,7 +79,29 @@ def fact_label(fact: Fact) -> str | None:
     return None
 
 
-class StableStrategy(experta.abstract.Strategy):
+class KeyedStrategy(experta.abstract.Strategy):
+    """Keeps the agenda sorted by ``get_key`` (the last activation fires first)."""
+
+    def get_key(self, activation: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _update_agenda(self, agenda: Any, added: Any, removed: Any) -> None:
+        activations = agenda.activations
+        for act in removed:
+            act.key = self.get_key(act)
+            # Activations order by key; scan the run of equal keys for this one.
+            pos = bisect.bisect_left(activations, act)
+            while pos < len(activations) and activations[pos].key == act.key:
+                if activations[pos] == act:
+                    del activations[pos]
+                    break
+                pos += 1
+        for act in added:
+            act.key = self.get_key(act)
+            bisect.insort(activations, act)
+
+
+class StableStrategy(KeyedStrategy):
     """Fire lower strata first, then higher salience, then earlier rules; ties by fact ids.
 
     experta's default depth strategy breaks ties by hash order, which changes between
@@ -90,19 +112,6 @@ class StableStrategy(experta.abstract.Strategy):
         order = activation.rule.salience
         facts = tuple(sorted((f["__factid__"] for f in activation.facts), reverse=True))
         return (*order, tuple(-x for x in facts))
-
-    def _update_agenda(self, agenda: Any, added: Any, removed: Any) -> None:
-        for act in removed:
-            act.key = self.get_key(act)
-            idx = bisect.bisect_left(agenda.activations, act)
-            for offset in (0, 1, -1):
-                pos = idx + offset
-                if 0 <= pos < len(agenda.activations) and agenda.activations[pos] == act:
-                    del agenda.activations[pos]
-                    break
-        for act in added:
-            act.key = self.get_key(act)
-            bisect.insort(agenda.activations, act)
 
 
 class DirtyTrackingMatcher(experta.matchers.ReteMatcher):

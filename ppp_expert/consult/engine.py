@@ -17,13 +17,13 @@ reasons about the open case with the three-valued analysis in ``relevance.py``. 
 
 from __future__ import annotations
 
-import bisect
 from typing import Any, Protocol
 
 # isort: off
 from ..compat import experta  # noqa: F401 (the shim must run before experta is imported)
 from experta import MATCH, NOT, Fact, KnowledgeEngine, Rule
-from experta.abstract import Strategy
+
+from ..compiler import KeyedStrategy
 # isort: on
 
 
@@ -51,21 +51,11 @@ class Driver(Protocol):
     def ask(self, question: str) -> None: ...
 
 
-class GuideOrder(Strategy):
+class GuideOrder(KeyedStrategy):
     """Higher salience first; among ``ask`` activations, the lowest-ranked question first."""
 
-    @staticmethod
-    def key(activation: Any) -> tuple[int, int]:
+    def get_key(self, activation: Any) -> tuple[int, int]:
         return (activation.rule.salience, -int(activation.context.get("rank", 0)))
-
-    def _update_agenda(self, agenda: Any, added: Any, removed: Any) -> None:
-        for act in removed:
-            act.key = self.key(act)  # equality compares keys too
-            if act in agenda.activations:
-                agenda.activations.remove(act)
-        for act in added:
-            act.key = self.key(act)
-            bisect.insort(agenda.activations, act)
 
 
 class ConsultEngine(KnowledgeEngine):
