@@ -19,9 +19,6 @@ from .kb_schema import (
 )
 from .reasoner import Trace
 
-KINDS = ("answer", "fact", "rule", "decision", "conclusion")
-
-
 NodeSpec = tuple[str, dict[str, object], dict[str, object]]
 
 

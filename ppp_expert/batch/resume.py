@@ -60,12 +60,6 @@ def scan(results: Path) -> dict[str, Entry]:
     return index
 
 
-def read_record(results: Path, entry: Entry) -> dict[str, Any]:
-    with open(results, "rb") as handle:
-        handle.seek(entry.offset)
-        return json.loads(handle.read(entry.length))
-
-
 def compact(results: Path, entries: list[Entry]) -> bool:
     """Rewrite results.jsonl to hold exactly ``entries`` in this order; False if it already did.
 

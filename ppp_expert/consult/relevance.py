@@ -54,7 +54,6 @@ EPS = 1.5e-4
 CORE_TARGETS = frozenset({"verdict", "model", "risks", "red_flags"})
 #: Also settle the structuring / governance / procurement / implementation details.
 ALL_TARGETS = CORE_TARGETS | {"settings", "advice", "criteria"}
-VERDICTS = ("ppp", "undetermined", "traditional")
 
 
 class _Ctx:
