@@ -38,7 +38,7 @@ def generate(folder: Path, n: int, seed: int = 2026) -> None:
     import yaml
 
     from ppp_expert.api import default_kb
-    from ppp_expert.generate import random_answers
+    from ppp_expert.cases.generate import random_answers
 
     kb = default_kb()
     rng = random.Random(seed)

@@ -44,11 +44,11 @@ def main() -> None:
     if case is not None:
         results["cli evaluate (1 case)"] = cold([exe, "evaluate", str(case), "--format", "json"], args.repeat)
 
-    from ppp_expert.assemble import build_advice
-    from ppp_expert.compiler import compile_engine
-    from ppp_expert.generate import random_answers
-    from ppp_expert.kb import load_kb
-    from ppp_expert.reasoner import Reasoner
+    from ppp_expert.advice.assemble import build_advice
+    from ppp_expert.engine.compiler import compile_engine
+    from ppp_expert.cases.generate import random_answers
+    from ppp_expert.kb.loader import load_kb
+    from ppp_expert.engine.reasoner import Reasoner
 
     loads, compiles = [], []
     for _ in range(args.repeat):

@@ -11,9 +11,9 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Advice": "advice", "evaluate": "api", "default_kb": "api", "Case": "case",
-    "load_case": "case", "CaseError": "errors", "KnowledgeBaseError": "errors",
-    "PPPExpertError": "errors", "KnowledgeBase": "kb", "load_kb": "kb",
+    "Advice": "advice.contract", "evaluate": "api", "default_kb": "api", "Case": "cases.case",
+    "load_case": "cases.case", "CaseError": "errors", "KnowledgeBaseError": "errors",
+    "PPPExpertError": "errors", "KnowledgeBase": "kb.loader", "load_kb": "kb.loader",
 }
 __all__ = [*sorted(_EXPORTS), "__version__"]
 

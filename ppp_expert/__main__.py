@@ -1,5 +1,5 @@
 """``python -m ppp_expert`` runs the command line."""
 
-from .cli import main
+from ppp_expert.cli import main
 
 main(prog_name="ppp-expert")

@@ -6,11 +6,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Union
 
-from .advice import Advice
-from .assemble import build_advice
-from .case import Case, case_from_data, load_case
-from .kb import KnowledgeBase, load_kb
-from .reasoner import Reasoner
+from ppp_expert.advice.contract import Advice
+from ppp_expert.advice.assemble import build_advice
+from ppp_expert.cases.case import Case, case_from_data, load_case
+from ppp_expert.kb.loader import KnowledgeBase, load_kb
+from ppp_expert.engine.reasoner import Reasoner
 
 CaseLike = Union[Case, Mapping[str, Any], str, Path]
 

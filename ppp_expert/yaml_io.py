@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .errors import PPPExpertError
+from ppp_expert.errors import PPPExpertError
 
 #: Case and knowledge-base files are small; anything larger is refused before parsing.
 MAX_FILE_BYTES = 2 * 1024 * 1024

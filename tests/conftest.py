@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from ppp_expert.api import default_kb, reasoner_for
-from ppp_expert.kb import KnowledgeBase
+from ppp_expert.kb.loader import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "cases"

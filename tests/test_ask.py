@@ -14,12 +14,12 @@ from conftest import BROADBAND, CASES, COMMODITY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ppp_expert import conditions as cond
+from ppp_expert.kb import conditions as cond
 from ppp_expert.api import default_kb, evaluate, reasoner_for
-from ppp_expert.assemble import build_advice
-from ppp_expert.case import load_case
+from ppp_expert.advice.assemble import build_advice
+from ppp_expert.cases.case import load_case
 from ppp_expert.cli import main
-from ppp_expert.conditions import UNKNOWN
+from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.consult.engine import ConsultEngine, Need
 from ppp_expert.consult.relevance import ALL_TARGETS, Relevance
 from ppp_expert.consult.session import (
@@ -35,8 +35,8 @@ from ppp_expert.consult.session import (
 )
 from ppp_expert.consult.storage import SessionFile, default_session_path, read_case
 from ppp_expert.consult.terminal import TerminalProvider
-from ppp_expert.kb_schema import Question
-from ppp_expert.reasoner import Reasoner
+from ppp_expert.kb.schema import Question
+from ppp_expert.engine.reasoner import Reasoner
 
 CASE_FILES = sorted(CASES.glob("*.yaml"))
 SCRIPT = Path(sys.executable).parent / "ppp-expert"

@@ -109,7 +109,7 @@ def test_unsupported_graph_format_is_bad_input(runner, write_case, tmp_path) -> 
 
 
 def test_graph_labels_are_escaped(tmp_path) -> None:
-    from ppp_expert.render import to_dot
+    from ppp_expert.render.graphs import to_dot
 
     g = nx.DiGraph(case='evil"case')
     g.add_node('answer:x="a\\l"', kind="answer", label='x="a\\l" <b>')
@@ -193,7 +193,7 @@ def test_graph_path_inside_a_file_is_bad_input_not_an_internal_error(runner, wri
 
 
 def test_graph_write_failure_is_one_line_bad_input(runner, write_case, tmp_path, monkeypatch) -> None:
-    from ppp_expert import render
+    from ppp_expert.render import graphs as render
 
     case = str(write_case(BROADBAND))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ppp_expert import conditions as c
+from ppp_expert.kb import conditions as c
 
 
 def state(answers: dict, closed: bool = True, facts: frozenset = frozenset(), possible: frozenset = frozenset()) -> c.State:

@@ -8,10 +8,10 @@ import sys
 
 from conftest import BROADBAND, COMMODITY, ROOT
 
-from ppp_expert.aggregate import combine
+from ppp_expert.engine.aggregate import combine
 from ppp_expert.api import evaluate
-from ppp_expert.compiler import BaseEngine
-from ppp_expert.conditions import UNKNOWN
+from ppp_expert.engine.compiler import BaseEngine
+from ppp_expert.kb.conditions import UNKNOWN
 
 
 def test_engine_is_a_compiled_experta_engine_with_one_rule_per_kb_rule(kb, reasoner) -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from conftest import CASES, answer_sets
 
 from ppp_expert.api import evaluate
-from ppp_expert.case import load_case
+from ppp_expert.cases.case import load_case
 
 # Each model from the facts that define it (DOMAIN.md §2, "Model signals").
 MINIMAL = {

@@ -14,8 +14,8 @@ import pytest
 from conftest import CASES, ROOT
 
 from ppp_expert.api import default_kb
-from ppp_expert.case import load_case
-from ppp_expert.coverage import case_files, measure
+from ppp_expert.cases.case import load_case
+from ppp_expert.batch.coverage import case_files, measure
 
 FIXTURES = ROOT / "tests" / "fixtures" / "coverage"
 FIXTURE_FILES = case_files([FIXTURES])

@@ -7,7 +7,7 @@ import json
 from conftest import CASES
 
 from ppp_expert.api import evaluate
-from ppp_expert.case import load_case
+from ppp_expert.cases.case import load_case
 from ppp_expert.cli import main
 
 IRELAND = str(CASES / "ireland-national-broadband-plan.yaml")

@@ -1,7 +1,6 @@
-"""Batch evaluation of many case files: discovery, parallel streaming runner, outputs, checks.
+"""Batch evaluation: discovering case files, evaluating them in worker processes, ordered and
+resumable outputs, checks against expected outcomes, and rule coverage over a case library.
 
-The pieces, one job each: ``discover`` (which files), ``worker`` (what runs in a worker
-process), ``runner`` (the executor seam, bounded streaming and in-order writing), ``resume``
-(what an earlier run already wrote), ``check`` (expected vs result), ``outputs`` (results.jsonl,
-summary.csv, the terminal summary) and ``progress``.
+Imports the library entry points (``ppp_expert.api``), advice, cases, rendering and the
+knowledge base; never the consultation or commands.
 """

@@ -8,9 +8,9 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any, Optional
 
-from ..errors import printable
-from .check import Outcome
-from .discover import Discovery
+from ppp_expert.errors import printable
+from ppp_expert.batch.check import Outcome
+from ppp_expert.batch.discover import Discovery
 
 SUMMARY_COLUMNS = ("case", "path", "verdict", "model", "score", "close_call", "top_red_flags",
                    "red_flag_count", "check", "error")

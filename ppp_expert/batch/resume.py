@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
-from .. import __version__
+from ppp_expert import __version__
 
 MANIFEST = "batch.json"
 _TAIL = b',"path":'

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Mapping, Optional, Sequence
 
-from .check import Outcome, compare, format_diff
-from .discover import Discovery, discover
-from .outputs import ResultsFile, SummaryCsv, Tally, render_summary
-from .progress import Progress
-from .resume import Entry, compact, results_fingerprint, read_manifest, scan, write_manifest
-from .worker import CaseResult, WorkerConfig, evaluate_chunk, evaluate_path, failed_result, init_worker, prime
+from ppp_expert.batch.check import Outcome, compare, format_diff
+from ppp_expert.batch.discover import Discovery, discover
+from ppp_expert.batch.outputs import ResultsFile, SummaryCsv, Tally, render_summary
+from ppp_expert.batch.progress import Progress
+from ppp_expert.batch.resume import Entry, compact, results_fingerprint, read_manifest, scan, write_manifest
+from ppp_expert.batch.worker import CaseResult, WorkerConfig, evaluate_chunk, evaluate_path, failed_result, init_worker, prime
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 MAX_CHUNK = 16

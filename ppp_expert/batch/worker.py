@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
-from .check import Outcome, compare
+from ppp_expert.batch.check import Outcome, compare
 
 REPORT_WIDTH = 100
 
@@ -45,15 +45,15 @@ _engines: dict[Optional[str], tuple[Any, Any]] = {}
 
 def prime(kb_path: Optional[str], kb: Any) -> None:
     """Reuse a knowledge base the calling process has already loaded (in-process runs)."""
-    from ..api import reasoner_for
+    from ppp_expert.api import reasoner_for
 
     _engines[kb_path] = (kb, reasoner_for(kb))
 
 
 def _engine(kb_path: Optional[str]) -> tuple[Any, Any]:
     if kb_path not in _engines:
-        from ..api import default_kb, reasoner_for
-        from ..kb import load_kb
+        from ppp_expert.api import default_kb, reasoner_for
+        from ppp_expert.kb.loader import load_kb
 
         kb = default_kb() if kb_path is None else load_kb(kb_path)
         _engines[kb_path] = (kb, reasoner_for(kb))
@@ -84,9 +84,9 @@ def record_tail(path: str, digest: Optional[str]) -> str:
 
 def evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str] = None) -> CaseResult:
     """Evaluate one case file; any failure becomes an error record, never an exception."""
-    from ..case import case_from_bytes
-    from ..errors import CaseError, PPPExpertError
-    from ..yaml_io import read_bytes
+    from ppp_expert.cases.case import case_from_bytes
+    from ppp_expert.errors import CaseError, PPPExpertError
+    from ppp_expert.yaml_io import read_bytes
 
     kb, reasoner = _engine(config.kb_path)
     report = report_path(config.reports_dir, path) if config.reports_dir else None
@@ -105,7 +105,7 @@ def evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str] = N
                 pass
         return CaseResult(path, None, None, expected=expected, hash=digest)
     try:
-        from ..assemble import build_advice
+        from ppp_expert.advice.assemble import build_advice
 
         case = case_from_bytes(raw, Path(path), kb)
         advice = build_advice(kb, case.id, reasoner.run(case.answers))
@@ -133,7 +133,7 @@ def failed_result(path: str, exc: BaseException) -> CaseResult:
 
 
 def _failed(path: str, error: str, digest: Optional[str], report: Optional[str]) -> CaseResult:
-    from ..advice import ErrorResult
+    from ppp_expert.advice.contract import ErrorResult
 
     case = Path(path).stem
     line = ErrorResult(case=case, error=error).model_dump_json()[:-1] + "," + record_tail(path, digest)
@@ -153,14 +153,14 @@ def report_path(reports_dir: str, path: str) -> str:
 
 
 def _print_report(console: Any, advice: Any, kb: Any, title: str) -> None:
-    from ..report_text import print_advice
+    from ppp_expert.render.text import print_advice
 
     print_advice(advice, kb, console, title=title)
 
 
 def _write_report(report: str, render: Any) -> None:
     """Render into a temporary file and rename it, so a report is either whole or absent."""
-    from ..report_text import make_console
+    from ppp_expert.render.text import make_console
 
     os.makedirs(os.path.dirname(report), exist_ok=True)
     tmp = f"{report}.{os.getpid()}.tmp"

@@ -20,10 +20,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 # isort: off
-from ..compat import experta  # noqa: F401 (the shim must run before experta is imported)
+from ppp_expert.engine.compat import experta  # noqa: F401 (the shim must run before experta is imported)
 from experta import MATCH, NOT, Fact, KnowledgeEngine, Rule
 
-from ..compiler import KeyedStrategy
+from ppp_expert.engine.compiler import KeyedStrategy
 # isort: on
 
 

@@ -28,11 +28,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import conditions as cond
-from ..aggregate import TRADITIONAL, combine
-from ..assemble import precedence
-from ..kb import KnowledgeBase, Rule
-from ..kb_schema import (
+from ppp_expert.kb import conditions as cond
+from ppp_expert.engine.aggregate import TRADITIONAL, combine
+from ppp_expert.advice.assemble import precedence
+from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.schema import (
     PHASES,
     PPP_MODELS,
     AdviseConclusion,

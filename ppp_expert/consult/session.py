@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .. import conditions as cond
-from ..advice import Advice
-from ..aggregate import TRADITIONAL
-from ..case import check_answer
-from ..conditions import UNKNOWN
-from ..errors import CaseError
-from ..kb import KnowledgeBase, Rule
-from ..kb_schema import (
+from ppp_expert.kb import conditions as cond
+from ppp_expert.advice.contract import Advice
+from ppp_expert.engine.aggregate import TRADITIONAL
+from ppp_expert.cases.case import check_answer
+from ppp_expert.kb.conditions import UNKNOWN
+from ppp_expert.errors import CaseError
+from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.schema import (
     AdviseConclusion,
     AllocateConclusion,
     CriteriaConclusion,
@@ -33,10 +33,10 @@ from ..kb_schema import (
     RedFlagConclusion,
     SetConclusion,
 )
-from ..reasoner import Trace
-from .engine import ConsultEngine
-from .guide import Passage, passage
-from .relevance import CORE_TARGETS, Outlook, Relevance
+from ppp_expert.engine.reasoner import Trace
+from ppp_expert.consult.engine import ConsultEngine
+from ppp_expert.consult.guide import Passage, passage
+from ppp_expert.consult.relevance import CORE_TARGETS, Outlook, Relevance
 
 
 class Command(str, enum.Enum):
@@ -253,8 +253,8 @@ class Session:
                 self.engine.next_turn()
                 continue
             break
-        from ..api import reasoner_for
-        from ..assemble import build_advice
+        from ppp_expert.api import reasoner_for
+        from ppp_expert.advice.assemble import build_advice
 
         # The advice always comes from the real engine on the closed answer set, exactly as
         # `evaluate` computes it: unanswered questions are unknown.

@@ -19,11 +19,11 @@ from typing import Any
 
 import yaml
 
-from ..case import load_case
-from ..conditions import UNKNOWN
-from ..errors import CaseError
-from ..kb import KnowledgeBase
-from ..yaml_io import parse_text, read_text
+from ppp_expert.cases.case import load_case
+from ppp_expert.kb.conditions import UNKNOWN
+from ppp_expert.errors import CaseError
+from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.yaml_io import parse_text, read_text
 
 HEADER = (
     "# ppp-expert consultation, saved after every answer. It is a case file:\n"

@@ -18,9 +18,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..kb import KnowledgeBase
-from ..kb_schema import Question
-from .session import (
+from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.schema import Question
+from ppp_expert.consult.session import (
     AskContext,
     Command,
     Help,

@@ -14,7 +14,7 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from . import __version__
+from ppp_expert import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -31,11 +31,11 @@ class State:
     def kb(self) -> Any:
         if self._kb is None:
             if self.kb_path is None:
-                from .api import default_kb
+                from ppp_expert.api import default_kb
 
                 self._kb = default_kb()
             else:
-                from .kb import load_kb
+                from ppp_expert.kb.loader import load_kb
 
                 self._kb = load_kb(self.kb_path)
         return self._kb
@@ -49,7 +49,7 @@ def handle_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .errors import PPPExpertError
+        from ppp_expert.errors import PPPExpertError
 
         try:
             return func(*args, **kwargs)
@@ -85,9 +85,9 @@ def main(ctx: click.Context, kb_path: str | None) -> None:
 
 
 def _evaluate_file(state: State, case_path: str) -> tuple[Any, Any, Any]:
-    from .api import reasoner_for
-    from .assemble import build_advice
-    from .case import load_case
+    from ppp_expert.api import reasoner_for
+    from ppp_expert.advice.assemble import build_advice
+    from ppp_expert.cases.case import load_case
 
     case = load_case(case_path, state.kb)
     trace = reasoner_for(state.kb).run(case.answers)
@@ -95,8 +95,8 @@ def _evaluate_file(state: State, case_path: str) -> tuple[Any, Any, Any]:
 
 
 def _write_graph(g: Any, graph: str, focus_on: str | None = None, option: str = "--focus") -> None:
-    from .explain import focus
-    from .render import write_graph
+    from ppp_expert.advice.explain import focus
+    from ppp_expert.render.graphs import write_graph
 
     path = write_graph(focus(g, focus_on, option=option) if focus_on is not None else g, graph)
     click.echo(f"explanation graph written to {path}", err=True)
@@ -117,7 +117,7 @@ def evaluate(state: State, case_path: str, fmt: str, graph: str | None, focus_on
 
     Example: ppp-expert evaluate cases/ireland-national-broadband-plan.yaml --graph out.svg
     """
-    from .errors import CaseError
+    from ppp_expert.errors import CaseError
 
     if focus_on is not None and not graph:  # before any work: nothing printed, then refused
         raise CaseError("--focus needs --graph FILE", field="--focus")
@@ -125,11 +125,11 @@ def evaluate(state: State, case_path: str, fmt: str, graph: str | None, focus_on
     if fmt == "json":
         click.echo(advice.to_json())
     else:
-        from .report_text import make_console, print_advice
+        from ppp_expert.render.text import make_console, print_advice
 
         print_advice(advice, state.kb, make_console(), title=case.title or case.id)
     if graph:
-        from .explain import build_graph
+        from ppp_expert.advice.explain import build_graph
 
         _write_graph(build_graph(state.kb, trace, advice), graph, focus_on)
 
@@ -151,13 +151,13 @@ def explain(state: State, case_path: str, how_target: str | None, why_not_model:
 
     Example: ppp-expert explain cases/linknyc.yaml --how risk:demand --why-not joint_venture
     """
-    from .errors import CaseError
+    from ppp_expert.errors import CaseError
 
     case, trace, advice = _evaluate_file(state, case_path)
     if how_target is None and why_not_model is None:  # an empty --how '' is a target to refuse, not a default
         how_target = "model"
     if how_target is not None:
-        from .explain import build_graph, how
+        from ppp_expert.advice.explain import build_graph, how
 
         g = build_graph(state.kb, trace, advice)
         lines = how(g, how_target)  # an unknown target fails before any output
@@ -167,8 +167,8 @@ def explain(state: State, case_path: str, how_target: str | None, why_not_model:
         if graph:
             _write_graph(g, graph, how_target, option="--how")
     if why_not_model is not None:
-        from .explain import why_not
-        from .kb import suggest
+        from ppp_expert.advice.explain import why_not
+        from ppp_expert.kb.loader import suggest
 
         if why_not_model not in state.kb.models:
             raise CaseError(f"unknown model '{why_not_model}'{suggest(why_not_model, state.kb.models)}; expected one "
@@ -211,9 +211,9 @@ def whatif(state: State, case_path: str, assignments: tuple[str, ...], fmt: str)
 
     Example: ppp-expert whatif cases/hmrc-aspire.yaml --set public_funding=unavailable --set duration_years=12
     """
-    from .api import evaluate
-    from .case import load_case
-    from .whatif import apply, compare, parse_assignments
+    from ppp_expert.api import evaluate
+    from ppp_expert.cases.case import load_case
+    from ppp_expert.advice.whatif import apply, compare, parse_assignments
 
     case = load_case(case_path, state.kb)
     changes = parse_assignments(state.kb, assignments)
@@ -285,7 +285,7 @@ def schema(state: State) -> None:
 
     Example: ppp-expert schema > case.schema.json
     """
-    from .case_schema import case_json_schema
+    from ppp_expert.cases.schema import case_json_schema
 
     click.echo(json.dumps(case_json_schema(state.kb), indent=1))
 
@@ -303,7 +303,7 @@ def kb_lint(state: State) -> None:
 
     Example: ppp-expert kb lint
     """
-    from .lint import lint
+    from ppp_expert.kb.lint import lint
 
     findings = lint(state.kb)
     for finding in findings:
@@ -324,7 +324,7 @@ def kb_stats(state: State) -> None:
 
     Example: ppp-expert kb stats
     """
-    from .lint import stats
+    from ppp_expert.kb.lint import stats
 
     click.echo(json.dumps(stats(state.kb), indent=1))
 
@@ -340,7 +340,7 @@ def kb_coverage(state: State, paths: tuple[str, ...], show: int) -> None:
 
     Example: ppp-expert kb coverage cases/
     """
-    from .coverage import measure
+    from ppp_expert.batch.coverage import measure
 
     result = measure(state.kb, paths)
     for error in result.errors:
@@ -374,16 +374,16 @@ def kb_graph(state: State, output: str) -> None:
 
     Example: ppp-expert kb graph kb.svg
     """
-    from .kb_graph import build_kb_graph
-    from .render import write_graph
+    from ppp_expert.kb.graph import build_kb_graph
+    from ppp_expert.render.graphs import write_graph
 
     path = write_graph(build_kb_graph(state.kb), output)
     click.echo(f"knowledge-base graph written to {path}", err=True)
 
 
 def _register_commands() -> None:
-    from .commands.ask import ask
-    from .commands.batch import batch
+    from ppp_expert.cli.ask import ask
+    from ppp_expert.cli.batch import batch
 
     for command in (ask, batch):  # defined in their own modules: the same one-line errors, never a traceback
         command.callback = handle_errors(command.callback)

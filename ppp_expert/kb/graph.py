@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from . import conditions as cond
-from .kb import KnowledgeBase
+from ppp_expert.kb import conditions as cond
+from ppp_expert.kb.loader import KnowledgeBase
 
 
 def build_kb_graph(kb: KnowledgeBase, include_defaults: bool = False) -> nx.DiGraph:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .advice import Reason
-from .compiler import Firing
-from .kb import KnowledgeBase
-from .kb_schema import PPP_MODELS, EvidenceConclusion, PPPConclusion
+from ppp_expert.advice.contract import Reason
+from ppp_expert.engine.compiler import Firing
+from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.schema import PPP_MODELS, EvidenceConclusion, PPPConclusion
 
 TRADITIONAL = "traditional_procurement"
 

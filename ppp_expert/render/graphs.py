@@ -10,7 +10,7 @@ from pathlib import Path
 import graphviz
 import networkx as nx
 
-from .errors import PPPExpertError
+from ppp_expert.errors import PPPExpertError
 
 FORMATS = (".dot", ".gv", ".svg", ".png", ".graphml", ".json")
 STYLE = {

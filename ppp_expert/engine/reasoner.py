@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .aggregate import Decision, decide
-from .compiler import Answer, BaseEngine, Firing, compile_engine
-from .conditions import UNKNOWN
-from .compiler import Decision as DecisionFact
-from .kb import KnowledgeBase
+from ppp_expert.engine.aggregate import Decision, decide
+from ppp_expert.engine.compiler import Answer, BaseEngine, Firing, compile_engine
+from ppp_expert.kb.conditions import UNKNOWN
+from ppp_expert.engine.compiler import Decision as DecisionFact
+from ppp_expert.kb.loader import KnowledgeBase
 
 
 @dataclass(frozen=True)

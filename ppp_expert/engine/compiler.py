@@ -12,10 +12,10 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .compat import experta
-from . import conditions as cond
-from .kb import KnowledgeBase, Rule
-from .kb_schema import FactConclusion
+from ppp_expert.engine.compat import experta
+from ppp_expert.kb import conditions as cond
+from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.schema import FactConclusion
 
 from experta.matchers.rete.check import TypeCheck  # noqa: E402 (after the compat shim)
 from experta.matchers.rete.mixins import NoMemory  # noqa: E402

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Iterable, TypeVar
 
-from . import advice as out
-from .aggregate import rank
-from .compiler import Firing
-from .conditions import UNKNOWN
-from .kb import KnowledgeBase, Rule
-from .kb_schema import (
+from ppp_expert.advice import contract as out
+from ppp_expert.engine.aggregate import rank
+from ppp_expert.engine.compiler import Firing
+from ppp_expert.kb.conditions import UNKNOWN
+from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.schema import (
     TOPICS, AdviseConclusion, AllocateConclusion, CriteriaConclusion, PPPConclusion,
     RedFlagConclusion, SetConclusion,
 )
-from .reasoner import Trace
+from ppp_expert.engine.reasoner import Trace
 
 T = TypeVar("T")
 CRITERION_FLOOR = 5.0

@@ -38,8 +38,8 @@ def batch(state: Any, paths: tuple[str, ...], out_dir: str, jobs: Optional[int],
     """
     from pathlib import Path
 
-    from ..batch.runner import BatchOptions, render_summary, run_batch
-    from ..errors import PPPExpertError
+    from ppp_expert.batch.runner import BatchOptions, render_summary, run_batch
+    from ppp_expert.errors import PPPExpertError
 
     try:
         kb = state.kb

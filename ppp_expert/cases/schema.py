@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .kb import KnowledgeBase
-from .kb_schema import MODEL_IDS, PARTIES
+from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.schema import MODEL_IDS, PARTIES
 
 
 def _answer_schema(question: Any) -> dict[str, Any]:

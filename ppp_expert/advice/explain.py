@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from . import conditions as cond
-from .advice import Advice
-from .kb import KnowledgeBase, Rule
-from .kb_schema import (
+from ppp_expert.kb import conditions as cond
+from ppp_expert.advice.contract import Advice
+from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.schema import (
     AdviseConclusion, AllocateConclusion, CriteriaConclusion, EvidenceConclusion, PPPConclusion,
     RedFlagConclusion, SetConclusion,
 )
-from .reasoner import Trace
+from ppp_expert.engine.reasoner import Trace
 
 NodeSpec = tuple[str, dict[str, object], dict[str, object]]
 
@@ -106,11 +106,11 @@ def resolve_target(g: nx.DiGraph, target: str, option: str = "--how") -> str:
                      or n.endswith(":" + target) or n == f"rule:{target}")
     if len(matches) == 1:
         return matches[0]
-    from .errors import CaseError
+    from ppp_expert.errors import CaseError
 
     if matches:
         raise CaseError(f"'{target}' is ambiguous; expected one of {matches}", field=option)
-    from .kb import suggest
+    from ppp_expert.kb.loader import suggest
 
     candidates = sorted(n for n in g if g.nodes[n]["kind"] in ("decision", "conclusion", "fact"))
     raise CaseError(f"no conclusion '{target}'{suggest(target, candidates)} in this case; expected one of "

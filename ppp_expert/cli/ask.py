@@ -43,7 +43,7 @@ def ask(state: Any, answers_path: str | None, save_path: str | None, resume_path
 
     Example: ppp-expert ask --answers cases/nasa-cots.yaml --save nasa-session.yaml
     """
-    from ..errors import PPPExpertError
+    from ppp_expert.errors import PPPExpertError
 
     try:
         _consult(state, answers_path, save_path, resume_path, title, graph_path, refine, screening)
@@ -54,12 +54,12 @@ def ask(state: Any, answers_path: str | None, save_path: str | None, resume_path
 
 def _consult(state: Any, answers_path: str | None, save_path: str | None, resume_path: str | None,
              title: str | None, graph_path: str | None, refine: bool | None, screening: bool = False) -> None:
-    from ..consult.relevance import CORE_TARGETS
-    from ..consult.session import Session
-    from ..consult.storage import SessionFile, default_session_path, read_case
-    from ..consult.terminal import EndOfInput, TerminalProvider
-    from ..errors import CaseError, PPPExpertError
-    from ..report_text import make_console, print_advice
+    from ppp_expert.consult.relevance import CORE_TARGETS
+    from ppp_expert.consult.session import Session
+    from ppp_expert.consult.storage import SessionFile, default_session_path, read_case
+    from ppp_expert.consult.terminal import EndOfInput, TerminalProvider
+    from ppp_expert.errors import CaseError, PPPExpertError
+    from ppp_expert.render.text import make_console, print_advice
 
     if answers_path and resume_path:
         raise click.UsageError("use --answers to start from a case file or --resume to continue a session, not both")
@@ -114,8 +114,8 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
     target = graph_path or provider.text(
         "Write the explanation graph to a file (.svg .png .dot .graphml .json; Enter to skip):")
     if target:
-        from ..explain import build_graph
-        from ..render import write_graph
+        from ppp_expert.advice.explain import build_graph
+        from ppp_expert.render.graphs import write_graph
 
         try:
             written = write_graph(build_graph(kb, result.trace, result.advice), target)

@@ -9,16 +9,23 @@ from typing import Any, Iterable, Mapping, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from . import conditions as cond
-from .errors import KnowledgeBaseError
-from .kb_schema import (
+from ppp_expert.kb import conditions as cond
+from ppp_expert.errors import KnowledgeBaseError
+from ppp_expert.kb.schema import (
     CONCLUSION_KINDS, CRITERIA, MODEL_IDS, AllocateConclusion, Allocation, Conclusion,
     EvidenceConclusion, FactConclusion, Model, ModelsFile, PPPConclusion, Question,
     QuestionsFile, Risk, RisksFile, RuleSpec, RulesFile, Settings,
 )
-from .yaml_io import read_yaml
+from ppp_expert.yaml_io import read_yaml
 
-DEFAULT_KB_DIR = Path(__file__).resolve().parent.parent / "knowledge_base"
+
+
+def shipped_kb_dir() -> Path:
+    """The shipped knowledge base: package data in an installed wheel, else the checkout's top level."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "knowledge_base"
+    return installed if installed.is_dir() else package.parent / "knowledge_base"
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -120,7 +127,7 @@ def _load_file(path: Path, model: type[M]) -> M:
 
 def load_kb(path: str | Path | None = None) -> KnowledgeBase:
     """Load, validate and cross-check the knowledge base in ``path`` (default: the shipped one)."""
-    root = Path(path) if path is not None else DEFAULT_KB_DIR
+    root = Path(path) if path is not None else shipped_kb_dir()
     if not root.is_dir():
         raise KnowledgeBaseError("expected a knowledge-base directory", path=str(root))
     questions_file = _load_file(root / "questions.yaml", QuestionsFile)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from . import conditions as cond
-from .kb import KnowledgeBase
-from .kb_schema import (
+from ppp_expert.kb import conditions as cond
+from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.schema import (
     GUIDE_SECTIONS, PPP_MODELS, AllocateConclusion, EvidenceConclusion, PPPConclusion,
 )
 

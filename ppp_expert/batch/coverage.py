@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .api import reasoner_for
-from .case import load_case
-from .errors import CaseError, printable
-from .kb import KnowledgeBase
+from ppp_expert.api import reasoner_for
+from ppp_expert.cases.case import load_case
+from ppp_expert.errors import CaseError, printable
+from ppp_expert.kb.loader import KnowledgeBase
 
 
 @dataclass
@@ -29,14 +29,14 @@ class Coverage:
 
 def case_files(paths: Iterable[str | Path]) -> list[Path]:
     """Case files found the way ``batch`` finds them (folders, globs, duplicates once), in order."""
-    from .batch.discover import discover
+    from ppp_expert.batch.discover import discover
 
     return [Path(p) for p in discover(str(p) for p in paths).cases]
 
 
 def measure(kb: KnowledgeBase, paths: Iterable[str | Path]) -> Coverage:
     """Evaluate every case and count which rules fired and which questions were answered."""
-    from .batch.discover import discover
+    from ppp_expert.batch.discover import discover
 
     discovery = discover(str(p) for p in paths)
     result = Coverage(errors=[printable(f"{arg}: {reason}") for arg, reason in discovery.problems])

@@ -9,8 +9,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .advice import Advice, TopicAdvice
-from .kb import KnowledgeBase
+from ppp_expert.advice.contract import Advice, TopicAdvice
+from ppp_expert.kb.loader import KnowledgeBase
 
 PARTY_COLUMNS = ("public", "shared", "private")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .advice import Advice
-from .case import Case, check_answer
-from .conditions import UNKNOWN
-from .errors import CaseError
-from .kb import KnowledgeBase, suggest
+from ppp_expert.advice.contract import Advice
+from ppp_expert.cases.case import Case, check_answer
+from ppp_expert.kb.conditions import UNKNOWN
+from ppp_expert.errors import CaseError
+from ppp_expert.kb.loader import KnowledgeBase, suggest
 
 
 @dataclass

@@ -1,1 +1,0 @@
-"""Larger CLI commands, one module each, registered on the main group in cli.py."""
