@@ -1,35 +1,20 @@
-"""The library entry points: ``evaluate(case) -> Advice`` and ``load_case(path)``."""
+"""The library entry points: ``evaluate(case) -> Advice``, ``load_case(path)``, ``load_kb()``.
+
+Sits above advice, cases and the engine and below the three uses and the commands.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Union
 
 from ppp_expert.advice.contract import Advice
 from ppp_expert.advice.assemble import build_advice
 from ppp_expert.cases.case import Case, case_from_data, load_case
-from ppp_expert.kb.loader import KnowledgeBase, load_kb
-from ppp_expert.engine.reasoner import Reasoner
+from ppp_expert.engine.reasoner import reasoner_for
+from ppp_expert.kb.loader import KnowledgeBase, default_kb, load_kb
 
 CaseLike = Union[Case, Mapping[str, Any], str, Path]
-
-
-@lru_cache(maxsize=1)
-def default_kb() -> KnowledgeBase:
-    """The shipped knowledge base, loaded and validated once per process."""
-    return load_kb()
-
-
-_reasoners: dict[int, Reasoner] = {}
-
-
-def reasoner_for(kb: KnowledgeBase) -> Reasoner:
-    """The compiled engine for ``kb``, compiled once per process and reused."""
-    reasoner = _reasoners.get(id(kb))
-    if reasoner is None or reasoner.kb is not kb:
-        reasoner = _reasoners[id(kb)] = Reasoner(kb)
-    return reasoner
 
 
 def to_case(case: CaseLike, kb: KnowledgeBase) -> Case:
@@ -47,3 +32,7 @@ def evaluate(case: CaseLike, kb: KnowledgeBase | None = None) -> Advice:
     checked = to_case(case, kb)
     trace = reasoner_for(kb).run(checked.answers)
     return build_advice(kb, checked.id, trace)
+
+
+__all__ = ["Advice", "Case", "CaseLike", "KnowledgeBase", "default_kb", "evaluate", "load_case", "load_kb",
+           "reasoner_for", "to_case"]

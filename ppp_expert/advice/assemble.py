@@ -9,27 +9,21 @@ from ppp_expert.engine.aggregate import rank
 from ppp_expert.engine.compiler import Firing
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.loader import KnowledgeBase, Rule
-from ppp_expert.kb.schema import (
-    TOPICS, AdviseConclusion, AllocateConclusion, CriteriaConclusion, PPPConclusion,
-    RedFlagConclusion, SetConclusion,
-)
+from ppp_expert.kb.conclusions import PPP_OUTCOME
+from ppp_expert.kb.schema import TOPICS
 from ppp_expert.engine.reasoner import Trace
 
 T = TypeVar("T")
 CRITERION_FLOOR = 5.0
 
 
-def precedence(rule: Rule) -> tuple[int, int, int]:
-    """Sort key of competing conclusions: most specific, then highest salience, then earliest."""
-    return (-rule.specificity, -rule.salience, rule.position)
-
-
 def _resolve(candidates: list[tuple[Rule, T]]) -> tuple[tuple[Rule, T], list[tuple[Rule, T]]]:
-    ordered = sorted(candidates, key=lambda pair: precedence(pair[0]))
+    """The winner of a precedence competition (see ``Rule.precedence``) and the overridden rest."""
+    ordered = sorted(candidates, key=lambda pair: pair[0].precedence)
     return ordered[0], ordered[1:]
 
 
-Index = dict[type, list[tuple[Rule, Any]]]
+Index = dict[str, list[tuple[Rule, Any]]]
 
 
 def index(firings: Iterable[Firing]) -> Index:
@@ -37,13 +31,13 @@ def index(firings: Iterable[Firing]) -> Index:
     grouped: Index = {}
     for firing in firings:
         for c in firing.rule.conclusions:
-            grouped.setdefault(type(c), []).append((firing.rule, c))
+            grouped.setdefault(c.kind, []).append((firing.rule, c))
     return grouped
 
 
 def risk_allocation(kb: KnowledgeBase, conclusions: Index) -> list[out.RiskAllocation]:
     by_risk: dict[str, list[tuple[Rule, Any]]] = {}
-    for rule, c in conclusions.get(AllocateConclusion, ()):
+    for rule, c in conclusions.get("allocate", ()):
         by_risk.setdefault(c.allocate.risk, []).append((rule, c.allocate))
     result = []
     for risk_id in kb.risks:  # catalogue order
@@ -60,7 +54,7 @@ def risk_allocation(kb: KnowledgeBase, conclusions: Index) -> list[out.RiskAlloc
 
 def topic_advice(kb: KnowledgeBase, conclusions: Index, topic: str) -> out.TopicAdvice:
     by_key: dict[str, list[tuple[Rule, Any]]] = {}
-    for rule, c in conclusions.get(SetConclusion, ()):
+    for rule, c in conclusions.get("set", ()):
         if c.set.topic == topic:
             by_key.setdefault(c.set.key, []).append((rule, c.set))
     settings = {}
@@ -71,7 +65,7 @@ def topic_advice(kb: KnowledgeBase, conclusions: Index, topic: str) -> out.Topic
             overridden=[out.Overridden(value=s.value, rule=r.id) for r, s in losers],
         )
     items: dict[tuple[str, str], list[str]] = {}
-    for rule, item in conclusions.get(AdviseConclusion, ()):
+    for rule, item in conclusions.get("advise", ()):
         if item.advise.topic == topic:
             items.setdefault((item.advise.key, item.advise.text), []).append(rule.id)
     advice_items = [out.AdviceItem(key=k, text=t, rules=rules) for (k, t), rules in items.items()]
@@ -82,7 +76,7 @@ def topic_advice(kb: KnowledgeBase, conclusions: Index, topic: str) -> out.Topic
 def criteria_weights(kb: KnowledgeBase, conclusions: Index) -> dict[str, int]:
     """Base weights plus every shift, floored, normalised to whole numbers summing to 100."""
     raw = dict(kb.settings.criteria_weights)
-    for _, c in conclusions.get(CriteriaConclusion, ()):
+    for _, c in conclusions.get("criteria", ()):
         raw[c.criteria.criterion] += c.criteria.delta
     raw = {k: max(CRITERION_FLOOR, v) for k, v in raw.items()}
     total = sum(raw.values())
@@ -97,7 +91,7 @@ def criteria_weights(kb: KnowledgeBase, conclusions: Index) -> dict[str, int]:
 
 def red_flags(conclusions: Index) -> list[out.RedFlag]:
     flags: dict[str, out.RedFlag] = {}
-    for rule, c in conclusions.get(RedFlagConclusion, ()):
+    for rule, c in conclusions.get("red_flag", ()):
         flag = c.red_flag
         if flag.id in flags:
             flags[flag.id].rules.append(rule.id)
@@ -108,10 +102,12 @@ def red_flags(conclusions: Index) -> list[out.RedFlag]:
 
 def verdict_questions(kb: KnowledgeBase) -> list[str]:
     """Questions that feed the PPP verdict, directly or through derived facts (cached per KB)."""
-    if "verdict_questions" not in kb.derived:
-        ppp_rules = [r.id for r in kb.rules if any(isinstance(c, PPPConclusion) for c in r.conclusions)]
-        kb.derived["verdict_questions"] = kb.upstream_questions(ppp_rules)
-    return kb.derived["verdict_questions"]
+    def compute() -> list[str]:
+        ppp_rules = [r.id for r in kb.rules
+                     if any(outcome == PPP_OUTCOME for c in r.conclusions for outcome, _, _ in c.evidence_on())]
+        return kb.upstream_questions(ppp_rules)
+
+    return kb.derived("verdict_questions", compute)
 
 
 def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:

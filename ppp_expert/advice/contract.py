@@ -1,10 +1,12 @@
-"""The result contract (DESIGN.md §5): pydantic models whose JSON is the public output."""
+"""The result contract: pydantic models whose JSON is the public output (field names are public)."""
 
 from __future__ import annotations
 
 from typing import Any, Optional, Union
 
 from pydantic import BaseModel, ConfigDict
+
+from ppp_expert.engine.aggregate import Reason
 
 SettingValue = Union[str, int, float, dict[str, Union[int, float, str]]]
 
@@ -13,12 +15,6 @@ class Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Reason(Out):
-    """One piece of evidence: what it says, how strongly (-1..1), which rule gave it."""
-
-    reason: str
-    weight: float
-    rule: str
 
 
 class Appropriate(Out):
@@ -120,3 +116,9 @@ class ErrorResult(Out):
 
     def to_json(self) -> str:
         return self.model_dump_json()
+
+
+__all__ = [
+    "Advice", "AdviceItem", "Appropriate", "ErrorResult", "FiredRule", "Out", "Overridden", "Ranked",
+    "Reason", "Recommendation", "RedFlag", "RiskAllocation", "Setting", "SettingValue", "TopicAdvice",
+]

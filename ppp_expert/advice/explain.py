@@ -13,52 +13,46 @@ import networkx as nx
 from ppp_expert.kb import conditions as cond
 from ppp_expert.advice.contract import Advice
 from ppp_expert.kb.loader import KnowledgeBase, Rule
-from ppp_expert.kb.schema import (
-    AdviseConclusion, AllocateConclusion, CriteriaConclusion, EvidenceConclusion, PPPConclusion,
-    RedFlagConclusion, SetConclusion,
-)
+from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL
 from ppp_expert.engine.reasoner import Trace
 
 NodeSpec = tuple[str, dict[str, object], dict[str, object]]
 
 
-def _conclusion_nodes(rule: Rule, advice: Advice, winners: dict[str, str]) -> list[NodeSpec]:
+def _conclusion_nodes(rule: Rule, verdict: str, winners: dict[str, str]) -> list[NodeSpec]:
     """(node id, node attributes, edge attributes) for each conclusion of a fired rule.
 
-    ``winners`` maps each risk to the rule whose allocation won.
+    ``winners`` maps each target decided by precedence (a risk, a setting) to the winning rule;
+    the others are marked overridden. Derived facts are drawn from the firing's declarations.
     """
     nodes: list[NodeSpec] = []
     for c in rule.conclusions:
-        if isinstance(c, PPPConclusion):
-            nodes.append((f"verdict:{advice.appropriate.verdict}", {}, {"weight": c.ppp}))
-        elif isinstance(c, EvidenceConclusion):
-            nodes.append((f"score:{c.evidence.model}", {"label": f"score {c.evidence.model}"},
-                          {"weight": c.evidence.weight}))
-        elif isinstance(c, AllocateConclusion):
-            a = c.allocate
-            won = winners.get(a.risk) == rule.id
-            nodes.append((f"risk:{a.risk}", {"label": f"risk {a.risk}"},
-                          {"party": a.party, "overridden": not won}))
-        elif isinstance(c, RedFlagConclusion):
-            nodes.append((f"red_flag:{c.red_flag.id}", {"label": f"red flag {c.red_flag.id}"}, {}))
-        elif isinstance(c, SetConclusion):
-            topic = getattr(advice, c.set.topic)
-            won = topic.settings.get(c.set.key) is not None and topic.settings[c.set.key].rules[0] == rule.id
-            nodes.append((f"{c.set.topic}:{c.set.key}", {"label": f"{c.set.topic} {c.set.key}"},
-                          {"overridden": not won}))
-        elif isinstance(c, AdviseConclusion):
-            nodes.append((f"{c.advise.topic}:{c.advise.key}", {"label": f"{c.advise.topic} {c.advise.key}"}, {}))
-        elif isinstance(c, CriteriaConclusion):
-            nodes.append(("procurement:criteria_weights", {"label": "procurement criteria weights"},
-                          {"delta": c.criteria.delta}))
+        if c.declares_fact is not None:
+            continue
+        edge = c.edge()
+        if c.competition == "precedence":
+            edge["overridden"] = winners.get(c.target) != rule.id
+        if c.target == "verdict":
+            nodes.append((f"verdict:{verdict}", {}, edge))
+        else:
+            nodes.append((c.target, {"label": c.node_label()}, edge))
     return nodes
+
+
+def precedence_winners(advice: Advice) -> dict[str, str]:
+    """Target -> winning rule for every conclusion decided by precedence (risk owners, settings)."""
+    winners = {f"risk:{r.risk}": r.rules[0] for r in advice.risk_allocation}
+    for topic in ("structuring", "governance", "procurement", "implementation"):
+        for key, setting in getattr(advice, topic).settings.items():
+            winners[f"{topic}:{key}"] = setting.rules[0]
+    return winners
 
 
 def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
     """The explanation graph of one evaluated case."""
     g = nx.DiGraph(case=advice.case)
     d = trace.decision
-    winners = {r.risk: r.rules[0] for r in advice.risk_allocation}
+    winners = precedence_winners(advice)
     g.add_node(f"verdict:{d.verdict}", kind="decision", label=f"verdict {d.verdict}")
     g.add_node(f"model:{d.model}", kind="decision", label=f"recommended {d.model}")
     for firing in trace.firings:
@@ -79,7 +73,7 @@ def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
         for fact in firing.declared:
             g.add_node(fact, kind="fact", label=fact[len("fact:"):])
             g.add_edge(rid, fact)
-        for node, attrs, edge in _conclusion_nodes(rule, advice, winners):
+        for node, attrs, edge in _conclusion_nodes(rule, d.verdict, winners):
             if node not in g:
                 g.add_node(node, kind="decision" if node.startswith("verdict:") else "conclusion",
                            **({"label": node} | attrs))
@@ -210,7 +204,8 @@ def why_not(kb: KnowledgeBase, trace: Trace, model: str) -> WhyNot:
     fired = {f.rule.id for f in trace.firings}
     facts = frozenset(x[len("fact:"):] for f in trace.firings for x in f.declared)
     state = cond.State(answers=trace.answers, facts=facts,
-                       decisions={"model": trace.decision.model, "verdict": trace.decision.verdict})
+                       decisions={"model": frozenset([trace.decision.model]),
+                                  "verdict": frozenset([trace.decision.verdict])})
     for_: list[tuple[Rule, float]] = []
     against: list[tuple[Rule, float]] = []
     blocked: list[tuple[Rule, float, list[str]]] = []
@@ -226,10 +221,12 @@ def why_not(kb: KnowledgeBase, trace: Trace, model: str) -> WhyNot:
 
 
 def _weight_for(rule: Rule, model: str) -> float | None:
+    """What a rule adds to ``model``'s score (evidence for a PPP counts against traditional)."""
     total = None
     for c in rule.conclusions:
-        if isinstance(c, EvidenceConclusion) and c.evidence.model == model:
-            total = (total or 0.0) + c.evidence.weight
-        elif isinstance(c, PPPConclusion) and model == "traditional_procurement":
-            total = (total or 0.0) - c.ppp
+        for outcome, weight, _ in c.evidence_on():
+            if outcome == model:
+                total = (total or 0.0) + weight
+            elif outcome == PPP_OUTCOME and model == TRADITIONAL:
+                total = (total or 0.0) - weight
     return total

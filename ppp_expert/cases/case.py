@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.errors import CaseError
-from ppp_expert.kb.loader import KnowledgeBase, suggest
+from ppp_expert.kb.loader import KnowledgeBase, default_kb, suggest
 from ppp_expert.kb.schema import MODEL_IDS, PARTIES, Question
 from ppp_expert.yaml_io import decode, parse_text, read_bytes
 
@@ -134,7 +134,6 @@ def _expected(raw: Any, kb: KnowledgeBase, where: str) -> Optional[Expected]:
 
 def load_case(path: str | Path, kb: KnowledgeBase | None = None) -> Case:
     """Read and validate a YAML or JSON case file; raises CaseError with a one-line message."""
-    from ppp_expert.api import default_kb
 
     file = Path(path)
     return case_from_bytes(read_bytes(file, CaseError), file, kb or default_kb())

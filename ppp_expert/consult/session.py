@@ -17,22 +17,12 @@ from typing import Any, Protocol
 
 from ppp_expert.kb import conditions as cond
 from ppp_expert.advice.contract import Advice
-from ppp_expert.engine.aggregate import TRADITIONAL
+from ppp_expert.kb.conclusions import TRADITIONAL
 from ppp_expert.cases.case import check_answer
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.errors import CaseError
 from ppp_expert.kb.loader import KnowledgeBase, Rule
-from ppp_expert.kb.schema import (
-    AdviseConclusion,
-    AllocateConclusion,
-    CriteriaConclusion,
-    EvidenceConclusion,
-    FactConclusion,
-    PPPConclusion,
-    Question,
-    RedFlagConclusion,
-    SetConclusion,
-)
+from ppp_expert.kb.schema import Question
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.consult.engine import ConsultEngine
 from ppp_expert.consult.guide import Passage, passage
@@ -145,16 +135,9 @@ class Result:
     outlook: Outlook | None = field(default=None, repr=False)
 
 
-_analyses: dict[tuple[int, frozenset[str]], Relevance] = {}
-
-
 def relevance_for(kb: KnowledgeBase, targets: frozenset[str] = CORE_TARGETS) -> Relevance:
-    """The relevance analysis for ``kb``, built once per process (like its compiled engine)."""
-    key = (id(kb), frozenset(targets))
-    analysis = _analyses.get(key)
-    if analysis is None or analysis.kb is not kb:
-        analysis = _analyses[key] = Relevance(kb, targets)
-    return analysis
+    """The relevance analysis for ``kb``, built once and kept on it (like its compiled engine)."""
+    return kb.derived((Relevance, frozenset(targets)), lambda: Relevance(kb, targets))
 
 
 class Session:
@@ -369,20 +352,4 @@ def label(target: str, kb: KnowledgeBase) -> str:
 
 def describe(c: Any, kb: KnowledgeBase) -> str:
     """One line saying what a conclusion would add to the advice."""
-    if isinstance(c, PPPConclusion):
-        return f"{c.ppp:+.2f} on whether a PPP is appropriate"
-    if isinstance(c, EvidenceConclusion):
-        return f"{c.evidence.weight:+.2f} for {kb.models[c.evidence.model].title}"
-    if isinstance(c, AllocateConclusion):
-        return f"{kb.risks[c.allocate.risk].title} risk -> {c.allocate.party}"
-    if isinstance(c, RedFlagConclusion):
-        return f"red flag: {c.red_flag.title}"
-    if isinstance(c, SetConclusion):
-        return f"{c.set.topic} {c.set.key} = {c.set.value}"
-    if isinstance(c, AdviseConclusion):
-        return f"{c.advise.topic} advice on {c.advise.key.replace('_', ' ')}"
-    if isinstance(c, CriteriaConclusion):
-        return f"evaluation criterion {c.criteria.criterion} {c.criteria.delta:+g}"
-    if isinstance(c, FactConclusion):
-        return f"finding {c.fact}"
-    return type(c).__name__  # pragma: no cover
+    return c.describe(kb)

@@ -10,12 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from ppp_expert.advice.contract import Reason
-from ppp_expert.engine.compiler import Firing
-from ppp_expert.kb.loader import KnowledgeBase
-from ppp_expert.kb.schema import PPP_MODELS, EvidenceConclusion, PPPConclusion
+from pydantic import BaseModel, ConfigDict
 
-TRADITIONAL = "traditional_procurement"
+from ppp_expert.engine.compiler import Firing
+from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL
+from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.schema import PPP_MODELS
+
+
+class Reason(BaseModel):
+    """One piece of evidence: what it says, how strongly (-1..1), which rule gave it.
+
+    Part of the result contract (``Advice.appropriate.reasons``, ranking evidence); defined
+    here because the aggregation produces it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str
+    weight: float
+    rule: str
 
 
 def combine(weights: Iterable[float]) -> float:
@@ -65,11 +79,9 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing]) -> Decision:
     evidence: dict[str, list[Reason]] = {m: [] for m in (*PPP_MODELS, TRADITIONAL)}
     for firing in firings:
         for c in firing.rule.conclusions:
-            if isinstance(c, PPPConclusion):
-                ppp.append(Reason(reason=c.reason, weight=c.ppp, rule=firing.rule.id))
-            elif isinstance(c, EvidenceConclusion):
-                e = c.evidence
-                evidence[e.model].append(Reason(reason=e.reason, weight=e.weight, rule=firing.rule.id))
+            for outcome, weight, text in c.evidence_on():
+                reason = Reason(reason=text, weight=weight, rule=firing.rule.id)
+                (ppp if outcome == PPP_OUTCOME else evidence[outcome]).append(reason)
     # Direct evidence for traditional procurement is evidence against a PPP, and vice versa:
     # one pool keeps the verdict and the traditional score consistent.
     pool = [r.weight for r in ppp] + [-r.weight for r in evidence[TRADITIONAL]]

@@ -15,7 +15,6 @@ from typing import Any, Callable
 from ppp_expert.engine.compat import experta
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import KnowledgeBase, Rule
-from ppp_expert.kb.schema import FactConclusion
 
 from experta.matchers.rete.check import TypeCheck  # noqa: E402 (after the compat shim)
 from experta.matchers.rete.mixins import NoMemory  # noqa: E402
@@ -237,11 +236,11 @@ class BaseEngine(KnowledgeEngine):
         activation = self.agenda.current
         matched = tuple(sorted(filter(None, (fact_label(f) for f in activation.facts))))
         declared = []
-        for conclusion in rule.conclusions:
-            if isinstance(conclusion, FactConclusion) and conclusion.fact not in self.findings:
-                self.findings.add(conclusion.fact)
-                self.declare(Finding(name=conclusion.fact))
-                declared.append(f"fact:{conclusion.fact}")
+        for fact in rule.concluded_facts:
+            if fact not in self.findings:
+                self.findings.add(fact)
+                self.declare(Finding(name=fact))
+                declared.append(f"fact:{fact}")
         self.firings.append(Firing(rule, matched, tuple(declared)))
 
 

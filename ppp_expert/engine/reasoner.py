@@ -7,8 +7,8 @@ from typing import Any, Mapping
 
 from ppp_expert.engine.aggregate import Decision, decide
 from ppp_expert.engine.compiler import Answer, BaseEngine, Firing, compile_engine
-from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.engine.compiler import Decision as DecisionFact
+from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.loader import KnowledgeBase
 
 
@@ -52,3 +52,11 @@ class Reasoner:
         # One declaration of all answers: the matcher is polled once, not once per answer.
         self.engine.declare(*(Answer(q=q, v=v) for q, v in self.answers.items()))
         return self._finish()
+
+
+def reasoner_for(kb: KnowledgeBase) -> Reasoner:
+    """The compiled engine of ``kb``: compiled on first use, then kept on the knowledge base.
+
+    Not thread-safe (experta is not): each thread or process needs its own knowledge base.
+    """
+    return kb.derived(Reasoner, lambda: Reasoner(kb))

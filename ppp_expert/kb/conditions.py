@@ -1,14 +1,18 @@
-"""The closed condition vocabulary of rules: parsing, three-valued evaluation, inspection.
+"""The closed condition vocabulary of rules: parsing, evaluation, inspection.
 
-A condition is parsed once from YAML into small frozen dataclasses. The compiler turns them
-into experta patterns; the same tree is evaluated here in Python (true / false / open) for
-WHY-NOT explanations and for deciding which questions can still matter in a consultation.
+A condition is parsed once from YAML into small frozen dataclasses, and this module is the one
+evaluator of their meaning. A leaf's ``holds(value)`` decides it for a known answer: the engine
+compiles it into experta's predicates. ``truth(state)`` is the three-valued reading of a whole
+tree (true / false / open), built on the same ``holds``: WHY-NOT explanations read it against a
+finished case, the consultation's relevance analysis against the answers given so far.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Union
+
+from ppp_expert.errors import KnowledgeBaseError
 
 UNKNOWN = "unknown"
 
@@ -19,8 +23,39 @@ NUMERIC_OPS = ("gt", "gte", "lt", "lte", "between")
 CHOICE_OPS = ("is", "in", "not_in", "is_not")
 
 
-class ConditionSyntaxError(ValueError):
+class ConditionSyntaxError(KnowledgeBaseError, ValueError):
     """A condition does not fit the vocabulary; the message says what was expected."""
+
+
+_MISSING = object()
+
+
+@dataclass
+class State:
+    """What is known when a condition is evaluated in Python.
+
+    ``answers`` maps question -> value; a question missing from it is open unless ``closed``
+    (then it reads as ``unknown``). ``facts`` holds concluded facts and ``possible_facts`` those
+    that could still be concluded. ``decisions`` maps ``model`` / ``verdict`` to the values still
+    possible (one value once decided); a kind missing from it is open. The relevance analysis
+    grows ``facts`` and ``possible_facts`` as it evaluates rules in order, so they are sets.
+    """
+
+    answers: Mapping[str, Any]
+    facts: set[str] | frozenset[str] = field(default_factory=set)
+    possible_facts: set[str] | frozenset[str] = frozenset()
+    decisions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    closed: bool = True
+
+
+@dataclass
+class OpenInputs:
+    """The inputs an open condition still waits on: unanswered questions, possible facts and
+    undecided decisions."""
+
+    questions: set[str] = field(default_factory=set)
+    facts: set[str] = field(default_factory=set)
+    decisions: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -39,6 +74,13 @@ class AnswerIn:
     def describe(self) -> str:
         values = ", ".join(sorted(self.values))
         return f"{self.question} {'not in' if self.negate else 'in'} [{values}]"
+
+    def truth(self, state: State) -> Truth:
+        return _answer_truth(self, state)
+
+    def collect_open(self, state: State, inputs: OpenInputs) -> None:
+        if self.truth(state) is None:
+            inputs.questions.add(self.question)
 
 
 @dataclass(frozen=True)
@@ -68,6 +110,20 @@ class AnswerCompare:
             parts.append(f"{self.question} {'<' if self.high_strict else '<='} {self.high:g}")
         return " and ".join(parts)
 
+    def truth(self, state: State) -> Truth:
+        return _answer_truth(self, state)
+
+    def collect_open(self, state: State, inputs: OpenInputs) -> None:
+        if self.truth(state) is None:
+            inputs.questions.add(self.question)
+
+
+def _answer_truth(leaf: AnswerIn | AnswerCompare, state: State) -> Truth:
+    value = state.answers.get(leaf.question, _MISSING)
+    if value is _MISSING:
+        return leaf.holds(UNKNOWN) if state.closed else None
+    return leaf.holds(value)
+
 
 @dataclass(frozen=True)
 class FactIs:
@@ -77,6 +133,15 @@ class FactIs:
 
     def describe(self) -> str:
         return f"fact {self.name}"
+
+    def truth(self, state: State) -> Truth:
+        if self.name in state.facts:
+            return True
+        return None if self.name in state.possible_facts else False
+
+    def collect_open(self, state: State, inputs: OpenInputs) -> None:
+        if self.truth(state) is None:
+            inputs.facts.add(self.name)
 
 
 @dataclass(frozen=True)
@@ -89,6 +154,21 @@ class DecisionIn:
     def describe(self) -> str:
         return f"{self.kind} in [{', '.join(sorted(self.values))}]"
 
+    def holds(self, value: Any) -> bool:
+        return value in self.values
+
+    def truth(self, state: State) -> Truth:
+        possible = state.decisions.get(self.kind)
+        if possible is None:
+            return None
+        if possible <= self.values:
+            return True
+        return False if not (possible & self.values) else None
+
+    def collect_open(self, state: State, inputs: OpenInputs) -> None:
+        if self.truth(state) is None:
+            inputs.decisions.add(self.kind)
+
 
 @dataclass(frozen=True)
 class All:
@@ -96,6 +176,21 @@ class All:
 
     def describe(self) -> str:
         return "all of (" + "; ".join(p.describe() for p in self.parts) + ")"
+
+    def truth(self, state: State) -> Truth:
+        result: Truth = True
+        for part in self.parts:
+            value = part.truth(state)
+            if value is False:
+                return False
+            if value is None:
+                result = None
+        return result
+
+    def collect_open(self, state: State, inputs: OpenInputs) -> None:
+        if self.truth(state) is None:
+            for part in self.parts:
+                part.collect_open(state, inputs)
 
 
 @dataclass(frozen=True)
@@ -105,6 +200,21 @@ class Any_:
     def describe(self) -> str:
         return "any of (" + "; ".join(p.describe() for p in self.parts) + ")"
 
+    def truth(self, state: State) -> Truth:
+        result: Truth = False
+        for part in self.parts:
+            value = part.truth(state)
+            if value is True:
+                return True
+            if value is None:
+                result = None
+        return result
+
+    def collect_open(self, state: State, inputs: OpenInputs) -> None:
+        if self.truth(state) is None:
+            for part in self.parts:
+                part.collect_open(state, inputs)
+
 
 @dataclass(frozen=True)
 class Not:
@@ -112,6 +222,14 @@ class Not:
 
     def describe(self) -> str:
         return f"not ({self.part.describe()})"
+
+    def truth(self, state: State) -> Truth:
+        inner = self.part.truth(state)
+        return None if inner is None else not inner
+
+    def collect_open(self, state: State, inputs: OpenInputs) -> None:
+        if self.truth(state) is None:
+            self.part.collect_open(state, inputs)
 
 
 Condition = Union[AnswerIn, AnswerCompare, FactIs, DecisionIn, All, Any_, Not]
@@ -239,48 +357,6 @@ def is_second_phase(cond: Condition) -> bool:
     return any(isinstance(leaf, DecisionIn) for leaf in leaves(cond))
 
 
-@dataclass(frozen=True)
-class State:
-    """What is known when evaluating a condition in Python.
-
-    ``answers`` maps question -> value; a missing question is still open unless ``closed``.
-    ``facts`` holds concluded facts; ``possible_facts`` those that could still be concluded.
-    """
-
-    answers: Mapping[str, Any]
-    facts: frozenset[str]
-    possible_facts: frozenset[str] = frozenset()
-    decisions: Mapping[str, str] | None = None
-    closed: bool = True
-
-
 def evaluate(cond: Condition, state: State) -> Truth:
     """Three-valued truth of a condition: True, False or None (still open)."""
-    if isinstance(cond, (AnswerIn, AnswerCompare)):
-        if cond.question not in state.answers:
-            if state.closed:
-                return cond.holds(UNKNOWN)
-            return None
-        return cond.holds(state.answers[cond.question])
-    if isinstance(cond, FactIs):
-        if cond.name in state.facts:
-            return True
-        return None if cond.name in state.possible_facts else False
-    if isinstance(cond, DecisionIn):
-        if state.decisions is None or cond.kind not in state.decisions:
-            return None
-        return state.decisions[cond.kind] in cond.values
-    if isinstance(cond, All):
-        results = [evaluate(p, state) for p in cond.parts]
-        if any(r is False for r in results):
-            return False
-        return True if all(r is True for r in results) else None
-    if isinstance(cond, Any_):
-        results = [evaluate(p, state) for p in cond.parts]
-        if any(r is True for r in results):
-            return True
-        return False if all(r is False for r in results) else None
-    if isinstance(cond, Not):
-        inner = evaluate(cond.part, state)
-        return None if inner is None else not inner
-    raise TypeError(f"not a condition: {cond!r}")  # pragma: no cover
+    return cond.truth(state)

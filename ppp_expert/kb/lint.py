@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import KnowledgeBase
-from ppp_expert.kb.schema import (
-    GUIDE_SECTIONS, PPP_MODELS, AllocateConclusion, EvidenceConclusion, PPPConclusion,
-)
+from ppp_expert.kb.conclusions import PPP_OUTCOME
+from ppp_expert.kb.schema import GUIDE_SECTIONS, PPP_MODELS
 
 
 @dataclass(frozen=True)
@@ -38,12 +37,12 @@ def lint(kb: KnowledgeBase) -> list[Finding]:
     for fact, producers in sorted(kb.fact_producers.items()):
         if fact not in read_facts and not _has_effect(kb, producers):
             found.append(Finding("warning", f"fact {fact}", f"concluded by {producers[0]} but read by no rule"))
-    positive = {c.evidence.model for r in kb.rules for c in r.conclusions
-                if isinstance(c, EvidenceConclusion) and c.evidence.weight > 0}
+    evidence = [(outcome, weight) for r in kb.rules for c in r.conclusions for outcome, weight, _ in c.evidence_on()]
+    positive = {outcome for outcome, weight in evidence if weight > 0}
     for model in PPP_MODELS:
         if model not in positive:
             found.append(Finding("error", f"model {model}", "no rule gives evidence for it: it can never win"))
-    if not any(isinstance(c, PPPConclusion) and c.ppp < 0 for r in kb.rules for c in r.conclusions):
+    if not any(outcome == PPP_OUTCOME and weight < 0 for outcome, weight in evidence):
         found.append(Finding("error", "model traditional_procurement", "no rule gives evidence against a PPP"))
     found.extend(_duplicates(file_rules))
     found.extend(_conflicts(file_rules))
@@ -69,18 +68,20 @@ def _duplicates(rules: list) -> list[Finding]:
 
 
 def _conflicts(rules: list) -> list[Finding]:
-    """Two rules with the same condition that place the same risk with different parties."""
+    """Two rules with the same condition that decide the same target (a risk owner, a setting)
+    differently: precedence cannot choose between them by specificity."""
     placed: dict[tuple, list[tuple[str, str]]] = {}
     for r in rules:
         for c in r.conclusions:
-            if isinstance(c, AllocateConclusion):
-                placed.setdefault((r.condition, c.allocate.risk), []).append((r.id, c.allocate.party))
+            if c.competition == "precedence":
+                placed.setdefault((r.condition, c.target), []).append((r.id, c.value))
     out = []
-    for (_, risk), entries in placed.items():
-        parties = Counter(p for _, p in entries)
-        if len(parties) > 1:
+    for (_, target), entries in placed.items():
+        values = Counter(v for _, v in entries)
+        if len(values) > 1:
             ids = ", ".join(i for i, _ in entries)
-            out.append(Finding("error", f"risk {risk}", f"conflicting allocations under identical conditions: {ids}"))
+            what = target.replace("risk:", "risk ", 1) if target.startswith("risk:") else target
+            out.append(Finding("error", what, f"conflicting conclusions under identical conditions: {ids}"))
     return out
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping, TypeVar
+from functools import cached_property, lru_cache
+from typing import Any, Callable, Hashable, Iterable, Mapping, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ppp_expert.kb import conditions as cond
 from ppp_expert.errors import KnowledgeBaseError
+from ppp_expert.kb.conclusions import CONCLUSION_KINDS, AllocateConclusion, Allocation, Conclusion
 from ppp_expert.kb.schema import (
-    CONCLUSION_KINDS, CRITERIA, MODEL_IDS, AllocateConclusion, Allocation, Conclusion,
-    EvidenceConclusion, FactConclusion, Model, ModelsFile, PPPConclusion, Question,
-    QuestionsFile, Risk, RisksFile, RuleSpec, RulesFile, Settings,
+    CRITERIA, MODEL_IDS, Model, ModelsFile, Question, QuestionsFile, Risk, RisksFile, RuleSpec,
+    RulesFile, Settings,
 )
 from ppp_expert.yaml_io import read_yaml
 
@@ -27,6 +28,7 @@ def shipped_kb_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "knowledge_base"
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,18 @@ class Rule:
     stratum: int = 0
     phase: int = 1
 
-    @property
+    @cached_property
     def questions(self) -> list[str]:
         return cond.questions_of(self.condition)
 
-    @property
+    @cached_property
     def concluded_facts(self) -> list[str]:
-        return [c.fact for c in self.conclusions if isinstance(c, FactConclusion)]
+        return [c.declares_fact for c in self.conclusions if c.declares_fact is not None]
+
+    @property
+    def precedence(self) -> tuple[int, int, int]:
+        """Rank among rules concluding the same target: most specific, highest salience, earliest."""
+        return (-self.specificity, -self.salience, self.position)
 
 
 @dataclass
@@ -65,11 +72,22 @@ class KnowledgeBase:
     settings: Settings
     rules: list[Rule]
     fact_producers: dict[str, list[str]] = field(default_factory=dict)
-    #: Values derived from the knowledge base and computed once (e.g. verdict questions).
-    derived: dict[str, Any] = field(default_factory=dict)
+    #: Values derived from this knowledge base, computed once and kept with it (see ``derived``).
+    _derived: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def rule(self, rule_id: str) -> Rule:
         return self._by_id[rule_id]
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value computed from this knowledge base once and cached on it: its compiled engine,
+        relevance analyses, the questions behind the verdict. The knowledge base is never changed
+        after loading, so the cache can never go stale; it is not pickled (workers rebuild it)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_derived"} | {"_derived": {}}
 
     def __post_init__(self) -> None:
         self._by_id = {r.id: r for r in self.rules}
@@ -123,6 +141,12 @@ def _load_file(path: Path, model: type[M]) -> M:
     if data is None:
         raise KnowledgeBaseError("file is empty; expected a mapping", path=str(path))
     return _validate(model, data, str(path))
+
+
+@lru_cache(maxsize=1)
+def default_kb() -> KnowledgeBase:
+    """The shipped knowledge base, loaded and validated once per process."""
+    return load_kb()
 
 
 def load_kb(path: str | Path | None = None) -> KnowledgeBase:
@@ -250,10 +274,11 @@ def _conclusion(raw: Any, path: str, field: str, risks: Mapping[str, Risk]) -> C
             f"expected exactly one of {sorted(CONCLUSION_KINDS)}, got keys {sorted(raw)}", path=path, field=field
         )
     conclusion = _validate(CONCLUSION_KINDS[kinds[0]], raw, path, field)
-    if isinstance(conclusion, AllocateConclusion) and conclusion.allocate.risk not in risks:
-        risk = conclusion.allocate.risk
-        raise KnowledgeBaseError(f"unknown risk '{risk}'{suggest(risk, risks)}", path=path, field=field)
-    return conclusion  # type: ignore[return-value]
+    catalogues = {"risk": risks}
+    for what, name in conclusion.references().items():
+        if name not in catalogues[what]:
+            raise KnowledgeBaseError(f"unknown {what} '{name}'{suggest(name, catalogues[what])}", path=path, field=field)
+    return conclusion
 
 
 def _default_allocation_rules(risks: Mapping[str, Risk], start: int, path: str) -> list[Rule]:
@@ -309,7 +334,7 @@ def _order(rules: list[Rule]) -> tuple[list[Rule], dict[str, list[str]]]:
     ordered = []
     for rule in rules:
         stratum, phase = visit(rule)
-        if phase == 2 and any(isinstance(c, (PPPConclusion, EvidenceConclusion)) for c in rule.conclusions):
+        if phase == 2 and any(c.competition == "certainty" for c in rule.conclusions):
             raise KnowledgeBaseError(
                 "a rule that depends on the decision (model/verdict) cannot give evidence for it",
                 path=rule.file, field=f"rule {rule.id}: then",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -101,96 +101,6 @@ class Settings(Strict):
     verdict_threshold: float = Field(gt=0, lt=1)
     close_call_margin: float = Field(ge=0, lt=1)
     criteria_weights: dict[str, float]
-
-
-# --- conclusions -------------------------------------------------------------------------
-
-
-class Evidence(Strict):
-    model: Literal[MODEL_IDS]  # type: ignore[valid-type]
-    weight: float = Field(ge=-1, le=1)
-    reason: str = Field(min_length=1)
-
-
-class Allocation(Strict):
-    risk: str
-    party: Party
-    mechanism: str = Field(min_length=1)
-    rationale: str = Field(min_length=1)
-
-
-class RedFlag(Strict):
-    id: str = Field(pattern=ID_PATTERN)
-    title: str = Field(min_length=1)
-    mitigation: str = Field(min_length=1)
-
-
-class AdviceItem(Strict):
-    topic: Topic
-    key: str = Field(pattern=ID_PATTERN)
-    text: str = Field(min_length=1)
-
-
-class SettingValue(Strict):
-    topic: Topic
-    key: str = Field(pattern=ID_PATTERN)
-    value: Union[str, int, float, dict[str, Union[int, float, str]]]
-    reason: str = Field(min_length=1)
-
-
-class CriterionShift(Strict):
-    criterion: Literal[CRITERIA]  # type: ignore[valid-type]
-    delta: float
-    reason: str = Field(min_length=1)
-
-
-class FactConclusion(Strict):
-    fact: str = Field(pattern=ID_PATTERN)
-
-
-class PPPConclusion(Strict):
-    ppp: float = Field(ge=-1, le=1)
-    reason: str = Field(min_length=1)
-
-
-class EvidenceConclusion(Strict):
-    evidence: Evidence
-
-
-class AllocateConclusion(Strict):
-    allocate: Allocation
-
-
-class RedFlagConclusion(Strict):
-    red_flag: RedFlag
-
-
-class AdviseConclusion(Strict):
-    advise: AdviceItem
-
-
-class SetConclusion(Strict):
-    set: SettingValue
-
-
-class CriteriaConclusion(Strict):
-    criteria: CriterionShift
-
-
-CONCLUSION_KINDS: dict[str, type[Strict]] = {
-    "fact": FactConclusion,
-    "ppp": PPPConclusion,
-    "evidence": EvidenceConclusion,
-    "allocate": AllocateConclusion,
-    "red_flag": RedFlagConclusion,
-    "advise": AdviseConclusion,
-    "set": SetConclusion,
-    "criteria": CriteriaConclusion,
-}
-Conclusion = Union[
-    FactConclusion, PPPConclusion, EvidenceConclusion, AllocateConclusion, RedFlagConclusion,
-    AdviseConclusion, SetConclusion, CriteriaConclusion,
-]
 
 
 class RuleSpec(Strict):
