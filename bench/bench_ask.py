@@ -8,7 +8,7 @@ answered unknown). For each consultation it records the number of questions aske
 advice is settled, checks that the advice (verdict, model, risk owners, red flags) equals
 `evaluate` on the full set, and times every answer: from the moment the provider returns an
 answer to the moment the next question is asked (or the advice is ready), including the
-atomic write of the session file. Targets (issue 4): median questions <= 60% of the core
+atomic write of the session file. Targets: median questions <= 60% of the core
 questions with identical advice; per-answer p95 < 50 ms.
 
 A breakdown settles smaller sets of outcomes (verdict only, + model, + risk owners, + red

@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/bench_batch.py [--n 1000 10000] [--jobs 1 2]
 Generates N random valid case files into a temporary folder, runs the real CLI
 (`python -m ppp_expert batch`) in a subprocess for each job count, and prints wall time,
-cases/s, the 2-job/1-job ratio and peak memory against the targets of issue 5:
+cases/s, the 2-job/1-job ratio and peak memory against the batch targets:
 at least 150 cases/s with 2 jobs, at least 1.6x the 1-job rate, memory flat in N.
 Peak memory is reported two ways, both polled from /proc every 50 ms: the largest peak of a
 single process (VmHWM) and the whole process tree (main + workers, resident memory summed).

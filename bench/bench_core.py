@@ -1,7 +1,7 @@
 """Core speed benchmark: CLI cold start, KB load/compile time, per-case evaluation time.
 
 Run: .venv/bin/python bench/bench_core.py [--cases 300] [--repeat 7]
-Prints numbers and their ratio to the targets of issue 2 (ratio < 1 means within target).
+Prints numbers and their ratio to the core targets (ratio < 1 means within target).
 In-process timings use CPU time (time.process_time), which other processes on a shared
 machine disturb far less than wall time; cold starts are wall time of a fresh process.
 """

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The process exit codes of every command, defined once."""
+
+    OK = 0
+    FAILED = 1  # the advice or a check failed (or an internal error)
+    BAD_INPUT = 2
+    INTERRUPTED = 130  # Ctrl-C; what was done is saved
+
 
 class PPPExpertError(Exception):
     """Root of all errors the CLI turns into a one-line message."""
 
-    exit_code = 2
+    exit_code = ExitCode.BAD_INPUT
 
     def __init__(self, message: str, *, path: str | None = None, field: str | None = None) -> None:
         self.path = path

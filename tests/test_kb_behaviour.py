@@ -13,7 +13,7 @@ from conftest import CASES, answer_sets
 from ppp_expert.api import evaluate
 from ppp_expert.cases.case import load_case
 
-# Each model from the facts that define it (DOMAIN.md §2, "Model signals").
+# Each model from the facts that define it (the model signals of international practice).
 MINIMAL = {
     "concession_bot": {
         "need_type": "defined_service", "asset_type": "long_lived_physical", "capital_cost_musd": 400,

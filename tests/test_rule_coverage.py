@@ -1,4 +1,4 @@
-"""Every rule fires for at least one shipped case or coverage fixture (issue 3).
+"""Every rule fires for at least one shipped case or coverage fixture (a rule no case can reach is dead knowledge).
 
 The shipped case library (cases/) holds real projects with expected outcomes; the fixtures in
 tests/fixtures/coverage/ are small, realistic scenarios written to exercise the rules no shipped

@@ -21,9 +21,9 @@ from ppp_expert.batch.discover import Discovery, discover
 from ppp_expert.batch.outputs import ResultsFile, SummaryCsv, Tally, render_summary
 from ppp_expert.batch.progress import Progress
 from ppp_expert.batch.resume import Entry, compact, results_fingerprint, read_manifest, scan, write_manifest
+from ppp_expert.errors import ExitCode
 from ppp_expert.batch.worker import CaseResult, WorkerConfig, evaluate_chunk, evaluate_path, failed_result, init_worker, prime
 
-EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 MAX_CHUNK = 16
 Task = tuple[str, Optional[str]]
 
@@ -248,18 +248,18 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
         stream.close()
     tally, results_path = writer.tally, out_dir / "results.jsonl"
     if interrupted:
-        return BatchResult(discovery, tally, EXIT_INTERRUPTED, True, [
+        return BatchResult(discovery, tally, ExitCode.INTERRUPTED, True, [
             f"interrupted: {tally.total:,} of {len(cases):,} cases written to {results_path}; "
             "run the same command with --resume to finish"])
     elapsed = time.monotonic() - started
     notes = [f"batch: {tally.total:,} cases in {elapsed:.1f} s ({tally.total / max(elapsed, 1e-9):,.1f} cases/s)"]
     if writer.entries is not None and compact(results_path, writer.entries):
         notes.append(f"{results_path} rewritten in path order without outdated records")
-    code = EXIT_OK
+    code = ExitCode.OK
     if tally.mismatch_count:
-        code = EXIT_MISMATCH
+        code = ExitCode.FAILED
     if tally.failed_count or discovery.problems or not cases:
-        code = EXIT_BAD_INPUT
+        code = ExitCode.BAD_INPUT
     return BatchResult(discovery, tally, code, False, notes)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-EXIT_INTERRUPTED = 130
+from ppp_expert.errors import ExitCode
 
 
 @click.command()
@@ -99,11 +99,11 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
     except KeyboardInterrupt:
         console.print(f"\nInterrupted. The session is saved in {store.path}; continue with: {resume_hint}",
                       soft_wrap=True, markup=False)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(ExitCode.INTERRUPTED)
     except EndOfInput:
         console.print(f"Input ended before the advice was settled. The session is saved in {store.path}; "
                       f"continue with: {resume_hint}", soft_wrap=True, markup=False)
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)
     if not result.finished:
         console.print(f"Saved {len(result.answers)} answers in {store.path}; continue with: {resume_hint}",
                       soft_wrap=True, markup=False)

@@ -8,6 +8,8 @@ from typing import Any, Optional
 
 import click
 
+from ppp_expert.errors import ExitCode
+
 DEFAULT_OUT = "ppp-expert-batch"
 
 
@@ -49,10 +51,10 @@ def batch(state: Any, paths: tuple[str, ...], out_dir: str, jobs: Optional[int],
                            note=lambda text: click.echo(text, err=True))
     except PPPExpertError as exc:
         click.echo(f"error: {exc.one_line()}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.BAD_INPUT)
     except OSError as exc:
         click.echo(f"error: {exc.filename or out_dir}: {exc.strerror or exc}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.BAD_INPUT)
     for line in result.notes:
         click.echo(line, err=True)
     if not result.interrupted:

@@ -1,6 +1,6 @@
 """The consultation's own experta engine: ``Need(question)`` facts and one asking rule.
 
-DESIGN.md §7: goal rules declare ``Need(question)``; one low-salience rule asks the answer
+The classic pattern: goal rules declare ``Need(question)``; one low-salience rule asks the answer
 provider for a needed question that has no answer yet. Here the goal rule is ``plan``: each
 time the answers change (a new ``Turn`` fact), it asks the relevance analysis which questions
 can still change the advice and makes the ``Need`` facts match (retracting the stale ones).

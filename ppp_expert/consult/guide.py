@@ -1,8 +1,7 @@
-"""Guide passages for `help` in a consultation, cited by the section ids of DESIGN.md §4.
+"""Guide passages for `help` in a consultation, cited by the guide's section ids.
 
-The guide text is not part of the package; when it can be found (``PPP_EXPERT_GUIDE``, or
-``shared/guide/ppp-technology-guide.txt`` next to the checkout) the passage is quoted,
-otherwise only the section title is shown.
+The guide text is not part of the package; when a copy can be found (``PPP_EXPERT_GUIDE``)
+the passage is quoted, otherwise only the section title is shown.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The consultation loop: the engine asks, an answer provider answers, the advice settles.
 
-The provider is the seam (STYLE.md): the terminal, a case file, a quiz or a test script all
+The provider is the seam: the terminal, a case file, a quiz or a test script all
 implement ``AnswerProvider``. The session keeps the answers in the order they were given,
 hands every change to ``on_change`` at once (the session file), and drives the consultation
 engine (``engine.py``) whose asking rule calls back ``ask``. ``back`` undoes the last answer

@@ -1,0 +1,94 @@
+"""What every command shares: the lazily loaded knowledge base and the error-to-exit-code mapping.
+
+Heavy modules (pydantic, experta, networkx, rich) are imported inside commands so that
+``--help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import wraps
+from typing import Any, Callable, TypeVar
+
+import click
+
+from ppp_expert.errors import ExitCode
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State:
+    """Shared by subcommands through click's context: the knowledge base, loaded on demand."""
+
+    def __init__(self, kb_path: str | None) -> None:
+        self.kb_path = kb_path
+        self._kb: Any = None
+
+    @property
+    def kb(self) -> Any:
+        if self._kb is None:
+            from ppp_expert.kb.loader import default_kb, load_kb
+
+            self._kb = default_kb() if self.kb_path is None else load_kb(self.kb_path)
+        return self._kb
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def handle_errors(func: F) -> F:
+    """Turn every PPPExpertError into one line on stderr and its exit code (no traceback)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ppp_expert.errors import PPPExpertError
+
+        try:
+            return func(*args, **kwargs)
+        except PPPExpertError as exc:
+            fail(exc)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except BrokenPipeError:  # output piped into `head`: not an error worth a message
+            sys.stderr.close()
+            sys.exit(ExitCode.OK)
+        except Exception as exc:  # a bug: one line, the traceback only on request
+            if os.environ.get("PPP_EXPERT_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (set PPP_EXPERT_DEBUG=1 for the traceback)",
+                       err=True)
+            sys.exit(ExitCode.FAILED)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def fail(exc: Any) -> None:
+    """Print a PPPExpertError as one line and exit with its code."""
+    click.echo(f"error: {exc.one_line()}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def echo_lines(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+def write_graph_note(g: Any, graph: str, focus_on: str | None = None, option: str = "--focus") -> None:
+    """Write an explanation graph (or the focus on one conclusion) and say where it went."""
+    from ppp_expert.advice.explain import focus
+    from ppp_expert.render.graphs import write_graph
+
+    path = write_graph(focus(g, focus_on, option=option) if focus_on is not None else g, graph)
+    click.echo(f"explanation graph written to {path}", err=True)
+
+
+def evaluate_file(state: State, case_path: str) -> tuple[Any, Any, Any]:
+    """Load a case file and evaluate it: (case, trace, advice)."""
+    from ppp_expert.advice.assemble import build_advice
+    from ppp_expert.cases.case import load_case
+    from ppp_expert.engine.reasoner import reasoner_for
+
+    case = load_case(case_path, state.kb)
+    trace = reasoner_for(state.kb).run(case.answers)
+    return case, trace, build_advice(state.kb, case.id, trace)

@@ -1,0 +1,81 @@
+"""`ppp-expert evaluate` and `ppp-expert explain`: advice for one case file and its reasons."""
+
+from __future__ import annotations
+
+import click
+
+from ppp_expert.cli.common import State, echo_lines, evaluate_file, handle_errors, pass_state, write_graph_note
+
+
+@click.command()
+@click.argument("case_path", metavar="CASE", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: readable advice; json: the result contract (one line).")
+@click.option("--graph", type=click.Path(dir_okay=False), default=None,
+              help="Also write the explanation graph (.dot .svg .png .graphml .json).")
+@click.option("--focus", "focus_on", default=None, metavar="CONCLUSION",
+              help="Draw only what leads to one conclusion (e.g. model, verdict, risk:demand).")
+@pass_state
+@handle_errors
+def evaluate(state: State, case_path: str, fmt: str, graph: str | None, focus_on: str | None) -> None:
+    """Evaluate a case file (YAML or JSON) and print the advice.
+
+    Example: ppp-expert evaluate cases/ireland-national-broadband-plan.yaml --graph out.svg
+    """
+    from ppp_expert.errors import CaseError
+
+    if focus_on is not None and not graph:  # before any work: nothing printed, then refused
+        raise CaseError("--focus needs --graph FILE", field="--focus")
+    case, trace, advice = evaluate_file(state, case_path)
+    if fmt == "json":
+        click.echo(advice.to_json())
+    else:
+        from ppp_expert.render.text import make_console, print_advice
+
+        print_advice(advice, state.kb, make_console(), title=case.title or case.id)
+    if graph:
+        from ppp_expert.advice.explain import build_graph
+
+        write_graph_note(build_graph(state.kb, trace, advice), graph, focus_on)
+
+
+@click.command()
+@click.argument("case_path", metavar="CASE", type=click.Path())
+@click.option("--how", "how_target", default=None, metavar="CONCLUSION",
+              help="Explain how a conclusion was reached: verdict, model, a risk id, a red flag id, a fact, "
+                   "or topic:key such as structuring:term_years.")
+@click.option("--why-not", "why_not_model", default=None, metavar="MODEL",
+              help="Explain why a model was not recommended.")
+@click.option("--graph", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the HOW chain as a graph (.dot .svg .png .graphml .json).")
+@pass_state
+@handle_errors
+def explain(state: State, case_path: str, how_target: str | None, why_not_model: str | None,
+            graph: str | None) -> None:
+    """Explain the reasoning for a case: HOW a conclusion was reached, WHY-NOT a model.
+
+    Example: ppp-expert explain cases/linknyc.yaml --how risk:demand --why-not joint_venture
+    """
+    from ppp_expert.errors import CaseError
+
+    case, trace, advice = evaluate_file(state, case_path)
+    if how_target is None and why_not_model is None:  # an empty --how '' is a target to refuse, not a default
+        how_target = "model"
+    if how_target is not None:
+        from ppp_expert.advice.explain import build_graph, how
+        from ppp_expert.render.explanations import how_lines
+
+        g = build_graph(state.kb, trace, advice)
+        lines = how(g, how_target)  # an unknown target fails before any output
+        echo_lines(how_lines(how_target, case.id, lines))
+        if graph:
+            write_graph_note(g, graph, how_target, option="--how")
+    if why_not_model is not None:
+        from ppp_expert.advice.explain import why_not
+        from ppp_expert.kb.loader import suggest
+        from ppp_expert.render.explanations import why_not_lines
+
+        if why_not_model not in state.kb.models:
+            raise CaseError(f"unknown model '{why_not_model}'{suggest(why_not_model, state.kb.models)}; expected one "
+                            f"of {', '.join(state.kb.models)}", field="--why-not")
+        echo_lines(why_not_lines(why_not(state.kb, trace, why_not_model), advice))

@@ -1,0 +1,40 @@
+"""`ppp-expert questions` and `ppp-expert schema`: what a case file can say."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ppp_expert.cli.common import State, echo_lines, handle_errors, pass_state
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_state
+@handle_errors
+def questions(state: State, fmt: str) -> None:
+    """List the questions a case can answer, with their allowed answers.
+
+    Example: ppp-expert questions --format json
+    """
+    kb = state.kb
+    if fmt == "json":
+        click.echo(json.dumps([q.model_dump(exclude_none=True) for q in kb.questions.values()], indent=1))
+        return
+    from ppp_expert.render.explanations import question_lines
+
+    echo_lines(question_lines(kb))
+
+
+@click.command()
+@pass_state
+@handle_errors
+def schema(state: State) -> None:
+    """Print the JSON Schema of case files (generated from the questions).
+
+    Example: ppp-expert schema > case.schema.json
+    """
+    from ppp_expert.cases.schema import case_json_schema
+
+    click.echo(json.dumps(case_json_schema(state.kb), indent=1))

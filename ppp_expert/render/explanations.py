@@ -1,0 +1,76 @@
+"""Plain-text lines for explanations and reference listings: HOW, WHY-NOT, what-if, questions.
+
+Returned as lists of lines so the commands only print them and tests can read them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ppp_expert.advice.contract import Advice
+from ppp_expert.advice.explain import WhyNot
+from ppp_expert.advice.whatif import WhatIf
+from ppp_expert.kb.loader import KnowledgeBase
+
+
+def how_lines(target: str, case_id: str, lines: list[str]) -> list[str]:
+    return [f"HOW {target} ({case_id}):", *("  " + line for line in lines)]
+
+
+def why_not_lines(result: WhyNot, advice: Advice) -> list[str]:
+    rec = advice.recommendation
+    score = next(r.score for r in rec.ranking if r.model == result.model)
+    if result.model == rec.model:
+        out = [f"WHY NOT {result.model}: it IS the recommendation (score {score:+.2f})."]
+    else:
+        out = [f"WHY NOT {result.model}: it scored {score:+.2f} against {rec.model} at {rec.score:+.2f}."]
+    if result.fired_for:
+        out.append("  Rules that favoured it and fired:")
+        out.extend(f"    {w:+.1f} {rule.id} [{rule.source}] {rule.title}" for rule, w in result.fired_for)
+    if result.fired_against:
+        out.append("  Rules that counted against it:")
+        out.extend(f"    {w:+.1f} {rule.id} [{rule.source}] {rule.title}" for rule, w in result.fired_against)
+    if result.not_fired:
+        out.append("  Rules that would have favoured it but did not fire (failed conditions):")
+        for rule, w, failed in result.not_fired:
+            out.append(f"    {w:+.1f} {rule.id} [{rule.source}] {rule.title}")
+            out.extend(f"          x {leaf}" for leaf in failed)
+    return out
+
+
+def whatif_lines(result: WhatIf) -> list[str]:
+    changed = ", ".join(f"{q}: {c.before} -> {c.after}" for q, c in result.answers.items()) or "no answer changed"
+    out = [f"WHAT IF {changed} ({result.case}):"]
+    if result.unchanged:
+        out.append("  The verdict, the model, the risk owners, the red flags and the settings stay the same.")
+    if result.verdict:
+        out.append(f"  verdict: {result.verdict.before} -> {result.verdict.after}")
+    if result.model:
+        out.append(f"  recommended model: {result.model.before} -> {result.model.after}")
+    out.extend(f"  score {model}: {c.before:+.2f} -> {c.after:+.2f}" for model, c in result.scores.items())
+    out.extend(f"  risk {risk}: {c.before} -> {c.after}" for risk, c in result.risks.items())
+    out.extend(f"  + red flag {flag}" for flag in result.red_flags_added)
+    out.extend(f"  - red flag {flag}" for flag in result.red_flags_removed)
+    out.extend(f"  {key}: {_short(c.before)} -> {_short(c.after)}" for key, c in result.settings.items())
+    return out
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"min", "max"}:
+        return f"{value['min']}-{value['max']} years"
+    return str(value)
+
+
+def question_lines(kb: KnowledgeBase) -> list[str]:
+    out = []
+    for q in kb.questions.values():
+        out.append(f"{q.id}  ({q.phase}; guide: {', '.join(q.guide)})")
+        out.append(f"  {q.text}")
+        if q.type == "choice":
+            out.extend(f"    {value:<24} {meaning}" for value, meaning in q.answers.items())
+        else:
+            bounds = " ".join(x for x in (f"min {q.min:g}" if q.min is not None else "",
+                                          f"max {q.max:g}" if q.max is not None else "") if x)
+            out.append(f"    <{q.type}> {bounds}")
+        out.append("    unknown                  not known yet (same as leaving it out)")
+    return out
