@@ -1,0 +1,67 @@
+"""An installed ppp-expert works: build a wheel, install it into a fresh virtual environment and
+run the installed console script outside the checkout (the knowledge base ships as package data).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import pytest
+
+from conftest import CASES, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """bin/ of a fresh virtual environment with the built wheel installed (not editable)."""
+    work = tmp_path_factory.mktemp("wheel")
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"),
+                            str(ROOT)], capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr[-2000:]
+    (wheel,) = (work / "dist").glob("ppp_expert-*.whl")
+    env_dir = work / "env"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    # The dependencies come from the test environment's site-packages through a plain path entry
+    # (its .pth files, including the editable install of this checkout, are not processed).
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    Path(purelib, "test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+                             capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-2000:]
+    return env_dir / "bin"
+
+
+def run(bin_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(bin_dir / "ppp-expert"), *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(cwd)})
+
+
+def test_installed_console_script_evaluates_a_shipped_case(installed: Path, tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_bytes((CASES / "nasa-cots.yaml").read_bytes())
+    done = run(installed, "evaluate", str(case), "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    advice = json.loads(done.stdout)
+    assert advice["case"] == "nasa-cots"
+    assert advice["recommendation"]["model"] == "alliance"
+
+
+def test_installed_package_uses_its_own_knowledge_base(installed: Path, tmp_path: Path) -> None:
+    where = subprocess.run([str(installed / "python"), "-c",
+                            "import ppp_expert, ppp_expert.kb.loader as l; print(ppp_expert.__file__); "
+                            "print(l.shipped_kb_dir())"], capture_output=True, text=True, cwd=tmp_path, check=True)
+    package_file, kb_dir = where.stdout.split()
+    assert str(ROOT) not in package_file, "the checkout, not the installed wheel, was imported"
+    assert kb_dir == str(Path(package_file).parent / "knowledge_base")
+    stats = run(installed, "kb", "stats", cwd=tmp_path)
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["rules"] > 500
