@@ -11,7 +11,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Advice": "advice.contract", "evaluate": "api", "default_kb": "api", "Case": "cases.case",
+    "Advice": "advice.contract", "evaluate": "api", "default_kb": "kb.loader", "Case": "cases.case",
     "load_case": "cases.case", "CaseError": "errors", "KnowledgeBaseError": "errors",
     "PPPExpertError": "errors", "KnowledgeBase": "kb.loader", "load_kb": "kb.loader",
 }

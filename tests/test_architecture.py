@@ -116,3 +116,15 @@ def test_the_checker_catches_a_relative_upward_import(tmp_path: Path) -> None:
     found = imports(probe, module="ppp_expert.kb.probe")
     assert found == ["ppp_expert.engine.compiler", "ppp_expert.kb.conditions"]
     assert upward("ppp_expert.kb.probe", found) == ["ppp_expert.engine.compiler"]
+
+
+def test_public_names_import_from_the_package_root() -> None:
+    """The README's library section: these names import from ``ppp_expert`` itself."""
+    import ppp_expert
+
+    for name in ("evaluate", "load_case", "load_kb", "default_kb", "Advice", "Case", "KnowledgeBase",
+                 "PPPExpertError", "CaseError", "KnowledgeBaseError"):
+        assert name in ppp_expert.__all__
+        assert getattr(ppp_expert, name) is not None
+    advice = ppp_expert.evaluate({"answers": {"need_type": "commodity"}})
+    assert isinstance(advice, ppp_expert.Advice)
