@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import bisect
 import inspect
+import os
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ppp_expert.engine.compat import experta
+from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import KnowledgeBase, Rule
 
@@ -223,7 +225,11 @@ class BaseEngine(KnowledgeEngine):
 
     def reset(self, **kwargs: Any) -> None:  # noqa: D102
         super().reset(**kwargs)
-        self.agenda = RecordingAgenda()
+        # experta's reset already put the activations its InitialFact makes (rules whose
+        # condition only negates) on the agenda it created: keep them on ours.
+        agenda = RecordingAgenda()
+        agenda.activations = self.agenda.activations
+        self.agenda = agenda
         self.firings: list[Firing] = []
         self.fired_ids: set[str] = set()
         self.findings: set[str] = set()
@@ -298,9 +304,42 @@ def _signature_template(engine: Any, **_: Any) -> None:  # pragma: no cover - on
 _BODY_SIGNATURE = inspect.signature(_signature_template)
 
 
-def compile_engine(kb: KnowledgeBase) -> type[BaseEngine]:
-    """Build the engine class for ``kb``: one experta rule per knowledge-base rule."""
+#: The matchers an engine can be compiled with: ``keyed`` (specialised to the knowledge base's
+#: vocabulary, ``ppp_expert.engine.keyed``) and ``stock`` (experta's Rete with dirty tracking).
+MATCHERS = ("keyed", "stock")
+MATCHER_ENV = "PPP_EXPERT_MATCHER"
+
+
+def matcher_choice(name: str | None = None) -> str:
+    """The matcher to compile with: ``name``, else ``$PPP_EXPERT_MATCHER``, else ``keyed``."""
+    chosen = name or os.environ.get(MATCHER_ENV) or "keyed"
+    if chosen not in MATCHERS:
+        where = None if name else MATCHER_ENV
+        raise PPPExpertError(f"unknown matcher {chosen!r}; expected one of {', '.join(MATCHERS)}", field=where)
+    return chosen
+
+
+def fact_class(leaf: cond.Leaf) -> type:
+    """The keyed fact class a condition leaf's pattern tests."""
+    if isinstance(leaf, (cond.AnswerIn, cond.AnswerCompare)):
+        return specialised(Answer, leaf.question)
+    if isinstance(leaf, cond.FactIs):
+        return specialised(Finding, leaf.name)
+    return specialised(Decision, leaf.kind)
+
+
+def compile_engine(kb: KnowledgeBase, matcher: str | None = None,
+                   plans: Sequence[Sequence[Any]] | None = None) -> type[BaseEngine]:
+    """Build the engine class for ``kb``: one experta rule per knowledge-base rule.
+
+    ``matcher`` picks the matcher (see ``matcher_choice``); ``plans`` are the rules' match plans
+    (``plan.branches``) when already known. The keyed matcher falls back to the stock one when
+    experta's rewrite of some rule has a shape it does not reproduce (``matcher_name`` says which
+    matcher the class uses).
+    """
+    chosen = matcher_choice(matcher)
     attrs: dict[str, Any] = {}
+    rules = []
     for rule in kb.rules:
         compiled = _pattern(rule.condition)
         patterns = compiled if isinstance(compiled, experta.AND) else (compiled,)
@@ -309,4 +348,20 @@ def compile_engine(kb: KnowledgeBase) -> type[BaseEngine]:
         order = (-rule.phase, -rule.stratum, rule.salience, -rule.position)
         experta_rule = experta.Rule(*patterns, salience=order)(_body(rule))
         attrs[f"rule_{rule.position:05d}"] = experta_rule
+        rules.append(experta_rule)
+    if chosen == "keyed":
+        from ppp_expert.engine import plan
+        from ppp_expert.engine.keyed import KeyedMatcher, KeyedNetwork
+
+        try:
+            plans = plans if plans is not None else [plan.branches(r.condition) for r in kb.rules]
+        except plan.Unsupported:
+            chosen = "stock"
+        else:
+            # Activations carry a copy of each rule, as experta's network carries its rewritten
+            # rule: the class attribute is rebound to whichever engine instance looked it up last.
+            network = KeyedNetwork.build(fact_class, [list(cond.leaves(r.condition)) for r in kb.rules], plans,
+                                         [r.new_conditions(*r) for r in rules])
+            attrs.update(__matcher__=KeyedMatcher, __network__=network)
+    attrs["matcher_name"] = chosen
     return type("CompiledEngine", (BaseEngine,), attrs)
