@@ -8,6 +8,7 @@ recorded with the facts it matched and the facts it declared.
 from __future__ import annotations
 
 import bisect
+import functools
 import inspect
 import os
 from dataclasses import dataclass
@@ -35,19 +36,37 @@ class KeyedFact(Fact):
 
     key_field = ""
     _types: dict[str, type] = {}
+    _by_key: dict[tuple[type, str], type] = {}
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if cls.key_field and cls.key_field in kwargs and cls.__dict__.get("keyed_base", True):
-            cls = specialised(cls, str(kwargs[cls.key_field]))
+            key = str(kwargs[cls.key_field])
+            cls = specialised(cls, key)
         return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # What Fact.__init__ does, minus experta's per-value freeze() dispatch, which returns
+        # plain scalars unchanged (thousands of facts per second are made here).
+        if args or not all(type(v) in _SCALARS for v in kwargs.values()):
+            super().__init__(*args, **kwargs)
+            return
+        dict.update(self, kwargs)
+        self._Fact__defaults: dict[Any, Any] = {}
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def specialised(base: type, key: str) -> type:
     """The subclass of ``base`` for one key value, created once per process."""
+    known = KeyedFact._by_key.get((base, key))
+    if known is not None:
+        return known
     name = f"{base.__name__}_{key}"
     cached = KeyedFact._types.get(name)
     if cached is None:
         cached = KeyedFact._types[name] = type(name, (base,), {"keyed_base": False})
+    KeyedFact._by_key[(base, key)] = cached
     return cached
 
 
@@ -70,7 +89,21 @@ class Decision(KeyedFact):
 
 
 def fact_label(fact: Fact) -> str | None:
-    """A stable, readable id for a matched fact (None for experta's InitialFact)."""
+    """A stable, readable id for a matched fact (None for experta's InitialFact).
+
+    Kept on the fact once computed: a declared fact never changes, and one answer is matched
+    by many firings.
+    """
+    label = fact.__dict__.get("_label", _NO_LABEL)
+    if label is _NO_LABEL:
+        label = fact.__dict__["_label"] = _label(fact)
+    return label
+
+
+_NO_LABEL = object()
+
+
+def _label(fact: Fact) -> str | None:
     if isinstance(fact, Answer):
         return f"answer:{fact['q']}={fact['v']}"
     if isinstance(fact, Finding):
@@ -110,9 +143,8 @@ class StableStrategy(KeyedStrategy):
     """
 
     def get_key(self, activation: Any) -> tuple[Any, ...]:
-        order = activation.rule.salience
-        facts = tuple(sorted((f["__factid__"] for f in activation.facts), reverse=True))
-        return (*order, tuple(-x for x in facts))
+        # The fact ids, newest first, negated: ascending order of the negated ids.
+        return (*activation.rule.salience, tuple(sorted([-f["__factid__"] for f in activation.facts])))
 
 
 class DirtyTrackingMatcher(experta.matchers.ReteMatcher):
@@ -239,8 +271,9 @@ class BaseEngine(KnowledgeEngine):
         if rule.id in self.fired_ids:
             return
         self.fired_ids.add(rule.id)
-        activation = self.agenda.current
-        matched = tuple(sorted(filter(None, (fact_label(f) for f in activation.facts))))
+        labels = [label for label in map(fact_label, self.agenda.current.facts) if label is not None]
+        labels.sort()
+        matched = tuple(labels)
         declared = []
         for fact in rule.concluded_facts:
             if fact not in self.findings:
@@ -304,6 +337,14 @@ def _signature_template(engine: Any, **_: Any) -> None:  # pragma: no cover - on
 _BODY_SIGNATURE = inspect.signature(_signature_template)
 
 
+def _experta_rule(patterns: Sequence[Any], order: tuple[int, ...], body: Callable[..., None]) -> Any:
+    """``experta.Rule(*patterns, salience=order)(body)``, without experta re-reading the body's
+    signature (it only looks for ``**kwargs``, which every body has: all context is passed)."""
+    rule = experta.Rule(*patterns, salience=order)
+    rule._wrapped = body
+    return functools.update_wrapper(rule, body)
+
+
 #: The matchers an engine can be compiled with: ``keyed`` (specialised to the knowledge base's
 #: vocabulary, ``ppp_expert.engine.keyed``) and ``stock`` (experta's Rete with dirty tracking).
 MATCHERS = ("keyed", "stock")
@@ -328,6 +369,27 @@ def fact_class(leaf: cond.Leaf) -> type:
     return specialised(Decision, leaf.kind)
 
 
+def match_plans(kb: KnowledgeBase) -> list[list[Any]]:
+    """Every rule's match plan (``plan.branches``), from the cache when the knowledge base and
+    the code deriving plans are unchanged; raises ``plan.Unsupported`` as ``plan.branches`` does."""
+    from ppp_expert.engine import plan
+    from ppp_expert.kb import cache
+
+    key = None
+    ids = [r.id for r in kb.rules]
+    if kb.fingerprint and cache.enabled():
+        code = cache.code_fingerprint(plan.__file__, __file__, cond.__file__,
+                                      libraries=[f"experta {getattr(experta, '__version__', '?')}"])
+        key = {"kb": kb.fingerprint, "code": code}
+        cached = cache.load("plans", key)
+        if isinstance(cached, dict) and cached.get("rules") == ids:
+            return [[(tuple(pos), tuple(neg)) for pos, neg in branches] for branches in cached["plans"]]
+    plans = [plan.branches(r.condition) for r in kb.rules]
+    if key is not None:
+        cache.store("plans", key, {"rules": ids, "plans": [[[list(p), list(n)] for p, n in b] for b in plans]})
+    return plans
+
+
 def compile_engine(kb: KnowledgeBase, matcher: str | None = None,
                    plans: Sequence[Sequence[Any]] | None = None) -> type[BaseEngine]:
     """Build the engine class for ``kb``: one experta rule per knowledge-base rule.
@@ -346,22 +408,22 @@ def compile_engine(kb: KnowledgeBase, matcher: str | None = None,
         # The order key rides in experta's salience slot, which survives experta's internal
         # rule rewriting: phase and stratum ascending, salience descending, KB position ascending.
         order = (-rule.phase, -rule.stratum, rule.salience, -rule.position)
-        experta_rule = experta.Rule(*patterns, salience=order)(_body(rule))
-        attrs[f"rule_{rule.position:05d}"] = experta_rule
-        rules.append(experta_rule)
+        body = _body(rule)
+        attrs[f"rule_{rule.position:05d}"] = _experta_rule(patterns, order, body)
+        rules.append((patterns, order, body))
     if chosen == "keyed":
         from ppp_expert.engine import plan
         from ppp_expert.engine.keyed import KeyedMatcher, KeyedNetwork
 
         try:
-            plans = plans if plans is not None else [plan.branches(r.condition) for r in kb.rules]
+            plans = plans if plans is not None else match_plans(kb)
         except plan.Unsupported:
             chosen = "stock"
         else:
             # Activations carry a copy of each rule, as experta's network carries its rewritten
             # rule: the class attribute is rebound to whichever engine instance looked it up last.
             network = KeyedNetwork.build(fact_class, [list(cond.leaves(r.condition)) for r in kb.rules], plans,
-                                         [r.new_conditions(*r) for r in rules])
+                                         [_experta_rule(*r) for r in rules])
             attrs.update(__matcher__=KeyedMatcher, __network__=network)
     attrs["matcher_name"] = chosen
     return type("CompiledEngine", (BaseEngine,), attrs)

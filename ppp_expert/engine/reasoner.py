@@ -9,7 +9,7 @@ from ppp_expert.engine.aggregate import Decision, decide
 from ppp_expert.engine.compiler import Answer, BaseEngine, Firing, compile_engine, matcher_choice
 from ppp_expert.engine.compiler import Decision as DecisionFact
 from ppp_expert.kb.conditions import UNKNOWN
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.loader import KnowledgeBase, gc_paused
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,8 @@ class Reasoner:
 
     def __init__(self, kb: KnowledgeBase, matcher: str | None = None) -> None:
         self.kb = kb
-        self.engine_class = compile_engine(kb, matcher)
+        with gc_paused():
+            self.engine_class = compile_engine(kb, matcher)
         #: The matcher actually used: ``keyed`` or ``stock`` (see ``compiler.matcher_choice``).
         self.matcher: str = self.engine_class.matcher_name
         self.engine: BaseEngine = self.engine_class()
