@@ -148,9 +148,9 @@ class KeyedMatcher(experta.abstract.Matcher):
         for b in dirty:
             current = active[b]
             if missing[b] == 0 and negated[b] == 0:
-                facts = {matched[p] for p in needed[b]}
+                facts = [matched[p] for p in needed[b]]
                 if current is not None:
-                    if current.facts == facts:
+                    if current.facts == set(facts):
                         continue
                     removed.append(current)
                 active[b] = activation = Activation(rules[b], facts)
