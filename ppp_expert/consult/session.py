@@ -26,7 +26,7 @@ from ppp_expert.kb.schema import Question
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.consult.engine import ConsultEngine
 from ppp_expert.consult.guide import Passage, passage
-from ppp_expert.consult.relevance import CORE_TARGETS, Outlook, Relevance
+from ppp_expert.advice.relevance import CORE_TARGETS, Outlook, Relevance, relevance_for
 
 
 class Command(str, enum.Enum):
@@ -133,11 +133,6 @@ class Result:
     advice: Advice | None = None
     settled_after: int | None = None
     outlook: Outlook | None = field(default=None, repr=False)
-
-
-def relevance_for(kb: KnowledgeBase, targets: frozenset[str] = CORE_TARGETS) -> Relevance:
-    """The relevance analysis for ``kb``, built once and kept on it (like its compiled engine)."""
-    return kb.derived((Relevance, frozenset(targets)), lambda: Relevance(kb, targets))
 
 
 class Session:
