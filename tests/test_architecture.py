@@ -18,6 +18,7 @@ BASE = {"errors", "yaml_io", "ppp_expert"}
 #: layer -> the layers it may import (besides itself). Top of the table = lowest layer.
 ALLOWED: dict[str, set[str]] = {
     "ppp_expert": set(),  # the root only re-exports lazily, by name
+    "content": set(),  # data files only
     "errors": set(),
     "yaml_io": {"errors"},
     "kb": BASE,

@@ -245,7 +245,7 @@ def test_sources_are_guide_sections_or_named_practice_documents(glossary, primer
 
 
 def test_guide_section_list_matches_the_knowledge_base_schema() -> None:
-    from ppp_expert.kb_schema import GUIDE_SECTIONS as KB_SECTIONS
+    from ppp_expert.kb.schema import GUIDE_SECTIONS as KB_SECTIONS
 
     assert set(GUIDE_SECTIONS) == set(KB_SECTIONS)
 
