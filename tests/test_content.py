@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "ppp_expert" / "content"
 KB = ROOT / "knowledge_base"
 
-#: DESIGN.md section 4: the guide section ids a citation may use.
+#: The guide section ids a citation may use.
 GUIDE_SECTIONS = (
     "why-ppp applications model-types model-selection phase1-opportunity phase2-structuring "
     "phase3-procurement phase4-implementation governance performance success-factors challenges "
