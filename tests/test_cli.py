@@ -32,12 +32,24 @@ def test_version_and_help_on_every_command(runner) -> None:
         assert "Usage:" in result.output
 
 
-def test_evaluate_prints_readable_advice(runner, write_case) -> None:
-    result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND))])
+def test_evaluate_full_prints_every_section(runner, write_case) -> None:
+    result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND)), "--full", "--no-sweep"])
     assert result.exit_code == 0, result.output
-    for heading in ("Verdict", "Recommended model", "Model ranking", "Risk allocation", "Unknown"):
+    for heading in ("Verdict", "Recommended model", "Model ranking", "Risk allocation", "Unknown", "Why:"):
         assert heading in result.output
     assert "Concession / BOT" in result.output
+
+
+def test_evaluate_leads_with_a_one_screen_summary(runner, write_case) -> None:
+    result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND))])
+    assert result.exit_code == 0, result.output
+    first_line_of_panel = result.output.splitlines()[1]
+    assert "PPP fits" in first_line_of_panel and "Concession / BOT" in first_line_of_panel
+    for part in ("Confidence:", "Strongest reasons:", "Risk owners that matter most", "Sensitivity:",
+                 "How to read the numbers"):
+        assert part in result.output
+    assert "Model ranking" not in result.output  # the full sections only with --full
+    assert len(result.output.splitlines()) <= 45  # one screen
 
 
 def test_evaluate_json_is_the_result_contract(runner, write_case, kb) -> None:

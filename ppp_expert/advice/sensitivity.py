@@ -1,7 +1,7 @@
 """Sensitivity: which single change of answer would change the advice.
 
 For a case, every other answer of every question is tried one at a time (answered questions
-and unknown ones; ``unknown`` itself for answered ones). A change that alters the verdict, the
+and unknown ones). A change that alters the verdict, the
 recommended model or a risk owner is a *flip*. Flips are ranked by how little has to change:
 a step to a neighbouring answer of an ordered scale, or a small relative move of a number, ranks
 before a jump across the scale. The verdict or model is *fragile* when some single answer flips it.
@@ -108,8 +108,9 @@ def outcome(kb: KnowledgeBase, answers: Mapping[str, Any]) -> Outcome:
 
 def alternatives(kb: KnowledgeBase, question: Question, current: Any) -> list[tuple[Any, float]]:
     """(other answer, distance) for one question: every other choice, or for a number the value
-    nearest to the current one in every other range the rules can tell apart, and ``unknown``
-    for an answered question."""
+    nearest to the current one in every other range the rules can tell apart. ``unknown`` is no
+    alternative: forgetting a fact makes almost any verdict undetermined and says nothing about
+    which facts the advice turns on."""
     out: list[tuple[Any, float]] = []
     if question.type == "choice":
         values = list(question.answers)
@@ -122,8 +123,6 @@ def alternatives(kb: KnowledgeBase, question: Question, current: Any) -> list[tu
             value = _nearest(low, high, current, question.type == "integer")
             if value is not None and not (current != UNKNOWN and _within(low, high, current)):
                 out.append((value, _relative(current, value)))
-    if current != UNKNOWN:
-        out.append((UNKNOWN, 1.0))
     return out
 
 

@@ -11,14 +11,22 @@ from ppp_expert.cli.common import State, echo_lines, evaluate_file, handle_error
 @click.argument("case_path", metavar="CASE", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: readable advice; json: the result contract (one line).")
+@click.option("--full", is_flag=True, default=False,
+              help="After the one-screen summary, print every section: reasons, ranking, risk matrix with "
+                   "rationale, structuring, governance, procurement, implementation, red flags.")
+@click.option("--sweep/--no-sweep", default=True, show_default=True,
+              help="Say in the summary whether a single change of answer flips the verdict or the model "
+                   "(tries every alternative answer; about a second).")
 @click.option("--graph", type=click.Path(dir_okay=False), default=None,
               help="Also write the explanation graph (.dot .svg .png .graphml .json).")
 @click.option("--focus", "focus_on", default=None, metavar="CONCLUSION",
               help="Draw only what leads to one conclusion (e.g. model, verdict, risk:demand).")
 @pass_state
 @handle_errors
-def evaluate(state: State, case_path: str, fmt: str, graph: str | None, focus_on: str | None) -> None:
-    """Evaluate a case file (YAML or JSON) and print the advice.
+def evaluate(state: State, case_path: str, fmt: str, full: bool, sweep: bool, graph: str | None,
+             focus_on: str | None) -> None:
+    """Evaluate a case file (YAML or JSON) and print the advice: one screen with the bottom line,
+    or every section with --full.
 
     Example: ppp-expert evaluate cases/ireland-national-broadband-plan.yaml --graph out.svg
     """
@@ -27,12 +35,30 @@ def evaluate(state: State, case_path: str, fmt: str, graph: str | None, focus_on
     if focus_on is not None and not graph:  # before any work: nothing printed, then refused
         raise CaseError("--focus needs --graph FILE", field="--focus")
     case, trace, advice = evaluate_file(state, case_path)
+    if graph and focus_on is not None:
+        from ppp_expert.advice.explain import build_graph, resolve_target
+
+        resolve_target(build_graph(state.kb, trace, advice), focus_on, "--focus")  # fail before printing
     if fmt == "json":
         click.echo(advice.to_json())
     else:
+        from ppp_expert.advice.summary import summarise
+        from ppp_expert.render.summary import summary_panel
         from ppp_expert.render.text import make_console, print_advice
 
-        print_advice(advice, state.kb, make_console(), title=case.title or case.id)
+        swept = None
+        if sweep:
+            from ppp_expert.advice.sensitivity import sweep as run_sweep
+
+            swept = run_sweep(state.kb, case.id, case.answers)
+        console = make_console()
+        title = case.title or case.id
+        console.print(summary_panel(summarise(state.kb, advice, case.answers, swept), title))
+        if full:
+            print_advice(advice, state.kb, console, title=title)
+        else:
+            console.print(f"Every section: ppp-expert evaluate {case_path} --full", style="dim", markup=False,
+                          soft_wrap=True)
     if graph:
         from ppp_expert.advice.explain import build_graph
 

@@ -46,10 +46,12 @@ def whatif(state: State, case_path: str, assignments: tuple[str, ...], sweep: bo
             echo_lines(sweep_lines(result, state.kb))
         return
     changes = parse_assignments(state.kb, assignments)
-    result = compare(case, changes, evaluate(case, state.kb), evaluate(apply(case, changes), state.kb))
+    before, after = evaluate(case, state.kb), evaluate(apply(case, changes), state.kb)
+    result = compare(case, changes, before, after)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), sort_keys=False))
         return
     from ppp_expert.render.explanations import whatif_lines
 
-    echo_lines(whatif_lines(result))
+    titles = {f.id: f.title for f in (*before.red_flags, *after.red_flags)}
+    echo_lines(whatif_lines(result, state.kb, titles))

@@ -167,6 +167,11 @@ def load_kb(path: str | Path | None = None) -> KnowledgeBase:
     if missing:
         raise KnowledgeBaseError(f"missing models {missing}", path=str(root / "models.yaml"), field="models")
     risks = _unique(risks_file.risks, str(root / "risks.yaml"), "risks")
+    for model in models.values():
+        for risk in model.key_risks:
+            if risk not in risks:
+                raise KnowledgeBaseError(f"unknown risk '{risk}'{suggest(risk, risks)}",
+                                         path=str(root / "models.yaml"), field=f"models.{model.id}.key_risks")
     for risk in risks.values():
         absent = [m for m in MODEL_IDS if m not in risk.defaults]
         extra = [m for m in risk.defaults if m not in MODEL_IDS]

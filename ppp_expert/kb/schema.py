@@ -69,6 +69,8 @@ class Model(Strict):
     title: str
     summary: str
     source: str
+    #: The risks whose owner matters most under this model (shown first in summaries).
+    key_risks: list[str] = Field(default_factory=list)
 
     _source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
@@ -101,6 +103,9 @@ class Settings(Strict):
     verdict_threshold: float = Field(gt=0, lt=1)
     close_call_margin: float = Field(ge=0, lt=1)
     criteria_weights: dict[str, float]
+    #: Below this score the leading partnership model is "not yet determined": too little
+    #: evidence to recommend it, and the sections that depend on the model are provisional.
+    model_threshold: float = Field(default=0.3, ge=0, lt=1)
 
 
 class RuleSpec(Strict):

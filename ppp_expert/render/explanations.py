@@ -39,20 +39,26 @@ def why_not_lines(result: WhyNot, advice: Advice) -> list[str]:
     return out
 
 
-def whatif_lines(result: WhatIf) -> list[str]:
+def whatif_lines(result: WhatIf, kb: KnowledgeBase, titles: dict[str, str] | None = None) -> list[str]:
+    """The differences in titles, ids in brackets. ``titles`` names the red flags (id -> title)."""
+    titles = titles or {}
     changed = ", ".join(f"{q}: {c.before} -> {c.after}" for q, c in result.answers.items()) or "no answer changed"
     out = [f"WHAT IF {changed} ({result.case}):"]
     if result.unchanged:
         out.append("  The verdict, the model, the risk owners, the red flags and the settings stay the same.")
     if result.verdict:
-        out.append(f"  verdict: {result.verdict.before} -> {result.verdict.after}")
+        out.append(f"  verdict: {VERDICT_WORDS[result.verdict.before]} -> {VERDICT_WORDS[result.verdict.after]}")
     if result.model:
-        out.append(f"  recommended model: {result.model.before} -> {result.model.after}")
-    out.extend(f"  score {model}: {c.before:+.2f} -> {c.after:+.2f}" for model, c in result.scores.items())
-    out.extend(f"  risk {risk}: {c.before} -> {c.after}" for risk, c in result.risks.items())
-    out.extend(f"  + red flag {flag}" for flag in result.red_flags_added)
-    out.extend(f"  - red flag {flag}" for flag in result.red_flags_removed)
-    out.extend(f"  {key}: {_short(c.before)} -> {_short(c.after)}" for key, c in result.settings.items())
+        out.append(f"  recommended model: {model_title(kb, result.model.before)} -> "
+                   f"{model_title(kb, result.model.after)}")
+    out.extend(f"  score of {model_title(kb, model)}: {c.before:+.2f} -> {c.after:+.2f}"
+               for model, c in result.scores.items())
+    out.extend(f"  {kb.risks[risk].title if risk in kb.risks else risk} risk [{risk}]: {c.before} -> {c.after}"
+               for risk, c in result.risks.items())
+    out.extend(f"  + red flag: {titles.get(flag, flag)} [{flag}]" for flag in result.red_flags_added)
+    out.extend(f"  - red flag: {titles.get(flag, flag)} [{flag}]" for flag in result.red_flags_removed)
+    out.extend(f"  {key.replace('.', ' ').replace('_', ' ')}: {_short(c.before)} -> {_short(c.after)}"
+               for key, c in result.settings.items())
     return out
 
 
