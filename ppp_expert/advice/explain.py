@@ -53,8 +53,9 @@ def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
     g = nx.DiGraph(case=advice.case)
     d = trace.decision
     winners = precedence_winners(advice)
-    g.add_node(f"verdict:{d.verdict}", kind="decision", label=f"verdict {d.verdict}")
-    g.add_node(f"model:{d.model}", kind="decision", label=f"recommended {d.model}")
+    g.add_node(f"verdict:{d.verdict}", kind="decision", label=f"verdict: {d.verdict} (certainty {d.certainty:+.2f})")
+    title = kb.models[d.model].title if d.model in kb.models else d.model
+    g.add_node(f"model:{d.model}", kind="decision", label=f"recommended: {title} (score {d.scores[d.model]:+.2f})")
     for firing in trace.firings:
         rule = firing.rule
         rid = f"rule:{rule.id}"
@@ -78,6 +79,10 @@ def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
                 g.add_node(node, kind="decision" if node.startswith("verdict:") else "conclusion",
                            **({"label": node} | attrs))
             g.add_edge(rid, node, **edge)
+    for model in d.scores:
+        if f"score:{model}" in g:
+            title = kb.models[model].title if model in kb.models else model
+            g.nodes[f"score:{model}"]["label"] = f"score of {title} ({d.scores[model]:+.2f})"
     # Scores feed the recommendation, which the second-phase rules then match on.
     for model in d.scores:
         if f"score:{model}" in g and model == d.model:
