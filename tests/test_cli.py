@@ -90,8 +90,12 @@ def test_svg_graph_is_rendered_by_real_dot_and_parses(runner, write_case, tmp_pa
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg")
     texts = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
-    assert "recommended concession_bot" in texts
+    assert "recommended: Concession / BOT (score +" in texts
     assert "Rules fired" in texts and "Answers" in texts
+    # Rule nodes carry their title in words; the id is the tooltip, never cut short with an ellipsis.
+    assert "…" not in texts
+    tooltips = [a.get("{http://www.w3.org/1999/xlink}title") for a in root.iter() if a.tag.endswith("}a")]
+    assert any(t and t.startswith("model.concession_bot.") for t in tooltips)
     titles = [t.text for t in root.iter() if t.tag.endswith("title")]
     assert sum(1 for t in titles if t and "->" in t) > 10  # edges premise -> rule -> conclusion
 
