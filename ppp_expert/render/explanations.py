@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ppp_expert.advice.contract import Advice
-from ppp_expert.advice.explain import WhyNot
+from ppp_expert.advice.explain import ClaimWhyNot, WhyNot
 from ppp_expert.advice.sensitivity import Flip, Sweep
 from ppp_expert.advice.whatif import WhatIf
 from ppp_expert.kb.loader import KnowledgeBase
@@ -137,4 +137,29 @@ def sweep_lines(result: Sweep, kb: KnowledgeBase, limit: int = 12) -> list[str]:
         out.extend("    " + flip_line(kb, f) for f in risk_only[:limit])
         if len(risk_only) > limit:
             out.append(f"    ... and {len(risk_only) - limit} more (--format json lists all)")
+    return out
+
+
+def claim_lines(result: ClaimWhyNot) -> list[str]:
+    """WHY NOT for a risk owner, a red flag, a setting or the verdict."""
+    if result.holds:
+        out = [f"WHY NOT {result.claim}: it IS concluded."]
+    else:
+        out = [f"WHY NOT {result.claim}: the advice concludes {result.actual} instead."]
+    if result.note:
+        out.append("  " + result.note)
+    fired = [c for c in result.candidates if c.fired]
+    blocked = [c for c in result.candidates if not c.fired]
+    if fired:
+        out.append("  Rules that concluded it and fired:")
+        for c in fired:
+            lost = f" (overridden by the more specific or earlier rule {c.overridden_by})" if c.overridden_by else ""
+            out.append(f"    {c.rule.id} [{c.rule.source}] {c.rule.title}{lost}")
+    if blocked:
+        out.append("  Rules that would have concluded it but did not fire (failed conditions):")
+        for c in blocked:
+            out.append(f"    {c.rule.id} [{c.rule.source}] {c.rule.title}")
+            out.extend(f"          x {leaf}" for leaf in c.failed)
+    if not result.candidates:
+        out.append("  No rule in the knowledge base concludes it.")
     return out
