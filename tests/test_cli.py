@@ -232,7 +232,7 @@ def test_explain_empty_targets_are_refused_not_ignored(runner, write_case) -> No
     path = str(write_case(BROADBAND))
     result = runner.invoke(main, ["explain", path, "--why-not", ""])
     assert result.exit_code == 2 and result.stdout == ""  # was: HOW model printed instead, exit 0
-    assert "--why-not: unknown model ''" in result.stderr
+    assert "--why-not: expected a model id or a claim" in result.stderr
     result = runner.invoke(main, ["explain", path, "--how", ""])
     assert result.exit_code == 2 and result.stdout == ""
     assert "--how: no conclusion ''" in result.stderr

@@ -334,7 +334,8 @@ def why_not_claim(kb: KnowledgeBase, trace: Trace, advice: Advice, claim: str) -
     winners = precedence_winners(advice)
     known = {c.target for r in kb.rules for c in r.conclusions}
     if target not in known:
-        raise CaseError(f"no conclusion '{target}'{suggest(target, known)} in the knowledge base; expected a risk "
+        hint = suggest(target, kb.models) or suggest(target, known)
+        raise CaseError(f"no conclusion '{target}'{hint} in the knowledge base; expected a risk "
                         "(risk:demand=private), a red flag (red_flag:single_bidder), a setting "
                         "(structuring:payment_mechanism=user_fees), a model id or verdict=...", field="--why-not")
     rules = [(r, c) for r in kb.rules for c in r.conclusions if c.target == target]
