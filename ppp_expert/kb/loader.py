@@ -14,8 +14,8 @@ from ppp_expert.kb import conditions as cond
 from ppp_expert.errors import KnowledgeBaseError
 from ppp_expert.kb.conclusions import CONCLUSION_KINDS, AllocateConclusion, Allocation, Conclusion
 from ppp_expert.kb.schema import (
-    CRITERIA, MODEL_IDS, Model, ModelsFile, Question, QuestionsFile, Risk, RisksFile, RuleSpec,
-    RulesFile, Settings,
+    CRITERIA, MODEL_IDS, Model, ModelsFile, PracticeFile, PracticeSource, Question, QuestionsFile, Risk,
+    RisksFile, RuleSpec, RulesFile, Settings,
 )
 from ppp_expert.yaml_io import read_yaml
 
@@ -72,6 +72,8 @@ class KnowledgeBase:
     settings: Settings
     rules: list[Rule]
     fact_producers: dict[str, list[str]] = field(default_factory=dict)
+    #: The register of practice documents (practice.yaml), or None when the knowledge base has none.
+    practice: dict[str, PracticeSource] | None = None
     #: Values derived from this knowledge base, computed once and kept with it (see ``derived``).
     _derived: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -198,7 +200,11 @@ def load_kb(path: str | Path | None = None) -> KnowledgeBase:
     rules.extend(_default_allocation_rules(risks, len(rules), str(root / "risks.yaml")))
     _check_unique_ids(rules)
     rules, producers = _order(rules)
-    return KnowledgeBase(root, questions, models, risks, settings, rules, producers)
+    practice = None
+    if (root / "practice.yaml").exists():
+        practice = _unique(_load_file(root / "practice.yaml", PracticeFile).practice, str(root / "practice.yaml"),
+                           "practice")
+    return KnowledgeBase(root, questions, models, risks, settings, rules, producers, practice)
 
 
 def _unique(items: list[Any], path: str, what: str) -> dict[str, Any]:

@@ -111,6 +111,22 @@ class RisksFile(Strict):
     risks: list[Risk] = Field(min_length=1)
 
 
+class PracticeSource(Strict):
+    """A published document of international practice that ``practice:<id>`` citations name."""
+
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    title: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
+    year: int = Field(ge=1900, le=2100)
+    section: Optional[str] = None
+    note: Optional[str] = None
+    covers: str = Field(min_length=1)
+
+
+class PracticeFile(Strict):
+    practice: list[PracticeSource] = Field(min_length=1)
+
+
 class Settings(Strict):
     verdict_threshold: float = Field(gt=0, lt=1)
     close_call_margin: float = Field(ge=0, lt=1)
