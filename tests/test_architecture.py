@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "advice": BASE | {"kb", "engine", "cases"},
     "render": BASE | {"kb", "engine", "advice"},
     "api": BASE | {"kb", "engine", "cases", "advice"},
-    "consult": BASE | {"kb", "engine", "cases", "advice", "api"},
+    "consult": BASE | {"kb", "engine", "cases", "advice", "render", "api"},
     "batch": BASE | {"kb", "engine", "cases", "advice", "render", "api"},
     "train": BASE | {"kb", "engine", "cases", "advice", "render", "api"},
     "cli": BASE | {"kb", "engine", "cases", "advice", "render", "api", "consult", "batch", "train"},

@@ -109,7 +109,7 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
                       soft_wrap=True, markup=False)
         return
     assert result.advice is not None and result.trace is not None
-    print_advice(result.advice, kb, console, title=store.title or store.id)
+    print_advice(result.advice, kb, console, title=store.title or store.id, assessed=result.assessed)
 
     target = graph_path or provider.text(
         "Write the explanation graph to a file (.svg .png .dot .graphml .json; Enter to skip):")

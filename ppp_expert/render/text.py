@@ -144,8 +144,8 @@ def print_advice(advice: Advice, kb: KnowledgeBase, console: Console, title: str
             "Risk allocation, structuring, governance, procurement and implementation depend on the "
             f"partnership model, which is not yet determined. Answer first: {missing}."))
     elif screening and "risks" not in (assessed or ()):
-        console.print(not_assessed("Risk allocation: not assessed in this quick screening "
-                                   "(continue the consultation to settle the risk owners)."))
+        console.print(not_assessed("Risk allocation: not assessed (the consultation stopped once the verdict and "
+                                   "model were settled; continue it with --resume to settle the risk owners)."))
     else:
         console.print(risk_table(advice))
     if advice.recommendation.determined:
@@ -154,8 +154,8 @@ def print_advice(advice: Advice, kb: KnowledgeBase, console: Console, title: str
             if table is not None:
                 console.print(table)
     if screening and "red_flags" not in (assessed or ()):
-        console.print(not_assessed("Red flags: not assessed in this quick screening; none shown does not "
-                                   "mean none apply."))
+        console.print(not_assessed("Red flags: not assessed (the consultation stopped once the verdict and model "
+                                   "were settled); none shown does not mean none apply."))
     else:
         flags = red_flag_table(advice)
         console.print(flags if flags is not None else Text("Red flags: none raised by the answers given."))
