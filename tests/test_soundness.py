@@ -159,7 +159,7 @@ def test_property_model_payment_and_demand_owner_are_coherent_with_who_pays(answ
         assert payment in ("user_fees", "revenue_sharing", "data_exchange_in_kind"), (model, payment)
         assert demand != "public", (model, demand)
     if revenue == "government_payments":
-        assert payment != "user_fees", model
+        assert payment not in ("user_fees", "data_exchange_in_kind"), (model, payment)
         assert demand != "private", model
     if revenue == "none":
         assert payment != "user_fees", model
