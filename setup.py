@@ -12,5 +12,6 @@ setup(
         "ppp_expert.knowledge_base": ["*.yaml"],
         "ppp_expert.knowledge_base.rules": ["*.yaml"],
         "ppp_expert.content": ["*.yaml"],
+        "ppp_expert.templates": ["*.j2"],
     },
 )

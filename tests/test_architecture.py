@@ -18,15 +18,17 @@ BASE = {"errors", "yaml_io", "ppp_expert"}
 #: layer -> the layers it may import (besides itself). Top of the table = lowest layer.
 ALLOWED: dict[str, set[str]] = {
     "ppp_expert": set(),  # the root only re-exports lazily, by name
+    "content": set(),  # data files only
+    "templates": set(),  # data files only
     "errors": set(),
     "yaml_io": {"errors"},
     "kb": BASE,
     "engine": BASE | {"kb"},
     "cases": BASE | {"kb"},
     "advice": BASE | {"kb", "engine", "cases"},
-    "render": BASE | {"kb", "advice"},
+    "render": BASE | {"kb", "engine", "advice"},
     "api": BASE | {"kb", "engine", "cases", "advice"},
-    "consult": BASE | {"kb", "engine", "cases", "advice", "api"},
+    "consult": BASE | {"kb", "engine", "cases", "advice", "render", "api"},
     "batch": BASE | {"kb", "engine", "cases", "advice", "render", "api"},
     "train": BASE | {"kb", "engine", "cases", "advice", "render", "api"},
     "cli": BASE | {"kb", "engine", "cases", "advice", "render", "api", "consult", "batch", "train"},

@@ -21,7 +21,7 @@ from ppp_expert.cases.case import load_case
 from ppp_expert.cli import main
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.consult.engine import ConsultEngine, Need
-from ppp_expert.consult.relevance import ALL_TARGETS, Relevance
+from ppp_expert.advice.relevance import ALL_TARGETS, Relevance
 from ppp_expert.consult.session import (
     AskContext,
     Command,
@@ -412,7 +412,8 @@ def test_terminal_parses_numbers_values_and_commands(kb, line: str, expected: An
     ("application_area", "", "Please type an answer"),
     ("duration_years", "7.5", "not a whole number"),
     ("duration_years", "500", "out of range"),
-    ("capital_cost_musd", "lots", "not a number"),
+    ("capital_cost_musd", "lots", "not an amount"), ("capital_cost_musd", "$250", "dollars or millions"),
+        ("capital_cost_musd", "18,5", "not an amount"),
 ])
 def test_terminal_explains_a_bad_answer(kb, question: str, line: str, message: str) -> None:
     reply, problem = TerminalProvider(kb).parse(kb.questions[question], line)
@@ -545,10 +546,15 @@ def test_real_terminal_session_with_why_back_quit_then_resume(kb, tmp_path: Path
 
     child = _spawn(["ask", "--resume", str(session), "--no-refine"], tmp_path)
     child.expect("Resuming a consultation with 2 answers given")
+    interim = 0
     while True:
-        index = child.expect([r"─ (\w+) ─╯", r"Enter to skip\)"])
+        index = child.expect([r"─ (\w+) ─╯", r"Enter to skip\)", r"Continue to settle the risk owners"])
         if index == 1:
             break
+        if index == 2:  # the interim advice once verdict and model are settled: go on
+            interim += 1
+            child.sendline("y")
+            continue
         question = child.match.group(1)
         child.expect(r"Answer \[")
         child.sendline(str(case.answers.get(question, UNKNOWN)))
@@ -621,3 +627,79 @@ def test_cli_unexpected_failure_is_one_line_not_a_traceback(runner, tmp_path: Pa
     result = runner.invoke(main, ["ask", "--save", str(tmp_path / "s.yaml")], input="")
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1].startswith("internal error: RuntimeError: engine bug")
+
+
+@pytest.mark.parametrize("line, millions", [
+    ("18", 18.0), ("18 million", 18.0), ("$18m", 18.0), ("1.2bn", 1200.0), ("US$ 1.2 billion", 1200.0),
+    ("750k", 0.75), ("$18,000,000", 18.0), ("1,200", 1200.0),
+])
+def test_money_is_read_in_the_forms_officials_type(kb, line: str, millions: float) -> None:
+    reply, problem = TerminalProvider(kb).parse(kb.questions["capital_cost_musd"], line)
+    assert problem is None and reply == pytest.approx(millions)
+
+
+def test_a_money_answer_is_said_back_in_its_unit(kb) -> None:
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    provider = TerminalProvider(kb, Console(file=out, width=100))
+    provider._read = lambda prompt: "1.2bn"  # type: ignore[method-assign]
+    context = AskContext(number=1, remaining=3, answered=0, refining=False, can_go_back=False)
+    assert provider.ask(kb.questions["capital_cost_musd"], context) == pytest.approx(1200.0)
+    assert "Read as US$1,200 million." in out.getvalue()
+
+
+def test_the_question_panel_is_not_redrawn_after_a_command(kb) -> None:
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    provider = TerminalProvider(kb, Console(file=out, width=100))
+    lines = iter(["why", "1"])
+    provider._read = lambda prompt: next(lines)  # type: ignore[method-assign]
+    context = AskContext(number=4, remaining=3, answered=3, refining=False, can_go_back=True)
+    question = kb.questions["need_type"]
+    assert provider.ask(question, context) is Command.WHY
+    assert provider.ask(question, context) == "commodity"
+    text = out.getvalue()
+    assert text.count("Commands: why") == 1  # the panel once; a reminder line the second time
+    assert "Question 4: How well defined" in text
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="the ppp-expert console script is not installed")
+def test_interim_advice_once_verdict_and_model_settle_and_stopping_there(kb, tmp_path: Path) -> None:
+    """At a terminal: the interim advice appears when verdict and model are settled while risk
+    owners and red flags are still open; stopping there prints the advice and says plainly which
+    parts were not assessed."""
+    data = yaml.safe_load((CASES / "ireland-national-broadband-plan.yaml").read_text(encoding="utf-8"))
+    data.pop("expected", None)
+    data["answers"] = {q: data["answers"].get(q, "unknown") for q in kb.questions}  # every question answered
+    relevance = relevance_for(kb)
+    # Drop answers that leave verdict and model settled until risk owners or red flags open up.
+    for question in [q.id for q in kb.questions.values() if q.phase == "structuring"]:
+        trial = {k: v for k, v in data["answers"].items() if k != question}
+        outlook = relevance.analyse(trial)
+        if len(outlook.verdicts) == 1 and len(outlook.models) == 1:
+            data["answers"] = trial
+            if not outlook.settled:
+                break
+    partial = tmp_path / "partial.yaml"
+    partial.write_text(yaml.safe_dump(data), encoding="utf-8")
+    outlook = relevance.analyse(read_case(partial, kb).answers)
+    assert len(outlook.verdicts) == 1 and len(outlook.models) == 1 and not outlook.settled  # the premise
+    child = _spawn(["ask", "--answers", str(partial), "--save", str(tmp_path / "s.yaml"), "--graph",
+                    str(tmp_path / "g.dot")], tmp_path)
+    child.expect("Interim advice: verdict and model settled")
+    child.expect("Not yet assessed:")
+    child.expect(r"Continue to settle the risk owners")
+    child.sendline("n")
+    child.expect("Risk allocation: not assessed")
+    child.expect("Red flags: not assessed")
+    child.expect(r"Save a copy as")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

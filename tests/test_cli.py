@@ -32,12 +32,24 @@ def test_version_and_help_on_every_command(runner) -> None:
         assert "Usage:" in result.output
 
 
-def test_evaluate_prints_readable_advice(runner, write_case) -> None:
-    result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND))])
+def test_evaluate_full_prints_every_section(runner, write_case) -> None:
+    result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND)), "--full", "--no-sweep"])
     assert result.exit_code == 0, result.output
-    for heading in ("Verdict", "Recommended model", "Model ranking", "Risk allocation", "Unknown"):
+    for heading in ("Verdict", "Recommended model", "Model ranking", "Risk allocation", "Unknown", "Why:"):
         assert heading in result.output
     assert "Concession / BOT" in result.output
+
+
+def test_evaluate_leads_with_a_one_screen_summary(runner, write_case) -> None:
+    result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND))])
+    assert result.exit_code == 0, result.output
+    first_line_of_panel = result.output.splitlines()[1]
+    assert "PPP fits" in first_line_of_panel and "Concession / BOT" in first_line_of_panel
+    for part in ("Confidence:", "Strongest reasons:", "Risk owners that matter most", "Sensitivity:",
+                 "How to read the numbers"):
+        assert part in result.output
+    assert "Model ranking" not in result.output  # the full sections only with --full
+    assert len(result.output.splitlines()) <= 45  # one screen
 
 
 def test_evaluate_json_is_the_result_contract(runner, write_case, kb) -> None:
@@ -78,8 +90,12 @@ def test_svg_graph_is_rendered_by_real_dot_and_parses(runner, write_case, tmp_pa
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg")
     texts = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
-    assert "recommended concession_bot" in texts
+    assert "recommended: Concession / BOT (score +" in texts
     assert "Rules fired" in texts and "Answers" in texts
+    # Rule nodes carry their title in words; the id is the tooltip, never cut short with an ellipsis.
+    assert "…" not in texts
+    tooltips = [a.get("{http://www.w3.org/1999/xlink}title") for a in root.iter() if a.tag.endswith("}a")]
+    assert any(t and t.startswith("model.concession_bot.") for t in tooltips)
     titles = [t.text for t in root.iter() if t.tag.endswith("title")]
     assert sum(1 for t in titles if t and "->" in t) > 10  # edges premise -> rule -> conclusion
 
@@ -216,7 +232,7 @@ def test_explain_empty_targets_are_refused_not_ignored(runner, write_case) -> No
     path = str(write_case(BROADBAND))
     result = runner.invoke(main, ["explain", path, "--why-not", ""])
     assert result.exit_code == 2 and result.stdout == ""  # was: HOW model printed instead, exit 0
-    assert "--why-not: unknown model ''" in result.stderr
+    assert "--why-not: expected a model id or a claim" in result.stderr
     result = runner.invoke(main, ["explain", path, "--how", ""])
     assert result.exit_code == 2 and result.stdout == ""
     assert "--how: no conclusion ''" in result.stderr

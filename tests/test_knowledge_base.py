@@ -122,3 +122,25 @@ def test_cli_reports_a_broken_kb_in_one_line_with_exit_2(kb_copy: Path, runner) 
     result = runner.invoke(main, ["--kb", str(kb_copy), "kb", "lint"])
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "test.broken" in result.output
+
+
+def test_lint_rejects_a_practice_citation_missing_from_the_register(tmp_path) -> None:
+    """With a register of practice documents, every practice: citation must name one of them."""
+    import shutil
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(load_kb().path, kb_dir)
+    cited = sorted({r.source.split(":", 1)[1] for r in load_kb(kb_dir).rules if r.source.startswith("practice:")})
+    assert cited, "the shipped knowledge base cites practice documents"
+    entries = [{"id": name, "title": f"Title of {name}", "publisher": "A publisher", "year": 2020,
+                "covers": "What the knowledge base takes from it."} for name in cited[1:]]
+    (kb_dir / "practice.yaml").write_text(yaml.safe_dump({"practice": entries}), encoding="utf-8")
+    findings = [f for f in lint(load_kb(kb_dir)) if f.level == "error"]
+    assert len(findings) == 1 and f"practice:{cited[0]}" in findings[0].message
+    entries.append({"id": cited[0], "title": "T", "publisher": "P", "year": 2019, "covers": "C"})
+    (kb_dir / "practice.yaml").write_text(yaml.safe_dump({"practice": entries}), encoding="utf-8")
+    assert not [f for f in lint(load_kb(kb_dir)) if "practice" in f.message]
+    entries[0]["year"] = "recent"
+    (kb_dir / "practice.yaml").write_text(yaml.safe_dump({"practice": entries}), encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="practice.0.year"):
+        load_kb(kb_dir)

@@ -23,14 +23,9 @@ FIXTURE_FILES = case_files([FIXTURES])
 # Rules that no realistic case can fire, each with the reason. Keep this list short: a rule
 # lands here only after checking that it cannot be reached without the system being wrong.
 UNREACHABLE: dict[str, str] = {
-    # Sets a 5-10 year term when a concession is recommended on short-lived or no assets.
-    # Every positive concession signal except `long_duration` and `transfer_preference`
-    # requires a long-lived asset, so without one the concession scores at most about -0.17
-    # (short-lived assets, -0.4) or -0.45 (no assets, -0.6): it is recommended only when all
-    # four other partnership models score even lower, i.e. when nothing fits. The rule is a
-    # safeguard so that such a recommendation never carries a long financed term; a fixture
-    # for it would have to be a case the knowledge base gets wrong.
-    "structuring.term.concession_short_lived": "concession recommended only when every model scores negative",
+    # Empty since issue 9: structuring.term.concession_short_lived used to be listed here, but a
+    # user-paid franchise on short-lived technology is now a concession (fixture
+    # advertising-kiosk-franchise), so the rule is reachable.
 }
 
 

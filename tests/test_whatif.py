@@ -7,6 +7,7 @@ import json
 from conftest import CASES
 
 from ppp_expert.api import evaluate
+from ppp_expert.advice.whatif import apply
 from ppp_expert.cases.case import load_case
 from ppp_expert.cli import main
 
@@ -39,7 +40,7 @@ def test_text_output_and_no_change(runner) -> None:
     assert same.exit_code == 0 and "stay the same" in same.output
     changed = runner.invoke(main, ["whatif", IRELAND, "--set", "shared_ownership_ok=yes", "--set",
                                    "public_assets_in_kind=yes", "--set", "governance_capacity=high"])
-    assert changed.exit_code == 0 and "WHAT IF" in changed.output and "score joint_venture" in changed.output
+    assert changed.exit_code == 0 and "WHAT IF" in changed.output and "score of Joint venture" in changed.output
 
 
 def test_unknown_removes_an_answer_and_numbers_are_parsed(runner) -> None:
@@ -65,3 +66,77 @@ def test_the_same_question_set_twice_to_different_values_is_refused(runner) -> N
     assert "urgency is set twice (high and low)" in result.stderr and result.stderr.count("\n") == 1
     same = runner.invoke(main, ["whatif", IRELAND, "--set", "urgency=high", "--set", "urgency=high"])
     assert same.exit_code == 0, same.output
+
+
+# --- sensitivity sweep ---------------------------------------------------------------------
+
+
+def _sweep_case(kb, name: str = "hmrc-aspire"):
+    from ppp_expert.advice.sensitivity import sweep
+
+    case = load_case(CASES / f"{name}.yaml", kb)
+    return case, sweep(kb, case.id, case.answers)
+
+
+def test_sweep_is_metamorphic_applying_a_reported_flip_flips_it(kb) -> None:
+    """Every reported flip, applied with whatif, changes exactly what it says; a change the sweep
+    tried and did not report changes neither the verdict, the model nor any risk owner."""
+    from ppp_expert.advice.sensitivity import alternatives
+
+    case, result = _sweep_case(kb)
+    assert result.flips, "a real case should turn on at least one answer"
+    base = evaluate(case, kb)
+    for flip in result.flips[:15]:
+        after = evaluate(apply(case, {flip.question: flip.after}), kb)
+        if flip.verdict:
+            assert (base.appropriate.verdict, after.appropriate.verdict) == flip.verdict
+        if flip.model:
+            assert (base.recommendation.model, after.recommendation.model) == flip.model
+        owners = {r.risk: r.party for r in after.risk_allocation}
+        for risk, (_, new) in flip.risks.items():
+            assert owners.get(risk) == new
+    before_owners = {r.risk: r.party for r in base.risk_allocation}
+    checked = 0
+    for qid, question in kb.questions.items():
+        for value, _ in alternatives(kb, question, case.answers.get(qid, "unknown")):
+            # Flips with the same effect are kept once per question: check questions with none.
+            if any(f.question == qid for f in result.flips) or checked >= 25:
+                continue
+            checked += 1
+            after = evaluate(apply(case, {qid: value}), kb)
+            assert after.appropriate.verdict == base.appropriate.verdict
+            assert after.recommendation.model == base.recommendation.model
+            assert {r.risk: r.party for r in after.risk_allocation} == before_owners
+    assert checked >= 10
+
+
+def test_sweep_marks_fragility_and_ranks_small_changes_first(kb) -> None:
+    _, result = _sweep_case(kb)
+    assert result.fragile_verdict == bool(result.verdict_flips)
+    assert [f.distance for f in result.flips] == sorted(f.distance for f in result.flips)
+    assert all(f.after != "unknown" for f in result.flips)
+
+
+def test_numeric_probes_cover_every_range_the_rules_distinguish(kb) -> None:
+    from ppp_expert.advice.sensitivity import alternatives
+    from ppp_expert.kb import conditions as cond
+
+    question = kb.questions["capital_cost_musd"]
+    values = [v for v, _ in alternatives(kb, question, "unknown")]
+    for rule in kb.rules:
+        for leaf in cond.leaves(rule.condition):
+            if isinstance(leaf, cond.AnswerCompare) and leaf.question == question.id:
+                outcomes = {leaf.holds(v) for v in values}
+                assert outcomes == {True, False}, f"{rule.id}: probes never make {leaf.describe()} differ"
+
+
+def test_whatif_sweep_cli_text_and_json(runner) -> None:
+    text = runner.invoke(main, ["whatif", IRELAND, "--sweep"])
+    assert text.exit_code == 0, text.output
+    assert "SENSITIVITY" in text.output and ("FRAGILE" in text.output or "robust" in text.output)
+    data = json.loads(runner.invoke(main, ["whatif", IRELAND, "--sweep", "--format", "json"]).output)
+    assert set(data) >= {"baseline", "fragile", "flips", "variants"} and data["variants"] > 38
+    both = runner.invoke(main, ["whatif", IRELAND, "--sweep", "--set", "urgency=high"])
+    neither = runner.invoke(main, ["whatif", IRELAND])
+    for result in (both, neither):
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "--sweep" in result.stderr

@@ -110,6 +110,14 @@ def verdict_questions(kb: KnowledgeBase) -> list[str]:
     return kb.derived("verdict_questions", compute)
 
 
+def determined(kb: KnowledgeBase, verdict: str, score: float) -> bool:
+    """Is there enough evidence to recommend the leading model? Not while the verdict is
+    undetermined, nor when a partnership model leads with a score below the model threshold."""
+    if verdict == "undetermined":
+        return False
+    return verdict == "traditional" or score >= kb.settings.model_threshold
+
+
 def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
     """The full Advice for one evaluated case."""
     d = trace.decision
@@ -127,7 +135,7 @@ def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
         ),
         recommendation=out.Recommendation(
             model=d.model, score=d.scores[d.model], close_call=d.close_call, runner_up=d.runner_up,
-            ranking=ranking,
+            ranking=ranking, determined=determined(kb, d.verdict, d.scores[d.model]),
         ),
         risk_allocation=risk_allocation(kb, conclusions),
         structuring=topics["structuring"], governance=topics["governance"],

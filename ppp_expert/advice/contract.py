@@ -36,6 +36,9 @@ class Recommendation(Out):
     close_call: bool
     runner_up: Optional[str] = None
     ranking: list[Ranked]
+    #: False when the evidence is too thin to recommend ``model`` (verdict undetermined, or the
+    #: leading model scores below the knowledge base's model threshold): it is only the leader.
+    determined: bool = True
 
 
 class Overridden(Out):

@@ -39,6 +39,17 @@ def _conclusion_nodes(rule: Rule, verdict: str, winners: dict[str, str]) -> list
     return nodes
 
 
+def _winning_values(advice: Advice) -> dict[str, str]:
+    """Target -> the value the advice concluded for it, as text (risk owners, settings)."""
+    values = {f"risk:{r.risk}": r.party for r in advice.risk_allocation}
+    for topic in ("structuring", "governance", "procurement", "implementation"):
+        for key, setting in getattr(advice, topic).settings.items():
+            value = setting.value
+            values[f"{topic}:{key}"] = (f"{value['min']}-{value['max']} years"
+                                        if isinstance(value, dict) and set(value) == {"min", "max"} else str(value))
+    return values
+
+
 def precedence_winners(advice: Advice) -> dict[str, str]:
     """Target -> winning rule for every conclusion decided by precedence (risk owners, settings)."""
     winners = {f"risk:{r.risk}": r.rules[0] for r in advice.risk_allocation}
@@ -53,8 +64,10 @@ def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
     g = nx.DiGraph(case=advice.case)
     d = trace.decision
     winners = precedence_winners(advice)
-    g.add_node(f"verdict:{d.verdict}", kind="decision", label=f"verdict {d.verdict}")
-    g.add_node(f"model:{d.model}", kind="decision", label=f"recommended {d.model}")
+    values = _winning_values(advice)
+    g.add_node(f"verdict:{d.verdict}", kind="decision", label=f"verdict: {d.verdict} (certainty {d.certainty:+.2f})")
+    title = kb.models[d.model].title if d.model in kb.models else d.model
+    g.add_node(f"model:{d.model}", kind="decision", label=f"recommended: {title} (score {d.scores[d.model]:+.2f})")
     for firing in trace.firings:
         rule = firing.rule
         rid = f"rule:{rule.id}"
@@ -77,7 +90,13 @@ def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
             if node not in g:
                 g.add_node(node, kind="decision" if node.startswith("verdict:") else "conclusion",
                            **({"label": node} | attrs))
+                if node in values:
+                    g.nodes[node]["value"] = values[node]
             g.add_edge(rid, node, **edge)
+    for model in d.scores:
+        if f"score:{model}" in g:
+            title = kb.models[model].title if model in kb.models else model
+            g.nodes[f"score:{model}"]["label"] = f"score of {title} ({d.scores[model]:+.2f})"
     # Scores feed the recommendation, which the second-phase rules then match on.
     for model in d.scores:
         if f"score:{model}" in g and model == d.model:
@@ -94,6 +113,10 @@ def resolve_target(g: nx.DiGraph, target: str, option: str = "--how") -> str:
     """Find the node a user means: an exact node id, or a unique node whose id ends with it."""
     if target in g:
         return target
+    # A bare model id means the model: the recommendation if it is that model, else its score.
+    for prefix in ("model:", "score:"):
+        if f"{prefix}{target}" in g:
+            return f"{prefix}{target}"
     aliases = {"verdict": "verdict:", "model": "model:", "recommendation": "model:"}
     prefix = aliases.get(target)
     matches = sorted(n for n in g if (prefix and n.startswith(prefix)) or n.split(":", 1)[-1] == target
@@ -136,6 +159,13 @@ def focus(g: nx.DiGraph, target: str, option: str = "--how") -> nx.DiGraph:
     sub = g.subgraph(support(g, node)).copy()
     sub.graph["case"] = f"{g.graph.get('case', '')}: how {node}"
     return sub
+
+
+def concluded(g: nx.DiGraph, target: str) -> str:
+    """The conclusion a target names, with its value: ``risk:demand = shared``."""
+    node = resolve_target(g, target)
+    data = g.nodes[node]
+    return f"{node} = {data['value']}" if "value" in data else node
 
 
 def how(g: nx.DiGraph, target: str) -> list[str]:
@@ -230,3 +260,134 @@ def _weight_for(rule: Rule, model: str) -> float | None:
             elif outcome == PPP_OUTCOME and model == TRADITIONAL:
                 total = (total or 0.0) - weight
     return total
+
+
+# --- the arithmetic behind a score ---------------------------------------------------------
+
+
+def arithmetic(advice: Advice, node: str) -> list[str]:
+    """The certainty-factor combination behind the verdict or a model's score, step by step."""
+    from ppp_expert.engine.aggregate import combine_steps
+
+    ranking = {r.model: r for r in advice.recommendation.ranking}
+    kind, _, name = node.partition(":")
+    if kind == "verdict":
+        weights = [-e.weight for e in ranking[TRADITIONAL].evidence]
+        head = f"Certainty of the verdict ({advice.appropriate.certainty:+.2f}) from {len(weights)} weights:"
+    elif kind in ("model", "score") and name in ranking:
+        weights = [e.weight for e in ranking[name].evidence]
+        head = f"Score of {name} ({ranking[name].score:+.2f}) from {len(weights)} weights:"
+    else:
+        return []
+    return [head, *("  " + line for line in combine_steps(weights))]
+
+
+# --- WHY NOT, for any conclusion ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A rule that could conclude the claimed value: fired (and maybe overridden) or blocked."""
+
+    rule: Rule
+    fired: bool
+    overridden_by: str | None
+    failed: list[str]
+
+
+@dataclass(frozen=True)
+class ClaimWhyNot:
+    claim: str
+    holds: bool
+    actual: str
+    candidates: list[Candidate]
+    note: str = ""
+
+
+def _shown(c: object) -> str | None:
+    """The value a conclusion would give its target, as users write it (risk owner, setting)."""
+    if c.competition != "precedence":  # type: ignore[attr-defined]
+        return None
+    value = getattr(c, "allocate", None)
+    if value is not None:
+        return value.party
+    setting = c.set.value  # type: ignore[attr-defined]
+    if isinstance(setting, dict) and set(setting) == {"min", "max"}:
+        return f"{setting['min']}-{setting['max']} years"
+    return str(setting)
+
+
+def why_not_claim(kb: KnowledgeBase, trace: Trace, advice: Advice, claim: str) -> ClaimWhyNot:
+    """Why the advice does not conclude ``claim``: ``risk:demand=private``, ``red_flag:single_bidder``,
+    ``structuring:payment_mechanism=user_fees`` or ``verdict=traditional``."""
+    from ppp_expert.errors import CaseError
+    from ppp_expert.kb.loader import suggest
+
+    target, sep, wanted = claim.partition("=")
+    target, wanted = target.strip(), wanted.strip()
+    if target in kb.risks:
+        target = f"risk:{target}"
+    if target == "verdict" or target in ("ppp", "traditional", "undetermined"):
+        return _why_not_verdict(kb, trace, advice, wanted or target)
+    state = _final_state(trace)
+    fired = {f.rule.id for f in trace.firings}
+    winners = precedence_winners(advice)
+    known = {c.target for r in kb.rules for c in r.conclusions}
+    if target not in known:
+        hint = suggest(target, kb.models) or suggest(target, known)
+        raise CaseError(f"no conclusion '{target}'{hint} in the knowledge base; expected a risk "
+                        "(risk:demand=private), a red flag (red_flag:single_bidder), a setting "
+                        "(structuring:payment_mechanism=user_fees), a model id or verdict=...", field="--why-not")
+    rules = [(r, c) for r in kb.rules for c in r.conclusions if c.target == target]
+    precedence_kind = rules[0][1].competition == "precedence"
+    if precedence_kind and not sep:
+        choices = sorted({_shown(c) or "" for _, c in rules})
+        raise CaseError(f"say which value: {target}=VALUE, with VALUE one of {', '.join(choices)}", field="--why-not")
+    if precedence_kind:
+        values = {_shown(c) for _, c in rules}
+        if wanted not in values:
+            raise CaseError(f"no rule concludes {target} = '{wanted}'{suggest(wanted, [v for v in values if v])}; "
+                            f"expected one of {', '.join(sorted(v for v in values if v))}", field="--why-not")
+        rules = [(r, c) for r, c in rules if _shown(c) == wanted]
+    actual = _winning_values(advice).get(target)
+    if not precedence_kind:
+        actual = "raised" if any(r.id in fired for r, _ in rules) else "not raised"
+    holds = (actual == wanted) if precedence_kind else actual == "raised"
+    candidates = []
+    for rule, _ in sorted(rules, key=lambda pair: pair[0].precedence):
+        is_fired = rule.id in fired
+        winner = winners.get(target)
+        candidates.append(Candidate(rule, is_fired, winner if is_fired and precedence_kind and winner != rule.id else None,
+                                    [] if is_fired else failed_leaves(rule, state)))
+    shown = f"{target}={wanted}" if precedence_kind else target
+    return ClaimWhyNot(shown, holds, actual or "not concluded", candidates)
+
+
+def _final_state(trace: Trace) -> cond.State:
+    facts = frozenset(x[len("fact:"):] for f in trace.firings for x in f.declared)
+    return cond.State(answers=trace.answers, facts=facts,
+                      decisions={"model": frozenset([trace.decision.model]),
+                                 "verdict": frozenset([trace.decision.verdict])})
+
+
+def _why_not_verdict(kb: KnowledgeBase, trace: Trace, advice: Advice, wanted: str) -> ClaimWhyNot:
+    from ppp_expert.errors import CaseError
+
+    if wanted not in ("ppp", "traditional", "undetermined"):
+        raise CaseError(f"'{wanted}' is not a verdict; expected ppp, traditional or undetermined", field="--why-not")
+    d = trace.decision
+    threshold = kb.settings.verdict_threshold
+    need = {"ppp": f"a certainty of at least {threshold:+.2f}", "traditional": f"at most {-threshold:+.2f}",
+            "undetermined": f"between {-threshold:+.2f} and {threshold:+.2f}"}[wanted]
+    sign = {"ppp": 1, "traditional": -1, "undetermined": -1 if d.certainty > 0 else 1}[wanted]
+    state = _final_state(trace)
+    fired = {f.rule.id for f in trace.firings}
+    candidates = []
+    for rule in kb.rules:
+        weight = sum(w if o == PPP_OUTCOME else -w if o == TRADITIONAL else 0.0
+                     for c in rule.conclusions for o, w, _ in c.evidence_on())
+        if weight * sign > 0 and rule.id not in fired:
+            candidates.append((abs(weight), Candidate(rule, False, None, failed_leaves(rule, state))))
+    candidates.sort(key=lambda pair: (-pair[0], pair[1].rule.position))
+    note = f"The verdict {wanted} needs {need}; the evidence combines to {d.certainty:+.2f}."
+    return ClaimWhyNot(f"verdict={wanted}", d.verdict == wanted, d.verdict, [c for _, c in candidates[:10]], note)

@@ -53,7 +53,7 @@ class BatchOptions:
     jobs: int = 1
     check: bool = False
     resume: bool = False
-    reports: bool = False
+    reports: Optional[str] = None  # None, "text", "md" or "html"
     chunk_size: Optional[int] = None  # default: small enough to balance, big enough to amortise IPC
 
 
@@ -146,6 +146,9 @@ class _Writer:
         self.index, self.check, self.progress, self.echo, self.config = index, check, progress, echo, config
         self.tally = Tally()
         self.entries: Optional[list[Entry]] = None if fresh else []  # for compaction after a resume
+        # Memos get a portfolio page linking them: remember each case's outcome (small tuples).
+        self.portfolio: Optional[list[tuple[str, Outcome]]] = (
+            [] if config.reports_dir and config.reports_format in ("md", "html") else None)
 
     def write(self, result: CaseResult) -> None:
         outcome: Optional[Outcome] = None
@@ -164,6 +167,8 @@ class _Writer:
         if self.entries is not None:
             self.entries.append(entry)
         status = self.tally.add(result.path, outcome, result.line is None, diff, self.check)
+        if self.portfolio is not None:
+            self.portfolio.append((result.path, outcome))
         self.csv.write(result.path, outcome, status)
         if diff:
             self.echo(format_diff(result.path, outcome.case, diff))
@@ -181,6 +186,10 @@ class _Writer:
     def close(self) -> None:
         self.results.close()
         self.csv.close()
+        if self.portfolio is not None and self.config.reports_dir:
+            from ppp_expert.batch.portfolio import write_portfolio
+
+            write_portfolio(Path(self.config.reports_dir), self.portfolio, self.config.reports_format)
         if self.reader is not None:
             self.reader.close()
 
@@ -195,6 +204,11 @@ def _earlier_results(out_dir: Path, fingerprint: str, resume: bool, note: Callab
              "evaluating every case again")
         return {}
     return scan(results)
+
+
+def _report_format(reports: Any) -> str:
+    """``--reports`` alone (True, or "text") gives text reports; "md" and "html" decision memos."""
+    return reports if reports in ("md", "html") else "text"
 
 
 def _chunk_size(cases: int, jobs: int) -> int:
@@ -220,7 +234,8 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
     index = _earlier_results(out_dir, fingerprint, options.resume, note)
     write_manifest(out_dir, {"fingerprint": fingerprint, "kb_path": str(kb.path), "results": "results.jsonl"})
     config = WorkerConfig(kb_path=kb_path, check=options.check,
-                          reports_dir=str(out_dir / "reports") if options.reports else None)
+                          reports_dir=str(out_dir / "reports") if options.reports else None,
+                          reports_format=_report_format(options.reports))
     cases = discovery.cases
     size = options.chunk_size or _chunk_size(len(cases), max(1, options.jobs))
     jobs = min(max(1, options.jobs), max(1, (len(cases) + size - 1) // size))

@@ -27,6 +27,7 @@ class WorkerConfig:
     kb_path: Optional[str]
     check: bool = False
     reports_dir: Optional[str] = None
+    reports_format: str = "text"  # text (the evaluate --full text), md or html (decision memos)
 
 
 class CaseResult(NamedTuple):
@@ -89,7 +90,7 @@ def evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str] = N
     from ppp_expert.yaml_io import read_bytes
 
     kb, reasoner = _engine(config.kb_path)
-    report = report_path(config.reports_dir, path) if config.reports_dir else None
+    report = report_path(config.reports_dir, path, config.reports_format) if config.reports_dir else None
     try:  # read once, bounded: the same bytes are hashed and parsed
         raw = read_bytes(Path(path), CaseError)
     except CaseError as exc:
@@ -119,7 +120,10 @@ def evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str] = N
         diff = compare(case.expected.model_dump(exclude_none=True) if case.expected else None, outcome)
     if report:
         try:  # one unwritable report fails this case only, not the other cases of its chunk
-            _write_report(report, lambda console: _print_report(console, advice, kb, case.title or case.id))
+            if config.reports_format == "text":
+                _write_report(report, lambda console: _print_report(console, advice, kb, case.title or case.id))
+            else:
+                _write_text(report, _memo(kb, case, config.reports_format))
         except Exception as exc:  # noqa: BLE001
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
             return _failed(path, f"{path}: cannot write the report {report}: {reason}", digest, None)
@@ -139,17 +143,59 @@ def _failed(path: str, error: str, digest: Optional[str], report: Optional[str])
     line = ErrorResult(case=case, error=error).model_dump_json()[:-1] + "," + record_tail(path, digest)
     if report:
         try:
-            _write_report(report, lambda console: console.print(f"error: {error}", markup=False))
+            if report.endswith(".txt"):
+                _write_report(report, lambda console: console.print(f"error: {error}", markup=False))
+            else:
+                _write_text(report, _error_page(error, report.endswith(".html")))
         except OSError:  # the error record says what is wrong with the case; the report is a copy of it
             pass
     return CaseResult(path, line, Outcome(case=case, error=error), hash=digest)
 
 
-def report_path(reports_dir: str, path: str) -> str:
+REPORT_SUFFIX = {"text": ".txt", "md": ".md", "html": ".html"}
+
+
+def report_path(reports_dir: str, path: str, fmt: str = "text") -> str:
     """``reports/`` mirrors the input paths: ``cases/a.yaml`` -> ``reports/cases/a.yaml.txt``."""
     pure = Path(path)
     parts = ["__" if part == ".." else part for part in (pure.parts[1:] if pure.anchor else pure.parts)]
-    return os.path.join(reports_dir, *parts[:-1], parts[-1] + ".txt")
+    return os.path.join(reports_dir, *parts[:-1], parts[-1] + REPORT_SUFFIX[fmt])
+
+
+def _memo(kb: Any, case: Any, fmt: str) -> str:
+    """A decision memo without the sensitivity sweep (it would multiply a batch's time by ~100)."""
+    from ppp_expert.advice.appraisal import appraise
+    from ppp_expert.render.memo import build_memo, render
+
+    result = appraise(kb, case.id, case.answers, with_sweep=False)
+    memo = build_memo(kb, case.title or case.id, case.answers, result.advice, result.trace, result.summary, None,
+                      graphs=fmt == "html")
+    return render(memo, fmt)
+
+
+def _error_page(error: str, html: bool) -> str:
+    if html:
+        from html import escape
+
+        return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Case not evaluated</title>"
+                f"</head><body><h1>Case not evaluated</h1><p>{escape(error)}</p></body></html>\n")
+    from ppp_expert.render.memo import md_escape
+
+    return f"# Case not evaluated\n\n{md_escape(error)}\n"
+
+
+def _write_text(report: str, text: str) -> None:
+    """Write a report whole or not at all (a temporary file renamed into place)."""
+    os.makedirs(os.path.dirname(report), exist_ok=True)
+    tmp = f"{report}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, report)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def _print_report(console: Any, advice: Any, kb: Any, title: str) -> None:

@@ -54,7 +54,7 @@ def ask(state: Any, answers_path: str | None, save_path: str | None, resume_path
 
 def _consult(state: Any, answers_path: str | None, save_path: str | None, resume_path: str | None,
              title: str | None, graph_path: str | None, refine: bool | None, screening: bool = False) -> None:
-    from ppp_expert.consult.relevance import CORE_TARGETS
+    from ppp_expert.advice.relevance import CORE_TARGETS
     from ppp_expert.consult.session import Session
     from ppp_expert.consult.storage import SessionFile, default_session_path, read_case
     from ppp_expert.consult.terminal import EndOfInput, TerminalProvider
@@ -109,7 +109,7 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
                       soft_wrap=True, markup=False)
         return
     assert result.advice is not None and result.trace is not None
-    print_advice(result.advice, kb, console, title=store.title or store.id)
+    print_advice(result.advice, kb, console, title=store.title or store.id, assessed=result.assessed)
 
     target = graph_path or provider.text(
         "Write the explanation graph to a file (.svg .png .dot .graphml .json; Enter to skip):")

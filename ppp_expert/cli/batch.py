@@ -23,12 +23,15 @@ DEFAULT_OUT = "ppp-expert-batch"
               help="Compare each case's expected: block with its result; print a diff per mismatch, exit 1 if any.")
 @click.option("--resume", is_flag=True,
               help="Keep results already in OUT/results.jsonl whose case file is unchanged (same sha256).")
-@click.option("--reports", is_flag=True, help="Also write one readable report per case under OUT/reports/.")
+@click.option("--reports", type=click.Choice(["text", "md", "html"]), is_flag=False, flag_value="text", default=None,
+              help="Also write one report per case under OUT/reports/: text (the default when no format is "
+                   "given: the full evaluate text), md or html (decision memos, plus reports/index.html, a "
+                   "portfolio page linking them). Put the format right after --reports, e.g. --reports html.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None, hidden=True,
               help="Cases per task sent to a worker (default: automatic).")
 @click.pass_obj
 def batch(state: Any, paths: tuple[str, ...], out_dir: str, jobs: Optional[int], check: bool, resume: bool,
-          reports: bool, chunk_size: Optional[int]) -> None:
+          reports: Optional[str], chunk_size: Optional[int]) -> None:
     """Evaluate many case files (YAML or JSON): files, folders (recursive) and glob patterns.
 
     Writes OUT/results.jsonl (one result per case, sorted by path; failed cases as error

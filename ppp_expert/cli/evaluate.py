@@ -11,14 +11,22 @@ from ppp_expert.cli.common import State, echo_lines, evaluate_file, handle_error
 @click.argument("case_path", metavar="CASE", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: readable advice; json: the result contract (one line).")
+@click.option("--full", is_flag=True, default=False,
+              help="After the one-screen summary, print every section: reasons, ranking, risk matrix with "
+                   "rationale, structuring, governance, procurement, implementation, red flags.")
+@click.option("--sweep/--no-sweep", default=True, show_default=True,
+              help="Say in the summary whether a single change of answer flips the verdict or the model "
+                   "(tries every alternative answer; about a second).")
 @click.option("--graph", type=click.Path(dir_okay=False), default=None,
               help="Also write the explanation graph (.dot .svg .png .graphml .json).")
 @click.option("--focus", "focus_on", default=None, metavar="CONCLUSION",
               help="Draw only what leads to one conclusion (e.g. model, verdict, risk:demand).")
 @pass_state
 @handle_errors
-def evaluate(state: State, case_path: str, fmt: str, graph: str | None, focus_on: str | None) -> None:
-    """Evaluate a case file (YAML or JSON) and print the advice.
+def evaluate(state: State, case_path: str, fmt: str, full: bool, sweep: bool, graph: str | None,
+             focus_on: str | None) -> None:
+    """Evaluate a case file (YAML or JSON) and print the advice: one screen with the bottom line,
+    or every section with --full.
 
     Example: ppp-expert evaluate cases/ireland-national-broadband-plan.yaml --graph out.svg
     """
@@ -27,12 +35,30 @@ def evaluate(state: State, case_path: str, fmt: str, graph: str | None, focus_on
     if focus_on is not None and not graph:  # before any work: nothing printed, then refused
         raise CaseError("--focus needs --graph FILE", field="--focus")
     case, trace, advice = evaluate_file(state, case_path)
+    if graph and focus_on is not None:
+        from ppp_expert.advice.explain import build_graph, resolve_target
+
+        resolve_target(build_graph(state.kb, trace, advice), focus_on, "--focus")  # fail before printing
     if fmt == "json":
         click.echo(advice.to_json())
     else:
+        from ppp_expert.advice.summary import summarise
+        from ppp_expert.render.summary import summary_panel
         from ppp_expert.render.text import make_console, print_advice
 
-        print_advice(advice, state.kb, make_console(), title=case.title or case.id)
+        swept = None
+        if sweep:
+            from ppp_expert.advice.sensitivity import sweep as run_sweep
+
+            swept = run_sweep(state.kb, case.id, case.answers)
+        console = make_console()
+        title = case.title or case.id
+        console.print(summary_panel(summarise(state.kb, advice, case.answers, swept), title))
+        if full:
+            print_advice(advice, state.kb, console, title=title)
+        else:
+            console.print(f"Every section: ppp-expert evaluate {case_path} --full", style="dim", markup=False,
+                          soft_wrap=True)
     if graph:
         from ppp_expert.advice.explain import build_graph
 
@@ -44,15 +70,17 @@ def evaluate(state: State, case_path: str, fmt: str, graph: str | None, focus_on
 @click.option("--how", "how_target", default=None, metavar="CONCLUSION",
               help="Explain how a conclusion was reached: verdict, model, a risk id, a red flag id, a fact, "
                    "or topic:key such as structuring:term_years.")
-@click.option("--why-not", "why_not_model", default=None, metavar="MODEL",
-              help="Explain why a model was not recommended.")
+@click.option("--why-not", "why_not_model", default=None, metavar="CLAIM",
+              help="Explain why something was not concluded: a model id, verdict=traditional, "
+                   "risk:demand=private, red_flag:single_bidder, or structuring:payment_mechanism=user_fees.")
 @click.option("--graph", type=click.Path(dir_okay=False), default=None,
               help="Also draw the HOW chain as a graph (.dot .svg .png .graphml .json).")
 @pass_state
 @handle_errors
 def explain(state: State, case_path: str, how_target: str | None, why_not_model: str | None,
             graph: str | None) -> None:
-    """Explain the reasoning for a case: HOW a conclusion was reached, WHY-NOT a model.
+    """Explain the reasoning for a case: HOW a conclusion was reached (with the certainty-factor
+    arithmetic for the verdict and the models), WHY-NOT any conclusion.
 
     Example: ppp-expert explain cases/linknyc.yaml --how risk:demand --why-not joint_venture
     """
@@ -61,21 +89,28 @@ def explain(state: State, case_path: str, how_target: str | None, why_not_model:
     case, trace, advice = evaluate_file(state, case_path)
     if how_target is None and why_not_model is None:  # an empty --how '' is a target to refuse, not a default
         how_target = "model"
+    claim = None
+    if why_not_model is not None and why_not_model not in state.kb.models:
+        from ppp_expert.advice.explain import why_not_claim
+
+        if not why_not_model.strip():
+            raise CaseError("expected a model id or a claim such as risk:demand=private", field="--why-not")
+        claim = why_not_claim(state.kb, trace, advice, why_not_model)  # a bad claim fails before any output
     if how_target is not None:
-        from ppp_expert.advice.explain import build_graph, how
+        from ppp_expert.advice.explain import arithmetic, build_graph, concluded, how, resolve_target
         from ppp_expert.render.explanations import how_lines
 
         g = build_graph(state.kb, trace, advice)
         lines = how(g, how_target)  # an unknown target fails before any output
-        echo_lines(how_lines(how_target, case.id, lines))
+        node = resolve_target(g, how_target)
+        echo_lines(how_lines(concluded(g, how_target), case.id, lines + arithmetic(advice, node)))
         if graph:
             write_graph_note(g, graph, how_target, option="--how")
     if why_not_model is not None:
         from ppp_expert.advice.explain import why_not
-        from ppp_expert.kb.loader import suggest
-        from ppp_expert.render.explanations import why_not_lines
+        from ppp_expert.render.explanations import claim_lines, why_not_lines
 
-        if why_not_model not in state.kb.models:
-            raise CaseError(f"unknown model '{why_not_model}'{suggest(why_not_model, state.kb.models)}; expected one "
-                            f"of {', '.join(state.kb.models)}", field="--why-not")
-        echo_lines(why_not_lines(why_not(state.kb, trace, why_not_model), advice))
+        if claim is not None:
+            echo_lines(claim_lines(claim))
+        else:
+            echo_lines(why_not_lines(why_not(state.kb, trace, why_not_model), advice))

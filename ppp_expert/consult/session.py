@@ -26,7 +26,7 @@ from ppp_expert.kb.schema import Question
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.consult.engine import ConsultEngine
 from ppp_expert.consult.guide import Passage, passage
-from ppp_expert.consult.relevance import CORE_TARGETS, Outlook, Relevance
+from ppp_expert.advice.relevance import CORE_TARGETS, Outlook, Relevance, relevance_for
 
 
 class Command(str, enum.Enum):
@@ -106,7 +106,16 @@ class Note:
     text: str
 
 
-Message = Why | Help | Status | Settled | Note
+@dataclass(frozen=True)
+class Interim:
+    """The verdict and the model are settled; risk owners and red flags are not yet."""
+
+    summary: Any  # advice.summary.Summary of the answers so far (unanswered read as unknown)
+    open_targets: tuple[str, ...]  # plain-word names of what is not yet assessed
+    remaining: int
+
+
+Message = Why | Help | Status | Settled | Note | Interim
 
 
 class AnswerProvider(Protocol):
@@ -133,11 +142,9 @@ class Result:
     advice: Advice | None = None
     settled_after: int | None = None
     outlook: Outlook | None = field(default=None, repr=False)
-
-
-def relevance_for(kb: KnowledgeBase, targets: frozenset[str] = CORE_TARGETS) -> Relevance:
-    """The relevance analysis for ``kb``, built once and kept on it (like its compiled engine)."""
-    return kb.derived((Relevance, frozenset(targets)), lambda: Relevance(kb, targets))
+    #: The outcomes the consultation settled: all of them, or only verdict and model when the
+    #: user stopped at the interim advice (the risk owners and red flags are then not assessed).
+    assessed: frozenset[str] = CORE_TARGETS
 
 
 class Session:
@@ -163,6 +170,8 @@ class Session:
         self.settled_after: int | None = None
         self.outlook: Outlook = self.relevance.analyse(self.answers)
         self._stop: Command | None = None
+        self._interim_offered = False
+        self._stopped_at_interim = False
 
     # ------------------------------------------------------------- engine callbacks
     def plan(self) -> list[tuple[str, int]]:
@@ -175,6 +184,8 @@ class Session:
 
     def ask(self, question_id: str) -> None:
         """The asking rule fired for ``question_id``: ask until an answer or a stop."""
+        if self._offer_interim():
+            return
         question = self.kb.questions[question_id]
         while True:
             wanted = self.outlook.refinable if self.refining else self.outlook.needed
@@ -218,8 +229,10 @@ class Session:
         while True:
             self._stop = None
             self.engine.run()
-            if self._stop is Command.QUIT:
+            if self._stop is Command.QUIT and not self._stopped_at_interim:
                 return Result(False, dict(self.answers), self.asked, outlook=self.outlook)
+            if self._stopped_at_interim:
+                break
             if self._stop is Command.BACK:
                 undone, value = self.answers.popitem()
                 self.asked = max(0, self.asked - 1)
@@ -243,7 +256,33 @@ class Session:
         # `evaluate` computes it: unanswered questions are unknown.
         trace = reasoner_for(self.kb).run({q: v for q, v in self.answers.items() if v != UNKNOWN})
         advice = build_advice(self.kb, self.case_id, trace)
-        return Result(True, dict(self.answers), self.asked, trace, advice, self.settled_after, self.outlook)
+        assessed = frozenset({"verdict", "model"}) if self._stopped_at_interim else self.relevance.targets
+        return Result(True, dict(self.answers), self.asked, trace, advice, self.settled_after, self.outlook,
+                      assessed)
+
+    def _offer_interim(self) -> bool:
+        """Once the verdict and model are settled but risk owners or red flags are not, show the
+        interim advice and ask whether to go on. True when the user stops here."""
+        o = self.outlook
+        if (self._interim_offered or self.refining or o.settled or len(o.verdicts) != 1 or len(o.models) != 1
+                or not {"risks", "red_flags"} & self.relevance.targets):
+            return False
+        self._interim_offered = True
+        from ppp_expert.advice.summary import summarise
+        from ppp_expert.api import evaluate
+
+        known = {q: v for q, v in self.answers.items() if v != UNKNOWN}
+        advice = evaluate({"id": self.case_id, "answers": known}, self.kb)
+        open_targets = tuple(label(t, self.kb) for t in o.open_targets)
+        self.provider.show(Interim(summarise(self.kb, advice, known), open_targets, len(o.needed)))
+        # Only a person at a terminal is asked; scripts and piped input go on to the full advice.
+        if not getattr(self.provider, "interactive", False) or self.provider.confirm(
+                f"Continue to settle the risk owners and red flags (at most {len(o.needed)} more questions)?", True):
+            return False
+        self._stopped_at_interim = True
+        self._stop = Command.QUIT
+        self.engine.halt()
+        return True
 
     def _offer_refinement(self) -> bool:
         outlook = self.outlook
@@ -346,8 +385,14 @@ def label(target: str, kb: KnowledgeBase) -> str:
     if kind == "risk" and rest in kb.risks:
         return f"who carries {kb.risks[rest].title.lower()} risk"
     if kind == "red_flag":
-        return f"red flag {rest}"
+        return f"red flag: {red_flag_titles(kb).get(rest, rest)}"
     return target.replace("_", " ")
+
+
+def red_flag_titles(kb: KnowledgeBase) -> dict[str, str]:
+    """Red-flag id -> title, from the rules that raise them."""
+    return kb.derived("red_flag_titles", lambda: {
+        c.red_flag.id: c.red_flag.title for r in kb.rules for c in r.conclusions if c.kind == "red_flag"})
 
 
 def describe(c: Any, kb: KnowledgeBase) -> str:

@@ -18,12 +18,14 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ppp_expert.cases.money import AmbiguousAmount, is_money, parse_millions
 from ppp_expert.kb.loader import KnowledgeBase
 from ppp_expert.kb.schema import Question
 from ppp_expert.consult.session import (
     AskContext,
     Command,
     Help,
+    Interim,
     Message,
     Note,
     Reply,
@@ -35,6 +37,10 @@ from ppp_expert.consult.session import (
 COMMAND_WORDS = {c.value: c for c in Command} | {"?": Command.HELP, "exit": Command.QUIT}
 COMMAND_HINT = "why · help · back · skip · status · quit"
 MAX_WHY_RULES = 12
+
+
+def money_text(millions: float) -> str:
+    return f"US${millions:,.3f}".rstrip("0").rstrip(".") + " million"
 
 
 def one_line(text: str) -> str:
@@ -54,6 +60,9 @@ class TerminalProvider:
     def __init__(self, kb: KnowledgeBase, console: Console | None = None) -> None:
         self.kb = kb
         self.console = console or Console(highlight=False)
+        self._shown: tuple[str, int] | None = None  # the question whose panel is on screen
+        #: A person at a terminal, who can be asked mid-session whether to go on (piped input cannot).
+        self.interactive = sys.stdin.isatty()
 
     # --------------------------------------------------------------- input
     def _read(self, prompt: str) -> str:
@@ -91,7 +100,13 @@ class TerminalProvider:
 
     # ------------------------------------------------------------- questions
     def ask(self, question: Question, context: AskContext) -> Reply:
-        self.console.print(self._panel(question, context))
+        if self._shown == (question.id, context.number):
+            # Back from why/help/status: a reminder line, not the whole panel again.
+            self.console.print(Text.assemble((f"Question {context.number}: ", "bold"), question.text, " ",
+                                             (f"[{question.id}]", "dim")))
+        else:
+            self.console.print(self._panel(question, context))
+            self._shown = (question.id, context.number)
         choices = list(question.answers)
         while True:
             if question.type == "choice":
@@ -101,6 +116,10 @@ class TerminalProvider:
             line = self._read(prompt)
             reply, problem = self.parse(question, line)
             if problem is None:
+                if is_money(question.id) and isinstance(reply, float):
+                    self.console.print(Text(f"  Read as {money_text(reply)}.", style="dim"))
+                if not isinstance(reply, Command) or reply in (Command.BACK, Command.QUIT):
+                    self._shown = None  # the next question (or this one again after back) gets its panel
                 return reply
             self.console.print(Text(problem, style="yellow"))
 
@@ -129,10 +148,20 @@ class TerminalProvider:
             close = difflib.get_close_matches(lowered, choices, n=1, cutoff=0.6)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             return None, f"'{word}' is not an answer here.{hint} Type 1-{len(choices)}, one of: {', '.join(choices)}."
-        try:
-            value: Any = float(word.replace(",", ""))
-        except ValueError:
-            return None, f"'{word}' is not a number: type {self._range(question)}, or unknown."
+        if is_money(question.id):
+            try:
+                amount = parse_millions(word)
+            except AmbiguousAmount as exc:
+                return None, f"{exc}."
+            if amount is None:
+                return None, (f"'{word}' is not an amount: type US$ millions (18), or with a unit "
+                              f"(18 million, $18m, 1.2bn, 750k), or unknown.")
+            value: Any = amount[0]
+        else:
+            try:
+                value = float(word.replace(",", ""))
+            except ValueError:
+                return None, f"'{word}' is not a number: type {self._range(question)}, or unknown."
         if question.type == "integer":
             if value != int(value):
                 return None, f"'{word}' is not a whole number: type {self._range(question)}, or unknown."
@@ -159,6 +188,9 @@ class TerminalProvider:
                 table.add_row(f"{i}", value, meaning)
             table.add_row("", "unknown", "not known yet")
             parts.append(table)
+        elif is_money(question.id):
+            parts.append(Text(f"Type {self._range(question)} in US$ millions, or with a unit (18 million, $18m, "
+                              "1.2bn, 750k), or unknown."))
         else:
             parts.append(Text(f"Type {self._range(question)}, or unknown."))
         parts.append(Text(f"Commands: {COMMAND_HINT}", style="dim"))
@@ -176,6 +208,8 @@ class TerminalProvider:
             self._status(message)
         elif isinstance(message, Settled):
             self._settled(message)
+        elif isinstance(message, Interim):
+            self._interim(message)
         elif isinstance(message, Note):
             self.console.print(Text(message.text, style="yellow"))
 
@@ -227,6 +261,15 @@ class TerminalProvider:
             shown = ", ".join(s.open_targets[:6]) + (f" and {len(s.open_targets) - 6} more" if len(s.open_targets) > 6 else "")
             lines.append(Text(f"Still open: {shown}.", style="dim"))
         self.console.print(Panel(Group(*lines), title="Status", title_align="left"))
+
+    def _interim(self, interim: Interim) -> None:
+        from ppp_expert.render.summary import summary_panel
+
+        self.console.print(summary_panel(interim.summary, "Interim advice: verdict and model settled"))
+        shown = ", ".join(interim.open_targets[:6]) + (
+            f" and {len(interim.open_targets) - 6} more" if len(interim.open_targets) > 6 else "")
+        self.console.print(Text(f"Not yet assessed: {shown}. The risk owners and red flags above are provisional "
+                                "until they are settled.", style="yellow"))
 
     def _settled(self, s: Settled) -> None:
         model = self.kb.models[s.model].title if s.model in self.kb.models else s.model

@@ -49,6 +49,31 @@ def combine(weights: Iterable[float]) -> float:
     return round((positive - negative) / denominator, 4)
 
 
+def combine_steps(weights: Iterable[float]) -> list[str]:
+    """The certainty-factor combination written out step by step (the same arithmetic as
+    ``combine``): evidence for and against accumulate separately with diminishing returns, then
+    the two are reconciled."""
+    ordered = sorted(weights)
+    lines: list[str] = []
+    totals = {}
+    for name, sign in (("for", 1), ("against", -1)):
+        total = 0.0
+        steps = [abs(w) for w in ordered if w * sign > 0]
+        lines.append(f"evidence {name}: " + (", ".join(f"{w:.2f}" for w in steps) if steps else "none"))
+        for i, w in enumerate(steps):
+            if i:
+                lines.append(f"  {total:.4g} + {w:.2f} x (1 - {total:.4g}) = {total + w * (1 - total):.4g}")
+            total = total + w * (1 - total)
+        totals[name] = total
+    pos, neg = totals["for"], totals["against"]
+    result = combine(ordered)
+    if pos == 0 and neg == 0:
+        lines.append("combined: no evidence, +0.00")
+    else:
+        lines.append(f"combined: ({pos:.4g} - {neg:.4g}) / (1 - min({pos:.4g}, {neg:.4g})) = {result:+.4g}")
+    return lines
+
+
 @dataclass(frozen=True)
 class Decision:
     """The aggregated phase-one outcome the second phase reasons about."""

@@ -44,9 +44,38 @@ def lint(kb: KnowledgeBase) -> list[Finding]:
             found.append(Finding("error", f"model {model}", "no rule gives evidence for it: it can never win"))
     if not any(outcome == PPP_OUTCOME and weight < 0 for outcome, weight in evidence):
         found.append(Finding("error", "model traditional_procurement", "no rule gives evidence against a PPP"))
+    found.extend(_citations(kb))
     found.extend(_duplicates(file_rules))
     found.extend(_conflicts(file_rules))
     found.sort(key=lambda f: (f.level != "error", f.where))
+    return found
+
+
+def _citations(kb: KnowledgeBase) -> list[Finding]:
+    """Every ``practice:`` citation must name a document of the register (practice.yaml)."""
+    cited: dict[str, list[str]] = {}
+    for rule in kb.rules:
+        if ".default." not in rule.id:
+            cited.setdefault(rule.source, []).append(f"rule {rule.id}")
+    for model in kb.models.values():
+        cited.setdefault(model.source, []).append(f"models.{model.id}")
+    for risk in kb.risks.values():
+        cited.setdefault(risk.source, []).append(f"risks.{risk.id}")
+    for question in kb.questions.values():
+        for source in question.guide:
+            cited.setdefault(source, []).append(f"questions.{question.id}")
+    practice = {s.split(":", 1)[1]: where for s, where in cited.items() if s.startswith("practice:")}
+    if kb.practice is None:
+        return [Finding("warning", "practice.yaml", f"no register of practice documents: {len(practice)} "
+                        "practice citations cannot be checked")] if practice else []
+    found = []
+    for name, where in sorted(practice.items()):
+        if name not in kb.practice:
+            from ppp_expert.kb.loader import suggest
+
+            found.append(Finding("error", where[0], f"cites practice:{name}, which the register (practice.yaml) "
+                                 f"does not list{suggest(name, kb.practice)}" + (
+                                     f" (also cited by {len(where) - 1} more)" if len(where) > 1 else "")))
     return found
 
 

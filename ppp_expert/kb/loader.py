@@ -16,8 +16,8 @@ from ppp_expert.kb import conditions as cond
 from ppp_expert.errors import KnowledgeBaseError
 from ppp_expert.kb.conclusions import CONCLUSION_KINDS, AllocateConclusion, Allocation, Conclusion
 from ppp_expert.kb.schema import (
-    CRITERIA, MODEL_IDS, Model, ModelsFile, Question, QuestionsFile, Risk, RisksFile, RuleSpec,
-    RulesFile, Settings,
+    CRITERIA, MODEL_IDS, Model, ModelsFile, PracticeFile, PracticeSource, Question, QuestionsFile, Risk,
+    RisksFile, RuleSpec, RulesFile, Settings,
 )
 from ppp_expert import yaml_io
 from ppp_expert.kb import cache
@@ -75,6 +75,8 @@ class KnowledgeBase:
     settings: Settings
     rules: list[Rule]
     fact_producers: dict[str, list[str]] = field(default_factory=dict)
+    #: The register of practice documents (practice.yaml), or None when the knowledge base has none.
+    practice: dict[str, PracticeSource] | None = None
     #: SHA-256 of the knowledge-base files (names and bytes): what derived caches are keyed by.
     fingerprint: str = ""
     #: Values derived from this knowledge base, computed once and kept with it (see ``derived``).
@@ -153,23 +155,26 @@ def _checked(path: Path, data: Any, model: type[M]) -> M:
     return _validate(model, data, str(path))
 
 
-def _read_all(root: Path) -> tuple[list[Path], dict[Path, Any], str, bool]:
-    """Every knowledge-base file's data (from the cache when its bytes are unchanged), the
-    fingerprint of the files, and whether the data came from the cache.
+def _read_all(root: Path) -> tuple[dict[Path, Any], list[Path], str, bool]:
+    """Every knowledge-base file's data (from the cache when its bytes are unchanged), the rule
+    files among them, the fingerprint of the files, and whether the data came from the cache.
 
     The bytes are always read (safely, bounded) and hashed; only parsing is saved. The cache
     holds parsed YAML of a knowledge base that loaded without error, keyed by the files'
     fingerprint and the parsing code (``kb.cache``); validation runs on it all the same.
     """
     paths = [root / "questions.yaml", root / "models.yaml", root / "risks.yaml", root / "settings.yaml"]
-    paths += sorted((root / "rules").glob("*.yaml")) if (root / "rules").is_dir() else []
+    if (root / "practice.yaml").exists():  # optional
+        paths.append(root / "practice.yaml")
+    rule_paths = sorted((root / "rules").glob("*.yaml")) if (root / "rules").is_dir() else []
+    paths += rule_paths
     raw = {p: yaml_io.read_bytes(p, KnowledgeBaseError) for p in paths}
     names = [p.relative_to(root).as_posix() for p in paths]
     fingerprint = cache.digest([part for n, p in zip(names, paths) for part in (n.encode(), raw[p])])
     cached = cache.load("kb-data", _data_key(fingerprint)) if cache.enabled() else None
     if isinstance(cached, dict) and list(cached) == names:
-        return paths, {p: cached[n] for n, p in zip(names, paths)}, fingerprint, True
-    return paths, {p: _parsed(p, raw[p]) for p in paths}, fingerprint, False
+        return {p: cached[n] for n, p in zip(names, paths)}, rule_paths, fingerprint, True
+    return {p: _parsed(p, raw[p]) for p in paths}, rule_paths, fingerprint, False
 
 
 def _data_key(fingerprint: str) -> dict[str, str]:
@@ -213,7 +218,7 @@ def _load_kb(path: str | Path | None) -> KnowledgeBase:
     root = Path(path) if path is not None else shipped_kb_dir()
     if not root.is_dir():
         raise KnowledgeBaseError("expected a knowledge-base directory", path=str(root))
-    paths, data, fingerprint, from_cache = _read_all(root)
+    data, rule_paths, fingerprint, from_cache = _read_all(root)
     questions_file = _checked(root / "questions.yaml", data[root / "questions.yaml"], QuestionsFile)
     models_file = _checked(root / "models.yaml", data[root / "models.yaml"], ModelsFile)
     risks_file = _checked(root / "risks.yaml", data[root / "risks.yaml"], RisksFile)
@@ -227,6 +232,11 @@ def _load_kb(path: str | Path | None) -> KnowledgeBase:
     if missing:
         raise KnowledgeBaseError(f"missing models {missing}", path=str(root / "models.yaml"), field="models")
     risks = _unique(risks_file.risks, str(root / "risks.yaml"), "risks")
+    for model in models.values():
+        for risk in model.key_risks:
+            if risk not in risks:
+                raise KnowledgeBaseError(f"unknown risk '{risk}'{suggest(risk, risks)}",
+                                         path=str(root / "models.yaml"), field=f"models.{model.id}.key_risks")
     for risk in risks.values():
         absent = [m for m in MODEL_IDS if m not in risk.defaults]
         extra = [m for m in risk.defaults if m not in MODEL_IDS]
@@ -243,7 +253,7 @@ def _load_kb(path: str | Path | None) -> KnowledgeBase:
         )
 
     rules: list[Rule] = []
-    for rule_path in paths[4:]:
+    for rule_path in rule_paths:
         rules_file = _checked(rule_path, data[rule_path], RulesFile)
         for index, raw in enumerate(rules_file.rules):
             rule_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index + 1}"
@@ -252,9 +262,14 @@ def _load_kb(path: str | Path | None) -> KnowledgeBase:
     rules.extend(_default_allocation_rules(risks, len(rules), str(root / "risks.yaml")))
     _check_unique_ids(rules)
     rules, producers = _order(rules)
+    practice = None
+    if root / "practice.yaml" in data:
+        practice = _unique(_checked(root / "practice.yaml", data[root / "practice.yaml"], PracticeFile).practice,
+                           str(root / "practice.yaml"), "practice")
     if not from_cache:  # only a knowledge base that loaded without error is cached
-        cache.store("kb-data", _data_key(fingerprint), {p.relative_to(root).as_posix(): data[p] for p in paths})
-    return KnowledgeBase(root, questions, models, risks, settings, rules, producers, fingerprint=fingerprint)
+        cache.store("kb-data", _data_key(fingerprint), {p.relative_to(root).as_posix(): v for p, v in data.items()})
+    return KnowledgeBase(root, questions, models, risks, settings, rules, producers, practice,
+                         fingerprint=fingerprint)
 
 
 def _unique(items: list[Any], path: str, what: str) -> dict[str, Any]:

@@ -12,6 +12,18 @@ GUIDE_SECTIONS = (
     "performance", "success-factors", "challenges", "takeaways", "faq-when",
     "faq-public-interest", "faq-failures", "faq-term", "faq-data-ip", "faq-political",
 )
+#: Section titles as our outputs name them (the ids are the citations).
+GUIDE_TITLES = {
+    "why-ppp": "Why PPPs for technology", "applications": "Technology PPP applications",
+    "model-types": "Partnership model types", "model-selection": "Choosing a model",
+    "phase1-opportunity": "Phase 1: opportunity assessment", "phase2-structuring": "Phase 2: structuring",
+    "phase3-procurement": "Phase 3: procurement", "phase4-implementation": "Phase 4: implementation",
+    "governance": "Governance and oversight", "performance": "Performance management",
+    "success-factors": "Success factors", "challenges": "Common challenges", "takeaways": "Key takeaways",
+    "faq-when": "FAQ: when a PPP is appropriate", "faq-public-interest": "FAQ: protecting the public interest",
+    "faq-failures": "FAQ: why PPPs fail", "faq-term": "FAQ: how long a technology PPP should last",
+    "faq-data-ip": "FAQ: data and IP ownership", "faq-political": "FAQ: political transitions",
+}
 MODEL_IDS = (
     "concession_bot", "managed_services", "joint_venture", "alliance", "data_partnership",
     "traditional_procurement",
@@ -69,6 +81,8 @@ class Model(Strict):
     title: str
     summary: str
     source: str
+    #: The risks whose owner matters most under this model (shown first in summaries).
+    key_risks: list[str] = Field(default_factory=list)
 
     _source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
 
@@ -97,10 +111,29 @@ class RisksFile(Strict):
     risks: list[Risk] = Field(min_length=1)
 
 
+class PracticeSource(Strict):
+    """A published document of international practice that ``practice:<id>`` citations name."""
+
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    title: str = Field(min_length=1)
+    publisher: str = Field(min_length=1)
+    year: int = Field(ge=1900, le=2100)
+    section: Optional[str] = None
+    note: Optional[str] = None
+    covers: str = Field(min_length=1)
+
+
+class PracticeFile(Strict):
+    practice: list[PracticeSource] = Field(min_length=1)
+
+
 class Settings(Strict):
     verdict_threshold: float = Field(gt=0, lt=1)
     close_call_margin: float = Field(ge=0, lt=1)
     criteria_weights: dict[str, float]
+    #: Below this score the leading partnership model is "not yet determined": too little
+    #: evidence to recommend it, and the sections that depend on the model are provisional.
+    model_threshold: float = Field(default=0.3, ge=0, lt=1)
 
 
 class RuleSpec(Strict):

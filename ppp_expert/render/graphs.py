@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import textwrap
 from pathlib import Path
 
 import graphviz
@@ -22,15 +23,17 @@ STYLE = {
 }
 CLUSTER_TITLES = {"answer": "Answers", "fact": "Derived facts", "rule": "Rules fired",
                   "decision": "Decisions", "conclusion": "Conclusions"}
-MAX_LABEL = 38
+WRAP = 30
 
 
 class RenderError(PPPExpertError):
     """The graph could not be written in the requested format."""
 
 
-def short(text: str, limit: int = MAX_LABEL) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def wrapped(text: str, width: int = WRAP) -> str:
+    """A label escaped for DOT and wrapped onto lines (never cut): DOT's line break is ``\\n``."""
+    lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False) or [""]
+    return "\\n".join(graphviz.escape(line) for line in lines)
 
 
 def to_dot(g: nx.DiGraph) -> graphviz.Digraph:
@@ -47,13 +50,25 @@ def to_dot(g: nx.DiGraph) -> graphviz.Digraph:
         if not members:
             continue
         with dot.subgraph(name=f"cluster_{kind}") as sub:
-            sub.attr(label=CLUSTER_TITLES[kind], style="dashed", color="#cccccc")
+            # The title is a plain node of the cluster, not a cluster label: Graphviz lays nodes out
+            # so they never overlap, while a left-to-right cluster label can sit on a node.
+            # The title stays in the column of the cluster's first node (rank=same), so it adds
+            # no column of its own.
+            sub.attr(label="", style="dashed", color="#cccccc", margin="10")
+            with sub.subgraph() as column:
+                column.attr(rank="same")
+                column.node(f"title_{kind}", label=CLUSTER_TITLES[kind], shape="plaintext", fontsize="12",
+                            fontcolor="#666666")
+                column.node(ids[members[0]])
             for node in members:
                 data = g.nodes[node]
-                label = graphviz.escape(short(str(data.get("label", node))))
-                if kind == "rule":  # a second line with the citation; "\\n" is DOT's line break
+                if kind == "rule":  # the rule's title in words, its citation below; the id as tooltip
+                    label = wrapped(str(data.get("title") or data.get("label", node)))
                     label += "\\n" + graphviz.escape(f"[{data.get('source', '')}]")
-                tooltip = graphviz.escape(str(data.get("title", node)))
+                    tooltip = graphviz.escape(str(data.get("label", node)))
+                else:
+                    label = wrapped(str(data.get("label", node)))
+                    tooltip = graphviz.escape(str(data.get("title", node)))
                 sub.node(ids[node], label=label, tooltip=tooltip, **STYLE[kind])
     for a, b in sorted(g.edges):
         data = g.edges[a, b]

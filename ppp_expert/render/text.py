@@ -31,7 +31,9 @@ def verdict_panel(advice: Advice, kb: KnowledgeBase, title: str = "") -> Panel:
     lines = [
         Text.assemble(("Verdict: ", "bold"), f"{verdict} (certainty {a.certainty:+.2f})"),
         Text.assemble(("Recommended model: ", "bold"), (_title(kb, r.model), "bold green"),
-                      f" (score {r.score:+.2f})"),
+                      f" (score {r.score:+.2f})") if r.determined else
+        Text.assemble(("Recommended model: ", "bold"), ("not yet determined", "bold yellow"),
+                      f" (too little evidence; leading so far: {_title(kb, r.model)}, score {r.score:+.2f})"),
     ]
     if r.close_call and r.runner_up:
         runner_score = next(x.score for x in r.ranking if x.model == r.runner_up)
@@ -47,7 +49,7 @@ def verdict_panel(advice: Advice, kb: KnowledgeBase, title: str = "") -> Panel:
 def reasons_table(advice: Advice) -> Table:
     table = Table(title="Why (evidence on PPP vs traditional procurement)", show_lines=False, expand=True)
     table.add_column("", width=5, justify="right")
-    table.add_column("Reason (rule)", ratio=1)
+    table.add_column("Reason (rule)", ratio=1, overflow="fold")
     for reason in sorted(advice.appropriate.reasons, key=lambda x: (-abs(x.weight), x.rule)):
         table.add_row(f"{reason.weight:+.1f}", Text.assemble(reason.reason, " ", (f"({reason.rule})", "dim")))
     return table
@@ -56,9 +58,9 @@ def reasons_table(advice: Advice) -> Table:
 def ranking_table(advice: Advice, kb: KnowledgeBase) -> Table:
     table = Table(title="Model ranking", expand=True)
     table.add_column("#", width=2)
-    table.add_column("Model", ratio=1)
+    table.add_column("Model", ratio=1, overflow="fold")
     table.add_column("Score", justify="right", width=6)
-    table.add_column("Strongest evidence", ratio=3)
+    table.add_column("Strongest evidence", ratio=3, overflow="fold")
     for i, ranked in enumerate(advice.recommendation.ranking, 1):
         top = sorted(ranked.evidence, key=lambda x: (-abs(x.weight), x.rule))[:2]
         text = "\n".join(f"{e.weight:+.1f} {e.reason}" for e in top) or "-"
@@ -68,15 +70,16 @@ def ranking_table(advice: Advice, kb: KnowledgeBase) -> Table:
 
 def risk_table(advice: Advice) -> Table:
     table = Table(title="Risk allocation", expand=True, show_lines=True)
-    table.add_column("Risk", ratio=2)
+    table.add_column("Risk", ratio=2, overflow="fold")
     for party in PARTY_COLUMNS:
         table.add_column(party.capitalize(), width=7, justify="center")
-    table.add_column("How it is carried", ratio=5)
+    table.add_column("How it is carried, and why", ratio=5, overflow="fold")
     for risk in advice.risk_allocation:
         marks = ["●" if risk.party == p else "" for p in PARTY_COLUMNS]
-        detail = risk.mechanism
+        detail = Text.assemble(risk.mechanism, "\n", ("Why: ", "bold"), risk.rationale, " ",
+                               (f"[{risk.rules[0]}]", "dim"))
         if risk.overridden:
-            detail += f"\n[dim](overrides {', '.join(o.rule for o in risk.overridden)})[/dim]"
+            detail.append(f"\n(overrides {', '.join(o.rule for o in risk.overridden)})", style="dim")
         table.add_row(risk.title, *marks, detail)
     return table
 
@@ -85,8 +88,8 @@ def topic_table(name: str, topic: TopicAdvice) -> Optional[Table]:
     if not topic.settings and not topic.advice and not topic.criteria_weights:
         return None
     table = Table(title=name.capitalize(), expand=True, show_header=False)
-    table.add_column("Key", ratio=1, style="bold")
-    table.add_column("Advice", ratio=4)
+    table.add_column("Key", ratio=1, style="bold", overflow="fold")
+    table.add_column("Advice", ratio=4, overflow="fold")
     for key, setting in topic.settings.items():
         table.add_row(key.replace("_", " "), f"{format_value(setting.value)}: {setting.reason}")
     if topic.criteria_weights:
@@ -109,22 +112,54 @@ def red_flag_table(advice: Advice) -> Optional[Table]:
     if not advice.red_flags:
         return None
     table = Table(title="Red flags", expand=True, show_lines=True)
-    table.add_column("Red flag", ratio=2, style="red")
-    table.add_column("Mitigation", ratio=5)
+    table.add_column("Red flag", ratio=2, style="red", overflow="fold")
+    table.add_column("Mitigation", ratio=5, overflow="fold")
     for flag in advice.red_flags:
         table.add_row(flag.title, flag.mitigation)
     return table
 
 
-def print_advice(advice: Advice, kb: KnowledgeBase, console: Console, title: str = "") -> None:
-    """Print the whole advice: verdict, reasons, ranking, risks, the four topics, red flags."""
+SECONDARY = ("structuring", "governance", "procurement", "implementation")
+
+
+def not_assessed(reason: str) -> Text:
+    return Text(reason, style="yellow")
+
+
+def print_advice(advice: Advice, kb: KnowledgeBase, console: Console, title: str = "",
+                 assessed: frozenset[str] | None = None) -> None:
+    """Print the whole advice: verdict, reasons, ranking, risks, the four topics, red flags.
+
+    ``assessed`` names the outcomes a quick screening settled (``verdict``, ``model``); the
+    sections it did not assess say so instead of looking empty. A model that is not yet
+    determined makes the model-dependent sections provisional and says what to answer first.
+    """
     console.print(verdict_panel(advice, kb, title))
-    parts: list[Table | None] = [reasons_table(advice), ranking_table(advice, kb), risk_table(advice)]
-    for name in ("structuring", "governance", "procurement", "implementation"):
-        parts.append(topic_table(name, getattr(advice, name)))
-    parts.append(red_flag_table(advice))
-    for part in parts:
-        if part is not None:
-            console.print(part)
+    console.print(reasons_table(advice))
+    console.print(ranking_table(advice, kb))
+    screening = assessed is not None and not {"risks", "red_flags"} <= assessed
+    if not advice.recommendation.determined:
+        missing = ", ".join(advice.appropriate.missing) or "the questions listed as unknown below"
+        console.print(not_assessed(
+            "Risk allocation, structuring, governance, procurement and implementation depend on the "
+            f"partnership model, which is not yet determined. Answer first: {missing}."))
+    elif screening and "risks" not in (assessed or ()):
+        console.print(not_assessed("Risk allocation: not assessed (the consultation stopped once the verdict and "
+                                   "model were settled; continue it with --resume to settle the risk owners)."))
+    else:
+        console.print(risk_table(advice))
+    if advice.recommendation.determined:
+        for name in SECONDARY:
+            table = topic_table(name, getattr(advice, name))
+            if table is not None:
+                console.print(table)
+    if screening and "red_flags" not in (assessed or ()):
+        console.print(not_assessed("Red flags: not assessed (the consultation stopped once the verdict and model "
+                                   "were settled); none shown does not mean none apply."))
+    else:
+        flags = red_flag_table(advice)
+        console.print(flags if flags is not None else Text("Red flags: none raised by the answers given."))
     if advice.unknown_questions:
-        console.print(Text("Unknown (not answered): " + ", ".join(advice.unknown_questions), style="dim"))
+        unknown = ", ".join(f"{kb.questions[q].text} [{q}]" if q in kb.questions else q
+                            for q in advice.unknown_questions)
+        console.print(Text("Unknown (not answered): " + unknown, style="dim"))

@@ -318,6 +318,12 @@ class Relevance:
         return inputs.questions
 
 
+def relevance_for(kb: KnowledgeBase, targets: Iterable[str] = CORE_TARGETS) -> Relevance:
+    """The relevance analysis for ``kb`` and ``targets``, built once and kept on the knowledge base."""
+    key = frozenset(targets)
+    return kb.derived((Relevance, key), lambda: Relevance(kb, key))
+
+
 def _still_open(candidates: Iterable[Any], status: Mapping[str, Any]) -> bool:
     """A conclusion several rules can give is open while none fired for sure and one may still."""
     states = {status[r.id] for r in candidates}

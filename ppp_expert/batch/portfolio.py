@@ -1,0 +1,46 @@
+"""The portfolio page of a batch with decision memos: one row per case, linked to its memo.
+
+Written as ``reports/index.html`` next to the memos (HTML or Markdown): case, verdict, model,
+close call, red flags, and a link to the memo. Autoescaped Jinja2: file names and case ids are data.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Sequence
+
+import jinja2
+
+from ppp_expert.batch.check import Outcome
+from ppp_expert.batch.worker import report_path
+
+_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def write_portfolio(reports_dir: Path, rows: Sequence[tuple[str, Outcome]], fmt: str) -> Path:
+    """Write ``reports_dir/index.html`` (whole or not at all) and return its path."""
+    from ppp_expert.render.explanations import VERDICT_WORDS
+
+    entries = []
+    for path, outcome in rows:
+        memo = Path(report_path(str(reports_dir), path, fmt))
+        entries.append({
+            "path": path, "case": outcome.case, "link": memo.relative_to(reports_dir).as_posix(),
+            "error": outcome.error, "verdict": VERDICT_WORDS.get(outcome.verdict, outcome.verdict),
+            "model": outcome.model.replace("_", " "), "score": outcome.score, "close_call": outcome.close_call,
+            "red_flags": [title for _, title in outcome.red_flags],
+        })
+    counts = Counter((e["verdict"], e["model"]) for e in entries if not e["error"])
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    text = env.get_template("portfolio.html.j2").render(
+        entries=entries, counts=sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])),
+        failed=sum(1 for e in entries if e["error"]))
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    target = reports_dir / "index.html"
+    tmp = reports_dir / f".index.html.{os.getpid()}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+    return target

@@ -1,0 +1,125 @@
+"""Explanations for every conclusion: HOW with values and arithmetic, WHY-NOT for any claim."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import CASES
+from ppp_expert.api import evaluate
+from ppp_expert.cases.case import load_case
+from ppp_expert.cli import main
+from ppp_expert.engine.aggregate import combine, combine_steps
+
+IRELAND = str(CASES / "ireland-national-broadband-plan.yaml")
+
+
+def test_how_names_the_concluded_value(runner, kb) -> None:
+    advice = evaluate(load_case(IRELAND, kb), kb)
+    payment = advice.structuring.settings["payment_mechanism"].value
+    owner = next(r.party for r in advice.risk_allocation if r.risk == "demand")
+    for target, value in (("structuring:payment_mechanism", payment), ("risk:demand", owner)):
+        result = runner.invoke(main, ["explain", IRELAND, "--how", target])
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[0].startswith(f"HOW {target} = {value} ")
+
+
+@pytest.mark.parametrize("target", ["verdict", "model", "managed_services"])
+def test_how_shows_the_certainty_factor_arithmetic_that_gives_the_number(runner, kb, target) -> None:
+    advice = evaluate(load_case(IRELAND, kb), kb)
+    result = runner.invoke(main, ["explain", IRELAND, "--how", target])
+    assert result.exit_code == 0, result.output
+    final = float(re.search(r"combined: .* = ([+-][0-9.]+)", result.output).group(1))
+    scores = {r.model: r.score for r in advice.recommendation.ranking}
+    expected = {"verdict": advice.appropriate.certainty, "model": advice.recommendation.score}.get(target,
+                                                                                                 scores.get(target))
+    assert final == pytest.approx(expected, abs=1e-4)
+
+
+def test_combine_steps_reproduce_combine() -> None:
+    weights = [0.3, 0.2, -0.1, 0.4, -0.25]
+    last = combine_steps(weights)[-1]
+    assert last.endswith(f"= {combine(weights):+.4g}")
+    assert combine_steps([])[-1] == "combined: no evidence, +0.00"
+
+
+def test_a_bare_model_id_means_the_model(runner, kb) -> None:
+    advice = evaluate(load_case(IRELAND, kb), kb)
+    chosen = advice.recommendation.model
+    result = runner.invoke(main, ["explain", IRELAND, "--how", chosen])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"HOW model:{chosen}")
+    other = runner.invoke(main, ["explain", IRELAND, "--how", "managed_services"])
+    assert other.exit_code == 0 and other.output.startswith("HOW score:managed_services")
+
+
+def test_why_not_a_risk_owner_names_the_winner_and_the_blocked_rules(runner, kb) -> None:
+    advice = evaluate(load_case(IRELAND, kb), kb)
+    owner = next(r for r in advice.risk_allocation if r.risk == "demand")
+    other = next(p for p in ("public", "private", "shared") if p != owner.party)
+    result = runner.invoke(main, ["explain", IRELAND, "--why-not", f"risk:demand={other}"])
+    assert result.exit_code == 0, result.output
+    assert f"the advice concludes {owner.party} instead" in result.output
+    assert "x " in result.output or "overridden by" in result.output
+    same = runner.invoke(main, ["explain", IRELAND, "--why-not", f"demand={owner.party}"])
+    assert "it IS concluded" in same.output and owner.rules[0] in same.output
+
+
+def test_why_not_red_flag_setting_and_verdict(runner, kb) -> None:
+    advice = evaluate(load_case(IRELAND, kb), kb)
+    raised = {f.id for f in advice.red_flags}
+    flag = runner.invoke(main, ["explain", IRELAND, "--why-not", "red_flag:scope_creep"])
+    assert flag.exit_code == 0
+    assert ("it IS concluded" in flag.output) == ("scope_creep" in raised)
+    setting = runner.invoke(main, ["explain", IRELAND, "--why-not", "structuring:payment_mechanism=availability_payments"])
+    assert setting.exit_code == 0 and "WHY NOT structuring:payment_mechanism=availability_payments" in setting.output
+    verdict = runner.invoke(main, ["explain", IRELAND, "--why-not", "verdict=traditional"])
+    assert verdict.exit_code == 0 and f"combines to {advice.appropriate.certainty:+.2f}" in verdict.output
+
+
+@pytest.mark.parametrize("claim, message", [
+    ("risk:demand", "say which value"),
+    ("risk:demand=nobody", "no rule concludes risk:demand = 'nobody'"),
+    ("risk:nope=public", "no conclusion 'risk:nope'"),
+    ("verdict=maybe", "not a verdict"),
+])
+def test_bad_claims_are_one_line_errors_before_any_output(runner, claim, message) -> None:
+    result = runner.invoke(main, ["explain", IRELAND, "--how", "model", "--why-not", claim])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+# --- the one-screen summary ------------------------------------------------------------------
+
+
+def test_each_confidence_wording_follows_its_definition(kb) -> None:
+    """Every shipped case gets the word its numbers define, and the library shows every word."""
+    from ppp_expert.advice.summary import CLEAR_CERTAINTY, CLEAR_MARGIN, confidence
+
+    seen = set()
+    for path in sorted(CASES.glob("*.yaml")):
+        advice = evaluate(load_case(path, kb), kb)
+        rec = advice.recommendation
+        runner_up = next(r.score for r in rec.ranking if r.model == rec.runner_up)
+        if not rec.determined:
+            expected = "not enough information"
+        elif rec.close_call:
+            expected = "close call"
+        elif abs(advice.appropriate.certainty) >= CLEAR_CERTAINTY and rec.score - runner_up >= CLEAR_MARGIN:
+            expected = "clear"
+        else:
+            expected = "leaning"
+        assert confidence(advice) == expected, path.name
+        seen.add(expected)
+    assert {"clear", "leaning", "close call"} <= seen
+
+
+def test_almost_no_answers_is_not_enough_information(runner, write_case) -> None:
+    result = runner.invoke(main, ["evaluate", str(write_case({"application_area": "broadband"})), "--no-sweep"])
+    assert result.exit_code == 0
+    assert "Not enough information to advise yet" in result.output
+    assert "not yet determined" in result.output and "Recommended model" not in result.output
+    data = runner.invoke(main, ["evaluate", str(write_case({"application_area": "broadband"}, name="t.yaml")),
+                                "--format", "json"]).output
+    assert '"determined":false' in data
