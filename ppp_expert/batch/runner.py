@@ -8,6 +8,7 @@ order whatever the scheduling), and only counters are kept for the summary.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Mapping, Optional, Sequence
 
+from ppp_expert import files
 from ppp_expert.batch.check import Outcome, compare, format_diff
 from ppp_expert.batch.discover import Discovery, discover
 from ppp_expert.batch.outputs import ResultsFile, SummaryCsv, Tally, render_summary
@@ -25,6 +27,8 @@ from ppp_expert.errors import ExitCode
 from ppp_expert.batch.worker import CaseResult, WorkerConfig, evaluate_chunk, evaluate_path, failed_result, init_worker, prime
 
 MAX_CHUNK = 16
+LOCK_NAME = ".lock"  # hidden: a later `batch .` never reads it as input
+OUTPUT_NAMES = ("results.jsonl", "summary.csv", "batch.json", "reports")  # links here are refused
 Task = tuple[str, Optional[str]]
 
 
@@ -141,7 +145,8 @@ class _Writer:
                  progress: Progress, echo: Callable[[str], None], config: WorkerConfig) -> None:
         self.results_path = out_dir / "results.jsonl"
         self.results = ResultsFile(self.results_path, fresh=fresh)
-        self.reader: Optional[IO[bytes]] = None if fresh else open(self.results_path, "rb")
+        self.reader: Optional[IO[bytes]] = (
+            None if fresh else os.fdopen(files.open_no_follow(self.results_path, os.O_RDONLY), "rb"))
         self.csv = SummaryCsv(out_dir / "summary.csv")
         self.index, self.check, self.progress, self.echo, self.config = index, check, progress, echo, config
         self.tally = Tally()
@@ -213,14 +218,39 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
     ``kb_path`` (None: the shipped knowledge base) is what workers load; ``kb`` is the same
     knowledge base, already loaded here.
     """
-    discovery = discover(paths)
     out_dir = options.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
+    discovery = discover(paths, exclude=[out_dir])
+    files.make_folder(out_dir)
+    lock = files.FileLock(out_dir / LOCK_NAME, "this output folder").acquire()
+    try:
+        return _run_locked(discovery, kb, kb_path, options, executor, echo, progress, note)
+    finally:
+        lock.release()
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """Refuse links at every name the batch writes; remove temporaries an interrupted run left.
+
+    Called while holding the folder's lock, so no other batch is writing there.
+    """
+    for name in OUTPUT_NAMES:
+        files.refuse_link(out_dir / name)
+    for name in OUTPUT_NAMES[:-1]:
+        files.remove_stale_temporaries(out_dir / name)
+
+
+def _run_locked(discovery: Discovery, kb: Any, kb_path: Optional[str], options: BatchOptions,
+                executor: Optional[Executor], echo: Callable[[str], None], progress: Optional[Progress],
+                note: Callable[[str], None]) -> BatchResult:
+    out_dir = options.out_dir
+    prepare_out_dir(out_dir)
     fingerprint = results_fingerprint(Path(kb.path))
     index = _earlier_results(out_dir, fingerprint, options.resume, note)
     write_manifest(out_dir, {"fingerprint": fingerprint, "kb_path": str(kb.path), "results": "results.jsonl"})
-    config = WorkerConfig(kb_path=kb_path, check=options.check,
-                          reports_dir=str(out_dir / "reports") if options.reports else None)
+    reports_dir = None
+    if options.reports:
+        reports_dir = str(files.make_subfolders(out_dir, ["reports"]))
+    config = WorkerConfig(kb_path=kb_path, check=options.check, reports_dir=reports_dir)
     cases = discovery.cases
     size = options.chunk_size or _chunk_size(len(cases), max(1, options.jobs))
     jobs = min(max(1, options.jobs), max(1, (len(cases) + size - 1) // size))

@@ -15,7 +15,7 @@ DEFAULT_OUT = "ppp-expert-batch"
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATHS...")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=DEFAULT_OUT, show_default=True,
+@click.option("--out", "out_dir", type=click.Path(readable=False), default=DEFAULT_OUT, show_default=True,
               help="Output folder: results.jsonl, summary.csv, reports/ (created if missing).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores; 1 runs in this process).")

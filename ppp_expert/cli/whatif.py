@@ -10,7 +10,7 @@ from ppp_expert.cli.common import State, echo_lines, handle_errors, pass_state
 
 
 @click.command()
-@click.argument("case_path", metavar="CASE", type=click.Path())
+@click.argument("case_path", metavar="CASE", type=click.Path(readable=False))
 @click.option("--set", "assignments", multiple=True, required=True, metavar="QUESTION=VALUE",
               help="Change an answer (repeatable); VALUE unknown removes it.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
