@@ -63,8 +63,8 @@ class TerminalProvider:
         comes back: a 10 MB line must not take seconds and hundreds of MB to reject)."""
         while True:
             line = self._line(prompt)
-            if line is not None:
-                return line.strip()
+            if line is not None:  # control characters shown as escapes (no answer or command has any)
+                return printable(line.strip())
             self.console.print(Text(f"That line is longer than {MAX_LINE:,} characters; type an answer, unknown, "
                                     "or a command.", style="yellow"))
 
