@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +30,11 @@ MAX_CHUNK = 16
 LOCK_NAME = ".lock"  # hidden: a later `batch .` never reads it as input
 OUTPUT_NAMES = ("results.jsonl", "summary.csv", "batch.json", "reports")  # links here are refused
 Task = tuple[str, Optional[str]]
+
+
+class WorkerLost(BrokenExecutor):
+    """A task's worker died (a cluster executor raises this); the executor itself still works,
+    so the task is submitted once more, and its cases become error records only if that fails."""
 
 
 class InlineExecutor(Executor):
@@ -81,8 +86,9 @@ class OrderedStream:
     the number of cases.
 
     With the default process pool, a dead worker (killed, out of memory) breaks every chunk in
-    flight: one new pool is started and each of those chunks is retried once. Any other
-    failed task (or a second break) turns its cases into error records.
+    flight: one new pool is started and each of those chunks is retried once. A cluster
+    executor reports a lost worker as ``WorkerLost``: the chunk is submitted once more to the
+    same executor. Any other failed task (or a second loss) turns its cases into error records.
     """
 
     def __init__(self, paths: Sequence[str], known: Mapping[str, Optional[str]], size: int, config: WorkerConfig,
@@ -107,6 +113,12 @@ class OrderedStream:
         try:
             ready[number] = future.result()
             del self.chunks[number]
+        except WorkerLost as exc:
+            if number in self.retried:
+                ready[number] = [failed_result(path, exc) for path, _ in self.chunks.pop(number)]
+                return
+            self.retried.add(number)
+            self._submit(number)
         except BrokenProcessPool as exc:
             if not self.own or number in self.retried:
                 ready[number] = [failed_result(path, exc) for path, _ in self.chunks.pop(number)]
@@ -249,8 +261,11 @@ def _run_locked(discovery: Discovery, kb: Any, kb_path: Optional[str], options: 
     write_manifest(out_dir, {"fingerprint": fingerprint, "kb_path": str(kb.path), "results": "results.jsonl"})
     reports_dir = None
     if options.reports:
-        reports_dir = str(files.make_subfolders(out_dir, ["reports"]))
-    config = WorkerConfig(kb_path=kb_path, check=options.check, reports_dir=reports_dir)
+        reports_dir = str(files.make_subfolders(out_dir, ["reports"]).resolve())
+    # Absolute paths for what workers open: a cluster's workers do not share our working folder.
+    config = WorkerConfig(kb_path=None if kb_path is None else str(Path(kb_path).resolve()), check=options.check,
+                          reports_dir=reports_dir, base_dir=os.getcwd())
+    kb_path = config.kb_path
     cases = discovery.cases
     size = options.chunk_size or _chunk_size(len(cases), max(1, options.jobs))
     jobs = min(max(1, options.jobs), max(1, (len(cases) + size - 1) // size))
@@ -293,5 +308,5 @@ def _run_locked(discovery: Discovery, kb: Any, kb_path: Optional[str], options: 
     return BatchResult(discovery, tally, code, False, notes)
 
 
-__all__ = ["BatchOptions", "BatchResult", "InlineExecutor", "OrderedStream", "default_executor", "render_summary",
-           "run_batch"]
+__all__ = ["BatchOptions", "BatchResult", "InlineExecutor", "OrderedStream", "WorkerLost", "default_executor",
+           "render_summary", "run_batch"]

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
@@ -28,6 +29,9 @@ class WorkerConfig:
     kb_path: Optional[str]
     check: bool = False
     reports_dir: Optional[str] = None
+    #: The caller's working folder: relative case paths are read from there (a worker of a
+    #: cluster runs elsewhere), while records keep each path as it was found.
+    base_dir: Optional[str] = None
 
 
 class CaseResult(NamedTuple):
@@ -42,6 +46,9 @@ class CaseResult(NamedTuple):
 
 
 _engines: dict[Optional[str], tuple[Any, Any]] = {}
+#: One case at a time per process: a worker of a cluster may run tasks in several threads, and
+#: a compiled engine is reset and run per case (CPU-bound Python gains nothing from threads).
+_engine_lock = threading.Lock()
 
 
 def prime(kb_path: Optional[str], kb: Any) -> None:
@@ -51,8 +58,14 @@ def prime(kb_path: Optional[str], kb: Any) -> None:
     _engines[kb_path] = (kb, reasoner_for(kb))
 
 
+#: How many times this process compiled a knowledge base (each worker should do it once).
+compiled = 0
+
+
 def _engine(kb_path: Optional[str]) -> tuple[Any, Any]:
+    global compiled
     if kb_path not in _engines:
+        compiled += 1
         from ppp_expert.api import default_kb, reasoner_for
         from ppp_expert.kb.loader import load_kb
 
@@ -69,7 +82,8 @@ def init_worker(config: WorkerConfig) -> None:
 
 def evaluate_chunk(config: WorkerConfig, tasks: list[tuple[str, Optional[str]]]) -> list[CaseResult]:
     """Evaluate ``(path, hash already in results.jsonl or None)`` pairs, in order."""
-    return [evaluate_path(config, path, known) for path, known in tasks]
+    with _engine_lock:
+        return [evaluate_path(config, path, known) for path, known in tasks]
 
 
 def finish_record(body: str, path: str, digest: Optional[str]) -> str:
@@ -100,10 +114,11 @@ def _evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str]) -
 
     kb, reasoner = _engine(config.kb_path)
     report = (config.reports_dir, report_path(config.reports_dir, path)) if config.reports_dir else None
+    source = Path(config.base_dir, path) if config.base_dir else Path(path)
     try:  # read once, bounded: the same bytes are hashed and parsed
-        raw = read_bytes(Path(path), CaseError)
-    except CaseError as exc:
-        return _failed(path, str(exc), None, report)
+        raw = read_bytes(source, CaseError)
+    except CaseError as exc:  # named by the path as found, wherever the worker runs
+        return _failed(path, CaseError(exc.detail, path=path, field=exc.field).one_line(), None, report)
     digest: Optional[str] = hashlib.sha256(raw).hexdigest()
     if known_hash is not None and digest == known_hash and (report is None or os.path.exists(report[1])):
         expected = None
