@@ -130,14 +130,16 @@ def test_a_worker_killed_mid_run_still_gives_byte_identical_results(cluster, por
     killer.join()
     assert killed.get("pid") and killed["lines_then"] < 242, killed  # it died while the batch ran
     assert result.exit_code == 2 and result.tally.total == 242
+    assert any("ran again after a worker was lost" in note for note in result.notes), result.notes
     assert outputs(out) == local_run
     cluster.wait_for_workers(2, timeout=60)  # the nanny restarted it
     assert killed["pid"] not in cluster.run(os.getpid).values()
 
 
 def test_an_unreachable_scheduler_is_a_one_line_error(runner, portfolio, tmp_path) -> None:
-    result = runner.invoke(main, ["batch", str(portfolio), "--out", str(tmp_path / "out"), "--scheduler",
-                                  "tcp://127.0.0.1:9"])
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        result = runner.invoke(main, ["batch", str(portfolio), "--out", str(tmp_path / "out"), "--scheduler",
+                                      "tcp://127.0.0.1:9"])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot reach the Dask scheduler" in lines[0], lines

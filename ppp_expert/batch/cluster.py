@@ -115,7 +115,10 @@ def connect(scheduler: Optional[str], config: WorkerConfig, local_workers: int) 
         else:
             address = scheduler
         try:
-            client = stack.enter_context(distributed.Client(address, timeout="20s", set_as_default=False))
+            import dask
+
+            timeout = dask.config.get("distributed.comm.timeouts.connect")  # DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT
+            client = stack.enter_context(distributed.Client(address, timeout=timeout, set_as_default=False))
         except (OSError, TimeoutError) as exc:
             raise ClusterError(f"cannot reach the Dask scheduler: {exc}", path=address, field="--scheduler") from None
         client.register_plugin(CompileKnowledgeBase(config.kb_path))

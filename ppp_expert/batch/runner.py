@@ -298,6 +298,9 @@ def _run_locked(discovery: Discovery, kb: Any, kb_path: Optional[str], options: 
             "run the same command with --resume to finish"])
     elapsed = time.monotonic() - started
     notes = [f"batch: {tally.total:,} cases in {elapsed:.1f} s ({tally.total / max(elapsed, 1e-9):,.1f} cases/s)"]
+    if stream.retried:
+        notes.append(f"batch: {len(stream.retried)} chunk{'s' if len(stream.retried) != 1 else ''} of cases ran again "
+                     "after a worker was lost")
     if writer.entries is not None and compact(results_path, writer.entries):
         notes.append(f"{results_path} rewritten in path order without outdated records")
     code = ExitCode.OK
