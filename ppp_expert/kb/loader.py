@@ -190,7 +190,12 @@ def load_kb(path: str | Path | None = None) -> KnowledgeBase:
         )
 
     rules: list[Rule] = []
-    rule_files = sorted((root / "rules").glob("*.yaml")) if (root / "rules").is_dir() else []
+    rules_dir = root / "rules"
+    if not rules_dir.is_dir():  # else a knowledge base with no rules would load and advise nothing
+        raise KnowledgeBaseError("missing folder; expected the rules in rules/*.yaml", path=str(rules_dir))
+    rule_files = sorted(rules_dir.glob("*.yaml"))
+    if not rule_files:
+        raise KnowledgeBaseError("no rule files; expected the rules in rules/*.yaml", path=str(rules_dir))
     for rule_path in rule_files:
         rules_file = _load_file(rule_path, RulesFile)
         for index, raw in enumerate(rules_file.rules):
