@@ -28,7 +28,21 @@ from conftest import BROADBAND, ROOT
 
 from ppp_expert.cli import main
 
-CASE = ROOT / "cases" / "hmrc-aspire.yaml"
+def _settled_case() -> Path:
+    """A shipped case with every question answered (``unknown`` where the file is silent), so that a
+    consultation settles without asking anything, whatever questions the knowledge base adds."""
+    import tempfile
+
+    from ppp_expert.kb.loader import default_kb
+
+    data = yaml.safe_load((ROOT / "cases" / "hmrc-aspire.yaml").read_text(encoding="utf-8"))
+    data["answers"] = {q: data["answers"].get(q, "unknown") for q in default_kb().questions}
+    path = Path(tempfile.mkdtemp(prefix="ppp-hardening-")) / "hmrc-aspire.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+CASE = _settled_case()
 CLI = [sys.executable, "-m", "ppp_expert"]
 ENV = dict(os.environ, NO_COLOR="1", COLUMNS="100", PPP_EXPERT_DEBUG="")
 
