@@ -35,7 +35,24 @@ class PPPExpertError(Exception):
 def printable(text: str) -> str:
     """``text`` with control characters shown as escapes (``\\x1b``), so that a value taken from a
     file can never move the cursor, recolour or retitle the user's terminal."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in shown_name(text))
+
+
+def shown_name(text: str) -> str:
+    """``text`` (often a file name) as valid Unicode: bytes that were not UTF-8 (which Python keeps
+    as lone surrogates, e.g. ``\\udcff``) become backslash escapes such as ``\\xff``; other lone
+    surrogates become ``\\ud800``. Anything written to a UTF-8 file or a JSON record passes here."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    raw = text.encode("utf-8", "surrogateescape" if _only_escapes(text) else "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _only_escapes(text: str) -> bool:
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
 
 
 class KnowledgeBaseError(PPPExpertError):

@@ -14,6 +14,10 @@ from ppp_expert.errors import PPPExpertError
 
 #: Case and knowledge-base files are small; anything larger is refused before parsing.
 MAX_FILE_BYTES = 2 * 1024 * 1024
+#: Longer integers are refused with their position (Python itself refuses 4,300 digits and more,
+#: and no answer, weight or id needs a thousand).
+MAX_NUMBER_DIGITS = 1000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 # The C parser (libyaml) when available: same safe constructors, several times faster.
@@ -27,6 +31,9 @@ class _UniqueKeyLoader(_SafeBase):  # type: ignore[misc, valid-type]
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
+        if key_node.tag == _MERGE_TAG:
+            raise yaml.constructor.ConstructorError(
+                None, None, "merge keys (<<) are not supported; write the keys out", key_node.start_mark)
         key = loader.construct_object(key_node, deep=deep)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
             raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value", key_node.start_mark)
@@ -36,7 +43,17 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     return mapping
 
 
+def _construct_int(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    digits = len(text.lstrip("+-"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number of {digits:,} digits; expected at most {MAX_NUMBER_DIGITS:,}", node.start_mark)
+    return int(text)
+
+
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 # YAML 1.1 reads yes/no/on/off as booleans, but they are answer values here ("exit_plan: yes"),
 # and 1:30 or 0x10 as numbers (90, 16). Follow the YAML 1.2 core schema instead: only
@@ -73,6 +90,13 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return mapping
 
 
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise _JSONValueError(f"a number of {digits:,} digits; expected at most {MAX_NUMBER_DIGITS:,}")
+    return int(text)
+
+
 def _no_constant(name: str) -> Any:
     """``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (Python's reader accepts them)."""
     raise _JSONValueError(f"{name} is not a JSON value; expected a finite number")
@@ -104,8 +128,24 @@ def read_bytes(path: Path, error: type[PPPExpertError]) -> bytes:
     return raw
 
 
+_UTF16_32_BOMS = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe": "UTF-16",
+                  b"\xfe\xff": "UTF-16"}
+
+
 def decode(raw: bytes, name: str, error: type[PPPExpertError]) -> str:
-    """UTF-8 text (a byte-order mark is allowed), or a one-line error naming the bad byte."""
+    """UTF-8 text (a byte-order mark is allowed), or a one-line error naming the bad byte.
+
+    UTF-16 and UTF-32 text (with or without a byte-order mark) and NUL bytes are named as such:
+    a YAML reader would only say "unacceptable character", with no position.
+    """
+    for bom, encoding in _UTF16_32_BOMS.items():
+        if raw.startswith(bom):
+            raise error(f"is {encoding} text (byte-order mark); expected UTF-8 (save the file as UTF-8)", path=name)
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        wide = len(raw) >= 4 and (raw[1::2].count(0) > len(raw) // 4 or raw[0::2].count(0) > len(raw) // 4)
+        hint = " (UTF-16 text?); expected UTF-8 (save the file as UTF-8)" if wide else "; expected a UTF-8 text file"
+        raise error(f"contains a NUL byte at offset {nul}{hint}", path=name)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -124,7 +164,8 @@ def parse_text(text: str, name: str, error: type[PPPExpertError], as_json: bool 
         raise error("file is empty; expected a mapping", path=name)
     if as_json:
         try:
-            return json.loads(text, object_pairs_hook=_unique_object, parse_constant=_no_constant)
+            return json.loads(text, object_pairs_hook=_unique_object, parse_constant=_no_constant,
+                              parse_int=_bounded_int)
         except _JSONValueError as exc:
             raise error(f"malformed JSON: {exc}", path=name) from None
         except json.JSONDecodeError as exc:
@@ -133,12 +174,33 @@ def parse_text(text: str, name: str, error: type[PPPExpertError], as_json: bool 
             raise error("JSON nested too deeply; expected a small case file", path=name) from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (it has no line/column)
+        shown = ascii(chr(exc.character)) if isinstance(exc.character, int) else repr(exc.character)
+        raise error(f"malformed YAML: the character {shown} at offset {exc.position} is not allowed in YAML; "
+                    "expected printable text", path=name) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         raise error(f"malformed YAML{where}: {exc.problem or exc.context}", path=name) from None
     except (yaml.YAMLError, RecursionError) as exc:
         raise error(f"malformed YAML: {type(exc).__name__}", path=name) from None
+
+
+def plain_scalar(text: str) -> Any:
+    """What ``text`` means as a plain YAML value in a case file: ``10`` a number, ``true`` a
+    boolean, ``high`` or ``1_0`` or `` high`` text. Answers typed on the command line
+    (``whatif --set``) go through this, so they are read exactly as a case file's answers.
+    Raises ValueError for a number too long to read."""
+    loader = _UniqueKeyLoader("")
+    try:
+        tag = loader.resolve(yaml.ScalarNode, text, (True, False))
+        if tag == "tag:yaml.org,2002:str" or text != text.strip():
+            return text
+        return loader.construct_object(yaml.ScalarNode(tag, text))
+    except yaml.MarkedYAMLError as exc:
+        raise ValueError(exc.problem) from None
+    finally:
+        loader.dispose()
 
 
 def read_yaml(path: Path, error: type[PPPExpertError]) -> Any:

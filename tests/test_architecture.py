@@ -14,7 +14,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "ppp_expert"
 
-BASE = {"errors", "yaml_io", "ppp_expert"}
+BASE = {"errors", "yaml_io", "files", "ppp_expert"}
 #: layer -> the layers it may import (besides itself). Top of the table = lowest layer.
 ALLOWED: dict[str, set[str]] = {
     "ppp_expert": set(),  # the root only re-exports lazily, by name
@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "templates": set(),  # data files only
     "errors": set(),
     "yaml_io": {"errors"},
+    "files": {"errors"},
     "kb": BASE,
     "engine": BASE | {"kb"},
     "cases": BASE | {"kb"},

@@ -439,15 +439,18 @@ def _script(kb: Any, answers: dict[str, Any], targets: frozenset[str] | None = N
 def test_cli_piped_consultation_prints_the_advice_and_saves_the_case(kb, runner, tmp_path: Path) -> None:
     case = load_case(CASE_FILES[5], kb)
     session = tmp_path / "session.yaml"
-    stdin = _script(kb, case.answers) + "n\n" + f"{tmp_path / 'graph.dot'}\n" + f"{tmp_path / 'copy.yaml'}\n"
-    result = runner.invoke(main, ["ask", "--save", str(session), "--title", "Piped"], input=stdin,
-                           env={"NO_COLOR": "1"})
+    # Lines left over after the last question are not file names: the closing offers take
+    # their defaults with piped input (the graph comes from --graph).
+    stdin = _script(kb, case.answers) + "n\n" + f"{tmp_path / 'stray.dot'}\n" + f"{tmp_path / 'stray.yaml'}\n"
+    result = runner.invoke(main, ["ask", "--save", str(session), "--title", "Piped", "--graph",
+                                  str(tmp_path / "graph.dot")], input=stdin, env={"NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
     assert "The advice is settled" in result.output
     assert "Recommended model" in result.output
     assert (tmp_path / "graph.dot").read_text().startswith("digraph")
-    copy = load_case(tmp_path / "copy.yaml", kb)
-    assert copy.title == "Piped" and outcome(evaluate(copy, kb)) == outcome(evaluate(case, kb))
+    assert not (tmp_path / "stray.dot").exists() and not (tmp_path / "stray.yaml").exists()
+    saved = load_case(session, kb)
+    assert saved.title == "Piped" and outcome(evaluate(saved, kb)) == outcome(evaluate(case, kb))
     evaluated = runner.invoke(main, ["evaluate", str(session), "--format", "json"])
     assert evaluated.exit_code == 0 and json.loads(evaluated.output)["case"] == "session"
 

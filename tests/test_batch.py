@@ -109,13 +109,13 @@ def test_every_good_case_has_a_result_and_every_bad_one_an_error_record(batch, k
     assert paths == sorted(paths)
     for name, fragment in BAD.items():
         record = by_name[name]
-        assert set(record) <= {"case", "error", "path", "hash"}, name
+        assert set(record) <= {"case", "error", "path", "hash", "sum"}, name
         assert fragment in record["error"] and name in record["error"], record
     for name in ("broadband.yaml", "commodity.json", "partial.yml", "inside.yaml"):
         record = by_name[name]
         assert "error" not in record
         assert {"case", "appropriate", "recommendation", "risk_allocation", "red_flags", "fired_rules",
-                "unknown_questions", "path", "hash"} <= set(record)
+                "unknown_questions", "path", "hash", "sum"} <= set(record)
     reference = json.loads(evaluate({"id": "broadband", "answers": BROADBAND}, kb).to_json())
     assert by_name["broadband.yaml"]["recommendation"] == reference["recommendation"]
     assert by_name["partial.yml"]["case"] == "partial"  # id defaults to the file stem

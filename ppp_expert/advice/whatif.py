@@ -10,6 +10,7 @@ from ppp_expert.cases.case import Case, check_answer
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.errors import CaseError
 from ppp_expert.kb.loader import KnowledgeBase, suggest
+from ppp_expert.yaml_io import plain_scalar
 
 
 @dataclass
@@ -53,23 +54,25 @@ class WhatIf:
 
 
 def parse_assignments(kb: KnowledgeBase, assignments: Iterable[str]) -> dict[str, Any]:
-    """``question=value`` strings into checked answers (``unknown`` removes an answer)."""
+    """``question=value`` strings into checked answers (``unknown`` removes an answer).
+
+    VALUE is read exactly as the same answer in a YAML case file (``plain_scalar``) and checked
+    by the same ``check_answer``, so ``--set`` accepts what a case file accepts and nothing more:
+    ``1_0``, digits of other scripts or `` high`` (a space in front) are refused as in a file.
+    """
     parsed: dict[str, Any] = {}
     for raw in assignments:
         question_id, sep, text = raw.partition("=")
-        question_id, text = question_id.strip(), text.strip()
         if not sep or not question_id:
             raise CaseError(f"expected question=value, got {raw!r}", field="--set")
         question = kb.questions.get(question_id)
         if question is None:
             raise CaseError(f"unknown question '{question_id}'{suggest(question_id, kb.questions)}",
                             field="--set")
-        value: Any = text
-        if question.type != "choice" and text != UNKNOWN:
-            try:
-                value = float(text)
-            except ValueError:
-                pass  # check_answer names the expectation
+        try:
+            value: Any = plain_scalar(text)
+        except ValueError as exc:
+            raise CaseError(str(exc), field=f"--set {question_id}") from None
         checked = UNKNOWN if (answer := check_answer(question, value, "--set", question_id)) is None else answer
         if question_id in parsed and parsed[question_id] != checked:  # else the order of --set would decide
             raise CaseError(f"{question_id} is set twice ({parsed[question_id]} and {checked}); expected one value",

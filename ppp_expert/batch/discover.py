@@ -10,6 +10,9 @@ from typing import Iterable, Sequence
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 GLOB_CHARS = "*?["
+#: A folder holding both is a batch's output folder: its batch.json is not a case file.
+OUTPUT_MARKERS = ("batch.json", "results.jsonl")
+OUTPUT_FOLDER = "a batch output folder; not read as input"
 
 
 @dataclass
@@ -30,10 +33,23 @@ def is_case_name(name: str) -> bool:
     return name.lower().endswith(CASE_SUFFIXES)
 
 
-def _walk(folder: str, found: list[str], skipped: list[tuple[str, str]]) -> None:
-    """Case files under ``folder``, recursively; hidden entries (.git, .venv) are ignored."""
+def is_output_folder(folder: str, exclude: frozenset[str] = frozenset()) -> bool:
+    """``folder`` is where a batch writes (this run's ``--out``, or any folder a batch wrote)."""
+    if os.path.realpath(folder) in exclude:
+        return True
+    return all(os.path.isfile(os.path.join(folder, name)) for name in OUTPUT_MARKERS)
+
+
+def _walk(folder: str, found: list[str], skipped: list[tuple[str, str]], exclude: frozenset[str]) -> None:
+    """Case files under ``folder``, recursively; hidden entries (.git, .venv) and output folders are ignored."""
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        kept = []
+        for d in sorted(d for d in dirs if not d.startswith(".")):
+            if is_output_folder(os.path.join(root, d), exclude):
+                skipped.append((os.path.join(root, d), OUTPUT_FOLDER))
+            else:
+                kept.append(d)
+        dirs[:] = kept
         for d in dirs:
             if is_case_name(d):
                 # A folder named like a case is almost certainly a mistake: make it an error
@@ -49,9 +65,13 @@ def _walk(folder: str, found: list[str], skipped: list[tuple[str, str]]) -> None
                 skipped.append((path, "not a case file (expected .yaml, .yml or .json)"))
 
 
-def _expand(arg: str, found: list[str], problems: list[tuple[str, str]], skipped: list[tuple[str, str]]) -> None:
+def _expand(arg: str, found: list[str], problems: list[tuple[str, str]], skipped: list[tuple[str, str]],
+            exclude: frozenset[str]) -> None:
     if os.path.isdir(arg):
-        _walk(arg, found, skipped)
+        if is_output_folder(arg, exclude):
+            problems.append((arg, OUTPUT_FOLDER))
+        else:
+            _walk(arg, found, skipped, exclude)
     elif os.path.lexists(arg) or not any(c in arg for c in GLOB_CHARS):
         # A named file is evaluated whatever its suffix; a missing one becomes an error record.
         found.append(arg)
@@ -60,20 +80,31 @@ def _expand(arg: str, found: list[str], problems: list[tuple[str, str]], skipped
         if not matches:
             problems.append((arg, "no file matches this pattern"))
         for match in matches:
+            if not os.path.isdir(match) and is_output_folder(os.path.dirname(match) or ".", exclude):
+                skipped.append((match, f"in {OUTPUT_FOLDER}"))
+                continue
             if os.path.isdir(match):
-                _walk(match, found, skipped)
+                if is_output_folder(match, exclude):
+                    skipped.append((match, OUTPUT_FOLDER))
+                else:
+                    _walk(match, found, skipped, exclude)
             elif is_case_name(match):
                 found.append(match)
             else:
                 skipped.append((match, "not a case file (expected .yaml, .yml or .json)"))
 
 
-def discover(args: Sequence[str] | Iterable[str]) -> Discovery:
-    """Sorted case paths (by their normalised text) with duplicates and non-case files reported."""
+def discover(args: Sequence[str] | Iterable[str], exclude: Iterable[str | os.PathLike[str]] = ()) -> Discovery:
+    """Sorted case paths (by their normalised text) with duplicates and non-case files reported.
+
+    Folders in ``exclude`` (the run's own output folder) and any folder a batch wrote are not
+    read: a second ``batch .`` must not take the first one's batch.json for a case.
+    """
     result = Discovery()
     found: list[str] = []
+    excluded = frozenset(os.path.realpath(folder) for folder in exclude)
     for arg in args:
-        _expand(arg, found, result.problems, result.skipped)
+        _expand(arg, found, result.problems, result.skipped, excluded)
     counts = Counter(os.path.normpath(p) for p in found)
     seen: dict[str, str] = {}
     for path in sorted(counts):

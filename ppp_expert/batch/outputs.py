@@ -8,7 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any, Optional
 
-from ppp_expert.errors import printable
+from ppp_expert import files
+from ppp_expert.errors import printable, shown_name
 from ppp_expert.batch.check import Outcome
 from ppp_expert.batch.discover import Discovery
 
@@ -19,12 +20,21 @@ LIST_LIMIT = 25  # failed cases / mismatches / skipped inputs named in the termi
 
 
 class ResultsFile:
-    """Append-only JSON Lines: one ``os.write`` per record, so a kill never loses a written line."""
+    """Append-only JSON Lines: one ``os.write`` per record, so a kill never loses a written line.
+
+    A fresh file is created under a new temporary name (``O_EXCL``) and renamed into place at
+    once, so a link planted as ``results.jsonl`` is replaced, never written through; an earlier
+    file (``--resume``) is opened without following links.
+    """
 
     def __init__(self, path: Path, fresh: bool) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if fresh else 0)
         self.path = path
-        self.fd = os.open(path, flags, 0o644)
+        if fresh:
+            self.fd, tmp = files.temporary(path)
+            os.fchmod(self.fd, files.file_mode(path))
+            os.replace(tmp, path)
+        else:
+            self.fd = files.open_no_follow(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         self.size = os.fstat(self.fd).st_size
 
     def append(self, line: str) -> tuple[int, int]:
@@ -41,20 +51,40 @@ class ResultsFile:
         os.close(self.fd)
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral_cell(value: str) -> str:
+    """Text that a spreadsheet shows as text: a leading ``'`` before a formula character.
+
+    Ids, paths and error texts come from the case files and their names, so ``=HYPERLINK(...)``
+    in an id must not become a live formula when summary.csv is opened. Numbers written by the
+    batch itself (scores, counts) are not passed through here. Undecodable file-name bytes
+    are written as backslash escapes, so the file stays UTF-8.
+    """
+    value = shown_name(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 class SummaryCsv:
-    """summary.csv, one row per case in results order, flushed as it goes."""
+    """summary.csv, one row per case in results order, flushed as it goes (never through a link)."""
 
     def __init__(self, path: Path) -> None:
-        self.handle: IO[str] = open(path, "w", encoding="utf-8", newline="")
+        fd, tmp = files.temporary(path)
+        os.fchmod(fd, files.file_mode(path))
+        os.replace(tmp, path)
+        self.handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
         self.writer = csv.writer(self.handle, lineterminator="\n")
         self.writer.writerow(SUMMARY_COLUMNS)
 
     def write(self, path: str, outcome: Outcome, check: str) -> None:
         score = "" if outcome.score is None else f"{outcome.score:.3f}"
         flags = ";".join(flag_id for flag_id, _ in outcome.red_flags[:TOP_FLAGS_PER_CASE])
-        self.writer.writerow((outcome.case, path, outcome.verdict, outcome.model, score,
-                              "" if outcome.error else str(outcome.close_call).lower(), flags,
-                              "" if outcome.error else len(outcome.red_flags), check, outcome.error))
+        text = neutral_cell
+        self.writer.writerow((text(outcome.case), text(path), text(outcome.verdict), text(outcome.model), score,
+                              "" if outcome.error else str(outcome.close_call).lower(), text(flags),
+                              "" if outcome.error else len(outcome.red_flags), check, text(outcome.error)))
         self.handle.flush()
 
     def close(self) -> None:

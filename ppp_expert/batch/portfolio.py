@@ -6,13 +6,13 @@ close call, red flags, and a link to the memo. Autoescaped Jinja2: file names an
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
 import jinja2
 
+from ppp_expert import files
 from ppp_expert.batch.check import Outcome
 from ppp_expert.batch.worker import report_path
 
@@ -38,9 +38,6 @@ def write_portfolio(reports_dir: Path, rows: Sequence[tuple[str, Outcome]], fmt:
     text = env.get_template("portfolio.html.j2").render(
         entries=entries, counts=sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])),
         failed=sum(1 for e in entries if e["error"]))
-    reports_dir.mkdir(parents=True, exist_ok=True)
     target = reports_dir / "index.html"
-    tmp = reports_dir / f".index.html.{os.getpid()}.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    files.write_atomic(target, text.encode("utf-8"))  # never through a link; whole or not at all
     return target

@@ -1,8 +1,10 @@
 """What an earlier run left in the output folder: the results index, the knowledge-base stamp.
 
-results.jsonl is append-only while a batch runs. Every record ends with ``"path"`` and (when
-the file could be read) ``"hash"``, the sha256 of the case file's bytes, so ``--resume`` can
-index a results file of any size by reading only each line's tail.
+results.jsonl is append-only while a batch runs. Every record ends with ``"path"``, (when
+the file could be read) ``"hash"``, the sha256 of the case file's bytes, and ``"sum"``, the
+sha256 of the record's own bytes before it, so ``--resume`` can index a results file of any
+size from each line's tail and evaluate again any record altered since it was written (an
+edit that leaves valid JSON behind included).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
-from ppp_expert import __version__
+from ppp_expert import __version__, files
 
 MANIFEST = "batch.json"
 _TAIL = b',"path":'
+_SUM = b',"sum":"'
 
 
 class Entry(NamedTuple):
@@ -25,6 +28,17 @@ class Entry(NamedTuple):
     offset: int
     length: int
     hash: Optional[str] = None
+
+
+def seal(record: str) -> str:
+    """Close a record (its JSON text without the final ``}``) with the checksum of its bytes."""
+    return record + _SUM.decode() + hashlib.sha256(record.encode("utf-8")).hexdigest() + '"}'
+
+
+def sealed(line: bytes) -> bool:
+    """Whether a record (without its line break) still matches its checksum."""
+    at = line.rfind(_SUM)
+    return at >= 0 and line[at + len(_SUM):] == hashlib.sha256(line[:at]).hexdigest().encode() + b'"}'
 
 
 def _tail(line: bytes) -> tuple[Optional[str], Optional[str]]:
@@ -43,18 +57,24 @@ def _tail(line: bytes) -> tuple[Optional[str], Optional[str]]:
 
 
 def scan(results: Path) -> dict[str, Entry]:
-    """Index the last complete record of each path; cut a line torn by a kill mid-write."""
+    """Index the last intact record of each path; cut a line torn by a kill mid-write.
+
+    A record whose checksum fails (altered or damaged since it was written) is left out of the
+    index, so its case is evaluated again; the rewrite after the run drops the old line.
+    """
     index: dict[str, Entry] = {}
-    if not results.exists():
+    try:
+        fd = files.open_no_follow(results, os.O_RDWR)
+    except FileNotFoundError:
         return index
     offset = 0
-    with open(results, "r+b") as handle:
+    with os.fdopen(fd, "r+b") as handle:
         for line in handle:
             if not line.endswith(b"\n"):
                 handle.truncate(offset)
                 break
             path, digest = _tail(line)
-            if path is not None:
+            if path is not None and sealed(line[:-1]):
                 index[path] = Entry(offset, len(line), digest)
             offset += len(line)
     return index
@@ -75,14 +95,20 @@ def compact(results: Path, entries: list[Entry]) -> bool:
     else:
         if position == size:
             return False
-    tmp = results.with_name(results.name + ".tmp")
-    with open(results, "rb") as source, open(tmp, "wb") as target:
-        for entry in entries:
-            source.seek(entry.offset)
-            target.write(source.read(entry.length))
-        target.flush()
-        os.fsync(target.fileno())
-    os.replace(tmp, results)
+    source = os.fdopen(files.open_no_follow(results, os.O_RDONLY), "rb")
+    fd, tmp = files.temporary(results)  # a new name (O_EXCL): a link planted at any name is never followed
+    try:
+        os.fchmod(fd, files.file_mode(results))
+        with source, os.fdopen(fd, "wb") as target:
+            for entry in entries:
+                source.seek(entry.offset)
+                target.write(source.read(entry.length))
+            target.flush()
+            os.fsync(target.fileno())
+        os.replace(tmp, results)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return True
 
 
@@ -99,13 +125,12 @@ def results_fingerprint(kb_dir: Path) -> str:
 
 def read_manifest(out_dir: Path) -> dict[str, Any]:
     try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with os.fdopen(files.open_no_follow(out_dir / MANIFEST, os.O_RDONLY), "rb") as handle:
+            data = json.loads(handle.read(1 << 20))
+    except (OSError, ValueError, files.OutputError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
 def write_manifest(out_dir: Path, data: dict[str, Any]) -> None:
-    tmp = out_dir / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, out_dir / MANIFEST)
+    files.write_atomic(out_dir / MANIFEST, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8"))

@@ -8,14 +8,16 @@ order whatever the scheduling), and only counters are kept for the summary.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Mapping, Optional, Sequence
 
+from ppp_expert import files
 from ppp_expert.batch.check import Outcome, compare, format_diff
 from ppp_expert.batch.discover import Discovery, discover
 from ppp_expert.batch.outputs import ResultsFile, SummaryCsv, Tally, render_summary
@@ -25,7 +27,14 @@ from ppp_expert.errors import ExitCode
 from ppp_expert.batch.worker import CaseResult, WorkerConfig, evaluate_chunk, evaluate_path, failed_result, init_worker, prime
 
 MAX_CHUNK = 16
+LOCK_NAME = ".lock"  # hidden: a later `batch .` never reads it as input
+OUTPUT_NAMES = ("results.jsonl", "summary.csv", "batch.json", "reports")  # links here are refused
 Task = tuple[str, Optional[str]]
+
+
+class WorkerLost(BrokenExecutor):
+    """A task's worker died (a cluster executor raises this); the executor itself still works,
+    so the task is submitted once more, and its cases become error records only if that fails."""
 
 
 class InlineExecutor(Executor):
@@ -77,8 +86,9 @@ class OrderedStream:
     the number of cases.
 
     With the default process pool, a dead worker (killed, out of memory) breaks every chunk in
-    flight: one new pool is started and each of those chunks is retried once. Any other
-    failed task (or a second break) turns its cases into error records.
+    flight: one new pool is started and each of those chunks is retried once. A cluster
+    executor reports a lost worker as ``WorkerLost``: the chunk is submitted once more to the
+    same executor. Any other failed task (or a second loss) turns its cases into error records.
     """
 
     def __init__(self, paths: Sequence[str], known: Mapping[str, Optional[str]], size: int, config: WorkerConfig,
@@ -103,6 +113,12 @@ class OrderedStream:
         try:
             ready[number] = future.result()
             del self.chunks[number]
+        except WorkerLost as exc:
+            if number in self.retried:
+                ready[number] = [failed_result(path, exc) for path, _ in self.chunks.pop(number)]
+                return
+            self.retried.add(number)
+            self._submit(number)
         except BrokenProcessPool as exc:
             if not self.own or number in self.retried:
                 ready[number] = [failed_result(path, exc) for path, _ in self.chunks.pop(number)]
@@ -141,7 +157,8 @@ class _Writer:
                  progress: Progress, echo: Callable[[str], None], config: WorkerConfig) -> None:
         self.results_path = out_dir / "results.jsonl"
         self.results = ResultsFile(self.results_path, fresh=fresh)
-        self.reader: Optional[IO[bytes]] = None if fresh else open(self.results_path, "rb")
+        self.reader: Optional[IO[bytes]] = (
+            None if fresh else os.fdopen(files.open_no_follow(self.results_path, os.O_RDONLY), "rb"))
         self.csv = SummaryCsv(out_dir / "summary.csv")
         self.index, self.check, self.progress, self.echo, self.config = index, check, progress, echo, config
         self.tally = Tally()
@@ -227,15 +244,42 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
     ``kb_path`` (None: the shipped knowledge base) is what workers load; ``kb`` is the same
     knowledge base, already loaded here.
     """
-    discovery = discover(paths)
     out_dir = options.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
+    discovery = discover(paths, exclude=[out_dir])
+    files.make_folder(out_dir)
+    lock = files.FileLock(out_dir / LOCK_NAME, "this output folder").acquire()
+    try:
+        return _run_locked(discovery, kb, kb_path, options, executor, echo, progress, note)
+    finally:
+        lock.release()
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """Refuse links at every name the batch writes; remove temporaries an interrupted run left.
+
+    Called while holding the folder's lock, so no other batch is writing there.
+    """
+    for name in OUTPUT_NAMES:
+        files.refuse_link(out_dir / name)
+    for name in OUTPUT_NAMES[:-1]:
+        files.remove_stale_temporaries(out_dir / name)
+
+
+def _run_locked(discovery: Discovery, kb: Any, kb_path: Optional[str], options: BatchOptions,
+                executor: Optional[Executor], echo: Callable[[str], None], progress: Optional[Progress],
+                note: Callable[[str], None]) -> BatchResult:
+    out_dir = options.out_dir
+    prepare_out_dir(out_dir)
     fingerprint = results_fingerprint(Path(kb.path))
     index = _earlier_results(out_dir, fingerprint, options.resume, note)
     write_manifest(out_dir, {"fingerprint": fingerprint, "kb_path": str(kb.path), "results": "results.jsonl"})
-    config = WorkerConfig(kb_path=kb_path, check=options.check,
-                          reports_dir=str(out_dir / "reports") if options.reports else None,
-                          reports_format=_report_format(options.reports))
+    reports_dir = None
+    if options.reports:
+        reports_dir = str(files.make_subfolders(out_dir, ["reports"]).resolve())
+    # Absolute paths for what workers open: a cluster's workers do not share our working folder.
+    config = WorkerConfig(kb_path=None if kb_path is None else str(Path(kb_path).resolve()), check=options.check,
+                          reports_dir=reports_dir, base_dir=os.getcwd(), reports_format=_report_format(options.reports))
+    kb_path = config.kb_path
     cases = discovery.cases
     size = options.chunk_size or _chunk_size(len(cases), max(1, options.jobs))
     jobs = min(max(1, options.jobs), max(1, (len(cases) + size - 1) // size))
@@ -268,6 +312,9 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
             "run the same command with --resume to finish"])
     elapsed = time.monotonic() - started
     notes = [f"batch: {tally.total:,} cases in {elapsed:.1f} s ({tally.total / max(elapsed, 1e-9):,.1f} cases/s)"]
+    if stream.retried:
+        notes.append(f"batch: {len(stream.retried)} chunk{'s' if len(stream.retried) != 1 else ''} of cases ran again "
+                     "after a worker was lost")
     if writer.entries is not None and compact(results_path, writer.entries):
         notes.append(f"{results_path} rewritten in path order without outdated records")
     code = ExitCode.OK
@@ -278,5 +325,5 @@ def run_batch(paths: Sequence[str], kb: Any, kb_path: Optional[str], options: Ba
     return BatchResult(discovery, tally, code, False, notes)
 
 
-__all__ = ["BatchOptions", "BatchResult", "InlineExecutor", "OrderedStream", "default_executor", "render_summary",
-           "run_batch"]
+__all__ = ["BatchOptions", "BatchResult", "InlineExecutor", "OrderedStream", "WorkerLost", "default_executor",
+           "render_summary", "run_batch"]

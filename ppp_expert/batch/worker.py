@@ -11,11 +11,13 @@ import hashlib
 import json
 import os
 import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
 from ppp_expert.batch.check import Outcome, compare
+from ppp_expert.errors import PPPExpertError, shown_name
 
 REPORT_WIDTH = 100
 
@@ -27,6 +29,9 @@ class WorkerConfig:
     kb_path: Optional[str]
     check: bool = False
     reports_dir: Optional[str] = None
+    #: The caller's working folder: relative case paths are read from there (a worker of a
+    #: cluster runs elsewhere), while records keep each path as it was found.
+    base_dir: Optional[str] = None
     reports_format: str = "text"  # text (the evaluate --full text), md or html (decision memos)
 
 
@@ -42,6 +47,9 @@ class CaseResult(NamedTuple):
 
 
 _engines: dict[Optional[str], tuple[Any, Any]] = {}
+#: One case at a time per process: a worker of a cluster may run tasks in several threads, and
+#: a compiled engine is reset and run per case (CPU-bound Python gains nothing from threads).
+_engine_lock = threading.Lock()
 
 
 def prime(kb_path: Optional[str], kb: Any) -> None:
@@ -51,8 +59,14 @@ def prime(kb_path: Optional[str], kb: Any) -> None:
     _engines[kb_path] = (kb, reasoner_for(kb))
 
 
+#: How many times this process compiled a knowledge base (each worker should do it once).
+compiled = 0
+
+
 def _engine(kb_path: Optional[str]) -> tuple[Any, Any]:
+    global compiled
     if kb_path not in _engines:
+        compiled += 1
         from ppp_expert.api import default_kb, reasoner_for
         from ppp_expert.kb.loader import load_kb
 
@@ -69,34 +83,46 @@ def init_worker(config: WorkerConfig) -> None:
 
 def evaluate_chunk(config: WorkerConfig, tasks: list[tuple[str, Optional[str]]]) -> list[CaseResult]:
     """Evaluate ``(path, hash already in results.jsonl or None)`` pairs, in order."""
-    return [evaluate_path(config, path, known) for path, known in tasks]
+    with _engine_lock:
+        return [evaluate_path(config, path, known) for path, known in tasks]
 
 
-def record_tail(path: str, digest: Optional[str]) -> str:
-    """The ``"path":...,"hash":...}`` end every results.jsonl record carries."""
+def finish_record(body: str, path: str, digest: Optional[str]) -> str:
+    """A results.jsonl line: ``body`` (a JSON object's text) ending with ``path``, ``hash``, ``sum``."""
+    from ppp_expert.batch.resume import seal
+
     extra = {"path": path} if digest is None else {"path": path, "hash": digest}
     try:
         text = json.dumps(extra, ensure_ascii=False, separators=(",", ":"))
         text.encode("utf-8")
-    except UnicodeEncodeError:  # an undecodable file name: keep the JSON valid UTF-8
+    except UnicodeEncodeError:  # an undecodable file name: \udcff escapes keep the JSON valid UTF-8
         text = json.dumps(extra, separators=(",", ":"))
-    return text[1:]
+    return seal(body[:-1] + "," + text[1:-1])
 
 
 def evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str] = None) -> CaseResult:
     """Evaluate one case file; any failure becomes an error record, never an exception."""
+    try:
+        return _evaluate_path(config, path, known_hash)
+    except Exception as exc:  # noqa: BLE001 - one case's failure must never take its chunk's neighbours along
+        return _failed(path, f"{shown_name(path)}: internal error: {type(exc).__name__}: {exc}", None, None)
+
+
+def _evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str]) -> CaseResult:
     from ppp_expert.cases.case import case_from_bytes
-    from ppp_expert.errors import CaseError, PPPExpertError
+    from ppp_expert.errors import CaseError
     from ppp_expert.yaml_io import read_bytes
 
     kb, reasoner = _engine(config.kb_path)
-    report = report_path(config.reports_dir, path, config.reports_format) if config.reports_dir else None
+    report = ((config.reports_dir, report_path(config.reports_dir, path, config.reports_format))
+              if config.reports_dir else None)
+    source = Path(config.base_dir, path) if config.base_dir else Path(path)
     try:  # read once, bounded: the same bytes are hashed and parsed
-        raw = read_bytes(Path(path), CaseError)
-    except CaseError as exc:
-        return _failed(path, str(exc), None, report)
+        raw = read_bytes(source, CaseError)
+    except CaseError as exc:  # named by the path as found, wherever the worker runs
+        return _failed(path, CaseError(exc.detail, path=path, field=exc.field).one_line(), None, report)
     digest: Optional[str] = hashlib.sha256(raw).hexdigest()
-    if known_hash is not None and digest == known_hash and (report is None or os.path.exists(report)):
+    if known_hash is not None and digest == known_hash and (report is None or os.path.exists(report[1])):
         expected = None
         if config.check:
             try:
@@ -113,7 +139,7 @@ def evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str] = N
     except PPPExpertError as exc:
         return _failed(path, str(exc), digest, report)
     except Exception as exc:  # noqa: BLE001 - an engine bug on one case must not stop the batch
-        return _failed(path, f"{path}: internal error: {type(exc).__name__}: {exc}", digest, report)
+        return _failed(path, f"{shown_name(path)}: internal error: {type(exc).__name__}: {exc}", digest, report)
     outcome = Outcome.from_advice(advice)
     diff = None
     if config.check:
@@ -123,31 +149,34 @@ def evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str] = N
             if config.reports_format == "text":
                 _write_report(report, lambda console: _print_report(console, advice, kb, case.title or case.id))
             else:
-                _write_text(report, _memo(kb, case, config.reports_format))
+                _write_report(report, _memo(kb, case, config.reports_format))
         except Exception as exc:  # noqa: BLE001
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
-            return _failed(path, f"{path}: cannot write the report {report}: {reason}", digest, None)
-    line = advice.to_json()[:-1] + "," + record_tail(path, digest)
+            if isinstance(exc, PPPExpertError):
+                reason = exc.one_line()
+            return _failed(path, f"{shown_name(path)}: cannot write the report {shown_name(report[1])}: {reason}",
+                           digest, None)
+    line = finish_record(advice.to_json(), path, digest)
     return CaseResult(path, line, outcome, diff, hash=digest)
 
 
 def failed_result(path: str, exc: BaseException) -> CaseResult:
     """The error record of a case whose task failed outside ``evaluate_path`` (a worker died)."""
-    return _failed(path, f"{path}: worker failed: {type(exc).__name__}: {exc}", None, None)
+    return _failed(path, f"{shown_name(path)}: worker failed: {type(exc).__name__}: {exc}", None, None)
 
 
-def _failed(path: str, error: str, digest: Optional[str], report: Optional[str]) -> CaseResult:
+def _failed(path: str, error: str, digest: Optional[str], report: Optional[tuple[str, str]]) -> CaseResult:
     from ppp_expert.advice.contract import ErrorResult
 
-    case = Path(path).stem
-    line = ErrorResult(case=case, error=error).model_dump_json()[:-1] + "," + record_tail(path, digest)
+    case, error = shown_name(Path(path).stem), shown_name(error)
+    line = finish_record(ErrorResult(case=case, error=error).model_dump_json(), path, digest)
     if report:
         try:
-            if report.endswith(".txt"):
+            if report[1].endswith(".txt"):
                 _write_report(report, lambda console: console.print(f"error: {error}", markup=False))
             else:
-                _write_text(report, _error_page(error, report.endswith(".html")))
-        except OSError:  # the error record says what is wrong with the case; the report is a copy of it
+                _write_report(report, _error_page(error, report[1].endswith(".html")))
+        except (OSError, PPPExpertError):  # the error record says what is wrong; the report is a copy of it
             pass
     return CaseResult(path, line, Outcome(case=case, error=error), hash=digest)
 
@@ -184,37 +213,33 @@ def _error_page(error: str, html: bool) -> str:
     return f"# Case not evaluated\n\n{md_escape(error)}\n"
 
 
-def _write_text(report: str, text: str) -> None:
-    """Write a report whole or not at all (a temporary file renamed into place)."""
-    os.makedirs(os.path.dirname(report), exist_ok=True)
-    tmp = f"{report}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, report)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _print_report(console: Any, advice: Any, kb: Any, title: str) -> None:
     from ppp_expert.render.text import print_advice
 
     print_advice(advice, kb, console, title=title)
 
 
-def _write_report(report: str, render: Any) -> None:
-    """Render into a temporary file and rename it, so a report is either whole or absent."""
+def _write_report(report: tuple[str, str], render: Any) -> None:
+    """Render into a new temporary file and rename it, so a report is either whole or absent.
+
+    Folders under reports/ are created one level at a time and refused if one is a link; the
+    temporary is created with O_EXCL; the rename replaces a link at the report's name rather
+    than writing through it.
+    """
+    from ppp_expert import files
     from ppp_expert.render.text import make_console
 
-    os.makedirs(os.path.dirname(report), exist_ok=True)
-    tmp = f"{report}.{os.getpid()}.tmp"
+    root, target = Path(report[0]), Path(report[1])
+    folder = files.make_subfolders(root, list(target.parent.relative_to(root).parts))
+    fd, tmp = files.temporary(folder / target.name)
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            render(make_console(file=handle, width=REPORT_WIDTH))
-        os.replace(tmp, report)
+        os.fchmod(fd, files.file_mode(target))
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            if isinstance(render, str):  # a memo, already rendered
+                handle.write(render)
+            else:
+                render(make_console(file=handle, width=REPORT_WIDTH))
+        os.replace(tmp, target)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise

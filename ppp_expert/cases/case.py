@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import unicodedata
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
@@ -10,12 +11,13 @@ from typing import Any, Mapping, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ppp_expert.kb.conditions import UNKNOWN
-from ppp_expert.errors import CaseError
+from ppp_expert.errors import CaseError, printable
 from ppp_expert.kb.loader import KnowledgeBase, default_kb, suggest
 from ppp_expert.kb.schema import MODEL_IDS, PARTIES, Question
 from ppp_expert.yaml_io import decode, parse_text, read_bytes
 
 AnswerValue = Union[str, int, float]
+_LARGEST_FLOAT = int(sys.float_info.max)  # a larger integer cannot be compared with the questions' bounds
 CASE_KEYS = ("id", "title", "narrative", "answers", "expected")
 
 
@@ -60,6 +62,9 @@ def check_answer(question: Question, value: Any, where: str, field: str) -> Opti
     kind = "a whole number" if question.type == "integer" else "a number"
     bounds = f" from {question.min:g}" if question.min is not None else ""
     bounds += f" to {question.max:g}" if question.max is not None else ""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST_FLOAT:
+        raise CaseError(f"expected {kind}{bounds} or unknown, got a number of {len(str(abs(value))):,} digits",
+                        path=where, field=field)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise CaseError(f"expected {kind}{bounds} or unknown, got {value!r}", path=where, field=field)
     if question.type == "integer":
@@ -101,15 +106,36 @@ def case_from_data(data: Any, kb: KnowledgeBase, where: str, default_id: str) ->
         value = data.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
             raise CaseError(f"expected text, got {type(value).__name__}", path=where, field=key)
-        bad = next((c for c in str(value or "") if unicodedata.category(c) == "Cc" and c not in "\t\n\r"), None)
-        if bad is not None:
-            # Shown in terminal panels and headers: an escape sequence would reach the terminal.
-            raise CaseError(f"contains the control character {bad!r}; expected plain text", path=where, field=key)
+        _check_text(value if isinstance(value, str) else "", key, where)
     expected = _expected(data.get("expected"), kb, where)
     raw_id, title, narrative = data.get("id"), data.get("title"), data.get("narrative")
     case_id = default_id if raw_id is None or raw_id == "" else str(raw_id)
     return Case(id=case_id, title="" if title is None else str(title),
                 narrative="" if narrative is None else str(narrative), answers=answers, expected=expected)
+
+
+#: Bidirectional controls reorder what a reader sees (an id shown as ``abc.yaml`` can hold other text).
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _check_text(text: str, key: str, where: str) -> None:
+    """Text fields are shown in terminals, tables and file names: refuse what would mislead them.
+
+    Everywhere: control characters (tabs and line breaks excepted in title and narrative) and
+    lone surrogates (not Unicode text: JSON's ``"\\ud800"``). In ``id``: also bidirectional
+    controls and any other invisible or non-printing character, since an id names files and
+    results and must read the same everywhere; titles may need right-to-left marks.
+    """
+    for c in text:
+        category = unicodedata.category(c)
+        if category == "Cs":
+            raise CaseError(f"contains a lone surrogate {c!r}; expected valid Unicode text", path=where, field=key)
+        if category == "Cc" and (key == "id" or c not in "\t\n\r"):
+            # Shown in terminal panels and headers: an escape sequence would reach the terminal.
+            raise CaseError(f"contains the control character {c!r}; expected plain text", path=where, field=key)
+        if key == "id" and (c in BIDI_CONTROLS or not (c.isprintable() or c == " ")):
+            what = "bidirectional control" if c in BIDI_CONTROLS else "invisible character"
+            raise CaseError(f"contains the {what} {ascii(c)}; expected visible text", path=where, field=key)
 
 
 def _expected(raw: Any, kb: KnowledgeBase, where: str) -> Optional[Expected]:
@@ -144,7 +170,9 @@ def case_from_bytes(raw: bytes, file: Path, kb: KnowledgeBase) -> Case:
     text = decode(raw, str(file), CaseError)
     data = parse_text(text, str(file), CaseError, as_json=file.suffix.lower() == ".json")
     _check_size(data, str(file))
-    return case_from_data(data, kb, str(file), file.stem)
+    # The default id comes from the file name: shown with escapes when the name holds bytes
+    # that are not UTF-8 or characters that do not print (it is not the user's to refuse).
+    return case_from_data(data, kb, str(file), printable(file.stem))
 
 
 MAX_NODES = 20_000

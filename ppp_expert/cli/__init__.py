@@ -15,7 +15,7 @@ from ppp_expert.cli.common import State, handle_errors
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="ppp-expert")
-@click.option("--kb", "kb_path", type=click.Path(), default=None, envvar="PPP_EXPERT_KB",
+@click.option("--kb", "kb_path", type=click.Path(readable=False), default=None, envvar="PPP_EXPERT_KB",
               help="Knowledge-base directory (default: the shipped one; env PPP_EXPERT_KB).")
 @click.pass_context
 def main(ctx: click.Context, kb_path: str | None) -> None:

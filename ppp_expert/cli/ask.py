@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -13,15 +14,15 @@ from ppp_expert.errors import ExitCode
 
 
 @click.command()
-@click.option("--answers", "answers_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--answers", "answers_path", type=click.Path(readable=False), default=None,
               help="Pre-fill answers from a case file (YAML or JSON); only what is still needed is asked.")
-@click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--save", "save_path", type=click.Path(readable=False), default=None,
               help="Session file, rewritten after every answer (default: a new file under "
                    "$XDG_DATA_HOME/ppp-expert/sessions/, i.e. ~/.local/share/ppp-expert/sessions/).")
-@click.option("--resume", "resume_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--resume", "resume_path", type=click.Path(readable=False), default=None,
               help="Continue a saved session (or any case file); it keeps being updated unless --save is given.")
 @click.option("--title", default=None, help="Title stored in the session file (the case title).")
-@click.option("--graph", "graph_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--graph", "graph_path", type=click.Path(readable=False), default=None,
               help="At the end, write the explanation graph here (.svg .png .dot .graphml .json) without asking.")
 @click.option("--screening", is_flag=True, default=False,
               help="Quick screening: stop as soon as the verdict and the recommended model are settled "
@@ -54,24 +55,42 @@ def ask(state: Any, answers_path: str | None, save_path: str | None, resume_path
 
 def _consult(state: Any, answers_path: str | None, save_path: str | None, resume_path: str | None,
              title: str | None, graph_path: str | None, refine: bool | None, screening: bool = False) -> None:
-    from ppp_expert.advice.relevance import CORE_TARGETS
-    from ppp_expert.consult.session import Session
-    from ppp_expert.consult.storage import SessionFile, default_session_path, read_case
-    from ppp_expert.consult.terminal import EndOfInput, TerminalProvider
-    from ppp_expert.errors import CaseError, PPPExpertError
-    from ppp_expert.render.text import make_console, print_advice
+    from ppp_expert.consult.storage import default_session_path, lock_session
+
+    from ppp_expert.cli.common import check_graph_target
 
     if answers_path and resume_path:
         raise click.UsageError("use --answers to start from a case file or --resume to continue a session, not both")
+    check_graph_target(graph_path)
     kb = state.kb
+    if resume_path:
+        path = Path(save_path or resume_path)
+    else:
+        path = Path(save_path) if save_path else default_session_path()
+    lock, stale = lock_session(path)  # one consultation per session file, before reading or writing it
+    try:
+        _locked(kb, path, stale, answers_path, save_path, resume_path, title, graph_path, refine, screening)
+    finally:
+        lock.release()
+
+
+def _locked(kb: Any, path: Path, stale: list[Path], answers_path: str | None, save_path: str | None,
+            resume_path: str | None, title: str | None, graph_path: str | None, refine: bool | None,
+            screening: bool) -> None:
+    from ppp_expert.advice.relevance import CORE_TARGETS
+    from ppp_expert.consult.session import Session
+    from ppp_expert.consult.storage import SessionFile, read_case
+    from ppp_expert.consult.terminal import EndOfInput, TerminalProvider
+    from ppp_expert.errors import CaseError
+    from ppp_expert.render.text import make_console, print_advice
+
     answers: dict[str, Any] = {}
     if resume_path:
         loaded = read_case(resume_path, kb)
         answers = loaded.answers
-        store = SessionFile(Path(save_path or resume_path), loaded.id, title or loaded.title, loaded.extra)
+        store = SessionFile(path, loaded.id, title or loaded.title, loaded.extra)
     else:
-        path = Path(save_path) if save_path else default_session_path()
-        if path.exists():
+        if os.path.lexists(path):
             raise CaseError("already exists; continue it with --resume, or choose another --save path", path=str(path))
         if answers_path:
             loaded = read_case(answers_path, kb)
@@ -84,6 +103,9 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
 
     console = make_console()
     provider = TerminalProvider(kb, console)
+    for leftover in stale:
+        console.print(f"Removed {leftover.name}, a temporary file an interrupted save left behind.", style="dim",
+                      markup=False)
     verb = "Resuming" if resume_path else "Starting"
     given = f" with {len(answers)} answer{'s' if len(answers) != 1 else ''} given" if answers else ""
     # markup=False wherever a path or a file's content is printed: "[/x].yaml" is a valid file name.
@@ -94,11 +116,11 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
     session = Session(kb, provider, case_id=store.id, answers=answers, on_change=store.save, refine=refine,
                       targets=targets)
     resume_hint = f"ppp-expert ask --resume {shlex.quote(str(store.path))}"
+    interrupted = (f"\nInterrupted. The session is saved in {store.path}; continue with: {resume_hint}")
     try:
         result = session.run()
     except KeyboardInterrupt:
-        console.print(f"\nInterrupted. The session is saved in {store.path}; continue with: {resume_hint}",
-                      soft_wrap=True, markup=False)
+        console.print(interrupted, soft_wrap=True, markup=False)
         sys.exit(ExitCode.INTERRUPTED)
     except EndOfInput:
         console.print(f"Input ended before the advice was settled. The session is saved in {store.path}; "
@@ -109,10 +131,31 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
                       soft_wrap=True, markup=False)
         return
     assert result.advice is not None and result.trace is not None
-    print_advice(result.advice, kb, console, title=store.title or store.id, assessed=result.assessed)
+    try:
+        print_advice(result.advice, kb, console, title=store.title or store.id, assessed=result.assessed)
+        _closing(kb, result, store, provider, console, graph_path)
+    except KeyboardInterrupt:  # the advice is given and the session saved: the same 130 as during questions
+        console.print(interrupted, soft_wrap=True, markup=False)
+        sys.exit(ExitCode.INTERRUPTED)
 
-    target = graph_path or provider.text(
-        "Write the explanation graph to a file (.svg .png .dot .graphml .json; Enter to skip):")
+
+def _closing(kb: Any, result: Any, store: Any, provider: Any, console: Any, graph_path: str | None) -> None:
+    """The end-of-session offers: the explanation graph and a copy of the case file.
+
+    Nothing is overwritten without a yes at a prompt (``--graph`` on the command line is
+    already that yes). With input that is not a terminal the offers are not made: leftover
+    lines of a script must not become file names.
+    """
+    from ppp_expert.consult.storage import SessionFile
+    from ppp_expert.errors import PPPExpertError
+
+    interactive = sys.stdin.isatty()
+    target = graph_path
+    if target is None and interactive:
+        target = provider.text("Write the explanation graph to a file (.svg .png .dot .graphml .json; Enter to skip):")
+        if target and os.path.lexists(target) and not provider.confirm(f"{target} exists. Overwrite it?"):
+            console.print("The graph was not written.", markup=False)
+            target = ""
     if target:
         from ppp_expert.advice.explain import build_graph
         from ppp_expert.render.graphs import write_graph
@@ -122,10 +165,23 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
             console.print(f"Explanation graph written to {written}", markup=False)
         except PPPExpertError as exc:
             console.print(f"Could not write the graph: {exc.one_line()}", style="yellow", markup=False)
+    if not interactive:
+        console.print(f"The case file is saved in {store.path}.", soft_wrap=True, markup=False)
+        return
     copy = provider.text(f"The case file is saved in {store.path}. Save a copy as (Enter to skip):")
-    if copy:
-        try:
-            SessionFile(Path(copy), store.id, store.title, store.extra).save(result.answers)
-            console.print(f"Case file written to {copy}", markup=False)
-        except PPPExpertError as exc:
-            console.print(f"Could not write the case file: {exc.one_line()}", style="yellow", markup=False)
+    if not copy:
+        return
+    overwrite = False
+    if os.path.lexists(copy):
+        if not provider.confirm(f"{copy} exists. Overwrite it?"):
+            console.print("The copy was not written.", markup=False)
+            return
+        overwrite = True
+    try:
+        SessionFile(Path(copy), store.id, store.title, store.extra).save(result.answers, overwrite=overwrite)
+        console.print(f"Case file written to {copy}", markup=False)
+    except FileExistsError:
+        console.print(f"Could not write the case file: {copy} appeared meanwhile; it was left as it is.",
+                      style="yellow", markup=False)
+    except PPPExpertError as exc:
+        console.print(f"Could not write the case file: {exc.one_line()}", style="yellow", markup=False)

@@ -48,7 +48,10 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except PPPExpertError as exc:
             fail(exc)
-        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
+        except KeyboardInterrupt:  # Ctrl-C anywhere, start-up included: 130, as every shell tool
+            click.echo("\ninterrupted", err=True)
+            sys.exit(ExitCode.INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except BrokenPipeError:  # output piped into `head`: not an error worth a message
             sys.stderr.close()
@@ -72,6 +75,14 @@ def fail(exc: Any) -> None:
 def echo_lines(lines: list[str]) -> None:
     for line in lines:
         click.echo(line)
+
+
+def check_graph_target(graph: str | None) -> None:
+    """Refuse a ``--graph`` that names a folder before any work is done (one line, exit 2)."""
+    from ppp_expert.render.graphs import RenderError
+
+    if graph is not None and os.path.isdir(graph):
+        raise RenderError("is a folder; expected a file name such as graph.svg", path=graph, field="--graph")
 
 
 def write_graph_note(g: Any, graph: str, focus_on: str | None = None, option: str = "--focus") -> None:

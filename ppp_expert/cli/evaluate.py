@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import click
 
-from ppp_expert.cli.common import State, echo_lines, evaluate_file, handle_errors, pass_state, write_graph_note
+from ppp_expert.cli.common import (
+    State, check_graph_target, echo_lines, evaluate_file, handle_errors, pass_state, write_graph_note,
+)
 
 
 @click.command()
-@click.argument("case_path", metavar="CASE", type=click.Path())
+@click.argument("case_path", metavar="CASE", type=click.Path(readable=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: readable advice; json: the result contract (one line).")
 @click.option("--full", is_flag=True, default=False,
@@ -17,7 +19,7 @@ from ppp_expert.cli.common import State, echo_lines, evaluate_file, handle_error
 @click.option("--sweep/--no-sweep", default=True, show_default=True,
               help="Say in the summary whether a single change of answer flips the verdict or the model "
                    "(tries every alternative answer; about a second).")
-@click.option("--graph", type=click.Path(dir_okay=False), default=None,
+@click.option("--graph", type=click.Path(readable=False), default=None,
               help="Also write the explanation graph (.dot .svg .png .graphml .json).")
 @click.option("--focus", "focus_on", default=None, metavar="CONCLUSION",
               help="Draw only what leads to one conclusion (e.g. model, verdict, risk:demand).")
@@ -34,11 +36,15 @@ def evaluate(state: State, case_path: str, fmt: str, full: bool, sweep: bool, gr
 
     if focus_on is not None and not graph:  # before any work: nothing printed, then refused
         raise CaseError("--focus needs --graph FILE", field="--focus")
+    check_graph_target(graph)
     case, trace, advice = evaluate_file(state, case_path)
-    if graph and focus_on is not None:
-        from ppp_expert.advice.explain import build_graph, resolve_target
+    drawn = None
+    if graph:  # an unknown --focus fails here, before the advice is printed
+        from ppp_expert.advice.explain import build_graph, focus
 
-        resolve_target(build_graph(state.kb, trace, advice), focus_on, "--focus")  # fail before printing
+        drawn = build_graph(state.kb, trace, advice)
+        if focus_on is not None:
+            drawn = focus(drawn, focus_on, option="--focus")
     if fmt == "json":
         click.echo(advice.to_json())
     else:
@@ -60,20 +66,18 @@ def evaluate(state: State, case_path: str, fmt: str, full: bool, sweep: bool, gr
             console.print(f"Every section: ppp-expert evaluate {case_path} --full", style="dim", markup=False,
                           soft_wrap=True)
     if graph:
-        from ppp_expert.advice.explain import build_graph
-
-        write_graph_note(build_graph(state.kb, trace, advice), graph, focus_on)
+        write_graph_note(drawn, graph)
 
 
 @click.command()
-@click.argument("case_path", metavar="CASE", type=click.Path())
+@click.argument("case_path", metavar="CASE", type=click.Path(readable=False))
 @click.option("--how", "how_target", default=None, metavar="CONCLUSION",
               help="Explain how a conclusion was reached: verdict, model, a risk id, a red flag id, a fact, "
                    "or topic:key such as structuring:term_years.")
 @click.option("--why-not", "why_not_model", default=None, metavar="CLAIM",
               help="Explain why something was not concluded: a model id, verdict=traditional, "
                    "risk:demand=private, red_flag:single_bidder, or structuring:payment_mechanism=user_fees.")
-@click.option("--graph", type=click.Path(dir_okay=False), default=None,
+@click.option("--graph", type=click.Path(readable=False), default=None,
               help="Also draw the HOW chain as a graph (.dot .svg .png .graphml .json).")
 @pass_state
 @handle_errors
@@ -86,6 +90,7 @@ def explain(state: State, case_path: str, how_target: str | None, why_not_model:
     """
     from ppp_expert.errors import CaseError
 
+    check_graph_target(graph)
     case, trace, advice = evaluate_file(state, case_path)
     if how_target is None and why_not_model is None:  # an empty --how '' is a target to refuse, not a default
         how_target = "model"

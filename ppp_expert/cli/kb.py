@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ppp_expert.cli.common import State, handle_errors, pass_state
+from ppp_expert.cli.common import State, check_graph_target, handle_errors, pass_state
 from ppp_expert.errors import ExitCode
 
 
@@ -51,7 +51,7 @@ def kb_stats(state: State) -> None:
 
 
 @kb.command("coverage")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False))
 @click.option("--show", type=click.IntRange(min=0), default=50, show_default=True,
               help="How many never-fired rules to list.")
 @pass_state
@@ -87,7 +87,7 @@ def kb_coverage(state: State, paths: tuple[str, ...], show: int) -> None:
 
 
 @kb.command("graph")
-@click.argument("output", type=click.Path(dir_okay=False))
+@click.argument("output", type=click.Path(readable=False))
 @pass_state
 @handle_errors
 def kb_graph(state: State, output: str) -> None:
@@ -98,5 +98,6 @@ def kb_graph(state: State, output: str) -> None:
     from ppp_expert.kb.graph import build_kb_graph
     from ppp_expert.render.graphs import write_graph
 
+    check_graph_target(output)
     path = write_graph(build_kb_graph(state.kb), output)
     click.echo(f"knowledge-base graph written to {path}", err=True)

@@ -10,7 +10,7 @@ from ppp_expert.cli.common import State, echo_lines, handle_errors, pass_state
 
 
 @click.command()
-@click.argument("case_path", metavar="CASE", type=click.Path())
+@click.argument("case_path", metavar="CASE", type=click.Path(readable=False))
 @click.option("--set", "assignments", multiple=True, metavar="QUESTION=VALUE",
               help="Change an answer (repeatable); VALUE unknown removes it.")
 @click.option("--sweep", is_flag=True, default=False,

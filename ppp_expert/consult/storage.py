@@ -1,16 +1,20 @@
 """Session files: a consultation saved after every answer, as a valid case file.
 
-The file is written atomically (a temporary file in the same folder, flushed to disk, then
-``os.replace``), so an interruption at any moment leaves either the previous or the new
-version, never half a file. Answers keep the order they were given in (``back`` undoes the
+The file is written atomically (a new temporary file in the same folder, created with
+``O_EXCL``, flushed to disk, then ``os.replace``), so an interruption at any moment leaves
+either the previous or the new version, never half a file, and a link at the session's name
+is replaced rather than written through. It keeps the format its name says: JSON for
+``.json``, YAML otherwise (a case file is read by its suffix). One consultation at a time
+writes a session file: ``lock()`` takes an exclusive lock beside it, and a temporary that a
+killed save left behind is removed once the lock is held. Answers keep the order they were given in (``back`` undoes the
 last one, also after ``--resume``); an explicit ``unknown`` is kept so a resumed session does
 not ask again what the user already said they do not know (``evaluate`` reads it as omitted).
 """
 
 from __future__ import annotations
 
+import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from ppp_expert import files
 from ppp_expert.cases.case import load_case
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.errors import CaseError
@@ -67,35 +72,41 @@ class SessionFile:
         data["answers"] = dict(answers)
         return data
 
-    def save(self, answers: Mapping[str, Any]) -> None:
-        """Write the case atomically; raises CaseError naming the path when it cannot."""
-        text = HEADER.format(path=self.path) + yaml.safe_dump(
+    def text(self, answers: Mapping[str, Any]) -> str:
+        """The file's content, in the format its suffix names (a ``.json`` file must load as JSON)."""
+        if self.path.suffix.lower() == ".json":
+            return json.dumps(self.data(answers), ensure_ascii=False, indent=1) + "\n"
+        return HEADER.format(path=self.path) + yaml.safe_dump(
             self.data(answers), sort_keys=False, allow_unicode=True, width=100)
+
+    def save(self, answers: Mapping[str, Any], *, overwrite: bool = True) -> None:
+        """Write the case atomically; raises CaseError naming the path when it cannot.
+
+        ``overwrite=False`` never replaces an existing file (``FileExistsError``): a copy the
+        user did not agree to overwrite.
+        """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-            try:
-                os.chmod(tmp, _file_mode(self.path))  # mkstemp makes 0600; a case file is ordinary
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            files.write_atomic(self.path, self.text(answers).encode("utf-8"), overwrite=overwrite)
+        except FileExistsError:
+            raise
         except OSError as exc:
             raise CaseError(f"cannot write the session file: {exc.strerror or exc}", path=str(self.path)) from None
 
 
-def _file_mode(path: Path) -> int:
-    """The mode of the file being replaced, else what the umask gives a new file."""
+def lock_session(path: Path) -> tuple[files.FileLock, list[Path]]:
+    """Hold the session file ``path`` for this consultation; refused if another process holds it.
+
+    Returns the lock and the temporaries of ``path`` that a killed save left behind, now
+    removed (none can be in use while the lock is held). Raises ``files.OutputError`` (one
+    line naming the holder's process id) or ``CaseError``.
+    """
     try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CaseError(f"cannot write the session file: {exc.strerror or exc}", path=str(path)) from None
+    lock = files.FileLock(path.parent / f".{path.name}.lock", "this session file").acquire()
+    return lock, files.remove_stale_temporaries(path)
 
 
 @dataclass(frozen=True)

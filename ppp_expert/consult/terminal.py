@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ppp_expert.cases.money import AmbiguousAmount, is_money, parse_millions
+from ppp_expert.errors import printable
 from ppp_expert.kb.loader import KnowledgeBase
 from ppp_expert.kb.schema import Question
 from ppp_expert.consult.session import (
@@ -36,6 +37,7 @@ from ppp_expert.consult.session import (
 
 COMMAND_WORDS = {c.value: c for c in Command} | {"?": Command.HELP, "exit": Command.QUIT}
 COMMAND_HINT = "why · help · back · skip · status · quit"
+MAX_LINE = 4096  # characters in one line of input (a terminal's own line limit)
 MAX_WHY_RULES = 12
 
 
@@ -66,15 +68,38 @@ class TerminalProvider:
 
     # --------------------------------------------------------------- input
     def _read(self, prompt: str) -> str:
-        try:
-            line = self.console.input(escape(prompt))
-        except EOFError:
+        """One line of input, at most MAX_LINE characters (a longer line is refused and the prompt
+        comes back: a 10 MB line must not take seconds and hundreds of MB to reject)."""
+        while True:
+            line = self._line(prompt)
+            if line is not None:  # control characters shown as escapes (no answer or command has any)
+                return printable(line.strip())
+            self.console.print(Text(f"That line is longer than {MAX_LINE:,} characters; type an answer, unknown, "
+                                    "or a command.", style="yellow"))
+
+    def _line(self, prompt: str) -> str | None:
+        if sys.stdin.isatty():  # the terminal's line discipline bounds what one line can hold
+            try:
+                line = self.console.input(escape(prompt))
+            except EOFError:
+                self.console.print()
+                raise EndOfInput from None
+            return line if len(line) <= MAX_LINE else None
+        self.console.print(escape(prompt), end="")
+        line = sys.stdin.readline(MAX_LINE + 1)
+        if not line:
             self.console.print()
-            raise EndOfInput from None
-        if not sys.stdin.isatty():
-            # Piped input is not echoed by a terminal: echo it, so a transcript reads well.
-            self.console.print(escape(line), highlight=False)
-        return line.strip()
+            raise EndOfInput
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            while (rest := sys.stdin.readline(1 << 16)) and not rest.endswith("\n"):
+                pass  # the rest of the line is dropped, not kept
+            self.console.print()
+            return None
+        line = line.rstrip("\r\n")
+        # Piped input is not echoed by a terminal: echo it, so a transcript reads well, with
+        # control characters shown as escapes (an ESC sequence must not reach the terminal).
+        self.console.print(printable(line), highlight=False, markup=False)
+        return line
 
     def confirm(self, text: str, default: bool = False) -> bool:
         suffix = "[Y/n]" if default else "[y/N]"

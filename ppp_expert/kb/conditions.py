@@ -236,12 +236,33 @@ Condition = Union[AnswerIn, AnswerCompare, FactIs, DecisionIn, All, Any_, Not]
 Leaf = Union[AnswerIn, AnswerCompare, FactIs, DecisionIn]
 
 
+#: Bounds on one rule's condition. The shipped rules use at most 8 leaves, 5 levels deep; the
+#: engine compiles a condition into nested patterns, and a rule of a thousand leaves would
+#: exhaust the interpreter's stack there, so a condition this large is refused at load instead.
+MAX_CONDITION_LEAVES = 64
+MAX_CONDITION_DEPTH = 12
+
+
 def parse(raw: Any) -> Condition:
-    """Parse YAML data into a condition tree; a list means ``all``."""
+    """Parse YAML data into a condition tree; a list means ``all``. Bounded in size and depth."""
+    condition = _parse(raw, 1)
+    count = sum(1 for _ in leaves(condition))
+    if count > MAX_CONDITION_LEAVES:
+        raise ConditionSyntaxError(f"{count} conditions in one rule; expected at most {MAX_CONDITION_LEAVES} "
+                                   "(split the rule, or conclude a fact and test it)")
+    return condition
+
+
+def _parse(raw: Any, depth: int) -> Condition:
+    if depth > MAX_CONDITION_DEPTH:
+        raise ConditionSyntaxError(f"conditions nested more than {MAX_CONDITION_DEPTH} levels deep; expected a "
+                                   "flatter condition")
     if isinstance(raw, list):
         if not raw:
             raise ConditionSyntaxError("an empty condition list; expected at least one condition")
-        return All(tuple(parse(item) for item in raw))
+        if len(raw) > MAX_CONDITION_LEAVES:
+            raise ConditionSyntaxError(f"{len(raw)} conditions in one list; expected at most {MAX_CONDITION_LEAVES}")
+        return All(tuple(_parse(item, depth + 1) for item in raw))
     if not isinstance(raw, Mapping):
         raise ConditionSyntaxError(f"expected a mapping or a list, got {type(raw).__name__} {raw!r}")
     keys = set(raw)
@@ -250,10 +271,13 @@ def parse(raw: Any) -> Condition:
         items = raw[key]
         if not isinstance(items, list) or not items:
             raise ConditionSyntaxError(f"'{key}' expects a non-empty list of conditions")
-        parts = tuple(parse(item) for item in items)
+        if len(items) > MAX_CONDITION_LEAVES:
+            raise ConditionSyntaxError(f"{len(items)} conditions in one '{key}'; expected at most "
+                                       f"{MAX_CONDITION_LEAVES} (split the rule, or conclude a fact and test it)")
+        parts = tuple(_parse(item, depth + 1) for item in items)
         return All(parts) if key == "all" else Any_(parts)
     if keys == {"not"}:
-        return Not(parse(raw["not"]))
+        return Not(_parse(raw["not"], depth + 1))
     if keys == {"fact"}:
         return FactIs(_name(raw["fact"], "fact"))
     if keys == {"model"} or keys == {"verdict"}:

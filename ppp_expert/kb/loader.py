@@ -253,6 +253,11 @@ def _load_kb(path: str | Path | None) -> KnowledgeBase:
         )
 
     rules: list[Rule] = []
+    rules_dir = root / "rules"
+    if not rules_dir.is_dir():  # else a knowledge base with no rules would load and advise nothing
+        raise KnowledgeBaseError("missing folder; expected the rules in rules/*.yaml", path=str(rules_dir))
+    if not rule_paths:
+        raise KnowledgeBaseError("no rule files; expected the rules in rules/*.yaml", path=str(rules_dir))
     for rule_path in rule_paths:
         rules_file = _checked(rule_path, data[rule_path], RulesFile)
         for index, raw in enumerate(rules_file.rules):
