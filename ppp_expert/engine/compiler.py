@@ -53,6 +53,12 @@ class KeyedFact(Fact):
         dict.update(self, kwargs)
         self._Fact__defaults: dict[Any, Any] = {}
 
+    def __str__(self) -> str:
+        # Fact.__str__, without its property lookups: experta formats every fired activation's
+        # facts this way, whether or not its rule log is on.
+        factid = dict.get(self, "__factid__")
+        return f"<f-{factid}>" if factid is not None else super().__str__()
+
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
@@ -253,6 +259,8 @@ class BaseEngine(KnowledgeEngine):
         cached = self.__dict__.get("_deffacts_cache")
         if cached is None:
             cached = self._deffacts_cache = super().get_deffacts()
+            for deffacts in cached:  # experta's reset reads each one's signature every time
+                deffacts.__signature__ = inspect.signature(deffacts)
         return cached
 
     def reset(self, **kwargs: Any) -> None:  # noqa: D102

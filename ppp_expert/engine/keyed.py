@@ -134,6 +134,8 @@ class KeyedMatcher(experta.abstract.Matcher):
         self._present: dict[type, Any] = {}
 
     def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
+        if not adding and not deleting:  # most polls: a rule fired and declared nothing
+            return [], []
         dirty: dict[int, None] = {}
         for fact in deleting or ():
             self._retract(fact, dirty)
