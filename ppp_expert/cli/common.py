@@ -81,9 +81,9 @@ def echo_lines(lines: list[str]) -> None:
 
 def check_graph_target(graph: str | None) -> None:
     """Refuse a ``--graph`` that names a folder before any work is done (one line, exit 2)."""
-    from ppp_expert.render.graphs import RenderError
-
     if graph is not None and os.path.isdir(graph):
+        from ppp_expert.render.graphs import RenderError  # networkx and graphviz: only when drawing
+
         raise RenderError("is a folder; expected a file name such as graph.svg", path=graph, field="--graph")
 
 
