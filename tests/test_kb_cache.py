@@ -13,7 +13,7 @@ import yaml
 from conftest import ROOT
 
 from ppp_expert.advice.assemble import build_advice
-from ppp_expert.engine.compiler import match_plans
+from ppp_expert.engine.plan import match_plans
 from ppp_expert.engine.reasoner import Reasoner
 from ppp_expert.errors import KnowledgeBaseError
 from ppp_expert.kb import cache

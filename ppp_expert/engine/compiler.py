@@ -3,6 +3,11 @@
 Rules are built at run time from the parsed condition trees: no source text is generated or
 evaluated. Conflict resolution is total and stable (see ``StableStrategy``), and every firing is
 recorded with the facts it matched and the facts it declared.
+
+The class matches with one of two matchers (``matcher_choice``): ``keyed`` (the default,
+``engine.keyed``: flat tables specialised to this vocabulary, fed by ``engine.plan``) or
+``stock`` (experta's Rete network with ``DirtyTrackingMatcher``). Both give experta's agenda the
+same activations, so the firings, their order and what each records are identical.
 """
 
 from __future__ import annotations
@@ -40,8 +45,7 @@ class KeyedFact(Fact):
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if cls.key_field and cls.key_field in kwargs and cls.__dict__.get("keyed_base", True):
-            key = str(kwargs[cls.key_field])
-            cls = specialised(cls, key)
+            cls = specialised(cls, str(kwargs[cls.key_field]))
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -377,27 +381,6 @@ def fact_class(leaf: cond.Leaf) -> type:
     return specialised(Decision, leaf.kind)
 
 
-def match_plans(kb: KnowledgeBase) -> list[list[Any]]:
-    """Every rule's match plan (``plan.branches``), from the cache when the knowledge base and
-    the code deriving plans are unchanged; raises ``plan.Unsupported`` as ``plan.branches`` does."""
-    from ppp_expert.engine import plan
-    from ppp_expert.kb import cache
-
-    key = None
-    ids = [r.id for r in kb.rules]
-    if kb.fingerprint and cache.enabled():
-        code = cache.code_fingerprint(plan.__file__, __file__, cond.__file__,
-                                      libraries=[f"experta {getattr(experta, '__version__', '?')}"])
-        key = {"kb": kb.fingerprint, "code": code}
-        cached = cache.load("plans", key)
-        if isinstance(cached, dict) and cached.get("rules") == ids:
-            return [[(tuple(pos), tuple(neg)) for pos, neg in branches] for branches in cached["plans"]]
-    plans = [plan.branches(r.condition) for r in kb.rules]
-    if key is not None:
-        cache.store("plans", key, {"rules": ids, "plans": [[[list(p), list(n)] for p, n in b] for b in plans]})
-    return plans
-
-
 def compile_engine(kb: KnowledgeBase, matcher: str | None = None,
                    plans: Sequence[Sequence[Any]] | None = None) -> type[BaseEngine]:
     """Build the engine class for ``kb``: one experta rule per knowledge-base rule.
@@ -424,7 +407,7 @@ def compile_engine(kb: KnowledgeBase, matcher: str | None = None,
         from ppp_expert.engine.keyed import KeyedMatcher, KeyedNetwork
 
         try:
-            plans = plans if plans is not None else match_plans(kb)
+            plans = plans if plans is not None else plan.match_plans(kb)
         except plan.Unsupported:
             chosen = "stock"
         else:

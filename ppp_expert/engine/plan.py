@@ -10,15 +10,19 @@ patterns (equal exactly when the compiled patterns would be equal), and only the
 ``prepare_rule``, is repeated here because it counts facts by their class.
 
 A plan is plain data (JSON): per branch the leaf positions (``cond.leaves`` order) matched
-positively and negatively, ``INITIAL`` standing for experta's ``InitialFact``.
+positively and negatively, ``INITIAL`` standing for experta's ``InitialFact``. The plans of a
+knowledge base are cached with it (``match_plans``, ``kb.cache``).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Iterator
 
 from ppp_expert.engine.compat import experta
+from ppp_expert.kb import cache
 from ppp_expert.kb import conditions as cond
+from ppp_expert.kb.loader import KnowledgeBase
 
 from experta.conditionalelement import AND, NOT, OR, TEST  # noqa: E402 (after the compat shim)
 from experta.matchers.rete.dnf import dnf  # noqa: E402
@@ -159,3 +163,22 @@ def branches(condition: cond.Condition) -> list[Branch]:
                 raise Unsupported(f"unexpected disjunct {sub!r}")
         return result
     return [_conjunction(tuple(prepared))]
+
+
+def match_plans(kb: KnowledgeBase) -> list[list[Branch]]:
+    """Every rule's plan, from the cache when the knowledge base and the code deriving plans
+    (this module, the compiler's patterns, the condition vocabulary, experta's version) are
+    unchanged; raises ``Unsupported`` as ``branches`` does."""
+    key = None
+    ids = [r.id for r in kb.rules]
+    if kb.fingerprint and cache.enabled():
+        sources = (__file__, Path(__file__).with_name("compiler.py"), cond.__file__)
+        code = cache.code_fingerprint(*sources, libraries=[f"experta {getattr(experta, '__version__', '?')}"])
+        key = {"kb": kb.fingerprint, "code": code}
+        cached = cache.load("plans", key)
+        if isinstance(cached, dict) and cached.get("rules") == ids:
+            return [[(tuple(pos), tuple(neg)) for pos, neg in rule] for rule in cached["plans"]]
+    plans = [branches(r.condition) for r in kb.rules]
+    if key is not None:
+        cache.store("plans", key, {"rules": ids, "plans": [[[list(p), list(n)] for p, n in rule] for rule in plans]})
+    return plans
