@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import functools
 import inspect
+import operator
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -130,19 +131,24 @@ class KeyedStrategy(experta.abstract.Strategy):
         raise NotImplementedError
 
     def _update_agenda(self, agenda: Any, added: Any, removed: Any) -> None:
+        # Activations order by key (experta's Activation.__lt__ compares keys); searching by the
+        # key itself gives the same positions without a Python-level comparison per step.
         activations = agenda.activations
         for act in removed:
-            act.key = self.get_key(act)
-            # Activations order by key; scan the run of equal keys for this one.
-            pos = bisect.bisect_left(activations, act)
-            while pos < len(activations) and activations[pos].key == act.key:
+            key = act.key = self.get_key(act)
+            # Scan the run of equal keys for this one.
+            pos = bisect.bisect_left(activations, key, key=_KEY)
+            while pos < len(activations) and activations[pos].key == key:
                 if activations[pos] == act:
                     del activations[pos]
                     break
                 pos += 1
         for act in added:
-            act.key = self.get_key(act)
-            bisect.insort(activations, act)
+            key = act.key = self.get_key(act)
+            activations.insert(bisect.bisect_right(activations, key, key=_KEY), act)
+
+
+_KEY = operator.attrgetter("key")
 
 
 class StableStrategy(KeyedStrategy):
