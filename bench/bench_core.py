@@ -105,6 +105,7 @@ def main() -> None:
                 m: cold(evaluate, args.repeat, {**env, "PPP_EXPERT_MATCHER": m, cache.ENV: "off"})
                 for m in MATCHERS}
 
+        saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", cache.ENV)}
         os.environ["XDG_CACHE_HOME"] = tmp
         os.environ.pop(cache.ENV, None)
         kb = load_kb()  # fills the cache
@@ -116,7 +117,11 @@ def main() -> None:
         os.environ[cache.ENV] = "off"
         rows["kb load + compile, cache off"] = {m: cpu(lambda m=m: Reasoner(load_kb(), m), args.repeat)
                                                 for m in MATCHERS}
-        os.environ.pop(cache.ENV)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
     kb = load_kb()
     reasoners = {m: Reasoner(kb, m) for m in MATCHERS}
