@@ -96,13 +96,19 @@ def main() -> None:
     gc.freeze()  # as `ppp-expert ask` does once its analysis is built (cli.common.setting_up)
 
     def run(sets: list[tuple[str, dict[str, Any]]], targets: frozenset[str], save: bool) -> dict[str, Any]:
-        asked, responses, same = [], [], 0
+        asked, responses, same, saves = [], [], 0, []
         with tempfile.TemporaryDirectory() as tmp:
             for name, full in sets:
                 provider = Timed(full)
                 store = SessionFile(Path(tmp) / f"{name}.yaml", name)
+
+                def timed_save(answers: dict[str, Any], store: Any = store) -> None:
+                    start = time.perf_counter()
+                    store.save(answers)
+                    saves.append(time.perf_counter() - start)
+
                 session = Session(kb, provider, case_id=name, targets=targets,
-                                  on_change=store.save if save else None)
+                                  on_change=timed_save if save else None)
                 result = session.run()
                 if provider.returned is not None:
                     provider.responses.append(time.perf_counter() - provider.returned)  # the final advice
@@ -110,7 +116,7 @@ def main() -> None:
                 same += outcome(result.advice) == outcome(expected)
                 asked.append(provider.asked)
                 responses.extend(provider.responses)
-        return {"asked": asked, "responses": responses, "same": same, "n": len(sets)}
+        return {"asked": asked, "responses": responses, "same": same, "n": len(sets), "saves": saves}
 
     print(f"knowledge base: {n_core} core questions, {len(kb.rules)} rules; relevance analysis built in "
           f"{build * 1000:.1f} ms")
@@ -132,6 +138,10 @@ def main() -> None:
     p95 = percentile(times, 0.95)
     print(f"\nper-answer response ({len(times)} answers, session file written each time): "
           f"median {statistics.median(times) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
+    saves = everything["saves"]
+    if saves:  # the atomic write (YAML, fsync, rename) is part of every answer; its share depends on the disk
+        print(f"  of which the session-file write: median {statistics.median(saves) * 1000:.1f} ms, "
+              f"p95 {percentile(saves, 0.95) * 1000:.1f} ms")
     share = med / n_core
     print(f"\ntarget median <= {TARGET_SHARE:.0%} of core questions: {share:.0%} "
           f"({'met' if share <= TARGET_SHARE else f'missed by {(share - TARGET_SHARE) * n_core:.1f} questions'}); "
