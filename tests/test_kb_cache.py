@@ -136,3 +136,37 @@ def test_only_data_json_keeps_exactly_is_cached(cache_home: Path) -> None:
     for _ in range(cache.KEEP + 3):  # old entries of one kind are pruned
         cache.store("probe", {"kb": str(_), "code": "c"}, [])
     assert len(entries(cache_home, "probe")) == cache.KEEP
+
+
+def test_only_entries_this_user_alone_can_write_are_read(cache_home: Path, kb_dir: Path) -> None:
+    """An entry another user could have written (group- or world-writable file or folder) is
+    not trusted, even with a matching key and checksum."""
+    import os
+
+    key = {"kb": "k", "code": "c"}
+    assert cache.store("probe", key, ["ours"])
+    (entry,) = entries(cache_home, "probe")
+    os.chmod(entry, 0o664)
+    assert cache.load("probe", key) is None
+    os.chmod(entry, 0o600)
+    os.chmod(cache_home, 0o777)
+    assert cache.load("probe", key) is None
+    os.chmod(cache_home, 0o700)
+    assert cache.load("probe", key) == ["ours"]
+
+
+def test_a_well_signed_but_malformed_plan_entry_is_recomputed(cache_home: Path, kb_dir: Path) -> None:
+    """The plans are not validated like the knowledge base is: their shape is checked instead."""
+    import hashlib
+
+    kb = load_kb(kb_dir)
+    plans = match_plans(kb)
+    (entry,) = entries(cache_home, "plans")
+    header, payload = entry.read_bytes().split(b"\n", 1)
+    data = json.loads(payload)
+    data["plans"][0] = [[[10_000], []]]  # a leaf the first rule does not have
+    forged = json.dumps(data).encode()
+    meta = json.loads(header)
+    meta["sha256"] = hashlib.sha256(forged).hexdigest()
+    entry.write_bytes(json.dumps(meta).encode() + b"\n" + forged)
+    assert match_plans(kb) == plans

@@ -176,9 +176,28 @@ def match_plans(kb: KnowledgeBase) -> list[list[Branch]]:
         code = cache.code_fingerprint(*sources, libraries=[f"experta {getattr(experta, '__version__', '?')}"])
         key = {"kb": kb.fingerprint, "code": code}
         cached = cache.load("plans", key)
-        if isinstance(cached, dict) and cached.get("rules") == ids:
+        if isinstance(cached, dict) and cached.get("rules") == ids and _well_formed(cached.get("plans"), kb):
             return [[(tuple(pos), tuple(neg)) for pos, neg in rule] for rule in cached["plans"]]
     plans = [branches(r.condition) for r in kb.rules]
     if key is not None:
         cache.store("plans", key, {"rules": ids, "plans": [[[list(p), list(n)] for p, n in rule] for rule in plans]})
     return plans
+
+
+def _well_formed(plans: Any, kb: KnowledgeBase) -> bool:
+    """Cached plans have the shape ``branches`` gives: per rule at least one branch of leaf
+    positions that exist (or ``INITIAL``), at least one of them positive."""
+    if not isinstance(plans, list) or len(plans) != len(kb.rules):
+        return False
+    for rule_plan, rule in zip(plans, kb.rules):
+        size = sum(1 for _ in cond.leaves(rule.condition))
+        if not isinstance(rule_plan, list) or not rule_plan:
+            return False
+        for branch in rule_plan:
+            if not (isinstance(branch, list) and len(branch) == 2 and branch[0]):
+                return False
+            for positions in branch:
+                if not isinstance(positions, list) or not all(
+                        type(p) is int and (p == INITIAL or 0 <= p < size) for p in positions):
+                    return False
+    return True

@@ -9,7 +9,10 @@ checked before it is parsed, which catches a torn or edited file. Any problem wi
 (unreadable, read-only, corrupt, full disk) is a miss, never an error: the cache only saves time.
 
 Entries live in ``$XDG_CACHE_HOME/ppp-expert`` (default ``~/.cache/ppp-expert``), written
-atomically; at most ``KEEP`` entries of each kind are kept. ``PPP_EXPERT_CACHE=off`` disables it.
+atomically; at most ``KEEP`` entries of each kind are kept. Only entries this user wrote are
+read: the folder and the file must belong to the user and be writable by nobody else (a cache
+in a shared folder could otherwise be filled by another user). ``PPP_EXPERT_CACHE=off``
+disables it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable
@@ -69,7 +73,10 @@ def load(kind: str, key: dict[str, str]) -> Any | None:
     if not enabled():
         return None
     try:
-        raw = _path(kind, key).read_bytes()
+        path = _path(kind, key)
+        if not (_ours(path.parent, follow=True) and _ours(path)):
+            return None
+        raw = path.read_bytes()
         if len(raw) > MAX_ENTRY_BYTES:
             return None
         header, _, payload = raw.partition(b"\n")
@@ -79,6 +86,12 @@ def load(kind: str, key: dict[str, str]) -> Any | None:
         return json.loads(payload)
     except (OSError, ValueError, AttributeError, RecursionError):
         return None
+
+
+def _ours(path: Path, follow: bool = False) -> bool:
+    """Owned by this user and writable by no one else (a folder of our own, a file we wrote)."""
+    info = os.stat(path) if follow else os.lstat(path)
+    return info.st_uid == os.geteuid() and not info.st_mode & 0o022 and not stat.S_ISLNK(info.st_mode)
 
 
 def store(kind: str, key: dict[str, str], data: Any) -> bool:
