@@ -138,7 +138,9 @@ def _leaf() -> Any:
     fact = st.builds(cond.FactIs, st.sampled_from(["f1", "f2"]))
     decision = st.builds(cond.DecisionIn, st.just("model"),
                          st.sets(st.sampled_from(["x", "y"]), min_size=1, max_size=2).map(frozenset))
-    return st.one_of(answer, fact, decision)
+    number = st.builds(cond.AnswerCompare, st.sampled_from(["n1", "n2"]), st.sampled_from([None, 1.0]),
+                       st.sampled_from([None, 5.0]))
+    return st.one_of(answer, fact, decision, number)
 
 
 conditions = st.recursive(_leaf(), lambda inner: st.one_of(
