@@ -21,15 +21,17 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "yaml_io": {"errors"},
     "kb": BASE,
+    "content": BASE,  # glossary and primer: data in our own words, read by the uses and commands
     "engine": BASE | {"kb"},
     "cases": BASE | {"kb"},
     "advice": BASE | {"kb", "engine", "cases"},
     "render": BASE | {"kb", "advice"},
     "api": BASE | {"kb", "engine", "cases", "advice"},
-    "consult": BASE | {"kb", "engine", "cases", "advice", "api"},
+    "consult": BASE | {"kb", "engine", "cases", "advice", "api", "content"},
     "batch": BASE | {"kb", "engine", "cases", "advice", "render", "api"},
-    "train": BASE | {"kb", "engine", "cases", "advice", "render", "api"},
-    "cli": BASE | {"kb", "engine", "cases", "advice", "render", "api", "consult", "batch", "train"},
+    # the tutor: never consult, batch or cli (it shares the answer-provider idea, not the code)
+    "train": BASE | {"kb", "engine", "cases", "advice", "render", "api", "content"},
+    "cli": BASE | {"kb", "engine", "cases", "advice", "render", "api", "consult", "batch", "train", "content"},
     "__main__": {"cli"},
 }
 
