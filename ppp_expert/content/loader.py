@@ -102,10 +102,14 @@ class Glossary:
         return picked[:n]
 
     def for_refs(self, refs: Iterable[str]) -> list[Term]:
-        """Entries that explain any of these knowledge-base items (``risk:demand``,
-        ``setting:structuring.payment_mechanism=user_fees``), in glossary order."""
-        wanted = set(refs)
-        return [t for t in self.terms if wanted.intersection(t.kb_refs)]
+        """Entries that explain these knowledge-base items (``risk:demand``,
+        ``setting:structuring.payment_mechanism=user_fees``): those of the first item first."""
+        found: dict[str, Term] = {}
+        for ref in refs:
+            for t in self.terms:
+                if ref in t.kb_refs:
+                    found.setdefault(t.id, t)
+        return list(found.values())
 
 
 @dataclass(frozen=True)
