@@ -19,7 +19,7 @@ TRAINEE_HELP = "The trainee's name (env PPP_EXPERT_TRAINEE; may be left out when
 
 
 def _db_option(f: Any) -> Any:
-    return click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None, help=DB_HELP)(f)
+    return click.option("--db", "db_path", type=click.Path(), default=None, help=DB_HELP)(f)
 
 
 def _trainee_option(f: Any) -> Any:

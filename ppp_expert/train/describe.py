@@ -170,8 +170,8 @@ def statement(kb: KnowledgeBase, node: cond.Condition) -> str:
     if isinstance(node, cond.AnswerIn) and not node.negate:
         q = kb.questions.get(node.question)
         if q is not None and q.type == "choice":
-            meanings = [answer_text(kb, q.id, v) for v in sorted(node.values, key=list(q.answers).index)
-                        if v in q.answers]
+            order = list(q.answers) + [cond.UNKNOWN]
+            meanings = [answer_text(kb, q.id, v) for v in sorted(node.values, key=order.index)]
             if len(meanings) == 1:
                 return meanings[0]
             return "one of: " + " / ".join(m.rstrip(".") for m in meanings)

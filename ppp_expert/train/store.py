@@ -167,8 +167,10 @@ class Database:
             tables = [r[0] for r in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         except sqlite3.DatabaseError as exc:
-            raise self._error(f"not a training database ({_reason(exc)}); expected a file written by "
-                              "'ppp-expert train' (choose another --db)") from None
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                raise self._error(f"not a training database ({_reason(exc)}); expected a file written by "
+                                  "'ppp-expert train' (choose another --db)") from None
+            raise self._write_error(exc) from None
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
             shown = ", ".join(tables[:5]) + (" ..." if len(tables) > 5 else "")
             raise self._error(f"a SQLite database of another program (tables: {shown or 'none'}); expected a "
