@@ -91,7 +91,8 @@ def _table(title: str, rows: tuple[Row, ...], first: str) -> Table:
 
 
 def print_report(rep: Report, console: Console) -> None:
-    console.print(Text(f"Progress of {rep.trainee}: {rep.cases_done} cases, {rep.attempts} answers", style="bold"))
+    console.print(Text(f"Progress of {rep.trainee}: {rep.cases_done} case{'s' if rep.cases_done != 1 else ''}, "
+                       f"{rep.attempts} answer{'s' if rep.attempts != 1 else ''}", style="bold"))
     console.print(_table("Mastery by topic", rep.topics, "Topic"))
     if rep.sections:
         console.print(_table("Mastery by guide section", rep.sections, "Section"))

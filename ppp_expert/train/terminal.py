@@ -134,9 +134,8 @@ class TerminalProvider:
             m, s = MARKS[c.verdict]
             label = f"{c.label}: " if many else ""
             note = f" — {c.note}" if c.note else ""
-            self.console.print(Text(f"  {m} {label}you said {c.given}{note}", style=s))
-        if e.feedback.to_fix or e.grade.correct:
-            self.console.print(Text("More: hint (what matters) · more (the deciding rule) · answer", style="dim"))
+            said = c.given if e.item.prompt.kind == "multi" else f"you said {c.given}"
+            self.console.print(Text(f"  {m} {label}{said}{note}", style=s))
 
     def _level(self, e: ev.Level) -> None:
         fb = e.feedback
@@ -159,7 +158,10 @@ class TerminalProvider:
     def _more(self, c: ClaimFeedback, fb: Feedback, item_type: str, many: bool) -> Panel:
         parts: list[Any] = []
         reason_word = "Mitigation" if item_type == "red_flags" else "Reason"
+        w = c.why_not
         for r in c.rules:
+            if w is not None and not r.fired and w.rule == r.rule:
+                continue  # the WHY-NOT below says the same about this rule
             parts.append(Text.assemble(("Rule ", "bold"), (r.rule, "bold cyan"), f" — {r.title}"))
             parts.append(Text(f"{reason_word}: {r.reason}"))
             if r.fired and r.facts:
@@ -167,9 +169,8 @@ class TerminalProvider:
             elif not r.fired and r.failed:
                 parts.append(Text("Did not fire here: " + _join(r.failed)))
             parts.append(Text(f"Guide: {r.section_title} [{r.section}]", style="dim"))
-        w = c.why_not
         if w is not None:
-            parts.append(Text(f"\nWhy not {w.claim}?", style="bold yellow"))
+            parts.append(Text(f"{chr(10) if len(parts) else ''}Why not {w.claim}?", style="bold yellow"))
             if w.overridden_by:
                 parts.append(Text(f"Rule {w.rule} ({w.title}) says so too, but the more specific rule "
                                   f"{w.overridden_by} wins."))
