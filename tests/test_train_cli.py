@@ -262,7 +262,7 @@ def test_a_trainer_adds_a_case_file_and_it_joins_the_programme(kb: Any, runner: 
     mine = next(c for c in listed if c["id"] == "county-desktops-2030")
     assert mine["origin"] == "trainer" and mine["level"] in ("clear", "moderate", "hard")
     table = run(runner, ["train", "cases", "--db", str(db)]).output
-    assert "county-desktops-2030" in table and "trainer" in table
+    assert "county-desktops-2030 *" in table and "added by a trainer" in table
     session = run(runner, ["train", "--db", str(db), "--trainee", "ana", "--new", "--case", "county-desktops-2030",
                            "--seed", "1", "--format", "json"], "1\n")
     brief = next(json.loads(line) for line in session.output.splitlines() if '"brief"' in line)

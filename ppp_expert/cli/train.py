@@ -367,33 +367,34 @@ def _cases(state: State, db_path: str | None, fmt: str) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from ppp_expert.train.catalogue import Catalogue
     from ppp_expert.train.programme import load_programme
-
-    path = Path(db_path) if db_path else None
-    trainer: list[tuple[str, bytes]] = []
     from ppp_expert.train.store import default_db_path
 
-    if (path or default_db_path()).exists():
-        learner = _open(db_path, readonly=True)
-        try:
-            trainer = learner.trainer_cases()
-        finally:
+    learner = _open(db_path, readonly=True) if (Path(db_path) if db_path else default_db_path()).exists() else None
+    try:
+        programme = load_programme(state.kb, learner.trainer_cases() if learner else [])
+        summaries = Catalogue(programme, learner).all()  # cached difficulties when the database has them
+    finally:
+        if learner is not None:
             learner.db.close()
-    programme = load_programme(state.kb, trainer)
-    rows = sorted(programme.cases.values(), key=lambda c: (c.difficulty.score, c.id))
+    rows = sorted(programme.cases.values(), key=lambda c: (summaries[c.id].difficulty.score, c.id))
     if fmt == "json":
-        click.echo(json.dumps([{"id": c.id, "title": c.case.title, "origin": c.origin, "level": c.difficulty.level,
-                                "difficulty": c.difficulty.score, "model_margin": c.difficulty.margin,
-                                "overridden_allocations": c.difficulty.overridden,
-                                "red_flags": c.difficulty.red_flags} for c in rows], indent=1))
+        click.echo(json.dumps([{"id": c.id, "title": c.case.title, "origin": c.origin,
+                                "level": summaries[c.id].difficulty.level, "difficulty": summaries[c.id].difficulty.score,
+                                "model_margin": summaries[c.id].difficulty.margin,
+                                "overridden_allocations": summaries[c.id].difficulty.overridden,
+                                "red_flags": summaries[c.id].difficulty.red_flags} for c in rows], indent=1))
         return
-    table = Table(title=f"Training programme ({len(rows)} cases, clearest first)")
-    for name in ("Case", "Origin", "Level", "Difficulty", "Model margin", "Overridden", "Red flags"):
-        table.add_column(name, justify="right" if name not in ("Case", "Origin", "Level") else "left")
+    table = Table(title=f"Training programme ({len(rows)} cases, clearest first)",
+                  caption="* added by a trainer to this database" if any(c.origin == "trainer" for c in rows) else None)
+    table.add_column("Case", no_wrap=True)
+    for name in ("Level", "Difficulty", "Margin", "Overrides", "Flags"):
+        table.add_column(name, justify="left" if name == "Level" else "right", no_wrap=True)
     for c in rows:
-        d = c.difficulty
-        table.add_row(Text(c.id), c.origin, d.level, f"{d.score:.2f}", f"{d.margin:.2f}", str(d.overridden),
-                      str(d.red_flags))
+        d = summaries[c.id].difficulty
+        table.add_row(Text(c.id + (" *" if c.origin == "trainer" else "")), d.level, f"{d.score:.2f}", f"{d.margin:.2f}",
+                      str(d.overridden), str(d.red_flags))
     _console(False).print(table)
 
 
