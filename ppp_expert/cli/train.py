@@ -162,6 +162,10 @@ def _session(state: State, trainee: str | None, new: bool, db_path: str | None, 
     who = _who(learner, trainee, new)
     seed = _seed(seed)
     tutor = _tutor(state, learner, who, fmt, seed, no_color)
+    if not len(tutor.programme):
+        from ppp_expert.train.plan import CurriculumError
+
+        raise CurriculumError("the programme has no cases; add one with: ppp-expert train add-case FILE")
     if case_id is not None:
         tutor.programme.get(case_id)  # unknown case: one-line error with the valid ids
     resume = f"ppp-expert train --trainee {shlex.quote(who.name)}" + (f" --db {shlex.quote(db_path)}" if db_path else "")

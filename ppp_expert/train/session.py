@@ -106,8 +106,13 @@ class Tutor:
     def solved(self, case_id: str) -> Solved:
         if case_id not in self._solved:
             future = self._pending.pop(case_id, None)
-            self._solved[case_id] = (future.result() if future is not None
-                                     else Solved(self.programme.kb, self.programme.get(case_id)))
+            if future is not None:
+                self._solved[case_id] = future.result()
+            else:
+                # The engine is one instance per knowledge base: never run it in two threads.
+                for other in list(self._pending):
+                    self._solved[other] = self._pending.pop(other).result()
+                self._solved[case_id] = Solved(self.programme.kb, self.programme.get(case_id))
         return self._solved[case_id]
 
     def prefetch(self, case_id: str) -> None:
@@ -308,11 +313,12 @@ class Tutor:
     def run_case(self, exercise: Exercise) -> ev.Summary:
         """Ask the steps of a case exercise not yet answered (all of them on a fresh start)."""
         case_id = exercise.case_id or ""
+        assert self.catalogue is not None
+        summary = self.catalogue.summary(case_id)  # before the background solve: one engine user at a time
         self.prefetch(case_id)
         steps = tuple(exercise.plan.get("steps", ALL_STEPS))
         done = self.learner.answered(exercise)
-        assert self.catalogue is not None
-        present = [s for s in steps if s in self.catalogue.summary(case_id).steps]
+        present = [s for s in steps if s in summary.steps]
         self._show_brief(case_id, present)
         if done:
             self.provider.show(ev.Note(f"Resuming this case: {len(done)} of {len(present)} steps already "
