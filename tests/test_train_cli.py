@@ -158,13 +158,15 @@ def test_end_of_input_mid_case_exits_1_with_everything_saved(runner: Any, tmp_pa
 
 def test_glossary_at_a_prompt_and_commands_that_do_not_answer(runner: Any, tmp_path: Path) -> None:
     result = run(runner, ["train", "--db", str(tmp_path / "t.db"), "--trainee", "ana", "--new", "--seed", "1"],
-                 "glossary tupe\nglossary avilability payment\nwhy\nhelp\n7\nfoo\n")
+                 "glossary tupe\nglossary avilability payment\nwhy\nhelp\nprimer\nprimer risk-alocation\n7\nfoo\n")
     assert result.exit_code == 1
     out = result.output
     assert "Transfer of Undertakings" in out
     assert "did you mean 'Availability payment'" in out
     assert "Why this step" in out and "quit" in out
     assert "There is no choice 7" in out and "'foo' is not a choice here" in out
+    assert "Primer: Model selection" in out  # the primer page of the step's topic
+    assert "No primer page 'risk-alocation' (did you mean 'risk-allocation'?)" in out
 
 
 def test_topic_and_section_curricula(runner: Any, tmp_path: Path, kb: Any) -> None:
@@ -447,3 +449,17 @@ def test_ctrl_c_saves_and_exits_130(kb: Any, programme: Any, catalogue: Catalogu
     assert child.exitstatus == 130
     learner = Learner(Database(tmp_path / "xdg" / "ppp-expert" / "training.db"))
     assert [a["item_id"] for a in learner.attempts(learner.trainee("ana"))] == [items[0].id]
+
+
+def test_a_stored_trainer_case_that_no_longer_fits_says_how_to_mend_it(runner: Any, tmp_path: Path) -> None:
+    """A trainer case checked against an older knowledge base: one line naming it and the way out."""
+    db = tmp_path / "t.db"
+    learner = Learner(Database(db))
+    learner.add_trainee("ana")
+    learner.add_case("old-case", "old.yaml", b"id: old-case\nnarrative: A story.\nanswers:\n  no_such_question: 1\n")
+    learner.db.close()
+    result = run(runner, ["train", "--db", str(db), "--trainee", "ana"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert "old.yaml" in result.output and "remove-case old.yaml" in result.output
+    assert run(runner, ["train", "remove-case", "old.yaml", "--db", str(db)]).exit_code == 0
+    assert run(runner, ["train", "cases", "--db", str(db)]).exit_code == 0

@@ -444,7 +444,8 @@ def _add_case(state: State, case_file: str, db_path: str | None, replace: bool) 
 @_db_option
 @click.pass_context
 def remove_case(ctx: click.Context, case_id: str, db_path: str | None) -> None:
-    """Remove a trainer case from the programme (attempts on it are kept)."""
+    """Remove a trainer case from the programme, by its id or the file name it was added from
+    (attempts on it are kept). Example: ppp-expert train remove-case county-fibre"""
     _guarded(_remove_case, case_id, db_path or ctx.meta.get("ppp_train_db"))
 
 

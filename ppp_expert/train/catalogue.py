@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Protocol
 
 from ppp_expert import __version__
-from ppp_expert.train.casework import model_step, setting_values, verdict_step
+from ppp_expert.train.casework import flag_titles, model_step, setting_values, verdict_step
 from ppp_expert.train.programme import Difficulty, Programme, kb_fingerprint
 from ppp_expert.train.solved import Solved
 
@@ -65,7 +65,7 @@ def summarise(solved: Solved) -> CaseSummary:
              "risks": step("risk-allocation", (a.rules[0] for a in advice.risk_allocation))}
     if advice.red_flags:
         steps["red_flags"] = step("red-flags", (r for f in advice.red_flags for r in f.rules))
-    else:
+    elif flag_titles(kb):  # none apply here: "none" is the answer among other cases' flags
         steps["red_flags"] = StepSummary("red-flags", (), ())
     possible = setting_values(kb)
     for topic in ("structuring", "governance", "procurement"):

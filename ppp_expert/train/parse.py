@@ -15,9 +15,11 @@ from typing import Any
 
 from ppp_expert.train.items import Choice, Prompt
 
-COMMANDS = ("hint", "why", "brief", "skip", "quit", "help", "glossary")
+COMMANDS = ("hint", "why", "brief", "skip", "quit", "help", "glossary", "primer")
+#: Commands that take the rest of the line as an argument.
+WITH_ARGUMENT = ("glossary", "primer")
 ALIASES = {"?": "help", "exit": "quit", "h": "hint"}
-FEEDBACK_COMMANDS = ("hint", "more", "answer", "glossary", "quit", "help")
+FEEDBACK_COMMANDS = ("hint", "more", "answer", "glossary", "primer", "quit", "help")
 SEPARATORS = re.compile(r"[\s,;>]+")
 
 
@@ -35,7 +37,7 @@ def command(line: str, allowed: tuple[str, ...] = COMMANDS) -> Command | None:
     """The command a line is, if it is one of ``allowed``."""
     word, _, rest = line.strip().partition(" ")
     name = ALIASES.get(word.lower(), word.lower())
-    if name in allowed and (name == "glossary" or not rest.strip()):
+    if name in allowed and (name in WITH_ARGUMENT or not rest.strip()):
         return Command(name, rest.strip())
     return None
 

@@ -159,5 +159,11 @@ def load_programme(kb: KnowledgeBase, trainer_cases: Iterable[tuple[str, bytes]]
         if b"narrative" not in raw:  # a regression case without a story is not an exercise
             continue
         cases.append(case_from_file_bytes(raw, str(path), kb, "shipped"))
-    cases += [case_from_file_bytes(raw, name, kb, "trainer") for name, raw in trainer_cases]
+    for name, raw in trainer_cases:
+        try:
+            cases.append(case_from_file_bytes(raw, name, kb, "trainer"))
+        except CaseError as exc:  # stored in the database: say how to mend it
+            raise CaseError(f"{exc.detail} (a trainer case stored in the training database: add a fixed file "
+                            "with 'ppp-expert train add-case FILE --replace' or remove it with "
+                            f"'ppp-expert train remove-case {name}')", path=exc.path, field=exc.field) from None
     return Programme(kb, cases)

@@ -205,13 +205,15 @@ class Tutor:
                 self.provider.show(ev.Lines("Commands", HELP_LINES + (EXAM_NOTE if exam else ()), "help"))
             elif cmd.name == "glossary":
                 self._glossary(cmd.argument)
+            elif cmd.name == "primer" and not exam:
+                self._primer(cmd.argument or askable.topic)
             elif cmd.name == "brief" and case_id:
                 if askable.type in ("verdict", "model", "risks", "red_flags", "setting"):
                     self._show_brief(case_id, ())
                 else:
                     self.provider.show(ev.Lines("Brief", askable.prompt.context or ("This item has no case brief.",),
                                                 "brief"))
-            elif exam and cmd.name in ("hint", "why"):
+            elif exam and cmd.name in ("hint", "why", "primer"):
                 self.provider.show(ev.Note(f"No {cmd.name}s in an exam.", "yellow"))
             elif cmd.name == "hint" and case_id:
                 hints += 1
@@ -287,6 +289,23 @@ class Tutor:
         see = tuple(t.term for t in (self.glossary.get(i) for i in term.see_also) if t is not None)
         self.provider.show(ev.Term(term, see))
 
+    def _primer(self, name: str) -> None:
+        """The primer's page on a topic, a question phase or a question (the item's topic by default)."""
+        from ppp_expert.content.loader import primer
+
+        p = primer()
+        entries = {**p.topics, **p.phases, **p.questions}
+        entry = entries.get(name.strip().lower())
+        if entry is None:
+            from ppp_expert.kb.loader import suggest
+
+            self.provider.show(ev.Note(f"No primer page '{name}'{suggest(name, entries)}; topics: "
+                                       f"{', '.join(p.topics)}.", "yellow"))
+            return
+        terms = [t.term for t in (self.glossary.get(i) for i in entry.terms) if t is not None]
+        lines = (entry.body, *((f"Terms: {', '.join(terms)} (glossary TERM)",) if terms else ()))
+        self.provider.show(ev.Lines(f"Primer: {entry.title}", lines, "primer"))
+
     def _feedback_loop(self, item: Item, feedback: Feedback) -> None:
         while True:
             try:
@@ -298,12 +317,14 @@ class Tutor:
                 return
             cmd = command(line, FEEDBACK_COMMANDS)
             if cmd is None:
-                self.provider.show(ev.Retry("Type hint, more, answer, glossary TERM, quit, or Enter to go on."))
+                self.provider.show(ev.Retry("Type hint, more, answer, glossary TERM, primer, quit, or Enter to go on."))
                 continue
             if cmd.name == "quit":
                 raise Quit
             if cmd.name == "glossary":
                 self._glossary(cmd.argument)
+            elif cmd.name == "primer":
+                self._primer(cmd.argument or item.topic)
             elif cmd.name == "help":
                 self.provider.show(ev.Lines("Feedback", FEEDBACK_HELP, "help"))
             else:
@@ -369,6 +390,7 @@ HELP_LINES = (
     "why       how the engine decides this kind of step",
     "brief     the scenario again",
     "glossary  TERM: look a term up (e.g. glossary availability payment)",
+    "primer    the primer's page on this topic (or: primer TOPIC, a question phase or a question id)",
     "skip      skip this step (it counts as not answered)",
     "quit      stop; everything answered is saved and the case resumes next time",
 )
@@ -378,7 +400,7 @@ FEEDBACK_HELP = (
     "more     the rule that decides it: title, reason, the facts that made it fire, guide section; "
     "and why not what you said",
     "answer   the engine's answer, with its ranking",
-    "glossary TERM, or Enter to go on",
+    "glossary TERM, primer, or Enter to go on",
 )
 WHY_DEFAULT = "The answer is what the engine concludes from the rules that fire for this situation."
 
