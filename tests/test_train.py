@@ -250,7 +250,7 @@ def test_every_bank_item_of_every_case_and_section_is_backed_by_a_rule(kb: Any, 
             assert grade(item, right_answer(item)).correct
             # The same item comes back from its id (the Leitner boxes store only ids).
             if item.type in BANK_TYPES:
-                again = resolve(None, item.id, lambda c: solved_all[c])
+                again = resolve(item.id, lambda c: solved_all[c])
                 assert again is not None and again.claims == item.claims
     assert set(BANK_TYPES) <= seen_types
 

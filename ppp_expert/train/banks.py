@@ -18,17 +18,16 @@ model call, a phase without a fired rule - each is simply skipped. Item ids are 
 from __future__ import annotations
 
 import random
-from typing import Any, Iterable
+from typing import Callable, Iterable
 
 from ppp_expert.kb.conclusions import (
     AllocateConclusion, EvidenceConclusion, PPPConclusion, RedFlagConclusion, SetConclusion,
 )
-from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.loader import Rule
 from ppp_expert.kb.schema import GUIDE_SECTIONS, PARTIES, PHASES
 from ppp_expert.train.casework import PARTY_WORDS, flag_titles, sections_of, setting_values, value_key
 from ppp_expert.train.describe import condition_statements, model_title, value_text
 from ppp_expert.train.items import Backing, Choice, Claim, Item, Prompt, Row
-from ppp_expert.train.programme import Programme
 from ppp_expert.train.solved import Solved, conclusion_reason
 
 BANK_TYPES = ("match", "mc", "ar", "seq")
@@ -262,8 +261,9 @@ def case_bank(solved: Solved) -> list[Item]:
     return [i for i in items if i is not None] + ar_items(solved)
 
 
-def resolve(programme: Programme, item_id: str, solved_for: Any) -> Item | None:
-    """Rebuild a bank item from its id (``None`` when the case or the rule no longer supports it)."""
+def resolve(item_id: str, solved_for: Callable[[str], Solved]) -> Item | None:
+    """Rebuild a bank item from its id (``None`` when the case or the rule no longer supports it;
+    ``solved_for`` raises KeyError for a case that left the programme)."""
     parts = item_id.split("/")
     kind = parts[0]
     try:

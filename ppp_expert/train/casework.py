@@ -20,7 +20,7 @@ from ppp_expert.kb.loader import KnowledgeBase
 from ppp_expert.kb.schema import PARTIES
 from ppp_expert.train.describe import VERDICT_WORDS, model_title, value_text
 from ppp_expert.train.items import Alternative, Backing, Choice, Claim, Item, Prompt, Row
-from ppp_expert.train.solved import Solved, conclusion_reason
+from ppp_expert.train.solved import Solved
 
 STEPS = ("verdict", "model", "risks", "red_flags", "setting")
 STEP_TITLES = {"verdict": "PPP or traditional procurement", "model": "The partnership model",

@@ -13,7 +13,6 @@ the first step not yet answered.
 
 from __future__ import annotations
 
-import random
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from typing import Any, Callable, Iterable, Protocol, Union
 
 from ppp_expert.content.loader import ContentError, Glossary
 from ppp_expert.train import events as ev
-from ppp_expert.train.banks import case_bank, resolve
+from ppp_expert.train.banks import resolve
 from ppp_expert.train.brief import case_facts, scenario, unknown_questions
 from ppp_expert.train.casework import STEP_TITLES, build_step, model_prompt, verdict_prompt
 from ppp_expert.train.catalogue import Catalogue
@@ -165,8 +164,13 @@ class Tutor:
             step = parts[2] if parts[2] != "setting" else f"setting:{parts[3].split('.', 1)[0]}"
             item = self.step_item(parts[1], seed, step)
             return item if item is not None and item.id == item_id else None
-        return resolve(self.programme, item_id, lambda case: self.solved(case) if case in self.programme.cases
-                       else (_ for _ in ()).throw(KeyError(case)))
+        return resolve(item_id, self._solved_in_programme)
+
+    def _solved_in_programme(self, case_id: str) -> Solved:
+        """The solved case; a KeyError when it left the programme (``resolve`` then gives None)."""
+        if case_id not in self.programme.cases:
+            raise KeyError(case_id)
+        return self.solved(case_id)
 
     def _show_brief(self, case_id: str, steps: Iterable[str]) -> None:
         pc = self.programme.get(case_id)
@@ -403,9 +407,3 @@ FEEDBACK_HELP = (
     "glossary TERM, primer, or Enter to go on",
 )
 WHY_DEFAULT = "The answer is what the engine concludes from the rules that fire for this situation."
-
-
-def shuffled(items: list[Any], rng: random.Random) -> list[Any]:
-    copy = list(items)
-    rng.shuffle(copy)
-    return copy
