@@ -359,8 +359,11 @@ def test_a_malformed_glossary_is_a_one_line_error(tmp_path: Path) -> None:
 pexpect = pytest.importorskip("pexpect")
 
 
-def _spawn(args: list[str], tmp_path: Path) -> Any:
-    env = dict(os.environ, NO_COLOR="1", COLUMNS="110", TERM="xterm", XDG_DATA_HOME=str(tmp_path / "xdg"))
+def _spawn(args: list[str], tmp_path: Path, no_color_env: bool = True) -> Any:
+    env = dict(os.environ, COLUMNS="110", TERM="xterm", XDG_DATA_HOME=str(tmp_path / "xdg"))
+    env.pop("NO_COLOR", None)
+    if no_color_env:
+        env["NO_COLOR"] = "1"
     return pexpect.spawn(str(SCRIPT), args, env=env, encoding="utf-8", timeout=60, dimensions=(60, 110),
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
@@ -436,8 +439,10 @@ def test_real_terminal_case_with_hints_a_wrong_answer_quit_and_resume(kb: Any, p
 def test_ctrl_c_saves_and_exits_130(kb: Any, programme: Any, catalogue: Catalogue, tmp_path: Path) -> None:
     case_id, seed = first_case(programme), 2
     items = case_items(kb, programme, catalogue, case_id, seed)
-    child = _spawn(["train", "--trainee", "ana", "--new", "--case", case_id, "--seed", str(seed)], tmp_path)
+    child = _spawn(["train", "--trainee", "ana", "--new", "--case", case_id, "--seed", str(seed), "--no-color"],
+                   tmp_path, no_color_env=False)
     child.expect(r"Answer \[1-3")
+    assert not re.search(r"\x1b\[(3[0-8]|4[0-8]|9[0-7])[;m]", child.before or "")  # --no-color on a terminal
     child.sendline(lines_for(items[0])[0])
     child.expect(r"Feedback \[")
     child.sendline("")
