@@ -527,3 +527,17 @@ def test_trainer_cases_join_the_programme_and_need_a_narrative(kb: Any, tmp_path
     del source["narrative"]
     with pytest.raises(Exception, match="narrative"):
         load_programme(kb, [("bare.yaml", yaml.safe_dump(source).encode())])
+
+
+def test_a_case_step_asked_in_a_review_comes_with_its_brief(kb: Any, programme: Any, tmp_path: Path) -> None:
+    tutor, script = make_tutor(kb, programme, tmp_path, [])
+    case_id = sorted(programme.cases)[3]
+    step = tutor.step_item(case_id, 1, "model")
+    bank = next(i for i in case_bank(tutor.solved(case_id)) if i.type == "mc")
+    script.lines = ["skip", "", "skip", ""]
+    exercise = tutor.learner.start_exercise(tutor.trainee, "review", 1, "fp")
+    tutor.run_items(exercise, [step, bank], "Review")
+    kinds = [type(e).__name__ for e in script.events]
+    assert kinds.index("Brief") < kinds.index("Ask")
+    assert kinds.count("Brief") == 1  # the bank item carries its own situation
+    assert [g.grade.verdict for g in script.of(ev.Graded)] == ["skipped", "skipped"]

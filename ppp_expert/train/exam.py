@@ -38,6 +38,7 @@ def run_exam(tutor: Tutor, exercise: Exercise, items: list[Item]) -> ev.Summary:
         tutor.provider.show(ev.Note(f"Resuming the exam: {len(done)} of {len(items)} answered, "
                                     f"{int(left // 60)} min {int(left % 60)} s left.", "dim"))
     timed_out = False
+    shown: str | None = None
     for number, item in enumerate(items, 1):
         if item.id in done:
             continue
@@ -45,6 +46,7 @@ def run_exam(tutor: Tutor, exercise: Exercise, items: list[Item]) -> ev.Summary:
             timed_out = True
             tutor.learner.record(tutor.trainee, exercise, item, skipped(item), None, 0, 0.0, tutor.kb_fingerprint)
             continue
+        shown = tutor.brief_for(item, shown)
         tutor.ask(item, number, len(items), exercise, exam=True, deadline=deadline,
                   context={"exercise": exercise.id})
     answered = tutor.learner.answered(exercise)

@@ -36,6 +36,7 @@ TOPIC_STEPS = {"model-selection": ("verdict", "model"), "risk-allocation": ("ris
                "structuring": ("setting:structuring",), "governance": ("setting:governance",),
                "procurement": ("setting:procurement",)}
 ALL_STEPS = ("verdict", "model", "risks", "red_flags", "setting:structuring")
+CASE_STEP_TYPES = ("verdict", "model", "risks", "red_flags", "setting")
 
 
 class EndOfInput(Exception):
@@ -212,7 +213,7 @@ class Tutor:
             elif cmd.name == "primer" and not exam:
                 self._primer(cmd.argument or askable.topic)
             elif cmd.name == "brief" and case_id:
-                if askable.type in ("verdict", "model", "risks", "red_flags", "setting"):
+                if askable.type in CASE_STEP_TYPES:
                     self._show_brief(case_id, ())
                 else:
                     self.provider.show(ev.Lines("Brief", askable.prompt.context or ("This item has no case brief.",),
@@ -369,9 +370,19 @@ class Tutor:
         return summary
 
     # --------------------------------------------------------------- reviews
+    def brief_for(self, item: Item, last_case: str | None) -> str | None:
+        """Show a case's brief before the first of its steps asked outside a case exercise (a review,
+        an exam); bank items carry their own situation. Returns the case now on screen."""
+        if item.type in CASE_STEP_TYPES and item.case and item.case != last_case:
+            self._show_brief(item.case, ())
+            return item.case
+        return last_case
+
     def run_items(self, exercise: Exercise, items: list[Item], title: str) -> ev.Summary:
         rows = []
+        shown: str | None = None
         for number, item in enumerate(items, 1):
+            shown = self.brief_for(item, shown)
             asked = self.ask(item, number, len(items), exercise, context={"exercise": exercise.id})
             assert asked.grade is not None
             rows.append((item.prompt.title, asked.grade.verdict, asked.grade.score))
