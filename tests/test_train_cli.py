@@ -468,3 +468,15 @@ def test_a_stored_trainer_case_that_no_longer_fits_says_how_to_mend_it(runner: A
     assert "old.yaml" in result.output and "remove-case old.yaml" in result.output
     assert run(runner, ["train", "remove-case", "old.yaml", "--db", str(db)]).exit_code == 0
     assert run(runner, ["train", "cases", "--db", str(db)]).exit_code == 0
+
+
+def test_input_ending_after_the_last_answer_still_finishes_the_case(kb: Any, runner: Any, programme: Any,
+                                                                    catalogue: Catalogue, tmp_path: Path) -> None:
+    case_id, seed, db = first_case(programme), 12, tmp_path / "t.db"
+    items = case_items(kb, programme, catalogue, case_id, seed)
+    text = "\n\n".join("\n".join(lines_for(i)) for i in items)  # no Enter after the last answer
+    result = run(runner, ["train", "--db", str(db), "--trainee", "ana", "--new", "--case", case_id, "--seed", str(seed),
+                          "--items", "0"], text)
+    assert result.exit_code == 0 and "Case finished" in result.output, result.output
+    learner = Learner(Database(db))
+    assert learner.unfinished(learner.trainee("ana"), "case") is None

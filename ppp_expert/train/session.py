@@ -316,7 +316,7 @@ class Tutor:
             try:
                 line = self.provider.read("Feedback [hint, more, answer, glossary TERM; Enter to go on]: ")
             except EndOfInput:
-                raise
+                return  # the answer is recorded; the next prompt (if any) ends the session
             text = line.strip().lower()
             if text in ("", "next", "n", "go", "continue", "c"):
                 return
