@@ -541,3 +541,19 @@ def test_a_case_step_asked_in_a_review_comes_with_its_brief(kb: Any, programme: 
     assert kinds.index("Brief") < kinds.index("Ask")
     assert kinds.count("Brief") == 1  # the bank item carries its own situation
     assert [g.grade.verdict for g in script.of(ev.Graded)] == ["skipped", "skipped"]
+
+
+def test_every_item_comes_back_from_its_id_whatever_the_seed(kb: Any, programme: Any, tmp_path: Path) -> None:
+    """Reviews and exams keep only ids: a step or bank item rebuilt from its id is the same item."""
+    tutor, _ = make_tutor(kb, programme, tmp_path, [])
+    for case_id in sorted(programme.cases)[:6]:
+        for step in CASE_STEPS:
+            item = tutor.step_item(case_id, 5, step)
+            if item is None:
+                continue
+            again = tutor.item_by_id(item.id, 99)
+            assert again is not None and again.id == item.id and again.type == item.type
+            if item.type in ("verdict", "model", "setting"):
+                assert again.claims == item.claims
+    assert tutor.item_by_id("case/no-such-case/verdict", 1) is None
+    assert tutor.item_by_id("ar/no-such-case/x", 1) is None

@@ -216,17 +216,18 @@ def setting_values(kb: KnowledgeBase) -> dict[str, list[Any]]:
 MAX_SETTING_CHOICES = 5
 
 
-def setting_step(solved: Solved, seed: int, topic: str = "structuring") -> Item | None:
-    """One setting of ``topic`` the engine decides for this case, among the values rules can set;
-    ``None`` when the case has no setting with at least three possible values."""
+def setting_step(solved: Solved, seed: int, topic: str = "structuring", key: str | None = None) -> Item | None:
+    """One setting of ``topic`` the engine decides for this case (``key``, else drawn from the seed),
+    among the values rules can set; ``None`` when the case has no such setting with at least three
+    possible values."""
     kb = solved.kb
     rng = step_rng(seed, solved.case.id, "setting")
     settings = getattr(solved.advice, topic).settings
     possible = setting_values(kb)
     eligible = sorted(k for k in settings if len(possible.get(f"{topic}:{k}", ())) >= 3)
-    if not eligible:
+    if not eligible or (key is not None and key not in eligible):
         return None
-    key = rng.choice(eligible)
+    key = key if key is not None else rng.choice(eligible)
     setting = settings[key]
     target = f"{topic}:{key}"
     engine = value_key(setting.value)

@@ -22,7 +22,7 @@ from ppp_expert.content.loader import ContentError, Glossary
 from ppp_expert.train import events as ev
 from ppp_expert.train.banks import resolve
 from ppp_expert.train.brief import case_facts, scenario, unknown_questions
-from ppp_expert.train.casework import STEP_TITLES, build_step, model_prompt, verdict_prompt
+from ppp_expert.train.casework import STEP_TITLES, build_step, model_prompt, setting_step, verdict_prompt
 from ppp_expert.train.catalogue import Catalogue
 from ppp_expert.train.feedback import Feedback, build_feedback, prompt_hint
 from ppp_expert.train.grading import Grade, grade, skipped
@@ -162,8 +162,11 @@ class Tutor:
         if parts[0] == "case" and len(parts) >= 3:
             if parts[1] not in self.programme.cases:
                 return None
-            step = parts[2] if parts[2] != "setting" else f"setting:{parts[3].split('.', 1)[0]}"
-            item = self.step_item(parts[1], seed, step)
+            if parts[2] == "setting" and len(parts) == 4:  # this very setting, whatever the seed draws
+                topic, _, key = parts[3].partition(".")
+                item = setting_step(self.solved(parts[1]), seed, topic, key)
+            else:
+                item = self.step_item(parts[1], seed, parts[2])
             return item if item is not None and item.id == item_id else None
         return resolve(item_id, self._solved_in_programme)
 
