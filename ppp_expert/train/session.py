@@ -192,6 +192,8 @@ class Tutor:
         """Ask one item until it is answered or skipped; record it; offer feedback."""
         left = None if deadline is None else max(0.0, deadline - self.monotonic())
         self.provider.show(ev.Ask(askable, number, total, exam, left))
+        if isinstance(askable, Pending):
+            self.prefetch(askable.case)  # the engine compiles while the trainee reads, not before the prompt
         started = self.monotonic()
         hints = 0
         case_id = askable.case
@@ -344,7 +346,6 @@ class Tutor:
         case_id = exercise.case_id or ""
         assert self.catalogue is not None
         summary = self.catalogue.summary(case_id)  # before the background solve: one engine user at a time
-        self.prefetch(case_id)
         steps = tuple(exercise.plan.get("steps", ALL_STEPS))
         done = self.learner.answered(exercise)
         present = [s for s in steps if s in summary.steps]
