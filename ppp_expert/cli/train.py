@@ -14,7 +14,7 @@ import click
 from ppp_expert.cli.common import State, fail, handle_errors
 from ppp_expert.errors import ExitCode
 
-DB_HELP = "Training database (default: $XDG_DATA_HOME/ppp-expert/training.db, i.e. ~/.local/share/ppp-expert/)."
+DB_HELP = "Training database (default: $XDG_DATA_HOME/ppp-expert/training.db, i.e. ~/.local/share/ppp-expert/training.db)."
 TRAINEE_HELP = "The trainee's name (env PPP_EXPERT_TRAINEE; may be left out when the database has one trainee)."
 
 
