@@ -11,30 +11,36 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ppp_expert.kb.sections import SECTION_TITLES
+
 GUIDE_FILE = "ppp-technology-guide.txt"
 MAX_LINES = 8
 
+#: section id -> (first line of the passage, line that starts the next section); titles: kb.sections
+_MARKERS: dict[str, tuple[str, str | None]] = {
+    "why-ppp": ("Why PPPs for Technology", "Technology PPP Applications"),
+    "applications": ("Technology PPP Applications", "Partnership Models"),
+    "model-types": ("Model Types", "Model Selection"),
+    "model-selection": ("Model Selection", "Partnership Development"),
+    "phase1-opportunity": ("Phase 1: Opportunity Assessment", "Phase 2: Structuring"),
+    "phase2-structuring": ("Phase 2: Structuring", "Phase 3: Procurement"),
+    "phase3-procurement": ("Phase 3: Procurement", "Phase 4: Implementation"),
+    "phase4-implementation": ("Phase 4: Implementation", "Governance and Oversight"),
+    "governance": ("Governance and Oversight", "Performance Management"),
+    "performance": ("Performance Management", "Success Factors"),
+    "success-factors": ("Success Factors", "Common Challenges"),
+    "challenges": ("Common Challenges", "Key Takeaways"),
+    "takeaways": ("Key Takeaways", "Frequently Asked Questions"),
+    "faq-when": ("When is PPP appropriate", None),
+    "faq-public-interest": ("How do we protect public interest", None),
+    "faq-failures": ("What are common PPP failures", None),
+    "faq-term": ("How long should technology PPPs last", None),
+    "faq-data-ip": ("What about data and IP ownership", None),
+    "faq-political": ("How do we manage political transitions", None),
+}
 #: section id -> (title, first line of the passage, line that starts the next section)
 SECTIONS: dict[str, tuple[str, str, str | None]] = {
-    "why-ppp": ("Why PPPs for technology", "Why PPPs for Technology", "Technology PPP Applications"),
-    "applications": ("Technology PPP applications", "Technology PPP Applications", "Partnership Models"),
-    "model-types": ("Model types", "Model Types", "Model Selection"),
-    "model-selection": ("Model selection", "Model Selection", "Partnership Development"),
-    "phase1-opportunity": ("Phase 1: opportunity assessment", "Phase 1: Opportunity Assessment", "Phase 2: Structuring"),
-    "phase2-structuring": ("Phase 2: structuring", "Phase 2: Structuring", "Phase 3: Procurement"),
-    "phase3-procurement": ("Phase 3: procurement", "Phase 3: Procurement", "Phase 4: Implementation"),
-    "phase4-implementation": ("Phase 4: implementation", "Phase 4: Implementation", "Governance and Oversight"),
-    "governance": ("Governance and oversight", "Governance and Oversight", "Performance Management"),
-    "performance": ("Performance management", "Performance Management", "Success Factors"),
-    "success-factors": ("Success factors", "Success Factors", "Common Challenges"),
-    "challenges": ("Common challenges", "Common Challenges", "Key Takeaways"),
-    "takeaways": ("Key takeaways", "Key Takeaways", "Frequently Asked Questions"),
-    "faq-when": ("FAQ: when is a PPP appropriate?", "When is PPP appropriate", None),
-    "faq-public-interest": ("FAQ: protecting the public interest", "How do we protect public interest", None),
-    "faq-failures": ("FAQ: common PPP failures", "What are common PPP failures", None),
-    "faq-term": ("FAQ: how long should a technology PPP last?", "How long should technology PPPs last", None),
-    "faq-data-ip": ("FAQ: data and IP ownership", "What about data and IP ownership", None),
-    "faq-political": ("FAQ: political transitions", "How do we manage political transitions", None),
+    section: (SECTION_TITLES[section], start, stop) for section, (start, stop) in _MARKERS.items()
 }
 
 
