@@ -410,8 +410,9 @@ def test_fees_users_cannot_afford_are_flagged_and_are_not_viable_revenue() -> No
 
 # ===================================================================== the real projects of the case library
 # Faults the 18 real projects added to cases/ exposed once the knowledge base had been revised
-# for faults 1-7. Each test failed on that revision and passes now; the case-level checks pick
-# the shipped case by name.
+# for faults 1-7. Each example test failed on that revision and passes now (the property test
+# guards the who-pays changes against regressions); the case-level checks pick the shipped case
+# by name.
 def evidence_rules(advice: Any, model: str) -> dict[str, float]:
     ranked = next(r for r in advice.recommendation.ranking if r.model == model)
     return {item.rule: item.weight for item in ranked.evidence}
