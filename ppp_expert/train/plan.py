@@ -35,8 +35,11 @@ def check_topic(topic: str | None) -> str | None:
 
 
 def sections(kb: KnowledgeBase) -> list[str]:
-    """The guide sections (and practice sources) the knowledge base's rules cite, guide order first."""
-    cited = {r.source for r in kb.rules}
+    """The guide sections (and practice sources) the knowledge base's rules cite, guide order first.
+
+    Only rules the tutor can examine count: a rule whose only conclusions are pieces of advice
+    text has no right or wrong answer to grade."""
+    cited = {r.source for r in kb.rules if any(c.kind != "advise" for c in r.conclusions)}
     return [s for s in GUIDE_SECTIONS if s in cited] + sorted(s for s in cited if s not in GUIDE_SECTIONS)
 
 
