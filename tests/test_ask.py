@@ -537,8 +537,15 @@ def test_real_terminal_session_with_why_back_quit_then_resume(kb, tmp_path: Path
     child.expect(r"Question 2 ")
     child.expect(r"Answer \[")
     child.sendline("why")
-    child.expect(r"Why ask " + second.id)
+    child.expect(r"Why I ask: ")                                  # in plain words, no rule ids
     child.expect(r"can still change")
+    child.expect(r"Answer \[")
+    child.sendline("why detail")                                  # the rules behind it, on request
+    child.expect(r"Why ask " + second.id)
+    child.expect(r"\[(?:[a-z-]+|practice:[a-z0-9-]+)\]")
+    child.expect(r"Answer \[")
+    child.sendline("glossary availability payment")               # a term at any prompt
+    child.expect(r"Glossary")
     child.expect(r"Answer \[")
     child.sendline("42")
     child.expect(r"There is no answer 42")
@@ -718,3 +725,40 @@ def test_interim_advice_once_verdict_and_model_settle_and_stopping_there(kb, tmp
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def _rendered(kb, message) -> str:
+    import io
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    TerminalProvider(kb, Console(file=out, width=120)).show(message)
+    return out.getvalue()
+
+
+def test_why_answers_as_an_adviser_without_rule_ids_unless_asked(kb) -> None:
+    session = Session(kb, Scripted({}), answers={"application_area": "broadband"})
+    question = session.outlook.needed[0]
+    plain = _rendered(kb, session.why(question))
+    assert "I ask because" in plain and "can still change" in plain
+    assert not any(rule.id in plain for rule in kb.rules)
+    detail = _rendered(kb, session.why(question, detail=True))
+    assert any(rule.id in detail for rule in kb.rules)
+
+
+def test_help_shows_the_projects_own_primer(kb) -> None:
+    from ppp_expert.content.loader import primer
+
+    session = Session(kb, Scripted({}))
+    shown = _rendered(kb, session.help("need_type"))
+    body = " ".join(primer().questions["need_type"].body.split())
+    assert body[:60] in " ".join(shown.split())
+    assert primer().phases[kb.questions["need_type"].phase].title in shown
+
+
+def test_glossary_at_a_prompt(kb) -> None:
+    reply, problem = TerminalProvider(kb).parse(kb.questions["need_type"], "glossary PSC")
+    assert problem is None and reply.definition and "comparator" in reply.term.lower()
+    missing, _ = TerminalProvider(kb).parse(kb.questions["need_type"], "glossary frobnication")
+    assert not missing.definition and "No glossary entry" in _rendered(kb, missing)
