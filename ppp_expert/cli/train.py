@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ppp_expert.cli.common import State, fail, handle_errors
+from ppp_expert.cli.common import State, exit_interrupted, fail, handle_errors
 from ppp_expert.errors import ExitCode
 
 DB_HELP = "Training database (default: $XDG_DATA_HOME/ppp-expert/training.db, i.e. ~/.local/share/ppp-expert/training.db)."
@@ -201,7 +201,7 @@ def _session(state: State, trainee: str | None, new: bool, db_path: str | None, 
         sys.exit(ExitCode.FAILED)
     except KeyboardInterrupt:
         _note(tutor, f"\nInterrupted; every answer so far is saved. Continue with: {resume}", "")
-        sys.exit(ExitCode.INTERRUPTED)
+        exit_interrupted()
     finally:
         tutor.close()
         learner.db.close()
@@ -267,7 +267,7 @@ def _exam(state: State, trainee: str | None, db_path: str | None, count: int, mi
         sys.exit(ExitCode.FAILED)
     except KeyboardInterrupt:
         _note(tutor, "\nInterrupted; the answers so far are saved and the exam clock keeps running.", "")
-        sys.exit(ExitCode.INTERRUPTED)
+        exit_interrupted()
     finally:
         tutor.close()
         learner.db.close()
