@@ -223,7 +223,12 @@ class BaseEngine(KnowledgeEngine):
 
     def reset(self, **kwargs: Any) -> None:  # noqa: D102
         super().reset(**kwargs)
-        self.agenda = RecordingAgenda()
+        # experta's reset makes a plain agenda and declares the initial fact into it: keep the
+        # activations that fact gave (a rule whose condition is only a negation has no other),
+        # which a fresh agenda used to drop, so `not: {fact: x}` alone never fired.
+        recording = RecordingAgenda()
+        recording.activations = self.agenda.activations
+        self.agenda = recording
         self.firings: list[Firing] = []
         self.fired_ids: set[str] = set()
         self.findings: set[str] = set()
