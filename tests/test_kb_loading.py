@@ -20,6 +20,7 @@ from ppp_expert.errors import KnowledgeBaseError
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import AllocateConclusion
 from ppp_expert.kb.loader import load_kb, shipped_kb_dir, suggest
+from ppp_expert.kb.schema import GUIDE_SECTIONS
 
 A_YES = {"answer": "a", "is": "yes"}
 RULES = {
@@ -186,6 +187,11 @@ BROKEN: list[tuple[str, Edit, str]] = [
      "settings.yaml: criteria_weights: criteria_weights must name exactly ['technical_capability', "
      "'financial_capacity', 'experience_references', 'approach_innovation', 'pricing_value']; "
      "wrong: ['price', 'pricing_value']"),
+    ("criteria not a mapping", edit_yaml("settings.yaml", lambda d: {**d, "criteria_weights": [1, 2]}),
+     "settings.yaml: criteria_weights: Input should be a valid dictionary (got list)"),
+    ("source not cited", add_rule({**rule("t.bad", A_YES, {"fact": "f"}), "source": "chapter-9"}),
+     f"rules/30-broken.yaml: rule t.bad.source: expected a guide section id ({', '.join(GUIDE_SECTIONS)}) or "
+     "practice:<name> (got 'chapter-9')"),
     ("rule id pattern", add_rule(rule("T.Bad", A_YES, {"fact": "f"})),
      "rules/30-broken.yaml: rule T.Bad.id: String should match pattern "),
     ("rule without id", add_rule({k: v for k, v in rule("t.x", A_YES, {"fact": "f"}).items() if k != "id"}),
