@@ -102,10 +102,10 @@ MODEL_IDS = ("concession_bot", "managed_services", "joint_venture", "alliance", 
 
 
 def write_kb(root: Path, rules: dict[str, list[dict[str, Any]]], *, questions: tuple[str, ...] = ("a", "b", "c"),
-             risks: tuple[str, ...] = ("demand",), close_call_margin: float = 0.1,
+             numbers: tuple[str, ...] = (), risks: tuple[str, ...] = ("demand",), close_call_margin: float = 0.1,
              verdict_threshold: float = 0.2) -> Path:
     """Write a tiny, complete knowledge base under ``root``: yes/no questions in the given
-    order, the six models, risks whose default owner is public under every model, and the rule
+    order, then number questions (0 to 100), the six models, risks whose default owner is public under every model, and the rule
     files ``rules`` (file name -> rules, loaded in file-name order). For tests that need a
     knowledge base whose rules they control, independent of the shipped one."""
 
@@ -116,7 +116,9 @@ def write_kb(root: Path, rules: dict[str, list[dict[str, Any]]], *, questions: t
 
     dump("questions.yaml", {"questions": [
         {"id": q, "text": f"{q}?", "help": f"Question {q}.", "guide": ["why-ppp"], "phase": "need",
-         "answers": {"yes": "Yes.", "no": "No."}} for q in questions]})
+         "answers": {"yes": "Yes.", "no": "No."}} for q in questions]
+        + [{"id": n, "text": f"{n}?", "help": f"Number {n}.", "guide": ["why-ppp"], "phase": "need", "type": "number",
+            "min": 0, "max": 100} for n in numbers]})
     dump("models.yaml", {"models": [
         {"id": m, "title": m.replace("_", " ").title(), "summary": "s", "source": "model-types"} for m in MODEL_IDS]})
     dump("risks.yaml", {"risks": [

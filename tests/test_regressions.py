@@ -242,3 +242,60 @@ def test_a_rule_that_is_only_a_negation_fires_when_the_analysis_says_it_does(tmp
         assert fired == analysed, answers
         fired_somewhere |= fired
     assert {f"t.{name}" for name in NEGATIONS} <= fired_somewhere
+
+
+def test_a_rule_on_a_negated_decision_waits_for_the_decision(tmp_path: Path) -> None:
+    # `not: {verdict: ppp}` holds while no verdict is declared: the rule fired in the evidence
+    # phase, before the decision, even when the verdict then was ppp.
+    kb = load_kb(write_kb(tmp_path, {"10-rules.yaml": [
+        rule("t.unless_ppp", [YES, {"not": {"verdict": "ppp"}}], flag("unless_ppp")),
+        rule("t.ppp", {"answer": "b", "is": "yes"}, {"ppp": 0.5, "reason": "r"}),
+        rule("t.late_evidence", YES, evidence("alliance", 0.2), salience=-100),
+    ]}))
+    assert evaluate({"answers": {"a": "yes", "b": "yes"}}, kb).red_flags == []
+    undetermined = evaluate({"answers": {"a": "yes", "b": "no"}}, kb)
+    assert [f.id for f in undetermined.red_flags] == ["unless_ppp"]
+    fired = [f.id for f in undetermined.fired_rules]
+    assert fired.index("t.late_evidence") < fired.index("t.unless_ppp")  # after every evidence rule
+
+
+# --------------------------------------------------- every condition form, engine vs analysis
+FORMS = {
+    "is": {"answer": "a", "is": "yes"},
+    "is_not": {"answer": "a", "is_not": "yes"},
+    "in": {"answer": "a", "in": ["yes", "no"]},
+    "not_in": {"answer": "a", "not_in": ["no"]},
+    "gt": {"answer": "n", "gt": 10},
+    "gte": {"answer": "n", "gte": 10},
+    "lt": {"answer": "n", "lt": 10},
+    "between": {"answer": "n", "between": [5, 10]},
+    "is_and_lte": [{"answer": "b", "is": "yes"}, {"answer": "n", "lte": 5}],
+    "any": {"any": [{"answer": "a", "is": "no"}, {"answer": "b", "is": "yes"}]},
+    "fact": {"fact": "x"},
+    "model": {"model": "alliance"},
+    "model_in": {"model_in": ["alliance", "managed_services"]},
+    "verdict": {"verdict": "ppp"},
+    "not_verdict": [{"answer": "a", "is": "yes"}, {"not": {"verdict": "ppp"}}],
+}
+
+
+def test_the_engine_fires_each_condition_form_exactly_when_its_evaluation_holds(tmp_path: Path) -> None:
+    # The engine compiles conditions into experta patterns; the analysis and WHY-NOT evaluate the
+    # same conditions in Python. On every complete answer set they must agree rule by rule.
+    import itertools
+
+    rules = [rule(f"t.{name}", when, flag(name)) for name, when in FORMS.items()]
+    rules += [rule("t.gives_x", {"answer": "b", "is": "no"}, {"fact": "x"}),
+              rule("t.for_alliance", {"answer": "a", "is": "yes"}, evidence("alliance", 0.5)),
+              rule("t.for_managed", {"answer": "b", "is": "yes"}, evidence("managed_services", 0.6)),
+              rule("t.ppp", {"answer": "b", "is": "no"}, {"ppp": 0.5, "reason": "r"})]
+    kb = load_kb(write_kb(tmp_path, {"10-rules.yaml": rules}, questions=("a", "b"), numbers=("n",)))
+    relevance = Relevance(kb)
+    fired_somewhere: set[str] = set()
+    for a, b, n in itertools.product(("yes", "no", "unknown"), ("yes", "no", "unknown"), (4, 5, 10, 11, "unknown")):
+        answers = {"a": a, "b": b, "n": n}
+        fired = {f.id for f in evaluate({"answers": answers}, kb).fired_rules}
+        assert fired == {rid for rid, state in relevance.analyse(answers).status.items() if state}, answers
+        fired_somewhere |= fired
+    never = {f"t.{name}" for name in FORMS} - fired_somewhere
+    assert not never, never

@@ -190,11 +190,20 @@ class DirtyTrackingMatcher(experta.matchers.ReteMatcher):
 
 
 class RecordingAgenda(experta.agenda.Agenda):
-    """Remembers the activation being fired so the rule body can record what it matched."""
+    """Remembers the activation being fired so the rule body can record what it matched, and
+    holds back the rules of a later phase than ``phase``.
+
+    A second-phase rule can be activated before the decision exists (``not: {verdict: ppp}``
+    holds while no verdict is declared); it must wait for the decision, not fire on its absence.
+    """
 
     current: Any = None
+    #: The latest phase allowed to fire (the first element of an activation's key is -phase).
+    phase = 1
 
     def get_next(self) -> Any:
+        if self.activations and -self.activations[-1].key[0] > self.phase:
+            return None
         self.current = super().get_next()
         return self.current
 
