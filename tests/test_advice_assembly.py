@@ -155,6 +155,7 @@ def test_each_firing_records_its_rule_source_matched_facts_and_first_declaration
         rule("t.again", C, {"fact": "x"}),
         rule("t.reader", {"fact": "x"}, flag("seen")),
         rule("t.either", {"any": [A, B]}, flag("either")),
+        rule("t.either_pair", {"any": [[A, C], B]}, flag("either_pair")),
         rule("t.on_model", {"model_in": ["concession_bot", "alliance"]}, flag("m")),
     ]}))
     advice = evaluate({"answers": {"a": "yes", "b": "yes", "c": "yes"}}, kb)
@@ -162,7 +163,10 @@ def test_each_firing_records_its_rule_source_matched_facts_and_first_declaration
     assert (fired["t.first"].facts, fired["t.first"].declared) == (["answer:a=yes", "answer:b=yes"], ["fact:x"])
     assert (fired["t.again"].facts, fired["t.again"].declared) == (["answer:c=yes"], [])  # x already declared
     assert fired["t.reader"].facts == ["fact:x"]
-    assert fired["t.either"].facts == ["answer:a=yes"]  # the branch matching the earliest answer fires
+    # Of two matching branches, the one whose latest fact was declared first fires (answers are
+    # declared in question order: a, b, c).
+    assert fired["t.either"].facts == ["answer:a=yes"]
+    assert fired["t.either_pair"].facts == ["answer:b=yes"]
     assert fired["t.on_model"].facts == ["model:concession_bot"]
     assert fired["t.first"].source == "practice:test"
     assert [f.id for f in advice.fired_rules].count("t.either") == 1
@@ -231,3 +235,19 @@ def test_conclusion_kinds_say_what_they_declare_reference_and_weigh() -> None:
     assert {k: v.competition for k, v in CONCLUSION_KINDS.items()} == {
         "fact": "derived", "ppp": "certainty", "evidence": "certainty", "allocate": "precedence",
         "red_flag": "union", "advise": "union", "set": "precedence", "criteria": "sum"}
+
+
+def test_a_retracted_fact_takes_its_activations_off_the_agenda(tmp_path: Path) -> None:
+    # The reasoner never retracts, but the engine's matcher handles it: a rule whose fact is gone
+    # before the run does not fire, and one still supported does.
+    from ppp_expert.engine.reasoner import reasoner_for
+
+    kb = load_kb(write_kb(tmp_path, {"10.yaml": [rule("t.a", A, flag("a")), rule("t.b", B, flag("b"))]}))
+    engine = reasoner_for(kb).engine
+    engine.reset()
+    answer_a = engine.declare(Answer(q="a", v="yes"))
+    engine.declare(Answer(q="b", v="yes"))
+    engine.retract(answer_a)
+    engine.run()
+    assert [f.rule.id for f in engine.firings] == ["t.b"]
+    assert evaluate({"answers": {"a": "yes", "b": "no"}}, kb).red_flags[0].id == "a"  # a fresh case is unaffected
