@@ -122,6 +122,26 @@ def run_mutmut(jobs: int, keep: bool) -> tuple[float, float]:
     return elapsed, cpu
 
 
+def rerun_survivors(jobs: int) -> tuple[float, float]:
+    """After tests were added: test the mutants without a result (functions changed since the
+    run), then every surviving mutant again, keeping the results of those already killed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+
+    def mutmut(*names: str) -> None:
+        done = subprocess.run([mutmut_exe(), "run", "--max-children", str(jobs), *names], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            sys.exit(f"error: mutmut failed (exit {done.returncode}): {done.stderr[-2000:]}")
+
+    mutmut()
+    survivors = [n for codes in results().values() for n, code in codes.items() if code not in KILLED | TIMEOUT]
+    if survivors:
+        mutmut(*survivors)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.monotonic() - start, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def equivalents() -> dict[str, str]:
     """Mutant name -> reason, from the bullet list in bench/mutation-equivalents.md."""
     found: dict[str, str] = {}
@@ -237,10 +257,14 @@ def main() -> int:
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants")
     parser.add_argument("--named", action="store_true", help="check that the named regressions are killed")
     parser.add_argument("--keep", action="store_true", help="reuse the results of the last run (mutmut's cache)")
+    parser.add_argument("--rerun-survivors", action="store_true",
+                        help="after adding tests: test the survivors of the last run again")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutants tested in parallel")
     args = parser.parse_args()
     if args.named:
         return named(args.jobs)
+    if args.rerun_survivors:
+        return report(args.survivors, rerun_survivors(args.jobs))
     elapsed = None if args.report else run_mutmut(args.jobs, args.keep)
     return report(args.survivors, elapsed)
 

@@ -133,19 +133,22 @@ def test_criteria_weights_shift_floor_and_round_to_a_hundred(tmp_path: Path) -> 
                        "approach_innovation": 23, "pricing_value": 5}
     floored = advice_of(tmp_path / "floor", [rule("t.f", A, shift("pricing_value", -15))], {"a": "yes"})
     assert floored.procurement.criteria_weights["pricing_value"] == 6  # 5 of 85, floored at 5 not below
+    # 21 and four 20s of 101: 20.79 and 19.80; the four larger remainders take the missing points.
+    nudged = advice_of(tmp_path / "nudge", [rule("t.n", A, shift("technical_capability", 1))], {"a": "yes"})
+    assert set(nudged.procurement.criteria_weights.values()) == {20}
 
 
 def test_missing_lists_the_unknown_questions_behind_an_undetermined_verdict_only(tmp_path: Path) -> None:
     rules = [rule("t.x", B, {"fact": "x"}), rule("t.ppp", {"fact": "x"}, {"ppp": 0.5, "reason": "r"}),
-             rule("t.other", C, flag("f"))]
-    kb = load_kb(write_kb(tmp_path, {"10.yaml": rules}, questions=("a", "b", "c")))
-    assert verdict_questions(kb) == ["b"] and verdict_questions(kb) is verdict_questions(kb)
-    undetermined = evaluate({"answers": {}}, kb)
+             rule("t.other", A, flag("f")), rule("t.ppp_d", {"answer": "d", "is": "yes"}, {"ppp": 0.1, "reason": "r"})]
+    kb = load_kb(write_kb(tmp_path, {"10.yaml": rules}, questions=("a", "b", "c", "d")))
+    assert verdict_questions(kb) == ["b", "d"] and verdict_questions(kb) is verdict_questions(kb)
+    undetermined = evaluate({"answers": {"d": "no"}}, kb)
     assert undetermined.appropriate.missing == ["b"]
     assert undetermined.unknown_questions == ["a", "b", "c"]
-    decided = evaluate({"answers": {"b": "yes"}}, kb)
+    decided = evaluate({"answers": {"b": "yes"}}, kb)  # d is unknown, but the verdict is settled
     assert decided.appropriate.verdict == "ppp" and decided.appropriate.missing == []
-    assert decided.unknown_questions == ["a", "c"]
+    assert decided.unknown_questions == ["a", "c", "d"]
 
 
 # --------------------------------------------------------------- what a firing records
@@ -248,6 +251,10 @@ def test_a_retracted_fact_takes_its_activations_off_the_agenda(tmp_path: Path) -
     answer_a = engine.declare(Answer(q="a", v="yes"))
     engine.declare(Answer(q="b", v="yes"))
     engine.retract(answer_a)
+    engine.run()
+    assert [f.rule.id for f in engine.firings] == ["t.b"]
+    # Retracting a fact whose rule already fired: its activation is no longer on the agenda.
+    engine.retract(next(f for f in engine.facts.values() if isinstance(f, Answer)))
     engine.run()
     assert [f.rule.id for f in engine.firings] == ["t.b"]
     assert evaluate({"answers": {"a": "yes", "b": "no"}}, kb).red_flags[0].id == "a"  # a fresh case is unaffected

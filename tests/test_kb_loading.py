@@ -87,6 +87,7 @@ def test_upstream_questions_follow_facts_to_the_questions_of_their_producers(tmp
     kb = load_kb(tiny(tmp_path))
     assert kb.upstream_questions(["t.reads_x"]) == ["a", "b"]
     assert kb.upstream_questions(["t.gives_x", "t.gives_x"]) == ["a"]
+    assert kb.upstream_questions(["t.reads_z", "t.reads_x", "t.gives_x", "t.gives_x"]) == ["a", "b"]  # repeats skipped
     assert kb.upstream_questions(["t.reads_z"]) == []
 
 

@@ -55,13 +55,14 @@ def test_close_call_is_flagged_when_the_runner_up_is_within_the_margin(tmp_path:
     assert advice.recommendation.close_call is close
 
 
-@pytest.mark.parametrize("best_partnership, close", [(0.45, True), (0.3, False)])
+@pytest.mark.parametrize("best_partnership, margin, close", [(0.45, 0.1, True), (0.3, 0.1, False),
+                                                            (0.25, 0.25, False), (0.26, 0.25, True)])
 def test_close_call_is_flagged_between_traditional_procurement_and_the_best_partnership(
-        tmp_path: Path, best_partnership: float, close: bool) -> None:
+        tmp_path: Path, best_partnership: float, margin: float, close: bool) -> None:
     kb = load_kb(write_kb(tmp_path, {"10-rules.yaml": [
         rule("t.against", YES, {"ppp": -0.5, "reason": "no"}),
         rule("t.alliance", YES, evidence("alliance", best_partnership)),
-    ]}))
+    ]}, close_call_margin=margin))
     advice = evaluate({"answers": {"a": "yes"}}, kb)
     assert (advice.appropriate.verdict, advice.recommendation.model) == ("traditional", "traditional_procurement")
     assert advice.recommendation.runner_up == "alliance"
