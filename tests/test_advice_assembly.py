@@ -79,6 +79,7 @@ def test_combine_handles_certainty_and_zero_weights() -> None:
     assert combine([0.0, 0.0]) == 0.0
     assert combine([0.5, 0.0]) == 0.5
     assert combine([-1.0, 0.5]) == -1.0
+    assert combine([-1.0]) == -1.0 and combine([1.0]) == 1.0
     assert combine([0.3, 0.3, -0.2]) == 0.3875  # (0.51 - 0.2) / 0.8
     assert combine(iter([0.5, 0.5])) == 0.75
 

@@ -112,6 +112,7 @@ BAD_FILES = [
     ("expected: {appropriate: maybe}\n", "expected.appropriate: ",
      "String should match pattern '^(ppp|traditional|undetermined)$'"),
     ("expected: {verdict: ppp}\n", "expected.verdict: ", "Extra inputs are not permitted"),
+    ("expected: {risks: {demand: 5}}\n", "expected.risks.demand: ", "Input should be a valid string"),
     ("expected: [ppp]\n", "expected: ", "Input should be a valid dictionary or instance of Expected"),
 ]
 
@@ -215,3 +216,21 @@ def test_reading_refuses_what_is_not_a_small_regular_utf8_file(tmp_path: Path) -
     bom = case_file(tmp_path, "\ufeffa: São\n".encode("utf-8"), name="bom.yaml")
     assert read_yaml(bom, CaseError) == {"a": "São"}
     assert read_yaml(case_file(tmp_path, '{"a": [1, 2]}', name="x.JSON"), CaseError) == {"a": [1, 2]}
+
+
+@pytest.mark.parametrize("low, high, kind, message", [
+    (None, None, "number", "expected a number or unknown, got 'x'"),
+    (None, 10, "number", "expected a number to 10 or unknown, got 'x'"),
+    (2, None, "integer", "expected a whole number from 2 or unknown, got 'x'"),
+])
+def test_number_bounds_are_named_only_when_the_question_has_them(low: Any, high: Any, kind: str,
+                                                                  message: str) -> None:
+    from ppp_expert.cases.case import check_answer
+    from ppp_expert.kb.schema import Question
+
+    question = Question(id="n", text="n?", help="h", guide=["why-ppp"], type=kind, min=low, max=high)
+    with pytest.raises(CaseError) as info:
+        check_answer(question, "x", "f.yaml", "answers.n")
+    assert str(info.value) == f"f.yaml: answers.n: {message}"
+    value = 10**6 if high is None else high  # no upper bound: any size
+    assert check_answer(question, value, "f.yaml", "answers.n") == value

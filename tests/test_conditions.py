@@ -111,6 +111,8 @@ def test_each_condition_form_parses_to_its_node(raw: object, node: c.Condition) 
      "numeric gt/gte/lt/lte/between"),
     ({"answer": "u"}, "answer condition on 'u' has operators []; expected exactly one of"),
     ({"answer": "x", "between": [1, 2], "gt": 0}, "'between' cannot be combined with other comparisons"),
+    ({"answer": "x", "between": [1, 2], "gt": 0, "gte": 0, "lt": 3, "lte": 3},
+     "'between' cannot be combined with other comparisons"),
     ({"answer": "x", "between": [1, "2"]}, "'between' expects [low, high] numbers, got [1, '2']"),
     ({"answer": "x", "between": [1, 2, 3]}, "'between' expects [low, high] numbers, got [1, 2, 3]"),
     ({"answer": "x", "between": (1, 2)}, "'between' expects [low, high] numbers, got (1, 2)"),

@@ -75,6 +75,14 @@ def test_every_risk_gets_a_default_allocation_rule_per_model_after_the_rules(tmp
     assert defaults[-1].condition == cond.DecisionIn("model", frozenset({"traditional_procurement"}))
 
 
+def test_every_verdict_can_be_named_in_a_condition(tmp_path: Path) -> None:
+    verdicts = ("ppp", "traditional", "undetermined")
+    kb = load_kb(write_kb(tmp_path, {"10.yaml": [
+        rule(f"t.{v}", {"verdict": v}, {"red_flag": {"id": v, "title": v, "mitigation": "m"}}) for v in verdicts]}))
+    assert [kb.rule(f"t.{v}").condition for v in verdicts] == [cond.DecisionIn("verdict", frozenset({v}))
+                                                               for v in verdicts]
+
+
 def test_a_knowledge_base_without_rules_has_only_the_default_allocations(tmp_path: Path) -> None:
     write_kb(tmp_path, {})
     (tmp_path / "rules").rmdir()
