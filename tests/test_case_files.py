@@ -234,3 +234,36 @@ def test_number_bounds_are_named_only_when_the_question_has_them(low: Any, high:
     assert str(info.value) == f"f.yaml: answers.n: {message}"
     value = 10**6 if high is None else high  # no upper bound: any size
     assert check_answer(question, value, "f.yaml", "answers.n") == value
+
+
+def test_a_fifo_a_failed_read_and_a_file_grown_since_stat_are_one_exact_line(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(CaseError) as info:
+        read_bytes(fifo, CaseError)
+    assert str(info.value) == f"{fifo}: is not a regular file; expected a YAML or JSON file"
+
+    path = case_file(tmp_path, b"a: " + b"x" * MAX_FILE_BYTES, name="grows.yaml")
+    real_stat = Path.stat
+
+    class Small:  # what stat() said before the file grew
+        def __init__(self, info: os.stat_result) -> None:
+            self.st_mode, self.st_size = info.st_mode, 10
+
+    monkeypatch.setattr(Path, "stat", lambda self, *a, **k: Small(real_stat(self)) if self == path
+                        else real_stat(self, *a, **k))
+    with pytest.raises(CaseError) as info:
+        read_bytes(path, CaseError)
+    assert str(info.value) == (f"{path}: file is over {MAX_FILE_BYTES:,} bytes; expected at most "
+                               f"{MAX_FILE_BYTES:,}")
+
+    def broken_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        raise OSError(5, "Input/output error")
+
+    unreadable = case_file(tmp_path, "a: 1\n", name="io.yaml")
+    monkeypatch.setattr(Path, "open", broken_open)
+    with pytest.raises(CaseError) as info:
+        read_bytes(unreadable, CaseError)
+    assert str(info.value) == f"{tmp_path / 'io.yaml'}: cannot read file: Input/output error"

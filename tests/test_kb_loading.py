@@ -55,6 +55,8 @@ def test_rules_keep_file_order_and_get_positions_strata_phases_and_specificity(t
     assert first.precedence == (-2, -5, 0)
     assert kb.fact_producers == {"x": ["t.gives_x"], "z": ["t.gives_z"]}
     assert kb.path == tmp_path and kb.question_order == ["a", "b", "c"]
+    assert list(kb.models) == list(MODEL_IDS) and kb.models["alliance"].title == "Alliance"
+    assert list(kb.risks) == ["demand"] and kb.settings.close_call_margin == 0.1
 
 
 def test_every_risk_gets_a_default_allocation_rule_per_model_after_the_rules(tmp_path: Path) -> None:
