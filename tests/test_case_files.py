@@ -173,6 +173,7 @@ def test_yaml_infinities_and_nan_are_floats() -> None:
     ("a: 1\na: 2\n", "malformed YAML at line 2 column 1: duplicate key 'a'"),
     ("? [a, b]\n: 1\n", "malformed YAML at line 1 column 3: a mapping key must be a plain value"),
     ("a: [1\n", "malformed YAML at line 2 column 1: did not find expected ',' or ']'"),
+    ("a: b\x07c\n", "malformed YAML: ReaderError"),  # a control character YAML does not accept
     ("a: !!python/object/apply:os.system [x]\n", "malformed YAML at line 1 column 4: could not determine a "
                                                  "constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
 ])
@@ -216,6 +217,11 @@ def test_reading_refuses_what_is_not_a_small_regular_utf8_file(tmp_path: Path) -
     bom = case_file(tmp_path, "\ufeffa: São\n".encode("utf-8"), name="bom.yaml")
     assert read_yaml(bom, CaseError) == {"a": "São"}
     assert read_yaml(case_file(tmp_path, '{"a": [1, 2]}', name="x.JSON"), CaseError) == {"a": [1, 2]}
+    # NaN is a string to YAML but not JSON: the suffix decides which reader applies.
+    assert read_yaml(case_file(tmp_path, '{"a": NaN}', name="nan.yaml"), CaseError) == {"a": "NaN"}
+    for name in ("nan.json", "nan.Json"):
+        nan = case_file(tmp_path, '{"a": NaN}', name=name)
+        assert message(nan) == f"{nan}: malformed JSON: NaN is not a JSON value; expected a finite number"
 
 
 @pytest.mark.parametrize("low, high, kind, message", [
