@@ -148,6 +148,13 @@ MUTATION_FIRST = ("test_conditions", "test_kb_loading", "test_case_files", "test
                   "test_advice_assembly", "test_engine", "test_knowledge_base", "test_bad_input")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A mutant's run starts without a cached knowledge base, so the first test loads it with the
+    mutant active (collection in mutmut's fork server may have loaded one, unmutated)."""
+    if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+        default_kb.cache_clear()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     if "__mutmut_" not in mutant:  # not a mutant's own run
