@@ -185,6 +185,8 @@ def test_fact_labels_name_answers_findings_and_decisions() -> None:
     assert type(Answer(q="urgency", v="x")) is specialised(Answer, "urgency")
     assert specialised(Answer, "urgency").__name__ == "Answer_urgency"
     assert specialised(Finding, "urgency") is not specialised(Answer, "urgency")
+    # A specialised class is never specialised again, even when given its key field.
+    assert type(specialised(Answer, "urgency")(q="urgency", v="x")) is specialised(Answer, "urgency")
 
 
 # ------------------------------------------------------------- conclusion kinds describe

@@ -112,8 +112,15 @@ def test_derived_values_are_computed_once_and_never_pickled(tmp_path: Path) -> N
     assert [r.id for r in copy.rules] == [r.id for r in kb.rules] and copy.rule("t.reads_x") == kb.rule("t.reads_x")
 
 
-def test_the_shipped_knowledge_base_is_the_checkouts_outside_a_wheel() -> None:
+def test_the_shipped_knowledge_base_is_the_checkouts_outside_a_wheel_and_the_packages_inside(monkeypatch) -> None:
     assert shipped_kb_dir() == ROOT / "knowledge_base"
+    # In an installed wheel the knowledge base is package data next to the modules.
+    import ppp_expert
+
+    inside = Path(ppp_expert.__file__).resolve().parent / "knowledge_base"
+    real_is_dir = Path.is_dir
+    monkeypatch.setattr(Path, "is_dir", lambda self: self == inside or real_is_dir(self))
+    assert shipped_kb_dir() == inside
 
 
 def test_suggest_names_the_nearest_option_or_nothing() -> None:
