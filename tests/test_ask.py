@@ -736,7 +736,7 @@ def test_interim_advice_once_verdict_and_model_settle_and_stopping_there(kb, tmp
     child.expect("Red flags: not assessed")
     child.expect(r"Save a copy as")
     child.sendline("")
-    child.expect(pexpect.EOF)
+    child.expect(_pexpect().EOF)
     child.close()
     assert child.exitstatus == 0
 

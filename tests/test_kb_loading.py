@@ -85,12 +85,12 @@ def test_every_verdict_can_be_named_in_a_condition(tmp_path: Path) -> None:
                                                                for v in verdicts]
 
 
-def test_a_knowledge_base_without_rules_has_only_the_default_allocations(tmp_path: Path) -> None:
+def test_a_knowledge_base_without_rules_is_refused(tmp_path: Path) -> None:
+    """Only default allocations would remain: such a knowledge base could not advise."""
     write_kb(tmp_path, {})
     (tmp_path / "rules").rmdir()
-    kb = load_kb(tmp_path)
-    assert [r.id for r in kb.rules] == [f"risk.demand.default.{m}" for m in MODEL_IDS]
-    assert kb.fact_producers == {}
+    with pytest.raises(KnowledgeBaseError, match="rules"):
+        load_kb(tmp_path)
 
 
 def test_upstream_questions_follow_facts_to_the_questions_of_their_producers(tmp_path: Path) -> None:
