@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -12,6 +15,13 @@ from click.testing import CliRunner
 
 from ppp_expert.api import default_kb, reasoner_for
 from ppp_expert.kb.loader import KnowledgeBase
+
+# Tests never read or write the user's cache (kb.cache): one fresh folder for the whole run,
+# which subprocesses inherit. Set before anything loads a knowledge base.
+_CACHE_HOME = tempfile.mkdtemp(prefix="ppp-expert-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
+os.environ.pop("PPP_EXPERT_CACHE", None)
+atexit.register(shutil.rmtree, _CACHE_HOME, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "cases"

@@ -141,8 +141,10 @@ def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
         structuring=topics["structuring"], governance=topics["governance"],
         procurement=topics["procurement"], implementation=topics["implementation"],
         red_flags=red_flags(conclusions),
+        # Plain data, validated into FiredRule by Advice in one pass (a hundred model constructors
+        # one by one cost a third of the assembly).
         fired_rules=[
-            out.FiredRule(id=f.rule.id, source=f.rule.source, facts=list(f.matched), declared=list(f.declared))
+            {"id": f.rule.id, "source": f.rule.source, "facts": list(f.matched), "declared": list(f.declared)}
             for f in firings
         ],
         unknown_questions=unknown,

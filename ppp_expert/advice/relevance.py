@@ -125,6 +125,10 @@ class _Needs:
     needed_by: dict[str, list[str]] = field(default_factory=dict)
     moves: dict[str, list[str]] = field(default_factory=dict)
     decisions: set[str] = field(default_factory=set)  # decisions some open rule waits on
+    #: open rule -> the questions and decisions it waits on, through the producers of the facts
+    #: it waits on (``Relevance._open_inputs``): within one analysis they never change, and
+    #: many open rules wait on the same producers.
+    open_inputs: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
 
 
 class Relevance:
@@ -295,27 +299,33 @@ class Relevance:
         moves = needs.moves.setdefault(rid, [])
         if target not in moves:
             moves.append(target)
-        decisions = needs.decisions if follow_decisions else set()
-        for question in self._open_questions(rid, state, status, decisions):
+        questions, decisions = self._open_inputs(rid, state, status, needs.open_inputs)
+        if follow_decisions:
+            needs.decisions |= decisions
+        for question in questions:
             rules = needs.needed_by.setdefault(question, [])
             if rid not in rules:
                 rules.append(rid)
 
-    def _open_questions(self, rule_id: str, state: cond.State, status: Mapping[str, Truth],
-                        decisions: set[str]) -> set[str]:
-        """Unanswered questions an open rule waits on, following possible facts to their producers."""
-        inputs = cond.OpenInputs(decisions=decisions)
+    def _open_inputs(self, rule_id: str, state: cond.State, status: Mapping[str, Truth],
+                     memo: dict[str, tuple[frozenset[str], frozenset[str]]]) -> tuple[frozenset[str], frozenset[str]]:
+        """Unanswered questions and undecided decisions an open rule waits on, following the facts
+        it waits on to their open producers (transitively; memoised per analysis in ``memo``)."""
+        known = memo.get(rule_id)
+        if known is not None:
+            return known
+        memo[rule_id] = (frozenset(), frozenset())  # facts are stratified: no rule reaches itself
+        inputs = cond.OpenInputs()
         self.kb.rule(rule_id).condition.collect_open(state, inputs)
-        done: set[str] = set()
-        while inputs.facts:
-            fact = inputs.facts.pop()
-            if fact in done:
-                continue
-            done.add(fact)
+        questions, decisions = set(inputs.questions), set(inputs.decisions)
+        for fact in inputs.facts:
             for producer in self.producers.get(fact, ()):
                 if status.get(producer.id) is None:
-                    producer.condition.collect_open(state, inputs)
-        return inputs.questions
+                    more_questions, more_decisions = self._open_inputs(producer.id, state, status, memo)
+                    questions |= more_questions
+                    decisions |= more_decisions
+        memo[rule_id] = result = (frozenset(questions), frozenset(decisions))
+        return result
 
 
 def relevance_for(kb: KnowledgeBase, targets: Iterable[str] = CORE_TARGETS) -> Relevance:

@@ -7,6 +7,7 @@ on its first task or in ``init_worker``, and reuses it for every case after that
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -79,6 +80,9 @@ def init_worker(config: WorkerConfig) -> None:
     """Process-pool initializer: compile the knowledge base once; leave Ctrl-C to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _engine(config.kb_path)
+    # The worker process is ours and the compiled engine lives as long as it does: keep those
+    # objects out of every later garbage collection (a fifth of the time per case otherwise).
+    gc.freeze()
 
 
 def evaluate_chunk(config: WorkerConfig, tasks: list[tuple[str, Optional[str]]]) -> list[CaseResult]:

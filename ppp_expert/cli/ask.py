@@ -84,6 +84,7 @@ def _locked(kb: Any, path: Path, stale: list[Path], answers_path: str | None, sa
     from ppp_expert.consult.terminal import EndOfInput, TerminalProvider
     from ppp_expert.errors import CaseError
     from ppp_expert.render.text import make_console, print_advice
+    from ppp_expert.cli.common import setting_up
 
     answers: dict[str, Any] = {}
     if resume_path:
@@ -114,8 +115,9 @@ def _locked(kb: Any, path: Path, stale: list[Path], answers_path: str | None, sa
                   markup=False)
     console.print("Type a number or a value, unknown, or: why, help, back, skip, status, quit.", style="dim")
     targets = frozenset({"verdict", "model"}) if screening else CORE_TARGETS
-    session = Session(kb, provider, case_id=store.id, answers=answers, on_change=store.save, refine=refine,
-                      targets=targets)
+    with setting_up():  # the relevance analysis is built here: keep it out of garbage collection
+        session = Session(kb, provider, case_id=store.id, answers=answers, on_change=store.save, refine=refine,
+                          targets=targets)
     resume_hint = f"ppp-expert ask --resume {shlex.quote(str(store.path))}"
     interrupted = (f"\nInterrupted. The session is saved in {store.path}; continue with: {resume_hint}")
     try:

@@ -6,10 +6,12 @@ Heavy modules (pydantic, experta, networkx, rich) are imported inside commands s
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
+from contextlib import contextmanager
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import click
 
@@ -95,9 +97,9 @@ def echo_lines(lines: list[str]) -> None:
 
 def check_graph_target(graph: str | None) -> None:
     """Refuse a ``--graph`` that names a folder before any work is done (one line, exit 2)."""
-    from ppp_expert.render.graphs import RenderError
-
     if graph is not None and os.path.isdir(graph):
+        from ppp_expert.render.graphs import RenderError  # networkx and graphviz: only when drawing
+
         raise RenderError("is a folder; expected a file name such as graph.svg", path=graph, field="--graph")
 
 
@@ -110,12 +112,30 @@ def write_graph_note(g: Any, graph: str, focus_on: str | None = None, option: st
     click.echo(f"explanation graph written to {path}", err=True)
 
 
+@contextmanager
+def setting_up() -> Iterator[None]:
+    """Imports, the knowledge base and its compiled engine make ~10^5 objects that live as long
+    as the process: the cyclic collector would scan them again and again to free nothing. The
+    command line owns its process, so it pauses the collector while setting up and then freezes
+    what was built out of later collections (``gc.freeze``)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
 def evaluate_file(state: State, case_path: str) -> tuple[Any, Any, Any]:
     """Load a case file and evaluate it: (case, trace, advice)."""
-    from ppp_expert.advice.assemble import build_advice
-    from ppp_expert.cases.case import load_case
-    from ppp_expert.engine.reasoner import reasoner_for
+    with setting_up():
+        from ppp_expert.advice.assemble import build_advice
+        from ppp_expert.cases.case import load_case
+        from ppp_expert.engine.reasoner import reasoner_for
 
-    case = load_case(case_path, state.kb)
-    trace = reasoner_for(state.kb).run(case.answers)
+        case = load_case(case_path, state.kb)
+        reasoner = reasoner_for(state.kb)
+    trace = reasoner.run(case.answers)
     return case, trace, build_advice(state.kb, case.id, trace)

@@ -3,16 +3,25 @@
 Rules are built at run time from the parsed condition trees: no source text is generated or
 evaluated. Conflict resolution is total and stable (see ``StableStrategy``), and every firing is
 recorded with the facts it matched and the facts it declared.
+
+The class matches with one of two matchers (``matcher_choice``): ``keyed`` (the default,
+``engine.keyed``: flat tables specialised to this vocabulary, fed by ``engine.plan``) or
+``stock`` (experta's Rete network with ``DirtyTrackingMatcher``). Both give experta's agenda the
+same activations, so the firings, their order and what each records are identical.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import inspect
+import operator
+import os
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ppp_expert.engine.compat import experta
+from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import KnowledgeBase, Rule
 
@@ -33,19 +42,42 @@ class KeyedFact(Fact):
 
     key_field = ""
     _types: dict[str, type] = {}
+    _by_key: dict[tuple[type, str], type] = {}
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if cls.key_field and cls.key_field in kwargs and cls.__dict__.get("keyed_base", True):
             cls = specialised(cls, str(kwargs[cls.key_field]))
         return super().__new__(cls, *args, **kwargs)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # What Fact.__init__ does, minus experta's per-value freeze() dispatch, which returns
+        # plain scalars unchanged (thousands of facts per second are made here).
+        if args or not all(type(v) in _SCALARS for v in kwargs.values()):
+            super().__init__(*args, **kwargs)
+            return
+        dict.update(self, kwargs)
+        self._Fact__defaults: dict[Any, Any] = {}
+
+    def __str__(self) -> str:
+        # Fact.__str__, without its property lookups: experta formats every fired activation's
+        # facts this way, whether or not its rule log is on.
+        factid = dict.get(self, "__factid__")
+        return f"<f-{factid}>" if factid is not None else super().__str__()
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
 
 def specialised(base: type, key: str) -> type:
     """The subclass of ``base`` for one key value, created once per process."""
+    known = KeyedFact._by_key.get((base, key))
+    if known is not None:
+        return known
     name = f"{base.__name__}_{key}"
     cached = KeyedFact._types.get(name)
     if cached is None:
         cached = KeyedFact._types[name] = type(name, (base,), {"keyed_base": False})
+    KeyedFact._by_key[(base, key)] = cached
     return cached
 
 
@@ -68,7 +100,21 @@ class Decision(KeyedFact):
 
 
 def fact_label(fact: Fact) -> str | None:
-    """A stable, readable id for a matched fact (None for experta's InitialFact)."""
+    """A stable, readable id for a matched fact (None for experta's InitialFact).
+
+    Kept on the fact once computed: a declared fact never changes, and one answer is matched
+    by many firings.
+    """
+    label = fact.__dict__.get("_label", _NO_LABEL)
+    if label is _NO_LABEL:
+        label = fact.__dict__["_label"] = _label(fact)
+    return label
+
+
+_NO_LABEL = object()
+
+
+def _label(fact: Fact) -> str | None:
     if isinstance(fact, Answer):
         return f"answer:{fact['q']}={fact['v']}"
     if isinstance(fact, Finding):
@@ -85,19 +131,24 @@ class KeyedStrategy(experta.abstract.Strategy):
         raise NotImplementedError
 
     def _update_agenda(self, agenda: Any, added: Any, removed: Any) -> None:
+        # Activations order by key (experta's Activation.__lt__ compares keys); searching by the
+        # key itself gives the same positions without a Python-level comparison per step.
         activations = agenda.activations
         for act in removed:
-            act.key = self.get_key(act)
-            # Activations order by key; scan the run of equal keys for this one.
-            pos = bisect.bisect_left(activations, act)
-            while pos < len(activations) and activations[pos].key == act.key:
+            key = act.key = self.get_key(act)
+            # Scan the run of equal keys for this one.
+            pos = bisect.bisect_left(activations, key, key=_KEY)
+            while pos < len(activations) and activations[pos].key == key:
                 if activations[pos] == act:
                     del activations[pos]
                     break
                 pos += 1
         for act in added:
-            act.key = self.get_key(act)
-            bisect.insort(activations, act)
+            key = act.key = self.get_key(act)
+            activations.insert(bisect.bisect_right(activations, key, key=_KEY), act)
+
+
+_KEY = operator.attrgetter("key")
 
 
 class StableStrategy(KeyedStrategy):
@@ -108,9 +159,8 @@ class StableStrategy(KeyedStrategy):
     """
 
     def get_key(self, activation: Any) -> tuple[Any, ...]:
-        order = activation.rule.salience
-        facts = tuple(sorted((f["__factid__"] for f in activation.facts), reverse=True))
-        return (*order, tuple(-x for x in facts))
+        # The fact ids, newest first, negated: ascending order of the negated ids.
+        return (*activation.rule.salience, tuple(sorted([-f["__factid__"] for f in activation.facts])))
 
 
 class DirtyTrackingMatcher(experta.matchers.ReteMatcher):
@@ -228,6 +278,8 @@ class BaseEngine(KnowledgeEngine):
         cached = self.__dict__.get("_deffacts_cache")
         if cached is None:
             cached = self._deffacts_cache = super().get_deffacts()
+            for deffacts in cached:  # experta's reset reads each one's signature every time
+                deffacts.__signature__ = inspect.signature(deffacts)
         return cached
 
     def reset(self, **kwargs: Any) -> None:  # noqa: D102
@@ -247,8 +299,9 @@ class BaseEngine(KnowledgeEngine):
         if rule.id in self.fired_ids:
             return
         self.fired_ids.add(rule.id)
-        activation = self.agenda.current
-        matched = tuple(sorted(filter(None, (fact_label(f) for f in activation.facts))))
+        labels = [label for label in map(fact_label, self.agenda.current.facts) if label is not None]
+        labels.sort()
+        matched = tuple(labels)
         declared = []
         for fact in rule.concluded_facts:
             if fact not in self.findings:
@@ -312,15 +365,72 @@ def _signature_template(engine: Any, **_: Any) -> None:  # pragma: no cover - on
 _BODY_SIGNATURE = inspect.signature(_signature_template)
 
 
-def compile_engine(kb: KnowledgeBase) -> type[BaseEngine]:
-    """Build the engine class for ``kb``: one experta rule per knowledge-base rule."""
+def _experta_rule(patterns: Sequence[Any], order: tuple[int, ...], body: Callable[..., None]) -> Any:
+    """``experta.Rule(*patterns, salience=order)(body)``, without experta re-reading the body's
+    signature (it only looks for ``**kwargs``, which every body has: all context is passed)."""
+    rule = experta.Rule(*patterns, salience=order)
+    rule._wrapped = body
+    return functools.update_wrapper(rule, body)
+
+
+#: The matchers an engine can be compiled with: ``keyed`` (specialised to the knowledge base's
+#: vocabulary, ``ppp_expert.engine.keyed``) and ``stock`` (experta's Rete with dirty tracking).
+MATCHERS = ("keyed", "stock")
+MATCHER_ENV = "PPP_EXPERT_MATCHER"
+
+
+def matcher_choice(name: str | None = None) -> str:
+    """The matcher to compile with: ``name``, else ``$PPP_EXPERT_MATCHER``, else ``keyed``."""
+    chosen = name or os.environ.get(MATCHER_ENV) or "keyed"
+    if chosen not in MATCHERS:
+        where = None if name else MATCHER_ENV
+        raise PPPExpertError(f"unknown matcher {chosen!r}; expected one of {', '.join(MATCHERS)}", field=where)
+    return chosen
+
+
+def fact_class(leaf: cond.Leaf) -> type:
+    """The keyed fact class a condition leaf's pattern tests."""
+    if isinstance(leaf, (cond.AnswerIn, cond.AnswerCompare)):
+        return specialised(Answer, leaf.question)
+    if isinstance(leaf, cond.FactIs):
+        return specialised(Finding, leaf.name)
+    return specialised(Decision, leaf.kind)
+
+
+def compile_engine(kb: KnowledgeBase, matcher: str | None = None,
+                   plans: Sequence[Sequence[Any]] | None = None) -> type[BaseEngine]:
+    """Build the engine class for ``kb``: one experta rule per knowledge-base rule.
+
+    ``matcher`` picks the matcher (see ``matcher_choice``); ``plans`` are the rules' match plans
+    (``plan.branches``) when already known. The keyed matcher falls back to the stock one when
+    experta's rewrite of some rule has a shape it does not reproduce (``matcher_name`` says which
+    matcher the class uses).
+    """
+    chosen = matcher_choice(matcher)
     attrs: dict[str, Any] = {}
+    rules = []
     for rule in kb.rules:
         compiled = _pattern(rule.condition)
         patterns = compiled if isinstance(compiled, experta.AND) else (compiled,)
         # The order key rides in experta's salience slot, which survives experta's internal
         # rule rewriting: phase and stratum ascending, salience descending, KB position ascending.
         order = (-rule.phase, -rule.stratum, rule.salience, -rule.position)
-        experta_rule = experta.Rule(*patterns, salience=order)(_body(rule))
-        attrs[f"rule_{rule.position:05d}"] = experta_rule
+        body = _body(rule)
+        attrs[f"rule_{rule.position:05d}"] = _experta_rule(patterns, order, body)
+        rules.append((patterns, order, body))
+    if chosen == "keyed":
+        from ppp_expert.engine import plan
+        from ppp_expert.engine.keyed import KeyedMatcher, KeyedNetwork
+
+        try:
+            plans = plans if plans is not None else plan.match_plans(kb)
+        except plan.Unsupported:
+            chosen = "stock"
+        else:
+            # Activations carry a copy of each rule, as experta's network carries its rewritten
+            # rule: the class attribute is rebound to whichever engine instance looked it up last.
+            network = KeyedNetwork.build(fact_class, [list(cond.leaves(r.condition)) for r in kb.rules], plans,
+                                         [_experta_rule(*r) for r in rules])
+            attrs.update(__matcher__=KeyedMatcher, __network__=network)
+    attrs["matcher_name"] = chosen
     return type("CompiledEngine", (BaseEngine,), attrs)

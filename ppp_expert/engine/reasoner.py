@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ppp_expert.engine.aggregate import Decision, decide
-from ppp_expert.engine.compiler import Answer, BaseEngine, Firing, compile_engine
+from ppp_expert.engine.compiler import Answer, BaseEngine, Firing, compile_engine, matcher_choice
 from ppp_expert.engine.compiler import Decision as DecisionFact
 from ppp_expert.kb.conditions import UNKNOWN
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.loader import KnowledgeBase, gc_paused
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,12 @@ class Reasoner:
     Consultations decide what to ask elsewhere (``ppp_expert.consult``) and evaluate here.
     """
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, matcher: str | None = None) -> None:
         self.kb = kb
-        self.engine_class = compile_engine(kb)
+        with gc_paused():
+            self.engine_class = compile_engine(kb, matcher)
+        #: The matcher actually used: ``keyed`` or ``stock`` (see ``compiler.matcher_choice``).
+        self.matcher: str = self.engine_class.matcher_name
         self.engine: BaseEngine = self.engine_class()
         self.answers: dict[str, Any] = {}
 
@@ -55,9 +58,11 @@ class Reasoner:
         return self._finish()
 
 
-def reasoner_for(kb: KnowledgeBase) -> Reasoner:
+def reasoner_for(kb: KnowledgeBase, matcher: str | None = None) -> Reasoner:
     """The compiled engine of ``kb``: compiled on first use, then kept on the knowledge base.
 
+    ``matcher`` as in ``compiler.matcher_choice`` (default: ``$PPP_EXPERT_MATCHER``, else keyed).
     Not thread-safe (experta is not): each thread or process needs its own knowledge base.
     """
-    return kb.derived(Reasoner, lambda: Reasoner(kb))
+    chosen = matcher_choice(matcher)
+    return kb.derived((Reasoner, chosen), lambda: Reasoner(kb, chosen))

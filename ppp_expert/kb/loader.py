@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from functools import cached_property, lru_cache
-from typing import Any, Callable, Hashable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -17,7 +19,8 @@ from ppp_expert.kb.schema import (
     CRITERIA, MODEL_IDS, Model, ModelsFile, PracticeFile, PracticeSource, Question, QuestionsFile, Risk,
     RisksFile, RuleSpec, RulesFile, Settings,
 )
-from ppp_expert.yaml_io import read_yaml
+from ppp_expert import yaml_io
+from ppp_expert.kb import cache
 
 
 
@@ -74,6 +77,8 @@ class KnowledgeBase:
     fact_producers: dict[str, list[str]] = field(default_factory=dict)
     #: The register of practice documents (practice.yaml), or None when the knowledge base has none.
     practice: dict[str, PracticeSource] | None = None
+    #: SHA-256 of the knowledge-base files (names and bytes): what derived caches are keyed by.
+    fingerprint: str = ""
     #: Values derived from this knowledge base, computed once and kept with it (see ``derived``).
     _derived: dict[Hashable, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -138,11 +143,47 @@ def suggest(value: str, options: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _load_file(path: Path, model: type[M]) -> M:
-    data = read_yaml(path, error=KnowledgeBaseError)
+def _parsed(path: Path, raw: bytes) -> Any:
+    """One file's data, parsed as ``yaml_io.read_yaml`` parses it."""
+    text = yaml_io.decode(raw, str(path), KnowledgeBaseError)
+    return yaml_io.parse_text(text, str(path), KnowledgeBaseError, as_json=path.suffix.lower() == ".json")
+
+
+def _checked(path: Path, data: Any, model: type[M]) -> M:
     if data is None:
         raise KnowledgeBaseError("file is empty; expected a mapping", path=str(path))
     return _validate(model, data, str(path))
+
+
+def _read_all(root: Path) -> tuple[dict[Path, Any], list[Path], str, bool]:
+    """Every knowledge-base file's data (from the cache when its bytes are unchanged), the rule
+    files among them, the fingerprint of the files, and whether the data came from the cache.
+
+    The bytes are always read (safely, bounded) and hashed; only parsing is saved. The cache
+    holds parsed YAML of a knowledge base that loaded without error, keyed by the files'
+    fingerprint and the parsing code (``kb.cache``); validation runs on it all the same.
+    """
+    paths = [root / "questions.yaml", root / "models.yaml", root / "risks.yaml", root / "settings.yaml"]
+    if (root / "practice.yaml").exists():  # optional
+        paths.append(root / "practice.yaml")
+    rule_paths = sorted((root / "rules").glob("*.yaml")) if (root / "rules").is_dir() else []
+    paths += rule_paths
+    raw = {p: yaml_io.read_bytes(p, KnowledgeBaseError) for p in paths}
+    names = [p.relative_to(root).as_posix() for p in paths]
+    fingerprint = cache.digest([part for n, p in zip(names, paths) for part in (n.encode(), raw[p])])
+    cached = cache.load("kb-data", _data_key(fingerprint)) if cache.enabled() else None
+    if isinstance(cached, dict) and list(cached) == names:
+        return {p: cached[n] for n, p in zip(names, paths)}, rule_paths, fingerprint, True
+    return {p: _parsed(p, raw[p]) for p in paths}, rule_paths, fingerprint, False
+
+
+def _data_key(fingerprint: str) -> dict[str, str]:
+    """What parsed knowledge-base data depends on: the files, and the code and library parsing them."""
+    import yaml
+
+    code = cache.code_fingerprint(yaml_io.__file__, __file__, libraries=[f"PyYAML {yaml.__version__}",
+                                                                       f"libyaml {yaml.__with_libyaml__}"])
+    return {"kb": fingerprint, "code": code}
 
 
 @lru_cache(maxsize=1)
@@ -151,15 +192,37 @@ def default_kb() -> KnowledgeBase:
     return load_kb()
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building long-lived structures.
+
+    Loading and compiling allocate tens of thousands of objects that all stay alive; the
+    collector would scan them over and over (a quarter of the start-up time) to free nothing.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_kb(path: str | Path | None = None) -> KnowledgeBase:
     """Load, validate and cross-check the knowledge base in ``path`` (default: the shipped one)."""
+    with gc_paused():
+        return _load_kb(path)
+
+
+def _load_kb(path: str | Path | None) -> KnowledgeBase:
     root = Path(path) if path is not None else shipped_kb_dir()
     if not root.is_dir():
         raise KnowledgeBaseError("expected a knowledge-base directory", path=str(root))
-    questions_file = _load_file(root / "questions.yaml", QuestionsFile)
-    models_file = _load_file(root / "models.yaml", ModelsFile)
-    risks_file = _load_file(root / "risks.yaml", RisksFile)
-    settings = _load_file(root / "settings.yaml", Settings)
+    data, rule_paths, fingerprint, from_cache = _read_all(root)
+    questions_file = _checked(root / "questions.yaml", data[root / "questions.yaml"], QuestionsFile)
+    models_file = _checked(root / "models.yaml", data[root / "models.yaml"], ModelsFile)
+    risks_file = _checked(root / "risks.yaml", data[root / "risks.yaml"], RisksFile)
+    settings = _checked(root / "settings.yaml", data[root / "settings.yaml"], Settings)
 
     questions = _unique(questions_file.questions, str(root / "questions.yaml"), "questions")
     for q in questions.values():
@@ -193,11 +256,10 @@ def load_kb(path: str | Path | None = None) -> KnowledgeBase:
     rules_dir = root / "rules"
     if not rules_dir.is_dir():  # else a knowledge base with no rules would load and advise nothing
         raise KnowledgeBaseError("missing folder; expected the rules in rules/*.yaml", path=str(rules_dir))
-    rule_files = sorted(rules_dir.glob("*.yaml"))
-    if not rule_files:
+    if not rule_paths:
         raise KnowledgeBaseError("no rule files; expected the rules in rules/*.yaml", path=str(rules_dir))
-    for rule_path in rule_files:
-        rules_file = _load_file(rule_path, RulesFile)
+    for rule_path in rule_paths:
+        rules_file = _checked(rule_path, data[rule_path], RulesFile)
         for index, raw in enumerate(rules_file.rules):
             rule_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index + 1}"
             spec = _validate(RuleSpec, raw, str(rule_path), f"rule {rule_id}")
@@ -206,10 +268,13 @@ def load_kb(path: str | Path | None = None) -> KnowledgeBase:
     _check_unique_ids(rules)
     rules, producers = _order(rules)
     practice = None
-    if (root / "practice.yaml").exists():
-        practice = _unique(_load_file(root / "practice.yaml", PracticeFile).practice, str(root / "practice.yaml"),
-                           "practice")
-    return KnowledgeBase(root, questions, models, risks, settings, rules, producers, practice)
+    if root / "practice.yaml" in data:
+        practice = _unique(_checked(root / "practice.yaml", data[root / "practice.yaml"], PracticeFile).practice,
+                           str(root / "practice.yaml"), "practice")
+    if not from_cache:  # only a knowledge base that loaded without error is cached
+        cache.store("kb-data", _data_key(fingerprint), {p.relative_to(root).as_posix(): v for p, v in data.items()})
+    return KnowledgeBase(root, questions, models, risks, settings, rules, producers, practice,
+                         fingerprint=fingerprint)
 
 
 def _unique(items: list[Any], path: str, what: str) -> dict[str, Any]:

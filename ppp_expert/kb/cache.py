@@ -1,0 +1,131 @@
+"""A small on-disk cache of what is derived from a knowledge base, so that start-up stays cheap.
+
+What goes in: plain JSON data derived deterministically from the knowledge-base files (their
+parsed YAML, the rules' match plans). Nothing executable, never pickle. An entry is used only
+when its key matches exactly: the fingerprint of the knowledge base's bytes, the package
+version, and a fingerprint of the code that derived it (its source files and the versions of
+the libraries it used), so a stale or foreign entry is never trusted. The payload's SHA-256 is
+checked before it is parsed, which catches a torn or edited file. Any problem with the cache
+(unreadable, read-only, corrupt, full disk) is a miss, never an error: the cache only saves time.
+
+Entries live in ``$XDG_CACHE_HOME/ppp-expert`` (default ``~/.cache/ppp-expert``), written
+atomically; at most ``KEEP`` entries of each kind are kept. ``PPP_EXPERT_CACHE=off`` disables it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+ENV = "PPP_EXPERT_CACHE"
+FORMAT = 1
+KEEP = 8
+#: An entry is small (hundreds of KiB); anything far larger is not ours.
+MAX_ENTRY_BYTES = 32 * 1024 * 1024
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV, "").strip().lower() not in ("off", "0", "no", "false")
+
+
+def cache_dir() -> Path:
+    """The user cache directory (XDG base directory rules: a relative XDG_CACHE_HOME is ignored)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    return root / "ppp-expert"
+
+
+def digest(parts: Iterable[bytes]) -> str:
+    """SHA-256 of a sequence of byte strings (each length-prefixed, so boundaries count)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def code_fingerprint(*sources: str | Path, libraries: Iterable[str] = ()) -> str:
+    """Fingerprint of the code deriving an entry: the source files' bytes and library versions."""
+    from ppp_expert import __version__
+
+    parts = [f"ppp-expert {__version__} format {FORMAT}".encode(), *(lib.encode() for lib in libraries)]
+    for source in sources:
+        parts.append(Path(source).read_bytes())
+    return digest(parts)
+
+
+def _path(kind: str, key: dict[str, str]) -> Path:
+    name = digest([json.dumps(key, sort_keys=True).encode()])[:32]
+    return cache_dir() / f"{kind}-{name}.json"
+
+
+def load(kind: str, key: dict[str, str]) -> Any | None:
+    """The data stored under ``key``, or None (missing, disabled, stale, damaged)."""
+    if not enabled():
+        return None
+    try:
+        raw = _path(kind, key).read_bytes()
+        if len(raw) > MAX_ENTRY_BYTES:
+            return None
+        header, _, payload = raw.partition(b"\n")
+        meta = json.loads(header)
+        if meta.get("key") != key or meta.get("sha256") != hashlib.sha256(payload).hexdigest():
+            return None
+        return json.loads(payload)
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return None
+
+
+def store(kind: str, key: dict[str, str], data: Any) -> bool:
+    """Store JSON data under ``key`` (atomically); False when it cannot or should not be cached."""
+    if not enabled() or not is_plain(data):
+        return False
+    path = _path(kind, key)
+    try:
+        payload = json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+        header = json.dumps({"key": key, "sha256": hashlib.sha256(payload).hexdigest()}).encode()
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(header + b"\n" + payload)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _prune(path.parent, kind, keep=path)
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def _prune(folder: Path, kind: str, keep: Path) -> None:
+    """Keep the newest ``KEEP`` entries of one kind (a knowledge base being edited makes many)."""
+    entries = sorted(folder.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[KEEP:]:
+        if old != keep:
+            old.unlink(missing_ok=True)
+
+
+def is_plain(data: Any, depth: int = 0) -> bool:
+    """Does JSON hold ``data`` exactly? (str keys; str, int, finite float, bool, None, lists.)
+
+    YAML can also give dates, bytes, sets, tuples, non-string keys or NaN, which JSON would
+    change or refuse; such data is simply not cached.
+    """
+    if depth > 100:
+        return False
+    if data is None or isinstance(data, (str, bool, int)):
+        return type(data) in (str, bool, int, type(None))
+    if type(data) is float:
+        return math.isfinite(data)
+    if type(data) is list:
+        return all(is_plain(x, depth + 1) for x in data)
+    if type(data) is dict:
+        return all(type(k) is str and is_plain(v, depth + 1) for k, v in data.items())
+    return False

@@ -1,0 +1,138 @@
+"""The start-up cache: what it saves is exactly what loading from YAML gives, and it is never
+trusted when it does not match (edited knowledge base, damaged or foreign entry, turned off)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ROOT
+
+from ppp_expert.advice.assemble import build_advice
+from ppp_expert.engine.plan import match_plans
+from ppp_expert.engine.reasoner import Reasoner
+from ppp_expert.errors import KnowledgeBaseError
+from ppp_expert.kb import cache
+from ppp_expert.kb.loader import load_kb
+
+
+@pytest.fixture()
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "cache-home"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    monkeypatch.delenv(cache.ENV, raising=False)
+    return home / "ppp-expert"
+
+
+@pytest.fixture()
+def kb_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "kb"
+    shutil.copytree(ROOT / "knowledge_base", target)
+    return target
+
+
+def entries(folder: Path, kind: str) -> list[Path]:
+    return sorted(folder.glob(f"{kind}-*.json"))
+
+
+def same_kb(a: Any, b: Any) -> None:
+    assert a.fingerprint == b.fingerprint and a.fingerprint
+    assert a.questions == b.questions and a.models == b.models and a.risks == b.risks
+    assert a.settings == b.settings and a.fact_producers == b.fact_producers
+    assert a.rules == b.rules  # ids, conditions, conclusions, strata, phases, positions
+
+
+def test_a_cached_load_equals_a_load_from_yaml(cache_home: Path, kb_dir: Path) -> None:
+    first = load_kb(kb_dir)
+    assert len(entries(cache_home, "kb-data")) == 1
+    second = load_kb(kb_dir)
+    same_kb(first, second)
+    plans = match_plans(second)
+    assert len(entries(cache_home, "plans")) == 1
+    assert match_plans(second) == plans  # read back from the cache, tuples and all
+    answers = {"urgency": "high", "need_type": "commodity", "capital_cost_musd": 40}
+    outputs = {build_advice(kb, "c", Reasoner(kb, m).run(answers)).to_json()
+               for kb in (first, second) for m in ("keyed", "stock")}
+    assert len(outputs) == 1
+
+
+def test_an_edited_knowledge_base_is_reloaded_not_served_from_the_cache(cache_home: Path, kb_dir: Path) -> None:
+    before = load_kb(kb_dir)
+    path = sorted((kb_dir / "rules").glob("*.yaml"))[0]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["rules"][0]["title"] = "An edited title"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    after = load_kb(kb_dir)
+    assert after.fingerprint != before.fingerprint
+    assert after.rule(data["rules"][0]["id"]).title == "An edited title"
+    assert len(entries(cache_home, "kb-data")) == 2
+    # An edit that breaks the knowledge base fails exactly as without a cache, and caches nothing.
+    data["rules"][0]["when"] = {"answer": "urgncy", "is": "high"}
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError, match="unknown question 'urgncy'"):
+        load_kb(kb_dir)
+    assert len(entries(cache_home, "kb-data")) == 2
+
+
+def test_a_damaged_or_foreign_entry_is_ignored_and_replaced(cache_home: Path, kb_dir: Path) -> None:
+    reference = load_kb(kb_dir)
+    (entry,) = entries(cache_home, "kb-data")
+    header, payload = entry.read_bytes().split(b"\n", 1)
+
+    entry.write_bytes(header + b"\n" + payload[: len(payload) // 2])  # a torn write
+    same_kb(load_kb(kb_dir), reference)
+    assert entry.read_bytes() == header + b"\n" + payload  # rewritten whole
+
+    tampered = json.loads(payload)
+    first = next(iter(tampered))
+    tampered[first] = {"questions": []}  # same key, different content: the hash no longer matches
+    entry.write_bytes(header + b"\n" + json.dumps(tampered).encode())
+    same_kb(load_kb(kb_dir), reference)
+
+    meta = json.loads(header)
+    meta["key"]["code"] = "0" * 64  # written by other code: not ours to trust
+    entry.write_bytes(json.dumps(meta).encode() + b"\n" + payload)
+    same_kb(load_kb(kb_dir), reference)
+
+    entry.write_bytes(b"\x00garbage")
+    same_kb(load_kb(kb_dir), reference)
+
+
+def test_the_cache_can_be_turned_off(cache_home: Path, kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.ENV, "off")
+    kb = load_kb(kb_dir)
+    Reasoner(kb, "keyed")
+    assert not cache_home.exists()
+
+
+def test_an_unwritable_cache_is_only_a_miss(tmp_path: Path, kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    kb = load_kb(kb_dir)
+    assert Reasoner(kb, "keyed").run({}).decision.verdict == "undetermined"
+
+
+def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache.cache_dir() == tmp_path / ".cache" / "ppp-expert"
+
+
+def test_only_data_json_keeps_exactly_is_cached(cache_home: Path) -> None:
+    import datetime
+
+    key = {"kb": "k", "code": "c"}
+    assert cache.store("probe", key, {"a": [1, 2.5, "x", None, True]})
+    assert cache.load("probe", key) == {"a": [1, 2.5, "x", None, True]}
+    assert cache.load("probe", {"kb": "k", "code": "other"}) is None
+    for value in ({1: "int key"}, {"d": datetime.date(2024, 1, 1)}, {"t": (1, 2)}, {"n": float("nan")},
+                  {"b": b"bytes"}, {"s": {1, 2}}):
+        assert not cache.store("probe", {"kb": repr(value), "code": "c"}, value)
+    for _ in range(cache.KEEP + 3):  # old entries of one kind are pruned
+        cache.store("probe", {"kb": str(_), "code": "c"}, [])
+    assert len(entries(cache_home, "probe")) == cache.KEEP
