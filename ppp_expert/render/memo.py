@@ -31,6 +31,7 @@ from ppp_expert.kb.loader import KnowledgeBase
 from ppp_expert.kb.sections import section_title
 from ppp_expert.render.explanations import VERDICT_WORDS, flip_line
 from ppp_expert.render.graphs import dot_available, to_dot
+from ppp_expert.render.text import format_value
 
 FORMATS = ("md", "html")
 TOPICS = ("structuring", "procurement", "governance", "implementation")
@@ -153,20 +154,12 @@ def _topics(advice: Advice) -> list[dict[str, Any]]:
     out = []
     for name in TOPICS:
         topic = getattr(advice, name)
-        settings = [{"key": k.replace("_", " "), "value": _value(s.value), "reason": s.reason, "rules": s.rules}
+        settings = [{"key": k.replace("_", " "), "value": format_value(s.value), "reason": s.reason, "rules": s.rules}
                     for k, s in topic.settings.items()]
         items = [{"key": i.key.replace("_", " "), "text": i.text, "rules": i.rules} for i in topic.advice]
         weights = [{"criterion": k.replace("_", " "), "weight": v} for k, v in (topic.criteria_weights or {}).items()]
         out.append({"name": name, "title": name.capitalize(), "settings": settings, "items": items, "weights": weights})
     return out
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, dict):
-        if set(value) == {"min", "max"}:
-            return f"{value['min']}-{value['max']} years"
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    return str(value).replace("_", " ")
 
 
 def _changes(kb: KnowledgeBase, sweep: Sweep | None, limit: int = 12) -> list[str]:
