@@ -122,7 +122,7 @@ class _Contest:
 class _Needs:
     """What the open outcomes need: question -> open rules, open rule -> outcomes it can change."""
 
-    needed_by: dict[str, list[str]] = field(default_factory=dict)
+    needed_by: dict[str, dict[str, None]] = field(default_factory=dict)  # ordered sets: a rule once
     moves: dict[str, list[str]] = field(default_factory=dict)
     decisions: set[str] = field(default_factory=set)  # decisions some open rule waits on
     #: open rule -> the questions and decisions it waits on, through the producers of the facts
@@ -303,9 +303,7 @@ class Relevance:
         if follow_decisions:
             needs.decisions |= decisions
         for question in questions:
-            rules = needs.needed_by.setdefault(question, [])
-            if rid not in rules:
-                rules.append(rid)
+            needs.needed_by.setdefault(question, {})[rid] = None
 
     def _open_inputs(self, rule_id: str, state: cond.State, status: Mapping[str, Truth],
                      memo: dict[str, tuple[frozenset[str], frozenset[str]]]) -> tuple[frozenset[str], frozenset[str]]:
