@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 import yaml
@@ -56,12 +56,35 @@ def answer_sets(kb: KnowledgeBase, numbers: list[float] | None = None) -> Any:
     return st.fixed_dictionaries({}, optional=per_question)
 
 
-@pytest.fixture(scope="session")
+def mutmut_stats_run() -> bool:
+    """Is this mutmut's stats run, which records which tests call each function?
+
+    The knowledge base is loaded and compiled once per process and cached; in that run the
+    loader and compiler would then be credited to the first test only, and their mutants
+    tested by that one test. So the stats run loads a fresh knowledge base for every test
+    (bench/mutation.py). A mutant's own run is a fresh process: its first test loads the
+    knowledge base with the mutant active and the others reuse it, as in a normal run.
+    """
+    return os.environ.get("MUTANT_UNDER_TEST") == "stats"
+
+
+def _kb_scope(fixture_name: str, config: pytest.Config) -> str:
+    return "function" if mutmut_stats_run() else "session"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_kb_for_mutmut_stats() -> Iterator[None]:
+    if mutmut_stats_run():
+        default_kb.cache_clear()
+    yield
+
+
+@pytest.fixture(scope=_kb_scope)
 def kb() -> KnowledgeBase:
     return default_kb()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope=_kb_scope)
 def reasoner(kb: KnowledgeBase) -> Any:
     return reasoner_for(kb)
 
@@ -82,3 +105,69 @@ def write_case(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+MODEL_IDS = ("concession_bot", "managed_services", "joint_venture", "alliance", "data_partnership",
+             "traditional_procurement")
+
+
+def write_kb(root: Path, rules: dict[str, list[dict[str, Any]]], *, questions: tuple[str, ...] = ("a", "b", "c"),
+             numbers: tuple[str, ...] = (), risks: tuple[str, ...] = ("demand",), close_call_margin: float = 0.1,
+             verdict_threshold: float = 0.2) -> Path:
+    """Write a tiny, complete knowledge base under ``root``: yes/no questions in the given
+    order, then number questions (0 to 100), the six models, risks whose default owner is public under every model, and the rule
+    files ``rules`` (file name -> rules, loaded in file-name order). For tests that need a
+    knowledge base whose rules they control, independent of the shipped one."""
+
+    def dump(name: str, data: Any) -> None:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+    dump("questions.yaml", {"questions": [
+        {"id": q, "text": f"{q}?", "help": f"Question {q}.", "guide": ["why-ppp"], "phase": "need",
+         "answers": {"yes": "Yes.", "no": "No."}} for q in questions]
+        + [{"id": n, "text": f"{n}?", "help": f"Number {n}.", "guide": ["why-ppp"], "phase": "need", "type": "number",
+            "min": 0, "max": 100} for n in numbers]})
+    dump("models.yaml", {"models": [
+        {"id": m, "title": m.replace("_", " ").title(), "summary": "s", "source": "model-types"} for m in MODEL_IDS]})
+    dump("risks.yaml", {"risks": [
+        {"id": r, "title": r.title(), "description": "d", "source": "practice:test",
+         "defaults": {m: {"party": "public", "mechanism": "default", "rationale": "default"} for m in MODEL_IDS}}
+        for r in risks]})
+    dump("settings.yaml", {"verdict_threshold": verdict_threshold, "close_call_margin": close_call_margin,
+                           "criteria_weights": {"technical_capability": 20, "financial_capacity": 20,
+                                                "experience_references": 20, "approach_innovation": 20,
+                                                "pricing_value": 20}})
+    (root / "rules").mkdir(parents=True, exist_ok=True)
+    for name, items in rules.items():
+        dump(f"rules/{name}", {"rules": items})
+    return root
+
+
+def rule(rule_id: str, when: Any, *then: dict[str, Any], salience: int = 0) -> dict[str, Any]:
+    """A rule as written in a rules file (tests' shorthand)."""
+    return {"id": rule_id, "title": rule_id, "source": "practice:test", "salience": salience, "when": when,
+            "then": list(then)}
+
+
+#: Under mutmut, the modules whose tests run first: fast tests on tiny knowledge bases, each
+#: aimed at one behaviour, so that a mutant dies (mutmut runs pytest with -x) before the shipped
+#: knowledge base is even loaded. The order of a normal run is untouched.
+MUTATION_FIRST = ("test_conditions", "test_kb_loading", "test_case_files", "test_regressions",
+                  "test_advice_assembly", "test_engine", "test_knowledge_base", "test_bad_input")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A mutant's run starts without a cached knowledge base, so the first test loads it with the
+    mutant active (collection in mutmut's fork server may have loaded one, unmutated)."""
+    if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+        default_kb.cache_clear()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" not in mutant:  # not a mutant's own run
+        return
+    rank = {name: i for i, name in enumerate(MUTATION_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable within a module

@@ -18,21 +18,22 @@ BASE = {"errors", "yaml_io", "files", "ppp_expert"}
 #: layer -> the layers it may import (besides itself). Top of the table = lowest layer.
 ALLOWED: dict[str, set[str]] = {
     "ppp_expert": set(),  # the root only re-exports lazily, by name
-    "content": set(),  # data files only
     "templates": set(),  # data files only
     "errors": set(),
     "yaml_io": {"errors"},
     "files": {"errors"},
     "kb": BASE,
+    "content": BASE,  # glossary and primer: data in our own words, read by the uses and commands
     "engine": BASE | {"kb"},
     "cases": BASE | {"kb"},
     "advice": BASE | {"kb", "engine", "cases"},
     "render": BASE | {"kb", "engine", "advice"},
     "api": BASE | {"kb", "engine", "cases", "advice"},
-    "consult": BASE | {"kb", "engine", "cases", "advice", "render", "api"},
+    "consult": BASE | {"kb", "engine", "cases", "advice", "render", "api", "content"},
     "batch": BASE | {"kb", "engine", "cases", "advice", "render", "api"},
-    "train": BASE | {"kb", "engine", "cases", "advice", "render", "api"},
-    "cli": BASE | {"kb", "engine", "cases", "advice", "render", "api", "consult", "batch", "train"},
+    # the tutor: never consult, batch or cli (it shares the answer-provider idea, not the code)
+    "train": BASE | {"kb", "engine", "cases", "advice", "render", "api", "content"},
+    "cli": BASE | {"kb", "engine", "cases", "advice", "render", "api", "consult", "batch", "train", "content"},
     "__main__": {"cli"},
 }
 

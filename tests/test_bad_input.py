@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from conftest import BROADBAND
 
+from ppp_expert.cases.case import load_case
 from ppp_expert.cli import main
 
 
@@ -87,7 +89,24 @@ def test_alias_bomb_is_refused(runner, tmp_path) -> None:
     path = tmp_path / "bomb.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     line = run_bad(runner, path)
-    assert "nested aliases" in line or "unknown key" in line
+    # The guard's own message: the keys a0..a8 are unknown too, so any other error means the
+    # bomb got past the guard.
+    assert line == f"error: {path}: more than 20,000 values (nested aliases?); expected a small case file"
+
+
+def test_alias_bomb_guard_counts_every_value_up_to_the_limit(tmp_path) -> None:
+    from ppp_expert.cases.case import MAX_NODES, _check_size
+    from ppp_expert.errors import CaseError
+
+    _check_size({"answers": {}, "narrative": ["x"] * (MAX_NODES - 3)}, "ok.yaml")  # exactly MAX_NODES values
+    for too_many in ({"answers": {}, "narrative": ["x"] * (MAX_NODES - 2)}, [[["x"] * MAX_NODES]]):
+        with pytest.raises(CaseError, match=r"more than 20,000 values"):
+            _check_size(too_many, "bomb.yaml")
+    # Shared references count once per use, as if the aliases were expanded.
+    shared = ["x"] * 1000
+    _check_size({"a": [shared] * 19}, "ok.yaml")
+    with pytest.raises(CaseError, match="nested aliases"):
+        _check_size({"a": [shared] * 20}, "bomb.yaml")
 
 
 def test_missing_answers_are_not_errors(runner, write_case) -> None:
@@ -136,8 +155,6 @@ def test_answers_of_a_falsy_wrong_type_are_refused_not_read_as_none(runner, tmp_
 
 
 def test_empty_answers_and_a_zero_id_are_kept(runner, tmp_path) -> None:
-    import json
-
     path = tmp_path / "case.yaml"
     path.write_text("id: 0\nanswers:\n", encoding="utf-8")
     result = runner.invoke(main, ["evaluate", str(path), "--format", "json"])
@@ -154,7 +171,9 @@ def test_control_characters_in_id_or_title_are_refused_and_never_echoed_raw(runn
     line = run_bad(runner, path)  # the bad key is echoed as an escape, not sent to the terminal
     assert "\x1b" not in line and "\x07" not in line and "answers.urg\\x1b]0;pwned\\x07ency" in line
     path.write_text('title: "two\\nlines\\twith a tab"\nnarrative: "a\\nb"\nanswers: {}\n', encoding="utf-8")
-    assert runner.invoke(main, ["evaluate", str(path)]).exit_code == 0
+    result = runner.invoke(main, ["evaluate", str(path)])
+    assert result.exit_code == 0 and "two" in result.output and "lines" in result.output
+    assert load_case(path).title == "two\nlines\twith a tab"
 
 
 def test_symlink_loop_is_a_one_line_error(runner, tmp_path) -> None:
@@ -186,4 +205,8 @@ def test_yaml_1_1_number_forms_are_text_not_numbers(runner, write_case, tmp_path
         assert "expected a number" in run_bad(runner, path)
     ok = tmp_path / "ok.yaml"
     ok.write_text("answers:\n  capital_cost_musd: 1.5e2\n  duration_years: 12\n  exit_plan: yes\n", encoding="utf-8")
-    assert runner.invoke(main, ["evaluate", str(ok), "--format", "json"]).exit_code == 0
+    result = runner.invoke(main, ["evaluate", str(ok), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert load_case(ok).answers == {"capital_cost_musd": 150.0, "duration_years": 12, "exit_plan": "yes"}
+    unknown = json.loads(result.stdout)["unknown_questions"]
+    assert not {"capital_cost_musd", "duration_years", "exit_plan"} & set(unknown)

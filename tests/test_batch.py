@@ -169,7 +169,10 @@ def test_check_prints_a_diff_naming_the_field_and_exits_1(batch, kb, tmp_path) -
         status = {Path(row["path"]).name: row["check"] for row in csv.DictReader(handle)}
     assert status == {"none.yaml": "no expected", "right.yaml": "match", "wrong.yaml": "mismatch"}
     # Without --check the same folder is fine.
-    assert batch(str(folder), "--out", str(tmp_path / "o2"), "-j", "1").exit_code == 0
+    plain = batch(str(folder), "--out", str(tmp_path / "o2"), "-j", "1")
+    assert plain.exit_code == 0, plain.output
+    assert "3 cases: 3 evaluated, 0 failed" in plain.stdout and "MISMATCH" not in plain.stdout
+    assert len(records(tmp_path / "o2")) == 3
 
 
 def test_unreadable_inputs_exit_2_and_the_others_are_still_evaluated(batch, tmp_path) -> None:
@@ -260,24 +263,26 @@ def test_a_failing_task_becomes_error_records_not_a_crash(kb, kb_dir, tmp_path) 
     assert "worker failed: RuntimeError: node lost" in record["error"]
 
 
-def test_resume_after_a_killed_run_completes_without_duplicates(kb, kb_dir, tmp_path) -> None:
-    cases = generate(kb, tmp_path / "in", 400, seed=11)
+def test_resume_after_a_killed_run_completes_without_duplicates(batch, kb, kb_dir, tmp_path) -> None:
+    # Chunks of one case keep the stream of records fine-grained, so a few dozen cases are
+    # enough to kill the run part-way (as 400 cases in default chunks did, five times slower).
+    cases = generate(kb, tmp_path / "in", 60, seed=11)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "ppp_expert", "--kb", str(kb_dir), "batch", str(tmp_path / "in"),
-               "--out", str(out), "--jobs", "2"]
+               "--out", str(out), "--jobs", "2", "--chunk-size", "1"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     results = out / "results.jsonl"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if results.exists() and results.read_bytes().count(b"\n") >= 40:
+        if results.exists() and results.read_bytes().count(b"\n") >= 6:
             break
-        time.sleep(0.02)
+        time.sleep(0.002)
     os.killpg(process.pid, signal.SIGKILL)  # the batch and its workers, mid-run
     process.wait()
     written = results.read_bytes()
     kept = written.count(b"\n")
-    assert 40 <= kept < len(cases), "the run should have been killed part-way"
+    assert 6 <= kept < len(cases), "the run should have been killed part-way"
     with open(results, "ab") as handle:  # a record torn by the kill, as a power cut would leave it
         handle.write(b'{"case":"gen-torn","appropriate":{"verd')
     resumed = subprocess.run([*command, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -290,11 +295,12 @@ def test_resume_after_a_killed_run_completes_without_duplicates(kb, kb_dir, tmp_
     assert results.read_bytes().startswith(written)  # nothing written before was rewritten
     # A case changed since: re-evaluated, its stale record dropped, still one line per case.
     write(cases[0], {"id": "gen-00000", "answers": BROADBAND})
-    again = subprocess.run([*command, "--resume", "--jobs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stderr
+    # (in-process from here on: the killed run and its resumption were the real processes)
+    again = batch(tmp_path / "in", "--out", out, "--resume", "--jobs", "1")
+    assert again.exit_code == 0, again.output
     assert f"({len(cases) - 1} kept from the earlier run)" in again.stdout
     fresh = tmp_path / "fresh"
-    subprocess.run([*command[:-4], "--out", str(fresh), "--jobs", "2"], cwd=ROOT, check=True, capture_output=True)
+    assert batch(tmp_path / "in", "--out", fresh, "--jobs", "1").exit_code == 0
     assert results.read_bytes() == (fresh / "results.jsonl").read_bytes()
     assert (out / "summary.csv").read_bytes() == (fresh / "summary.csv").read_bytes()
 

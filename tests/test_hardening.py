@@ -191,11 +191,11 @@ def test_defect04_closing_prompts_ask_before_overwriting(tmp_path: Path) -> None
                                    "--no-refine"], env=ENV, encoding="utf-8", timeout=60, dimensions=(50, 100))
     child.expect(r"Enter to skip\)")
     child.sendline(str(graph))
-    child.expect(r"exists\. Overwrite it\? \[y/N\]")
+    child.expect(r"exists\. Overwrite it\?\s+\[y/N\]")  # the line may wrap
     child.sendline("")                      # the default is no
     child.expect(r"Save a copy as")
     child.sendline(str(copy))
-    child.expect(r"exists\. Overwrite it\? \[y/N\]")
+    child.expect(r"exists\. Overwrite it\?\s+\[y/N\]")  # the line may wrap
     child.sendline("n")
     child.expect(pexpect.EOF)
     child.close()

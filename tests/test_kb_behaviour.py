@@ -137,8 +137,15 @@ def test_case_library_covers_every_outcome_at_least_twice() -> None:
 
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
-def test_shipped_case_gives_its_expected_verdict_and_model(path: Path) -> None:
+def test_shipped_case_gives_its_expected_verdict_model_and_risk_owners(path: Path) -> None:
+    # The same check as `ppp-expert batch --check cases/`, read from each file's `expected:`
+    # block: a flipped risk owner or a model that loses its place fails here, not only in batch.
     case = load_case(path)
+    assert case.expected is not None, f"{path.name} has no expected block"
     advice = evaluate(case)
-    assert advice.appropriate.verdict == case.expected.appropriate
-    assert advice.recommendation.model == case.expected.model
+    got = {"appropriate": advice.appropriate.verdict, "model": advice.recommendation.model,
+           "risks": {r.risk: r.party for r in advice.risk_allocation if r.risk in case.expected.risks}}
+    want = {"appropriate": case.expected.appropriate, "model": case.expected.model, "risks": case.expected.risks}
+    given = [key for key, value in want.items() if value]  # a case may expect only some outcomes
+    assert given, f"{path.name}: the expected block is empty"
+    assert {k: got[k] for k in given} == {k: want[k] for k in given}

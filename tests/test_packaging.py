@@ -65,3 +65,10 @@ def test_installed_package_uses_its_own_knowledge_base(installed: Path, tmp_path
     stats = run(installed, "kb", "stats", cwd=tmp_path)
     assert stats.returncode == 0, stats.stderr
     assert json.loads(stats.stdout)["rules"] > 500
+
+
+def test_installed_package_ships_the_case_library_for_training(installed: Path, tmp_path: Path) -> None:
+    listed = run(installed, "train", "cases", "--db", str(tmp_path / "t.db"), "--format", "json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    ids = {c["id"] for c in json.loads(listed.stdout)}
+    assert ids == {p.stem for p in CASES.glob("*.yaml")}

@@ -64,8 +64,12 @@ def test_the_same_question_set_twice_to_different_values_is_refused(runner) -> N
     result = runner.invoke(main, ["whatif", IRELAND, "--set", "urgency=high", "--set", "urgency=low"])
     assert result.exit_code == 2 and result.stdout == ""
     assert "urgency is set twice (high and low)" in result.stderr and result.stderr.count("\n") == 1
-    same = runner.invoke(main, ["whatif", IRELAND, "--set", "urgency=high", "--set", "urgency=high"])
+    given = load_case(IRELAND).answers.get("urgency", "unknown")
+    other = next(v for v in ("low", "normal", "high") if v != given)
+    same = runner.invoke(main, ["whatif", IRELAND, "--set", f"urgency={other}", "--set", f"urgency={other}",
+                                "--format", "json"])
     assert same.exit_code == 0, same.output
+    assert json.loads(same.stdout)["answers"]["urgency"] == {"from": given, "to": other}
 
 
 # --- sensitivity sweep ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from ppp_expert import __version__
-from ppp_expert.cli import ask, batch, evaluate, kb, reference, report, whatif
+from ppp_expert.cli import ask, batch, evaluate, glossary, kb, reference, report, train, whatif
 from ppp_expert.cli.common import State, handle_errors
 
 
@@ -30,7 +30,7 @@ def main(ctx: click.Context, kb_path: str | None) -> None:
 for _command in (ask.ask, batch.batch):  # the same one-line errors as every other command, never a traceback
     _command.callback = handle_errors(_command.callback)
 for _command in (evaluate.evaluate, evaluate.explain, whatif.whatif, report.report, reference.questions,
-                 reference.schema, kb.kb, ask.ask, batch.batch):
+                 reference.schema, kb.kb, ask.ask, batch.batch, glossary.glossary, train.train):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

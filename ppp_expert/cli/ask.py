@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ppp_expert.cli.common import exit_interrupted
 from ppp_expert.errors import ExitCode
 
 
@@ -123,7 +124,7 @@ def _locked(kb: Any, path: Path, stale: list[Path], answers_path: str | None, sa
         result = session.run()
     except KeyboardInterrupt:
         console.print(interrupted, soft_wrap=True, markup=False)
-        sys.exit(ExitCode.INTERRUPTED)
+        exit_interrupted()
     except EndOfInput:
         console.print(f"Input ended before the advice was settled. The session is saved in {store.path}; "
                       f"continue with: {resume_hint}", soft_wrap=True, markup=False)
@@ -138,7 +139,7 @@ def _locked(kb: Any, path: Path, stale: list[Path], answers_path: str | None, sa
         _closing(kb, result, store, provider, console, graph_path)
     except KeyboardInterrupt:  # the advice is given and the session saved: the same 130 as during questions
         console.print(interrupted, soft_wrap=True, markup=False)
-        sys.exit(ExitCode.INTERRUPTED)
+        exit_interrupted()
 
 
 def _closing(kb: Any, result: Any, store: Any, provider: Any, console: Any, graph_path: str | None) -> None:

@@ -52,7 +52,7 @@ def handle_errors(func: F) -> F:
             fail(exc)
         except KeyboardInterrupt:  # Ctrl-C anywhere, start-up included: 130, as every shell tool
             click.echo("\ninterrupted", err=True)
-            sys.exit(ExitCode.INTERRUPTED)
+            exit_interrupted()
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except BrokenPipeError:  # output piped into `head`: not an error worth a message
@@ -66,6 +66,22 @@ def handle_errors(func: F) -> F:
             sys.exit(ExitCode.FAILED)
 
     return wrapper  # type: ignore[return-value]
+
+
+def exit_interrupted() -> None:
+    """Exit with 130 after Ctrl-C, everything already written flushed.
+
+    ``sys.exit`` is not enough: when the interrupt landed inside code run by ``exec`` (dataclass
+    and pydantic model creation do that), CPython remembers an "unhandled" KeyboardInterrupt and
+    ends the process by SIGINT (-2) even though we handled it. Cleanup has already run while the
+    exception unwound (locks released, temporaries removed), so leaving at once is safe.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(ExitCode.INTERRUPTED)
 
 
 def fail(exc: Any) -> None:

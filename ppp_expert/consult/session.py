@@ -33,6 +33,7 @@ class Command(str, enum.Enum):
     """What a user can type instead of an answer."""
 
     WHY = "why"
+    WHY_DETAIL = "why --detail"
     HELP = "help"
     BACK = "back"
     SKIP = "skip"
@@ -69,12 +70,25 @@ class Why:
     question: Question
     reasons: tuple[WhyReason, ...]
     refining: bool
+    because: str = ""          # the adviser's reason for asking, in plain words (the primer)
+    detail: bool = False       # list the rules (``why --detail``)
 
 
 @dataclass(frozen=True)
 class Help:
     question: Question
     passages: tuple[Passage, ...]
+    primer: tuple[tuple[str, str], ...] = ()  # (title, body): the question's and its phase's primer pages
+
+
+@dataclass(frozen=True)
+class Glossed:
+    """A glossary entry asked for at a prompt (``glossary TERM``), or the names nearest to it."""
+
+    term: str
+    definition: str = ""
+    why_it_matters: str = ""
+    suggestions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,7 +129,7 @@ class Interim:
     remaining: int
 
 
-Message = Why | Help | Status | Settled | Note | Interim
+Message = Why | Help | Status | Settled | Note | Interim | Glossed
 
 
 class AnswerProvider(Protocol):
@@ -192,9 +206,12 @@ class Session:
             context = AskContext(number=self.asked + 1, remaining=len(wanted), answered=len(self.answers),
                                  refining=self.refining, can_go_back=bool(self.answers))
             reply = self.provider.ask(question, context)
+            if isinstance(reply, Glossed):  # glossary TERM: look it up, then ask again
+                self.provider.show(reply)
+                continue
             if isinstance(reply, Command):
-                if reply is Command.WHY:
-                    self.provider.show(self.why(question_id))
+                if reply in (Command.WHY, Command.WHY_DETAIL):
+                    self.provider.show(self.why(question_id, detail=reply is Command.WHY_DETAIL))
                     continue
                 if reply is Command.HELP:
                     self.provider.show(self.help(question_id))
@@ -314,7 +331,7 @@ class Session:
         return UNKNOWN if checked is None else checked
 
     # ------------------------------------------------------------- commands
-    def why(self, question_id: str) -> Why:
+    def why(self, question_id: str, detail: bool = False) -> Why:
         """Which rules need this answer, what each could conclude, and which outcome it can change."""
         outlook = self.outlook
         rule_ids = list(outlook.needed_by.get(question_id, ()))
@@ -331,7 +348,13 @@ class Session:
                 changes=tuple(label(t, self.kb) for t in outlook.moves.get(rid, ())),
                 via=tuple(self._via(rule, question_id)),
             ))
-        return Why(self.kb.questions[question_id], tuple(reasons), refining)
+        from ppp_expert.content.loader import ContentError, primer
+
+        try:
+            entry = primer().questions.get(question_id)
+        except ContentError:
+            entry = None
+        return Why(self.kb.questions[question_id], tuple(reasons), refining, entry.body if entry else "", detail)
 
     def _via(self, rule: Rule, question_id: str) -> list[str]:
         if question_id in rule.questions:
@@ -356,7 +379,17 @@ class Session:
 
     def help(self, question_id: str) -> Help:
         question = self.kb.questions[question_id]
-        return Help(question, tuple(passage(s) for s in question.guide))
+        from ppp_expert.content.loader import ContentError, primer
+
+        pages: list[tuple[str, str]] = []
+        try:
+            book = primer()
+            for entry in (book.questions.get(question_id), book.phases.get(question.phase)):
+                if entry is not None:
+                    pages.append((entry.title if entry.title != question_id else "Why this question", entry.body))
+        except ContentError:
+            pass
+        return Help(question, tuple(passage(s) for s in question.guide), tuple(pages))
 
     def status(self) -> Status:
         o = self.outlook

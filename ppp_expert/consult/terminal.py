@@ -25,6 +25,7 @@ from ppp_expert.kb.schema import Question
 from ppp_expert.consult.session import (
     AskContext,
     Command,
+    Glossed,
     Help,
     Interim,
     Message,
@@ -35,8 +36,9 @@ from ppp_expert.consult.session import (
     Why,
 )
 
-COMMAND_WORDS = {c.value: c for c in Command} | {"?": Command.HELP, "exit": Command.QUIT}
-COMMAND_HINT = "why · help · back · skip · status · quit"
+COMMAND_WORDS = {c.value: c for c in Command} | {"?": Command.HELP, "exit": Command.QUIT,
+                                                 "why detail": Command.WHY_DETAIL}
+COMMAND_HINT = "why · help · glossary TERM · back · skip · status · quit"
 MAX_LINE = 4096  # characters in one line of input (a terminal's own line limit)
 MAX_WHY_RULES = 12
 
@@ -143,7 +145,7 @@ class TerminalProvider:
             if problem is None:
                 if is_money(question.id) and isinstance(reply, float):
                     self.console.print(Text(f"  Read as {money_text(reply)}.", style="dim"))
-                if not isinstance(reply, Command) or reply in (Command.BACK, Command.QUIT):
+                if not isinstance(reply, (Command, Glossed)) or reply in (Command.BACK, Command.QUIT):
                     self._shown = None  # the next question (or this one again after back) gets its panel
                 return reply
             self.console.print(Text(problem, style="yellow"))
@@ -156,6 +158,8 @@ class TerminalProvider:
             return None, "Please type an answer, unknown, or a command (why, help, back, skip, status, quit)."
         if lowered in COMMAND_WORDS:
             return COMMAND_WORDS[lowered], None
+        if lowered.startswith("glossary"):
+            return self._glossary(word[len("glossary"):].strip()), None
         if lowered == "unknown":
             return "unknown", None
         if question.type == "choice":
@@ -194,6 +198,19 @@ class TerminalProvider:
         if (question.min is not None and value < question.min) or (question.max is not None and value > question.max):
             return None, f"{word} is out of range: type {self._range(question)}, or unknown."
         return value, None
+
+    @staticmethod
+    def _glossary(text: str) -> "Glossed":
+        from ppp_expert.content.loader import ContentError, glossary
+
+        try:
+            book = glossary()
+        except ContentError as exc:
+            return Glossed(text, suggestions=(), definition=f"The glossary cannot be read: {exc.one_line()}")
+        term = book.find(text) if text else None
+        if term is None:
+            return Glossed(text, suggestions=tuple(book.suggestions(text) if text else ()))
+        return Glossed(term.term, term.definition, term.why_it_matters)
 
     @staticmethod
     def _range(question: Question) -> str:
@@ -235,10 +252,27 @@ class TerminalProvider:
             self._settled(message)
         elif isinstance(message, Interim):
             self._interim(message)
+        elif isinstance(message, Glossed):
+            self._glossed(message)
         elif isinstance(message, Note):
             self.console.print(Text(message.text, style="yellow"))
 
+    def _glossed(self, g: Glossed) -> None:
+        if g.definition:
+            lines: list[Any] = [Text(g.term, style="bold"), Text(g.definition)]
+            if g.why_it_matters:
+                lines.append(Text(g.why_it_matters, style="dim"))
+            self.console.print(Panel(Group(*lines), title="Glossary", title_align="left"))
+        elif g.term:
+            near = f" Nearest: {', '.join(g.suggestions)}." if g.suggestions else ""
+            self.console.print(Text(f"No glossary entry for '{printable(g.term)}'.{near}", style="yellow"))
+        else:
+            self.console.print(Text("Type glossary and a term, e.g. glossary availability payment.", style="yellow"))
+
     def _why(self, why: Why) -> None:
+        if not why.detail:
+            self._why_plain(why)
+            return
         lines: list[Any] = []
         if why.refining:
             lines.append(Text("The advice is settled; this answer only refines it. Open rules that read it:"))
@@ -260,16 +294,36 @@ class TerminalProvider:
             lines.append(Text("No open rule reads it any more."))
         self.console.print(Panel(Group(*lines), title=f"Why ask {why.question.id}?", title_align="left"))
 
+    def _why_plain(self, why: Why) -> None:
+        """Why an adviser asks this, and what the answer can still change, with no rule ids."""
+        lines: list[Any] = []
+        if why.because:
+            lines.append(Text(" ".join(why.because.split())))
+        changes: list[str] = []
+        for r in why.reasons:
+            for change in r.changes:
+                if change not in changes:
+                    changes.append(change)
+        if why.refining or not changes:
+            lines.append(Text("The advice is already settled; your answer can still refine its details.", style="dim"))
+        else:
+            shown = changes[:5] + ([f"{len(changes) - 5} more outcomes"] if len(changes) > 5 else [])
+            lines.append(Text("Your answer can still change " + "; ".join(shown) + ".", style="bold"))
+        lines.append(Text("Type 'why detail' for the rules behind this.", style="dim"))
+        self.console.print(Panel(Group(*lines), title=f"Why I ask: {why.question.text}", title_align="left"))
+
     def _help(self, help_: Help) -> None:
         q = help_.question
         lines: list[Any] = [Text(q.text, style="bold"), Text(" ".join(q.help.split()))]
         if q.type == "choice":
             for value, meaning in q.answers.items():
                 lines.append(Text.assemble(("  " + value, "bold"), f": {meaning}"))
-        for p in help_.passages:
-            lines.append(Text(f"\nGuide [{p.section}] {p.title}", style="cyan"))
-            if p.text:
-                lines.append(Text(p.text, style="dim"))
+        for title, body in help_.primer:
+            lines.append(Text(f"\n{title}", style="cyan"))
+            lines.append(Text(" ".join(body.split())))
+        cited = ", ".join(f"{p.title} [{p.section}]" for p in help_.passages)
+        if cited:
+            lines.append(Text(f"\nSee the guide: {cited}.", style="dim"))
         self.console.print(Panel(Group(*lines), title=f"Help: {q.id}", title_align="left"))
 
     def _status(self, s: Status) -> None:

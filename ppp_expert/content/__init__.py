@@ -1,5 +1,6 @@
-"""Words we wrote for users: the glossary and the primer (YAML, shipped as package data).
+"""Reference content in the project's own words: the glossary of terms and the primer
+(``glossary.yaml``, ``primer.yaml``, plain data) and the small loader that reads them.
 
-Data only: loaded by the commands that show them (glossary, consultation help, training
-feedback) through ``yaml.safe_load``; imports nothing.
+A bottom layer beside the knowledge base: imports only ``errors`` and ``yaml_io``; the
+commands and the training tutor import it, never the other way round.
 """

@@ -240,11 +240,20 @@ class DirtyTrackingMatcher(experta.matchers.ReteMatcher):
 
 
 class RecordingAgenda(experta.agenda.Agenda):
-    """Remembers the activation being fired so the rule body can record what it matched."""
+    """Remembers the activation being fired so the rule body can record what it matched, and
+    holds back the rules of a later phase than ``phase``.
+
+    A second-phase rule can be activated before the decision exists (``not: {verdict: ppp}``
+    holds while no verdict is declared); it must wait for the decision, not fire on its absence.
+    """
 
     current: Any = None
+    #: The latest phase allowed to fire (the first element of an activation's key is -phase).
+    phase = 1
 
     def get_next(self) -> Any:
+        if self.activations and -self.activations[-1].key[0] > self.phase:
+            return None
         self.current = super().get_next()
         return self.current
 
@@ -275,11 +284,12 @@ class BaseEngine(KnowledgeEngine):
 
     def reset(self, **kwargs: Any) -> None:  # noqa: D102
         super().reset(**kwargs)
-        # experta's reset already put the activations its InitialFact makes (rules whose
-        # condition only negates) on the agenda it created: keep them on ours.
-        agenda = RecordingAgenda()
-        agenda.activations = self.agenda.activations
-        self.agenda = agenda
+        # experta's reset makes a plain agenda and declares the initial fact into it: keep the
+        # activations that fact gave (a rule whose condition is only a negation has no other),
+        # which a fresh agenda used to drop, so `not: {fact: x}` alone never fired.
+        recording = RecordingAgenda()
+        recording.activations = self.agenda.activations
+        self.agenda = recording
         self.firings: list[Firing] = []
         self.fired_ids: set[str] = set()
         self.findings: set[str] = set()

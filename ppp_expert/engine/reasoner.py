@@ -40,10 +40,11 @@ class Reasoner:
 
     def _finish(self) -> Trace:
         """Run the evidence rules, decide, run the second phase."""
-        self.engine.run()
+        self.engine.run()  # the evidence phase; second-phase rules wait on the agenda
         decision = decide(self.kb, self.engine.firings)
         self.engine.declare(DecisionFact(kind="verdict", v=decision.verdict),
                             DecisionFact(kind="model", v=decision.model))
+        self.engine.agenda.phase = 2
         self.engine.run()
         ordered = {q: self.answers[q] for q in self.kb.question_order}
         return Trace(ordered, tuple(self.engine.firings), decision)

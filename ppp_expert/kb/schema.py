@@ -12,18 +12,6 @@ GUIDE_SECTIONS = (
     "performance", "success-factors", "challenges", "takeaways", "faq-when",
     "faq-public-interest", "faq-failures", "faq-term", "faq-data-ip", "faq-political",
 )
-#: Section titles as our outputs name them (the ids are the citations).
-GUIDE_TITLES = {
-    "why-ppp": "Why PPPs for technology", "applications": "Technology PPP applications",
-    "model-types": "Partnership model types", "model-selection": "Choosing a model",
-    "phase1-opportunity": "Phase 1: opportunity assessment", "phase2-structuring": "Phase 2: structuring",
-    "phase3-procurement": "Phase 3: procurement", "phase4-implementation": "Phase 4: implementation",
-    "governance": "Governance and oversight", "performance": "Performance management",
-    "success-factors": "Success factors", "challenges": "Common challenges", "takeaways": "Key takeaways",
-    "faq-when": "FAQ: when a PPP is appropriate", "faq-public-interest": "FAQ: protecting the public interest",
-    "faq-failures": "FAQ: why PPPs fail", "faq-term": "FAQ: how long a technology PPP should last",
-    "faq-data-ip": "FAQ: data and IP ownership", "faq-political": "FAQ: political transitions",
-}
 MODEL_IDS = (
     "concession_bot", "managed_services", "joint_venture", "alliance", "data_partnership",
     "traditional_procurement",

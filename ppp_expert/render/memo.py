@@ -28,9 +28,10 @@ from ppp_expert.advice.summary import NUMBERS_EXPLAINED, Summary
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.loader import KnowledgeBase
-from ppp_expert.kb.schema import GUIDE_TITLES
+from ppp_expert.kb.sections import section_title
 from ppp_expert.render.explanations import VERDICT_WORDS, flip_line
 from ppp_expert.render.graphs import dot_available, to_dot
+from ppp_expert.render.text import format_value
 
 FORMATS = ("md", "html")
 TOPICS = ("structuring", "procurement", "governance", "implementation")
@@ -100,7 +101,7 @@ def build_memo(kb: KnowledgeBase, title: str, answers: dict[str, Any], advice: A
         red_flags=[{"title": f.title, "id": f.id, "mitigation": f.mitigation, "rules": f.rules}
                    for f in advice.red_flags],
         changes=_changes(kb, sweep), sweep_note=_sweep_note(sweep),
-        fired=[{"id": f.id, "title": kb.rule(f.id).title, "source": f.source, "cited": _citation(f.source)}
+        fired=[{"id": f.id, "title": kb.rule(f.id).title, "source": f.source, "cited": _citation(kb, f.source)}
                for f in advice.fired_rules],
         kb_fingerprint=kb_fingerprint(kb),
     )
@@ -113,10 +114,13 @@ def build_memo(kb: KnowledgeBase, title: str, answers: dict[str, Any], advice: A
     return memo
 
 
-def _citation(source: str) -> str:
-    if source.startswith("practice:"):
-        return "international practice: " + source.split(":", 1)[1].replace("-", " ")
-    return "guide: " + GUIDE_TITLES.get(source, source)
+def _citation(kb: KnowledgeBase, source: str) -> str:
+    """A citation as a reader can look it up: the guide section's title, or the practice document."""
+    name = source.split(":", 1)[1] if source.startswith("practice:") else None
+    if name is not None and kb.practice and name in kb.practice:
+        doc = kb.practice[name]
+        return f"{doc.title} ({doc.publisher}, {doc.year})"
+    return ("guide: " if name is None else "") + section_title(source)
 
 
 def _options(kb: KnowledgeBase, advice: Advice, trace: Trace) -> list[dict[str, Any]]:
@@ -150,20 +154,12 @@ def _topics(advice: Advice) -> list[dict[str, Any]]:
     out = []
     for name in TOPICS:
         topic = getattr(advice, name)
-        settings = [{"key": k.replace("_", " "), "value": _value(s.value), "reason": s.reason, "rules": s.rules}
+        settings = [{"key": k.replace("_", " "), "value": format_value(s.value), "reason": s.reason, "rules": s.rules}
                     for k, s in topic.settings.items()]
         items = [{"key": i.key.replace("_", " "), "text": i.text, "rules": i.rules} for i in topic.advice]
         weights = [{"criterion": k.replace("_", " "), "weight": v} for k, v in (topic.criteria_weights or {}).items()]
         out.append({"name": name, "title": name.capitalize(), "settings": settings, "items": items, "weights": weights})
     return out
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, dict):
-        if set(value) == {"min", "max"}:
-            return f"{value['min']}-{value['max']} years"
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    return str(value).replace("_", " ")
 
 
 def _changes(kb: KnowledgeBase, sweep: Sweep | None, limit: int = 12) -> list[str]:

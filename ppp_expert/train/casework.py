@@ -1,0 +1,269 @@
+"""A case exercise: the engine's own strategy walked one step at a time, each step's key taken
+from what the engine concludes for the case.
+
+The five steps: (1) PPP or traditional procurement, (2) the partnership model (optionally the
+top two), (3) the owner of 5-8 of the case's risks, (4) which red flags apply (distractors are
+flags that fire in other cases of the programme), (5) one structuring setting. What is asked
+(which risks, which options, which setting) is drawn with a random generator seeded by the
+session's seed, the case and the step, so a seed replays the same exercise and a resumed
+exercise asks exactly what it asked before.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from ppp_expert.kb.conclusions import RedFlagConclusion, SetConclusion
+from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.schema import PARTIES
+from ppp_expert.train.describe import VERDICT_WORDS, model_title, value_text
+from ppp_expert.train.items import Alternative, Backing, Choice, Claim, Item, Prompt, Row
+from ppp_expert.train.solved import Solved
+
+STEPS = ("verdict", "model", "risks", "red_flags", "setting")
+STEP_TITLES = {"verdict": "PPP or traditional procurement", "model": "The partnership model",
+               "risks": "Who carries which risk", "red_flags": "Red flags", "setting": "A structuring setting"}
+#: Partial credit for a defensible alternative (a close call, an allocation a less specific rule made).
+CLOSE_CREDIT = 0.5
+MIN_RISKS, MAX_RISKS = 5, 8
+FLAG_OPTIONS = 6
+PARTY_WORDS = {"public": "Public (the authority)", "private": "Private (the partner)", "shared": "Shared"}
+
+
+def step_rng(seed: int, case_id: str, step: str) -> random.Random:
+    """A generator for one step: the same seed, case and step always draw the same."""
+    return random.Random(f"{seed}/{case_id}/{step}")
+
+
+def value_key(value: Any) -> str:
+    """A setting value as a comparable key (a dict such as a term range in canonical JSON)."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict) else str(value)
+
+
+def sections_of(kb: KnowledgeBase, claims: tuple[Claim, ...]) -> tuple[str, ...]:
+    return tuple(sorted({kb.rule(b.rule).source for c in claims for b in c.deciding}))
+
+
+# ---------------------------------------------------------------------------- steps
+def verdict_prompt() -> Prompt:
+    """The first step's prompt: the same for every case, so it is shown before the engine runs."""
+    choices = tuple(Choice(v, VERDICT_WORDS[v][0].upper() + VERDICT_WORDS[v][1:]) for v in ("ppp", "traditional", "undetermined"))
+    return Prompt("single", STEP_TITLES["verdict"],
+                  "Given these facts, is a public-private partnership appropriate, or is traditional procurement better?",
+                  choices)
+
+
+def model_prompt(kb: KnowledgeBase) -> Prompt:
+    choices = tuple(Choice(m.id, m.title, m.summary) for m in kb.models.values())
+    return Prompt("rank", STEP_TITLES["model"],
+                  "Which model fits this case best? Optionally add your runner-up (e.g. '2 1').", choices)
+
+
+def verdict_step(solved: Solved, seed: int) -> Item:
+    kb, advice = solved.kb, solved.advice
+    a = advice.appropriate
+    sign = 1.0 if a.verdict == "ppp" else -1.0 if a.verdict == "traditional" else (1.0 if a.certainty >= 0 else -1.0)
+    strongest = sorted((r for r in a.reasons if r.weight * sign > 0), key=lambda r: (-abs(r.weight), r.rule))[:2]
+    deciding = tuple(solved.backing(r.rule, f"{r.weight:+.2f}") for r in strongest)
+    threshold, margin = kb.settings.verdict_threshold, kb.settings.close_call_margin
+    alternatives: list[Alternative] = []
+    if a.verdict in ("ppp", "traditional") and abs(a.certainty) - threshold < margin:
+        other = "traditional" if a.verdict == "ppp" else "ppp"
+        alternatives.append(Alternative(other, CLOSE_CREDIT, f"a close call: the certainty {a.certainty:+.2f} is within "
+                                                             f"{margin:.2f} of the threshold ±{threshold:.2f}"))
+    elif a.verdict == "undetermined":
+        lean = "ppp" if a.certainty >= 0 else "traditional"
+        alternatives.append(Alternative(lean, CLOSE_CREDIT, f"the evidence leans that way (certainty {a.certainty:+.2f}) "
+                                                            f"but stays inside ±{threshold:.2f}"))
+    evidence = "; ".join(f"{r.weight:+.1f} {kb.rule(r.rule).title} ({r.rule})"
+                         for r in sorted(a.reasons, key=lambda r: (-abs(r.weight), r.rule))[:4])
+    claim = Claim("", "verdict", a.verdict, deciding, tuple(alternatives),
+                  f"The engine concludes that {VERDICT_WORDS[a.verdict]} (certainty {a.certainty:+.2f}; "
+                  f"±{threshold:.2f} decides). Strongest evidence: {evidence}.")
+    prompt = verdict_prompt()
+    why = (f"The verdict combines every piece of evidence for and against a partnership as certainty factors: "
+           f"{threshold:+.2f} or more means a PPP, {-threshold:+.2f} or less traditional procurement, in between "
+           f"undetermined. {sum(1 for r in a.reasons)} rules gave such evidence in this case.")
+    return Item(f"case/{solved.case.id}/verdict", "verdict", "model-selection", sections_of(kb, (claim,)), prompt,
+                (claim,), solved.case.id, solved.case.difficulty.score, {"why": why})
+
+
+def model_step(solved: Solved, seed: int) -> Item:
+    kb, r = solved.kb, solved.advice.recommendation
+    top = r.ranking[0]
+    strongest = sorted((e for e in top.evidence if e.weight > 0), key=lambda e: (-e.weight, e.rule))[:2]
+    deciding = tuple(solved.backing(e.rule, f"{e.weight:+.2f} for {model_title(kb, r.model)}") for e in strongest)
+    alternatives = []
+    if r.close_call and r.runner_up:
+        runner = next(x for x in r.ranking if x.model == r.runner_up)
+        alternatives.append(Alternative(r.runner_up, CLOSE_CREDIT,
+                                        f"a close call: {model_title(kb, r.runner_up)} scores {runner.score:+.2f} "
+                                        f"against {r.score:+.2f}"))
+    ranking = "; ".join(f"{i}. {model_title(kb, x.model)} {x.score:+.2f}" for i, x in enumerate(r.ranking, 1))
+    claim = Claim("", "model", r.model, deciding, tuple(alternatives),
+                  f"The engine recommends {model_title(kb, r.model)}. Ranking: {ranking}.")
+    prompt = model_prompt(kb)
+    why = ("Every model gets a score from the evidence for and against it (certainty factors); traditional "
+           "procurement scores the opposite of the PPP certainty. The top score wins; scores within "
+           f"{kb.settings.close_call_margin:.2f} are a close call.")
+    return Item(f"case/{solved.case.id}/model", "model", "model-selection", sections_of(kb, (claim,)), prompt,
+                (claim,), solved.case.id, solved.case.difficulty.score,
+                {"why": why, "runner_up": r.runner_up or ""})
+
+
+def risks_step(solved: Solved, seed: int) -> Item:
+    kb, advice = solved.kb, solved.advice
+    rng = step_rng(seed, solved.case.id, "risks")
+    allocations = list(advice.risk_allocation)
+    specific = [a for a in allocations if ".default." not in a.rules[0] or a.overridden]
+    others = [a for a in allocations if a not in specific]
+    rng.shuffle(specific)
+    rng.shuffle(others)
+    n = min(rng.randint(MIN_RISKS, MAX_RISKS), len(allocations))
+    take = min(len(specific), max(n - 2, (n * 2 + 2) // 3))
+    chosen = {a.risk for a in specific[:take] + others[: n - take]}
+    if len(chosen) < n:
+        chosen |= {a.risk for a in specific[take: take + n - len(chosen)]}
+    claims = []
+    for a in allocations:  # catalogue order
+        if a.risk not in chosen:
+            continue
+        alternatives: dict[str, Alternative] = {}
+        for o in a.overridden:
+            if o.value != a.party and o.value not in alternatives:
+                alternatives[o.value] = Alternative(
+                    o.value, CLOSE_CREDIT, f"rule {o.rule} puts it there too, but the more specific rule {a.rules[0]} wins",
+                    o.rule)
+        overridden = f" (overrides {', '.join(f'{o.rule} -> {o.value}' for o in a.overridden)})" if a.overridden else ""
+        claims.append(Claim(a.risk, a.title, a.party, (solved.backing(a.rules[0], a.party),), tuple(alternatives.values()),
+                            f"{a.title}: {a.party}. {a.mechanism}{overridden}"))
+    rows = tuple(Row(c.key, c.label, kb.risks[c.key].description) for c in claims)
+    prompt = Prompt("matrix", STEP_TITLES["risks"],
+                    "Who should carry each of these risks in this case?",
+                    tuple(Choice(p, PARTY_WORDS[p]) for p in PARTIES), rows)
+    why = ("Each risk has a default owner under each model (the risk catalogue); a case-specific rule with more "
+           "conditions overrides the default. The principle: the party best able to manage a risk carries it.")
+    claims_t = tuple(claims)
+    return Item(f"case/{solved.case.id}/risks", "risks", "risk-allocation", sections_of(kb, claims_t), prompt, claims_t,
+                solved.case.id, solved.case.difficulty.score, {"why": why})
+
+
+def flag_titles(kb: KnowledgeBase) -> dict[str, str]:
+    """Every red flag the knowledge base can raise, by id, in knowledge-base order."""
+    def compute() -> dict[str, str]:
+        titles: dict[str, str] = {}
+        for rule in kb.rules:
+            for c in rule.conclusions:
+                if isinstance(c, RedFlagConclusion):
+                    titles.setdefault(c.red_flag.id, c.red_flag.title)
+        return titles
+
+    return kb.derived("train.flag_titles", compute)
+
+
+def flags_step(solved: Solved, seed: int, flags_elsewhere: list[str]) -> Item:
+    """Which red flags apply: some that fire here, the rest flags that fire in other cases
+    (``flags_elsewhere``, plausible distractors), topped up with other flags of the knowledge base."""
+    kb, advice = solved.kb, solved.advice
+    rng = step_rng(seed, solved.case.id, "red_flags")
+    titles = flag_titles(kb)
+    fired = {f.id: f for f in advice.red_flags}
+    true_ids = list(fired)
+    k = min(len(true_ids), rng.randint(2, 4))
+    picked = rng.sample(true_ids, k)
+    elsewhere = [f for f in flags_elsewhere if f not in fired]
+    rng.shuffle(elsewhere)
+    rest = [f for f in titles if f not in fired and f not in elsewhere]
+    rng.shuffle(rest)
+    options = picked + (elsewhere + rest)[: FLAG_OPTIONS - k]
+    rng.shuffle(options)
+    claims = []
+    for flag_id in options:
+        if flag_id in fired:
+            flag = fired[flag_id]
+            deciding = tuple(solved.backing(rule, "raised") for rule in flag.rules)
+            answer = f"{flag.title}: applies. Mitigation: {flag.mitigation}"
+            claims.append(Claim(flag_id, flag.title, True, deciding, (), answer))
+        else:
+            near = solved.nearest(solved.supporters(f"red_flag:{flag_id}"))
+            deciding = (Backing(near.rule.id, (), "not raised"),) if near else ()
+            claims.append(Claim(flag_id, titles[flag_id], False, deciding, (), f"{titles[flag_id]}: does not apply."))
+    claims_t = tuple(claims)
+    prompt = Prompt("multi", STEP_TITLES["red_flags"],
+                    "Which of these red flags apply to this case? Type every number that applies, or 'none'.",
+                    tuple(Choice(c.key, c.label) for c in claims_t))
+    why = ("A red flag is raised by rules that recognise a known failure pattern in the facts; several can apply, "
+           "or none. The options mix flags of this case with flags that other cases raise.")
+    return Item(f"case/{solved.case.id}/red_flags", "red_flags", "red-flags", sections_of(kb, claims_t), prompt, claims_t,
+                solved.case.id, solved.case.difficulty.score, {"why": why})
+
+
+def setting_values(kb: KnowledgeBase) -> dict[str, list[Any]]:
+    """``topic:key`` -> every value a rule can set, in knowledge-base order (cached)."""
+    def compute() -> dict[str, list[Any]]:
+        values: dict[str, dict[str, Any]] = {}
+        for rule in kb.rules:
+            for c in rule.conclusions:
+                if isinstance(c, SetConclusion):
+                    values.setdefault(c.target, {}).setdefault(value_key(c.set.value), c.set.value)
+        return {target: list(v.values()) for target, v in values.items()}
+
+    return kb.derived("train.setting_values", compute)
+
+
+MAX_SETTING_CHOICES = 5
+
+
+def setting_step(solved: Solved, seed: int, topic: str = "structuring", key: str | None = None) -> Item | None:
+    """One setting of ``topic`` the engine decides for this case (``key``, else drawn from the seed),
+    among the values rules can set; ``None`` when the case has no such setting with at least three
+    possible values."""
+    kb = solved.kb
+    rng = step_rng(seed, solved.case.id, "setting")
+    settings = getattr(solved.advice, topic).settings
+    possible = setting_values(kb)
+    eligible = sorted(k for k in settings if len(possible.get(f"{topic}:{k}", ())) >= 3)
+    if not eligible or (key is not None and key not in eligible):
+        return None
+    key = key if key is not None else rng.choice(eligible)
+    setting = settings[key]
+    target = f"{topic}:{key}"
+    engine = value_key(setting.value)
+    overridden = {value_key(o.value): o for o in setting.overridden if value_key(o.value) != engine}
+    others = [v for v in possible[target] if value_key(v) != engine and value_key(v) not in overridden]
+    rng.shuffle(others)
+    wanted = {engine, *list(overridden)[: MAX_SETTING_CHOICES - 2]}
+    wanted |= {value_key(v) for v in others[: MAX_SETTING_CHOICES - len(wanted)]}
+    choices = tuple(Choice(value_key(v), value_text(v)) for v in possible[target] if value_key(v) in wanted)
+    alternatives = tuple(Alternative(k, CLOSE_CREDIT, f"rule {o.rule} sets it too, but the more specific rule "
+                                                      f"{setting.rules[0]} wins", o.rule)
+                         for k, o in overridden.items() if k in wanted)
+    words = key.replace("_", " ")
+    over = f" (overrides {', '.join(f'{o.rule} -> {value_text(o.value)}' for o in setting.overridden)})" \
+        if setting.overridden else ""
+    claim = Claim("", words, engine, (solved.backing(setting.rules[0], value_text(setting.value)),), alternatives,
+                  f"{words.capitalize()}: {value_text(setting.value)}. {setting.reason}{over}")
+    prompt = Prompt("single", f"{STEP_TITLES['setting']}: {words}",
+                    f"Which {words} suits this case ({topic})?", choices)
+    why = (f"The {words} is set by rules that read the recommended model and the case's facts; when several "
+           "rules set it, the most specific one wins and the others are overridden.")
+    return Item(f"case/{solved.case.id}/setting/{topic}.{key}", "setting", topic, sections_of(kb, (claim,)), prompt,
+                (claim,), solved.case.id, solved.case.difficulty.score, {"why": why, "target": target})
+
+
+def build_step(solved: Solved, seed: int, step: str, flags_elsewhere: list[str]) -> Item | None:
+    """One step of a case exercise by name (``setting:governance`` asks a governance setting)."""
+    name, _, topic = step.partition(":")
+    if name == "verdict":
+        return verdict_step(solved, seed)
+    if name == "model":
+        return model_step(solved, seed)
+    if name == "risks":
+        return risks_step(solved, seed)
+    if name == "red_flags":
+        return flags_step(solved, seed, flags_elsewhere)
+    if name == "setting":
+        return setting_step(solved, seed, topic or "structuring")
+    raise ValueError(f"unknown step {step!r}")

@@ -1,0 +1,162 @@
+"""Progress for a trainee (mastery by topic and guide section, weakest rules, what is due) and for
+a cohort (one line per trainee), as data and as rich tables with bars; the cohort export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.sections import section_title
+from ppp_expert.train.learner import Learner, Trainee, export_rows
+from ppp_expert.train.plan import TOPICS, sections
+from ppp_expert.train.schedule import MAX_BOX
+
+BAR = 20
+WEAKEST = 5
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    title: str
+    mastery: float
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Report:
+    trainee: str
+    topics: tuple[Row, ...]
+    sections: tuple[Row, ...]
+    weakest_rules: tuple[Row, ...]
+    boxes: dict[int, int]
+    due_now: int
+    due_week: int
+    cases_done: int
+    attempts: int
+    exams: tuple[dict[str, Any], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def report(learner: Learner, trainee: Trainee, kb: KnowledgeBase) -> Report:
+    topic_levels = learner.mastery(trainee, "topic")
+    section_levels = learner.mastery(trainee, "section")
+    rule_levels = learner.mastery(trainee, "rule")
+    topics = tuple(Row(t, t, *topic_levels.get(t, (0.0, 0))) for t in TOPICS)
+    cited = [s for s in sections(kb) if s in section_levels]
+    section_rows = tuple(Row(s, section_title(s), *section_levels[s]) for s in cited)
+    known = {r.id: r.title for r in kb.rules}
+    weakest = sorted((level, -n, rule) for rule, (level, n) in rule_levels.items() if rule in known)[:WEAKEST]
+    boxes = {b: 0 for b in range(1, MAX_BOX + 1)}
+    for box, _ in learner.boxes(trainee).values():
+        boxes[box] = boxes.get(box, 0) + 1
+    now = learner.clock()
+    exams = tuple({"started": e["started"], "finished": e["finished"], "score": e["score"],
+                   "passed": (e["score"] is not None and e["score"] >= json.loads(e["plan"]).get("pass_mark", 1))}
+                  for e in learner.exams(trainee))
+    return Report(trainee.name, topics, section_rows,
+                  tuple(Row(rule, known[rule], level, -n) for level, n, rule in weakest),
+                  boxes, len(learner.due(trainee, now)), len(learner.due(trainee, now + timedelta(days=7))),
+                  sum(learner.cases_done(trainee).values()), len(learner.attempts(trainee)), exams)
+
+
+def bar(level: float, attempts: int) -> Text:
+    if attempts == 0:
+        return Text("·" * BAR + "   not yet", style="dim")
+    filled = round(level * BAR)
+    style = "green" if level >= 0.75 else "yellow" if level >= 0.5 else "red"
+    return Text.assemble(("█" * filled, style), ("░" * (BAR - filled), "dim"), f" {level:4.0%}")
+
+
+def _table(title: str, rows: tuple[Row, ...], first: str) -> Table:
+    table = Table(title=title, expand=False)
+    table.add_column(first)
+    table.add_column("Mastery")
+    table.add_column("Answers", justify="right")
+    for r in rows:
+        table.add_row(Text(r.title if r.title == r.key else f"{r.title} [{r.key}]"), bar(r.mastery, r.attempts),
+                      str(r.attempts))
+    return table
+
+
+def print_report(rep: Report, console: Console) -> None:
+    console.print(Text(f"Progress of {rep.trainee}: {rep.cases_done} case{'s' if rep.cases_done != 1 else ''}, "
+                       f"{rep.attempts} answer{'s' if rep.attempts != 1 else ''}", style="bold"))
+    console.print(_table("Mastery by topic", rep.topics, "Topic"))
+    if rep.sections:
+        console.print(_table("Mastery by guide section", rep.sections, "Section"))
+    if rep.weakest_rules:
+        console.print(_table("Weakest rules", rep.weakest_rules, "Rule"))
+    boxes = "  ".join(f"box {b}: {n}" for b, n in rep.boxes.items())
+    console.print(Text(f"Review: {rep.due_now} due now, {rep.due_week} within a week ({boxes})"))
+    for e in rep.exams:
+        state = "unfinished" if e["finished"] is None else f"{e['score']:.0%} {'passed' if e['passed'] else 'not passed'}"
+        console.print(Text(f"Exam {e['started']}: {state}", style="dim"))
+    if rep.due_now:
+        console.print(Text(f"Next: ppp-expert train --trainee {rep.trainee}", style="cyan"))
+
+
+def cohort(learner: Learner) -> list[dict[str, Any]]:
+    """One summary per trainee."""
+    rows = []
+    for t in learner.trainees():
+        topics = learner.mastery(t, "topic")
+        seen = {k: v for k, v in topics.items() if v[1]}
+        mean = sum(v[0] for v in seen.values()) / len(seen) if seen else 0.0
+        weakest = min(seen.items(), key=lambda kv: (kv[1][0], kv[0]))[0] if seen else ""
+        exams = learner.exams(t)
+        last = exams[-1]["score"] if exams and exams[-1]["score"] is not None else None
+        rows.append({"trainee": t.name, "cases": sum(learner.cases_done(t).values()),
+                     "answers": len(learner.attempts(t)), "mastery": round(mean, 4), "weakest_topic": weakest,
+                     "due": len(learner.due(t)), "last_exam": last})
+    return rows
+
+
+def print_cohort(rows: list[dict[str, Any]], console: Console) -> None:
+    table = Table(title=f"Cohort ({len(rows)} trainees)")
+    for name in ("Trainee", "Cases", "Answers", "Mastery", "Weakest topic", "Due", "Last exam"):
+        table.add_column(name, justify="right" if name in ("Cases", "Answers", "Due") else "left")
+    for r in rows:
+        exam = "-" if r["last_exam"] is None else f"{r['last_exam']:.0%}"
+        table.add_row(Text(r["trainee"]), str(r["cases"]), str(r["answers"]), bar(r["mastery"], r["answers"]),
+                      r["weakest_topic"] or "-", str(r["due"]), exam)
+    console.print(table)
+
+
+def export(learner: Learner, fmt: str, with_attempts: bool = False) -> str:
+    """The cohort for a trainer: mastery per trainee and topic / section (CSV or JSON), optionally
+    with every attempt."""
+    rows = export_rows(learner, TOPICS)
+    if fmt == "json":
+        data: dict[str, Any] = {"trainees": cohort(learner), "mastery": rows}
+        if with_attempts:
+            data["attempts"] = [_attempt(a) for a in learner.attempts()]
+        return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+    out = io.StringIO()
+    records = [_attempt(a) for a in learner.attempts()] if with_attempts else rows
+    fields = list(records[0]) if records else (["trainee", "scope", "key", "mastery", "attempts"])
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for r in records:
+        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in r.items()})
+    return out.getvalue()
+
+
+def _attempt(a: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    out["sections"] = json.loads(out["sections"])
+    out["answer"] = json.loads(out["answer"])
+    out["correct"] = bool(out["correct"])
+    out["skipped"] = bool(out["skipped"])
+    return out

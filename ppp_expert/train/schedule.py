@@ -1,0 +1,88 @@
+"""Spaced repetition and what to practise next.
+
+Leitner boxes: a new item starts in box 1; a right answer without hints moves it up a box, a
+wrong or skipped one back to box 1, a partly right one (or a right one with hints) keeps it
+where it is. Each box has an interval before the item is due again. ``Scheduler`` is the seam
+where another algorithm (FSRS, say) could replace the boxes without touching the tutor.
+
+Picking the next case: clear cases first, harder ones (close calls, failure stories) as the
+trainee succeeds, and among cases of a fitting difficulty the one that exercises the trainee's
+weakest rules and topics, not the cases done most often.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Protocol, Sequence
+
+from ppp_expert.train.grading import Grade
+
+#: Days until an item in each box is due again.
+BOX_DAYS = {1: 0, 2: 1, 3: 3, 4: 7, 5: 16}
+MAX_BOX = max(BOX_DAYS)
+
+
+class Scheduler(Protocol):
+    """Where the next review of an item goes: (new state, days until due)."""
+
+    def next(self, state: int | None, grade: Grade, hints: int) -> tuple[int, int]: ...
+
+
+class Leitner:
+    """Five Leitner boxes (see the module docstring)."""
+
+    def next(self, state: int | None, grade: Grade, hints: int) -> tuple[int, int]:
+        box = state or 1
+        if grade.correct and hints == 0:
+            box = min(box + 1, MAX_BOX)
+        elif grade.skipped or grade.score == 0:
+            box = 1
+        return box, BOX_DAYS[box]
+
+
+SCHEDULER: Scheduler = Leitner()
+
+
+def next_box(box: int | None, grade: Grade, hints: int) -> tuple[int, int]:
+    """The box an answered item moves to and the days until it is due (the configured scheduler)."""
+    return SCHEDULER.next(box, grade, hints)
+
+
+# ----------------------------------------------------------------------------- next case
+#: Difficulty a trainee starts at, and how much each good case (score >= GOOD) raises it.
+START_DIFFICULTY, STEP_DIFFICULTY, GOOD = 0.15, 0.08, 0.6
+UNSEEN_WEAKNESS = 0.6
+
+
+@dataclass(frozen=True)
+class Candidate:
+    case_id: str
+    difficulty: float
+    rules: tuple[str, ...]   # the rules that decide this case's steps
+    topics: tuple[str, ...]
+
+
+def target_difficulty(scores: Sequence[float]) -> float:
+    """Where the trainee is: clear cases first, harder ones with every good result."""
+    good = sum(1 for s in scores if s >= GOOD)
+    return min(1.0, START_DIFFICULTY + STEP_DIFFICULTY * good)
+
+
+def weakness(rules: Iterable[str], mastery: Mapping[str, tuple[float, int]]) -> float:
+    """How much a case would exercise weak rules: mean (1 - mastery), unseen rules counted as fairly weak."""
+    values = [1 - mastery[r][0] if r in mastery else UNSEEN_WEAKNESS for r in rules]
+    return sum(values) / len(values) if values else 0.0
+
+
+def pick_case(candidates: Sequence[Candidate], scores: Sequence[float], rule_mastery: Mapping[str, tuple[float, int]],
+              done: Mapping[str, int], rng: random.Random) -> Candidate:
+    """The case to exercise next (see the module docstring); ties broken by the seeded ``rng``."""
+    target = target_difficulty(scores)
+
+    def value(c: Candidate) -> float:
+        return (-abs(c.difficulty - target) + 0.5 * weakness(c.rules, rule_mastery) - 0.3 * done.get(c.case_id, 0)
+                + rng.random() * 0.05)
+
+    scored = [(value(c), c.case_id, c) for c in candidates]
+    return max(scored, key=lambda x: (x[0], x[1]))[2]
