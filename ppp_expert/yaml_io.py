@@ -30,6 +30,7 @@ class _UniqueKeyLoader(_SafeBase):  # type: ignore[misc, valid-type]
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     mapping: dict[Any, Any] = {}
+    written: dict[Any, str] = {}  # each key as the file spells it
     for key_node, value_node in node.value:
         if key_node.tag == _MERGE_TAG:
             raise yaml.constructor.ConstructorError(
@@ -37,10 +38,21 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
         key = loader.construct_object(key_node, deep=deep)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
             raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value", key_node.start_mark)
+        spelled = str(key_node.value)
         if key in mapping:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            first = written[key]
+            problem = (f"duplicate key {key!r}" if first == spelled else
+                       f"keys {first!r} and {spelled!r} are read as equal values ({mapping_key(key)}); "
+                       "quote them to make them text")
+            raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
+        written[key] = spelled
         mapping[key] = loader.construct_object(value_node, deep=deep)
     return mapping
+
+
+def mapping_key(key: Any) -> str:
+    """Why two differently written keys collide: 1, 1.0 and true are one key to Python."""
+    return "1, 1.0 and true are one key" if key == 1 else "0, 0.0 and false are one key" if key == 0 else repr(key)
 
 
 def _construct_int(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> int:
@@ -184,6 +196,25 @@ def parse_text(text: str, name: str, error: type[PPPExpertError], as_json: bool 
         raise error(f"malformed YAML{where}: {exc.problem or exc.context}", path=name) from None
     except (yaml.YAMLError, RecursionError) as exc:
         raise error(f"malformed YAML: {type(exc).__name__}", path=name) from None
+
+
+def check_size(data: Any, max_values: int, name: str, error: type[PPPExpertError], expected: str) -> None:
+    """Refuse alias bombs: count the values as if aliases were expanded, stopping at the bound.
+
+    A YAML alias shares one object, so a few lines can stand for billions of values; anything
+    that walks the data (validation, a cache, JSON output) would then run for ever.
+    """
+    count = 0
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > max_values:
+            raise error(f"more than {max_values:,} values (nested aliases?); expected {expected}", path=name)
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def plain_scalar(text: str) -> Any:

@@ -95,18 +95,35 @@ def test_alias_bomb_is_refused(runner, tmp_path) -> None:
 
 
 def test_alias_bomb_guard_counts_every_value_up_to_the_limit(tmp_path) -> None:
-    from ppp_expert.cases.case import MAX_NODES, _check_size
-    from ppp_expert.errors import CaseError
+    from functools import partial
 
-    _check_size({"answers": {}, "narrative": ["x"] * (MAX_NODES - 3)}, "ok.yaml")  # exactly MAX_NODES values
+    from ppp_expert.cases.case import MAX_NODES
+    from ppp_expert.errors import CaseError
+    from ppp_expert.yaml_io import check_size
+
+    check = partial(check_size, max_values=MAX_NODES, error=CaseError, expected="a small case file")
+    check({"answers": {}, "narrative": ["x"] * (MAX_NODES - 3)}, name="ok.yaml")  # exactly MAX_NODES values
     for too_many in ({"answers": {}, "narrative": ["x"] * (MAX_NODES - 2)}, [[["x"] * MAX_NODES]]):
         with pytest.raises(CaseError, match=r"more than 20,000 values"):
-            _check_size(too_many, "bomb.yaml")
+            check(too_many, name="bomb.yaml")
     # Shared references count once per use, as if the aliases were expanded.
     shared = ["x"] * 1000
-    _check_size({"a": [shared] * 19}, "ok.yaml")
+    check({"a": [shared] * 19}, name="ok.yaml")
     with pytest.raises(CaseError, match="nested aliases"):
-        _check_size({"a": [shared] * 20}, "bomb.yaml")
+        check({"a": [shared] * 20}, name="bomb.yaml")
+
+
+def test_keys_that_read_as_equal_values_are_named_as_such_not_called_duplicates(runner, tmp_path) -> None:
+    """YAML reads ``1`` and ``true`` as numbers and booleans, which are one key to Python: the
+    error names both spellings and the remedy, rather than a "duplicate key True" the file does
+    not contain."""
+    path = tmp_path / "keys.yaml"
+    path.write_text("answers:\n  1: high\n  true: low\n", encoding="utf-8")
+    line = run_bad(runner, path)
+    assert line.startswith(f"error: {path}: malformed YAML at line 3 column 3: keys '1' and 'true' are read as equal")
+    assert "quote them" in line
+    path.write_text("answers:\n  urgency: high\n  urgency: low\n", encoding="utf-8")
+    assert run_bad(runner, path) == f"error: {path}: malformed YAML at line 3 column 3: duplicate key 'urgency'"
 
 
 def test_missing_answers_are_not_errors(runner, write_case) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -85,6 +86,19 @@ def test_evidence_decides_verdict_and_ranking_consistently(kb) -> None:
     assert scores == sorted(scores, reverse=True)
     by_model = {r.model: r.score for r in advice.recommendation.ranking}
     assert by_model["traditional_procurement"] == -advice.appropriate.certainty
+
+
+def test_no_evidence_scores_traditional_procurement_zero_not_negative_zero(kb) -> None:
+    """Traditional procurement scores minus the PPP certainty; with no evidence that is 0.0,
+    which must not reach the JSON as ``-0.0`` (a reader sees a sign where there is none)."""
+    import math
+
+    from ppp_expert.engine.aggregate import decide
+
+    decision = decide(kb, [])
+    assert decision.certainty == 0.0
+    assert math.copysign(1.0, decision.scores["traditional_procurement"]) == 1.0
+    assert "-0.0" not in json.dumps(decision.scores)
 
 
 def test_firing_order_is_the_same_under_any_hash_seed() -> None:

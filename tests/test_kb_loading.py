@@ -255,6 +255,10 @@ BROKEN: list[tuple[str, Edit, str]] = [
                                                       {"evidence": {"model": "alliance", "weight": 0.1, "reason": "r"}})),
      "rules/30-broken.yaml: rule t.bad: then: a rule that depends on the decision (model/verdict) cannot give "
      "evidence for it"),
+    ("alias bomb", write_text("rules/30-broken.yaml", "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                              + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcd", "bcde"))
+                              + "rules: []\n"),
+     "rules/30-broken.yaml: more than 100,000 values (nested aliases?); expected a knowledge-base file"),
     ("cycle", add_rule(rule("t.p", {"fact": "q"}, {"fact": "p"}), rule("t.q", {"fact": "p"}, {"fact": "q"})),
      "rules/30-broken.yaml: rule t.p: rules conclude facts in a cycle"),
 ]

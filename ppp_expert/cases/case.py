@@ -14,7 +14,7 @@ from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.errors import CaseError, printable
 from ppp_expert.kb.loader import KnowledgeBase, default_kb, suggest
 from ppp_expert.kb.schema import MODEL_IDS, PARTIES, Question
-from ppp_expert.yaml_io import decode, parse_text, read_bytes
+from ppp_expert.yaml_io import check_size, decode, parse_text, read_bytes
 
 AnswerValue = Union[str, int, float]
 _LARGEST_FLOAT = int(sys.float_info.max)  # a larger integer cannot be compared with the questions' bounds
@@ -158,6 +158,10 @@ def _expected(raw: Any, kb: KnowledgeBase, where: str) -> Optional[Expected]:
     return expected
 
 
+#: A case file has a few dozen answers and some notes; more values than this means an alias bomb.
+MAX_NODES = 20_000
+
+
 def load_case(path: str | Path, kb: KnowledgeBase | None = None) -> Case:
     """Read and validate a YAML or JSON case file; raises CaseError with a one-line message."""
 
@@ -169,25 +173,8 @@ def case_from_bytes(raw: bytes, file: Path, kb: KnowledgeBase) -> Case:
     """Validate a case file's content already read (batch hashes and parses the same bytes)."""
     text = decode(raw, str(file), CaseError)
     data = parse_text(text, str(file), CaseError, as_json=file.suffix.lower() == ".json")
-    _check_size(data, str(file))
+    check_size(data, MAX_NODES, str(file), CaseError, "a small case file")
     # The default id comes from the file name: shown with escapes when the name holds bytes
     # that are not UTF-8 or characters that do not print (it is not the user's to refuse).
     return case_from_data(data, kb, str(file), printable(file.stem))
 
-
-MAX_NODES = 20_000
-
-
-def _check_size(data: Any, where: str) -> None:
-    """Refuse alias bombs: count nodes as if aliases were expanded, and stop early."""
-    count = 0
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        count += 1
-        if count > MAX_NODES:
-            raise CaseError(f"more than {MAX_NODES:,} values (nested aliases?); expected a small case file", path=where)
-        if isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)

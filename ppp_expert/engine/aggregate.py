@@ -114,7 +114,7 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing]) -> Decision:
     threshold = kb.settings.verdict_threshold
     verdict = "ppp" if certainty >= threshold else "traditional" if certainty <= -threshold else "undetermined"
     scores = {m: combine(r.weight for r in evidence[m]) for m in PPP_MODELS}
-    scores[TRADITIONAL] = round(-certainty, 4)
+    scores[TRADITIONAL] = round(-certainty, 4) + 0.0  # + 0.0: no certainty scores 0.0, not -0.0
     partnership = rank({m: scores[m] for m in PPP_MODELS})
     if verdict == "traditional":
         model, runner_up = TRADITIONAL, partnership[0]

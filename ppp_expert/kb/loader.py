@@ -143,10 +143,16 @@ def suggest(value: str, options: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+#: The largest shipped file holds about 1,500 values; far more means an alias bomb.
+MAX_FILE_VALUES = 100_000
+
+
 def _parsed(path: Path, raw: bytes) -> Any:
-    """One file's data, parsed as ``yaml_io.read_yaml`` parses it."""
+    """One file's data, parsed as ``yaml_io.read_yaml`` parses it, refused if aliases blow it up."""
     text = yaml_io.decode(raw, str(path), KnowledgeBaseError)
-    return yaml_io.parse_text(text, str(path), KnowledgeBaseError, as_json=path.suffix.lower() == ".json")
+    data = yaml_io.parse_text(text, str(path), KnowledgeBaseError, as_json=path.suffix.lower() == ".json")
+    yaml_io.check_size(data, MAX_FILE_VALUES, str(path), KnowledgeBaseError, "a knowledge-base file")
+    return data
 
 
 def _checked(path: Path, data: Any, model: type[M]) -> M:
