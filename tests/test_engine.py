@@ -36,6 +36,33 @@ def test_every_firing_records_its_matched_and_declared_facts(reasoner) -> None:
     assert len(ids) == len(set(ids))
 
 
+def test_watching_rules_logs_what_experta_own_run_loop_logs(kb, caplog) -> None:
+    """The engine's run loop skips building experta's FIRE trace line when nobody watches;
+    when the RULES watcher is on, it logs exactly what experta's own ``run`` logs."""
+    import logging
+
+    from experta import KnowledgeEngine, watchers
+
+    from ppp_expert.engine.compiler import Answer
+    from ppp_expert.engine.reasoner import Reasoner
+
+    def fire_lines(run) -> list[str]:
+        reasoner = Reasoner(kb)
+        engine = reasoner.engine
+        engine.reset()
+        engine.declare(*(Answer(q=q, v=BROADBAND.get(q, UNKNOWN)) for q in kb.question_order))
+        caplog.clear()
+        run(engine)
+        return [r.getMessage() for r in caplog.records if r.name == watchers.RULES.name]
+
+    assert fire_lines(lambda e: e.run()) == []  # not watched: nothing logged
+    with caplog.at_level(logging.INFO, logger=watchers.RULES.name):  # experta.watch('RULES') at INFO
+        ours = fire_lines(lambda e: e.run())
+        theirs = fire_lines(lambda e: KnowledgeEngine.run(e))
+    assert ours and ours == theirs
+    assert ours[0].startswith("FIRE 1 ")
+
+
 def test_producers_fire_before_the_rules_that_read_their_facts(reasoner) -> None:
     trace = reasoner.run(BROADBAND)
     position = {f.rule.id: i for i, f in enumerate(trace.firings)}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import functools
 import inspect
+import logging
 import operator
 import os
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from experta.matchers.rete.check import TypeCheck  # noqa: E402 (after the compa
 from experta.matchers.rete.mixins import NoMemory  # noqa: E402
 from experta.matchers.rete.token import Token  # noqa: E402
 
-from experta import Fact, KnowledgeEngine  # noqa: E402 (after the compat shim)
+from experta import Fact, KnowledgeEngine, watchers  # noqa: E402 (after the compat shim)
 
 
 class KeyedFact(Fact):
@@ -293,6 +294,32 @@ class BaseEngine(KnowledgeEngine):
         self.firings: list[Firing] = []
         self.fired_ids: set[str] = set()
         self.findings: set[str] = set()
+
+    def run(self, steps: float = float("inf")) -> None:
+        """experta's ``KnowledgeEngine.run``, step for step, except that the FIRE trace line
+        (the facts of each activation joined into text) is built only when experta's ``RULES``
+        watcher would log it: experta builds it for every firing, logged or not, which cost
+        about a twentieth of a case. Watching rules (``experta.watch("RULES")``) logs the
+        same lines as before."""
+        rules_watcher = watchers.RULES
+        self.running = True
+        execution = 0
+        while steps > 0 and self.running:
+            added, removed = self.get_activations()
+            self.strategy.update_agenda(self.agenda, added, removed)
+            if watchers.worth("AGENDA", "DEBUG"):  # pragma: no cover - experta's debugging aid
+                for idx, act in enumerate(self.agenda.activations):
+                    watchers.AGENDA.debug("%d: %r %r", idx, act.rule.__name__, ", ".join(str(f) for f in act.facts))
+            activation = self.agenda.get_next()
+            if activation is None:
+                break
+            steps -= 1
+            execution += 1
+            if rules_watcher.isEnabledFor(logging.INFO):
+                rules_watcher.info("FIRE %s %s: %s", execution, activation.rule.__name__,
+                                   ", ".join(str(f) for f in activation.facts))
+            activation.rule(self, **{k: v for k, v in activation.context.items() if not k.startswith("__")})
+        self.running = False
 
     def record(self, rule: Rule) -> None:
         """Body of every compiled rule: fire once per case, declare derived facts, log it."""
