@@ -163,8 +163,9 @@ def rule_name(rule: Rule) -> str:
 def defrule(rule: Rule, salience: int, recorder: str) -> str:
     """One knowledge-base rule as a CLIPS ``defrule``.
 
-    ``recorder`` is ``fact`` (the RHS asserts ``(fired (id R))``) or ``callback`` (it calls the
-    registered Python function ``fired`` with the rule's position).
+    ``recorder`` (see ``RECORDERS``) is how the RHS records the firing: ``fact`` asserts
+    ``(fired (id R))``, ``global`` appends the rule's position to the ``?*fired*`` multifield,
+    ``callback`` calls the registered Python function ``fired`` with the rule's position.
     """
     translator = _Translator()
     top = rule.condition
@@ -175,7 +176,9 @@ def defrule(rule: Rule, salience: int, recorder: str) -> str:
     once = has_or(rule.condition)
     if once and recorder == "fact":
         lhs.append(f"(not (fired (id {literal(rule.id)})))")
-    rhs = [f"(assert (fired (id {literal(rule.id)})))" if recorder == "fact" else f"(fired {rule.position})"]
+    rhs = [{"fact": f"(assert (fired (id {literal(rule.id)})))",
+            "global": f"(bind ?*fired* (create$ ?*fired* {rule.position}))",
+            "callback": f"(fired {rule.position})"}[recorder]]
     rhs += [f"(assert (finding (name {literal(fact)})))" for fact in rule.concluded_facts]
     return (f"(defrule {rule_name(rule)} (declare (salience {salience}))\n  " + "\n  ".join(lhs)
             + "\n  =>\n  " + "\n  ".join(rhs) + ")")
@@ -184,7 +187,15 @@ def defrule(rule: Rule, salience: int, recorder: str) -> str:
 def translate(kb: KnowledgeBase, recorder: str = "fact") -> list[str]:
     """Every construct of the CLIPS version of ``kb``, templates first."""
     ranks = saliences(kb)
-    return [*TEMPLATES, *(defrule(rule, ranks[rule.id], recorder) for rule in kb.rules)]
+    extra = ["(defglobal ?*fired* = (create$))"] if recorder == "global" else []
+    return [*TEMPLATES, *extra, *(defrule(rule, ranks[rule.id], recorder) for rule in kb.rules)]
+
+
+#: How a rule's RHS records that it fired: a ``fired`` fact (read back with a query function;
+#: the fact also keeps an ``or`` rule from firing twice), a global multifield of rule positions,
+#: or a call into Python. The last two leave repeats of an ``or`` rule to be dropped in Python,
+#: as ppp-expert's ``record`` ignores them.
+RECORDERS = ("fact", "global", "callback")
 
 
 @dataclass(frozen=True)
@@ -195,10 +206,21 @@ class Fired:
 
 
 class ClipsReasoner:
-    """One CLIPS environment holding the translated knowledge base; ``run`` evaluates a case."""
+    """One CLIPS environment holding the translated knowledge base; ``run`` evaluates a case.
+
+    Facts are asserted through CLIPS's fact builder directly, not through clipspy's
+    ``Template.assert_fact``: that wraps each new fact in a Python object that retains and
+    releases it, and in clipspy 1.0.6 every fact so wrapped stays in CLIPS's memory after it is
+    retracted (about 160 bytes each, measured with ``mem-used``), so a long run slowed down case
+    after case. For the same reason the fired rules are read as one list of ids from a
+    ``deffunction``, not fact by fact.
+    """
 
     def __init__(self, kb: KnowledgeBase, recorder: str = "fact") -> None:
         import clips
+        from clips._clips import ffi, lib
+        from clips.common import environment_builder
+        from clips.values import clips_value
 
         self.kb = kb
         self.recorder = recorder
@@ -209,40 +231,79 @@ class ClipsReasoner:
             env.define_function(self._log.append, "fired")
         for construct in translate(kb, recorder):
             env.build(construct)
-        self._answer = env.find_template("answer")
-        self._decision = env.find_template("decision")
-        self._fired = env.find_template("fired")
-        self._gate = env.find_template("phase-two")
+        env.build("(deffunction fired-ids () (bind ?ids (create$))"
+                  " (do-for-all-facts ((?f fired)) TRUE (bind ?ids (create$ ?ids ?f:id))) ?ids)")
+        self._fired_ids = env.find_function("fired-ids")
+        self._global = env.find_global("fired") if recorder == "global" else None
+        self._lib, self._ffi, self._value, self._raw = lib, ffi, clips_value, env._env
+        self._builder = environment_builder(self._raw, "fact")
         self._by_id = {rule.id: Fired(rule) for rule in kb.rules}
         self._by_position = {rule.position: Fired(rule) for rule in kb.rules}
 
+    def _assert(self, template: bytes, *slots: tuple[bytes, Any]) -> None:
+        lib, builder = self._lib, self._builder
+        lib.FBSetDeftemplate(builder, template)
+        for slot, value in slots:
+            lib.FBPutSlot(builder, slot, self._value(self._raw, value))
+        if lib.FBAssert(builder) == self._ffi.NULL and lib.FBError(self._raw) != lib.FBE_NO_ERROR:
+            raise RuntimeError(f"CLIPS refused a {template.decode()} fact (error {lib.FBError(self._raw)})")
+
     def _fired_so_far(self) -> list[Fired]:
-        if self.recorder == "callback":
+        if self.recorder != "fact":
             seen: set[int] = set()
             out = []
-            for position in self._log:  # an `or` rule may fire once per disjunct: count it once
+            for position in (self._log if self._global is None else self._global.value):  # an `or` rule may fire once per disjunct: count it once
                 if position not in seen:
                     seen.add(position)
                     out.append(self._by_position[position])
             return out
         by_id = self._by_id
-        return [by_id[fact["id"]] for fact in self._fired.facts()]
+        return [by_id[rule_id] for rule_id in self._fired_ids()]
 
-    def run(self, answers: Mapping[str, Any]) -> list[Fired]:
-        """Reset, assert the answers, phase one, decide, assert the decision, phase two."""
+    def run(self, answers: Mapping[str, Any], clock: list[float] | None = None) -> list[Fired]:
+        """Reset, assert the answers, phase one, decide, assert the decision, phase two.
+
+        ``clock``, when given, receives the CPU time after each step (``STEPS``)."""
         env = self.env
+        tick = clock.append if clock is not None else _no_tick
         env.reset()
         self._log.clear()
-        assert_answer = self._answer.assert_fact
+        tick(time.process_time())
+        put = self._assert
         for q in self.kb.question_order:
-            assert_answer(question=q, value=answers.get(q, UNKNOWN))
+            put(b"answer", (b"question", q), (b"value", answers.get(q, UNKNOWN)))
+        tick(time.process_time())
         env.run()
+        tick(time.process_time())
         decision = decide(self.kb, self._fired_so_far())
-        self._decision.assert_fact(kind="verdict", value=decision.verdict)
-        self._decision.assert_fact(kind="model", value=decision.model)
-        self._gate.assert_fact()
+        tick(time.process_time())
+        put(b"decision", (b"kind", "verdict"), (b"value", decision.verdict))
+        put(b"decision", (b"kind", "model"), (b"value", decision.model))
+        put(b"phase-two")
         env.run()
-        return self._fired_so_far()
+        tick(time.process_time())
+        fired = self._fired_so_far()
+        tick(time.process_time())
+        return fired
+
+
+def _no_tick(_: float) -> None:
+    pass
+
+
+STEPS = ("reset", "assert answers", "run phase one", "read fired + decide", "assert decision + run phase two",
+         "read fired")
+
+
+def breakdown(engine: ClipsReasoner, sets: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """Median CPU time of each step of a CLIPS case (where the time goes: CLIPS or Python)."""
+    samples: dict[str, list[float]] = {step: [] for step in STEPS}
+    for answers in sets:
+        clock = [time.process_time()]
+        engine.run(answers, clock)
+        for step, before, after in zip(STEPS, clock, clock[1:]):
+            samples[step].append(after - before)
+    return {step: statistics.median(values) for step, values in samples.items()}
 
 
 def answer_sets(kb: KnowledgeBase, generated: int, seed: int) -> tuple[list[str], list[dict[str, Any]]]:
@@ -325,7 +386,7 @@ def main() -> None:
     kb = load_kb()
     reasoners = {"keyed": Reasoner(kb, "keyed"), "stock": Reasoner(kb, "stock")}
     assert reasoners["keyed"].matcher == "keyed", "the keyed matcher fell back to the stock one"
-    clips_engines = {r: ClipsReasoner(kb, r) for r in ("fact", "callback")}
+    clips_engines = {r: ClipsReasoner(kb, r) for r in RECORDERS}
     names, sets = answer_sets(kb, args.cases, args.seed)
     shipped = len(sets) - args.cases
 
@@ -345,8 +406,7 @@ def main() -> None:
 
     # Engine time per case: each engine over every set in turn, so none pays another's garbage.
     engines: dict[str, Callable[[Mapping[str, Any]], Any]] = {
-        "CLIPS (fact recorder)": clips_engines["fact"].run,
-        "CLIPS (callback recorder)": clips_engines["callback"].run,
+        **{f"CLIPS ({r} recorder)": e.run for r, e in clips_engines.items()},
         "ppp-expert keyed": reasoners["keyed"].run,
         "ppp-expert stock": reasoners["stock"].run,
     }
@@ -354,12 +414,17 @@ def main() -> None:
         run(sets[0])
     timed = per_case(engines, sets, args.rounds)
 
+    steps = {recorder: breakdown(engine, sets) for recorder, engine in clips_engines.items()}
+
+    fastest = min(RECORDERS, key=lambda r: timed[f"CLIPS ({r} recorder)"])
+
     def build_clips() -> Any:
-        return ClipsReasoner(load_kb(), "fact")
+        return ClipsReasoner(load_kb(), fastest)
 
     gc.collect()
     load = {
         "kb load (ppp-expert)": cpu(load_kb, args.repeat),
+        "translate only (CLIPS text)": cpu(lambda: translate(kb, fastest), args.repeat),
         "kb load + translate + build (CLIPS)": cpu(build_clips, args.repeat),
         "kb load + compile (ppp-expert keyed)": cpu(lambda: Reasoner(load_kb(), "keyed"), args.repeat),
         "kb load + compile (ppp-expert stock)": cpu(lambda: Reasoner(load_kb(), "stock"), args.repeat),
@@ -370,10 +435,15 @@ def main() -> None:
           f"best of {args.rounds} rounds")
     for name, value in timed.items():
         print(f"  {name:<34}{value * 1000:9.3f} ms per case")
-    clips_best = min(timed["CLIPS (fact recorder)"], timed["CLIPS (callback recorder)"])
+    clips_best = timed[f"CLIPS ({fastest} recorder)"]
     print(f"  keyed / CLIPS {timed['ppp-expert keyed'] / clips_best:6.2f}x   "
-          f"stock / CLIPS {timed['ppp-expert stock'] / clips_best:6.2f}x   (against the faster CLIPS recorder)")
-    print(f"load and build, CPU time, median of {args.repeat}")
+          f"stock / CLIPS {timed['ppp-expert stock'] / clips_best:6.2f}x   (CLIPS with the {fastest} recorder, "
+          "the fastest)")
+    print(f"  CLIPS case step by step, median of each step ({' / '.join(RECORDERS)} recorder):")
+    for step in STEPS:
+        cells = " / ".join(f"{steps[r][step] * 1000:.3f}" for r in RECORDERS)
+        print(f"    {step:<34}{cells} ms")
+    print(f"load and build, CPU time, median of {args.repeat} (CLIPS with the {fastest} recorder)")
     for name, value in load.items():
         print(f"  {name:<38}{value * 1000:9.1f} ms")
     print(f"load average now {os.getloadavg()[0]:.2f}")
