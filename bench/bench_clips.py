@@ -9,17 +9,22 @@ makes the CLIPS side from the loaded knowledge base instead of quoting an old fi
 * one ``deftemplate`` each for answers ``(answer (question Q) (value V))``, derived facts
   ``(finding (name F))``, decisions ``(decision (kind K) (value V))`` and fired rules
   ``(fired (id R))``; one ``defrule`` per knowledge-base rule (``any`` becomes an ``or`` CE,
-  ``not`` a ``not`` CE, a numeric comparison a predicate constraint on the answer's value);
+  ``not`` a ``not`` CE, a numeric comparison a predicate constraint on the answer's value,
+  ``unknown`` a literal answer value);
 * the firing order ppp-expert uses (phase, stratum, salience, knowledge-base position; see
   ``StableStrategy`` in ``ppp_expert/engine/compiler.py``) becomes one CLIPS salience per rule:
   the rules are ranked by that key and rule k of n gets salience n - k, so each rule has its own
-  salience and CLIPS's agenda orders activations as experta's does;
+  salience and CLIPS's agenda orders activations as experta's does (a rank, not arithmetic on
+  the four numbers: it fits any knowledge base of up to 20,001 rules);
 * second-phase rules start with a ``(phase-two)`` pattern, asserted only with the decision, as
   ppp-expert's agenda holds them back until the decision exists;
-* a rule fires once per case: a rule with an ``or`` (one activation per disjunct, in CLIPS as
-  in experta) also requires ``(not (fired (id R)))``, so its other activations leave the agenda
-  when it fires; derived facts are asserted with fact duplication off, so a finding already
-  present is not asserted twice.
+* a rule fires once per case. A rule with an ``or`` activates once per disjunct (in CLIPS as in
+  experta); how the repeat is dropped depends on the recorder (``RECORDERS``): the ``fact``
+  recorder adds ``(not (fired (id R)))`` to such a rule, so its other activations leave the
+  agenda when it fires; the ``global`` and ``callback`` recorders let them fire and drop the
+  repeats in Python, as ppp-expert's ``record`` ignores them. Derived facts are asserted with
+  fact duplication off, so a finding already present is not asserted twice. The ratios use the
+  fastest recorder.
 
 A case runs as ``Reasoner._finish`` runs it: reset, assert every answer (``unknown`` filled
 in, ``kb.question_order``), run the first phase, ``aggregate.decide`` in Python on the rules

@@ -62,7 +62,7 @@ def test_negated_any_is_rewritten_into_negated_conjunctions(bench: Any) -> None:
         (cond.FactIs("f"), cond.FactIs("h"))]
 
 
-def test_clips_fires_the_same_rules_in_the_same_order_on_every_shipped_case(kb: Any, reasoner: Any) -> None:
+def test_clips_fires_the_same_rules_in_the_same_order_on_shipped_generated_and_boundary_answers(kb: Any, reasoner: Any) -> None:
     pytest.importorskip("clips")
     bench = _bench()
     files = sorted(CASES.glob("*.yaml"))
@@ -70,6 +70,13 @@ def test_clips_fires_the_same_rules_in_the_same_order_on_every_shipped_case(kb: 
     rng = random.Random(3)
     sets = [dict(load_case(f, kb).answers) for f in files]
     sets += [random_answers(kb, rng, unknown_rate=rate) for rate in bench.UNKNOWN_RATES for _ in range(3)]
+    # Numeric answers exactly on each bound a rule tests (strict and non-strict comparisons).
+    for rule in kb.rules:
+        for leaf in cond.leaves(rule.condition):
+            if isinstance(leaf, cond.AnswerCompare):
+                for bound in (leaf.low, leaf.high):
+                    if bound is not None:
+                        sets.append({**random_answers(kb, rng, 0.15), leaf.question: int(bound)})
     expected = [[f.rule.id for f in reasoner.run(a).firings] for a in sets]
     assert sum(map(len, expected)) > 20 * len(sets)
     for recorder in bench.RECORDERS:
