@@ -94,3 +94,32 @@ def test_a_missing_clipspy_is_one_line_and_exit_code_2() -> None:
     assert done.returncode == 2
     assert done.stderr.strip() == "bench_clips needs clipspy: pip install -e '.[bench]'"
     assert done.stdout == ""
+
+
+def test_each_leaf_in_clips_holds_exactly_when_the_python_evaluator_says_so(bench: Any) -> None:
+    # The shipped rules never use not_in / is_not; this covers the translation of every leaf
+    # shape on its own, against the one evaluator (conditions.holds).
+    clips = pytest.importorskip("clips")
+    leaves = [
+        cond.AnswerIn("q", frozenset({"a", "b"})),
+        cond.AnswerIn("q", frozenset({"a", "b"}), negate=True),
+        cond.AnswerIn("q", frozenset({"unknown"})),
+        cond.AnswerIn("q", frozenset({"5"})),
+        cond.AnswerCompare("q", 5.0, 10.0),
+        cond.AnswerCompare("q", 5.0, 10.0, low_strict=True, high_strict=True),
+        cond.AnswerCompare("q", None, 5.0, high_strict=True),
+        cond.AnswerCompare("q", 5.0, None),
+    ]
+    values: list[Any] = ["a", "b", "c", "unknown", "5", 'say "hi" \\', 4, 4.9, 5, 5.0, 7, 10, 10.0, 10.5, -3]
+    for leaf in leaves:
+        env = clips.Environment()
+        for construct in bench.TEMPLATES:
+            env.build(construct)
+        env.build(f"(defrule hit {bench._Translator().ce(leaf)} => (assert (fired (id \"hit\"))))")
+        answer = env.find_template("answer")
+        for value in values:
+            env.reset()
+            answer.assert_fact(question="q", value=value)
+            env.run()
+            fired = env.eval("(any-factp ((?f fired)) TRUE)") == "TRUE"  # clipspy gives symbols as text
+            assert fired == leaf.holds(value), (leaf, value)
