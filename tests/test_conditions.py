@@ -203,6 +203,17 @@ def test_all_is_false_on_any_false_part_and_any_true_on_any_true_part() -> None:
     assert [c.Any_(p).truth(s) for p in ((f, f), (f, o), (o, t), (t, o), (f, t))] == [False, None, True, True, True]
     assert [c.Not(p).truth(s) for p in (t, f, o)] == [False, True, None]
 
+    assert c.All((t, f)) != c.Any_((t, f)) and repr(c.Any_((t,))).startswith("Any_(")
+
+
+def test_failing_opens_nested_alls_and_keeps_any_not_and_leaves_whole() -> None:
+    t, f, o = c.FactIs("t"), c.FactIs("f"), c.FactIs("o")
+    s = state({}, facts=frozenset({"t"}), possible=frozenset({"o"}))
+    either, neither = c.Any_((f, t)), c.Any_((f, o))
+    condition = c.All((t, f, c.All((o, either, neither, c.Not(t))), c.Not(f)))
+    assert c.failing(condition, s) == [f, o, neither, c.Not(t)]
+    assert c.failing(either, s) == [] and c.failing(f, s) == [f] and c.failing(c.All((t,)), s) == []
+
 
 def test_an_unanswered_question_is_open_and_an_explicit_unknown_is_not() -> None:
     node = c.parse({"answer": "u", "is": "high"})

@@ -63,6 +63,26 @@ def test_watching_rules_logs_what_experta_own_run_loop_logs(kb, caplog) -> None:
     assert ours[0].startswith("FIRE 1 ")
 
 
+def test_run_takes_experta_steps_and_leaves_the_engine_stopped(kb) -> None:
+    """``run(steps=n)`` fires at most n activations and can be resumed, as in experta; after a
+    run the engine is no longer running, so a later declaration updates the agenda at once."""
+    from ppp_expert.engine.compiler import Answer
+    from ppp_expert.engine.reasoner import Reasoner
+
+    engine = Reasoner(kb).engine
+    engine.reset()
+    engine.declare(*(Answer(q=q, v=BROADBAND.get(q, UNKNOWN)) for q in kb.question_order))
+    pending = len(engine.agenda.activations)
+    engine.run(steps=0)
+    assert engine.firings == [] and len(engine.agenda.activations) == pending
+    engine.run(steps=1)
+    assert len(engine.firings) == 1 and not engine.running
+    engine.run(steps=2)
+    assert len(engine.firings) == 3
+    engine.run()
+    assert len(engine.firings) > 3 and not engine.running
+
+
 def test_producers_fire_before_the_rules_that_read_their_facts(reasoner) -> None:
     trace = reasoner.run(BROADBAND)
     position = {f.rule.id: i for i, f in enumerate(trace.firings)}

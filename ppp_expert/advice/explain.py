@@ -208,17 +208,9 @@ class WhyNot:
 
 
 def failed_leaves(rule: Rule, state: cond.State) -> list[str]:
-    """The leaf conditions of a rule that are false in the final state (what blocked it)."""
-    def walk(node: cond.Condition) -> list[str]:
-        if isinstance(node, cond.All):
-            return [x for p in node.parts for x in walk(p)]
-        if cond.evaluate(node, state) is True:
-            return []
-        if isinstance(node, cond.Any_):
-            return ["none of: " + " | ".join(p.describe() for p in node.parts)]
-        return [node.describe() + _actual(node, state)]
-
-    return walk(rule.condition)
+    """The conditions of a rule that are false in the final state (what blocked it)."""
+    return [("none of: " + " | ".join(p.describe() for p in node.parts)) if isinstance(node, cond.Any_)
+            else node.describe() + _actual(node, state) for node in cond.failing(rule.condition, state)]
 
 
 def _actual(node: cond.Condition, state: cond.State) -> str:

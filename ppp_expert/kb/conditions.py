@@ -10,7 +10,7 @@ finished case, the consultation's relevance analysis against the answers given s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, Union
+from typing import Any, ClassVar, Iterator, Mapping, Union
 
 from ppp_expert.errors import KnowledgeBaseError
 
@@ -171,18 +171,23 @@ class DecisionIn:
 
 
 @dataclass(frozen=True)
-class All:
+class _Group:
+    """Conditions joined by one connective; ``All`` and ``Any_`` differ only in which part value
+    settles the group at once (``decisive``: a false part for ``all``, a true one for ``any``)."""
+
     parts: tuple["Condition", ...]
+    word: ClassVar[str]
+    decisive: ClassVar[bool]
 
     def describe(self) -> str:
-        return "all of (" + "; ".join(p.describe() for p in self.parts) + ")"
+        return f"{self.word} of (" + "; ".join(p.describe() for p in self.parts) + ")"
 
     def truth(self, state: State) -> Truth:
-        result: Truth = True
+        result: Truth = not self.decisive
         for part in self.parts:
             value = part.truth(state)
-            if value is False:
-                return False
+            if value is self.decisive:
+                return value
             if value is None:
                 result = None
         return result
@@ -194,26 +199,15 @@ class All:
 
 
 @dataclass(frozen=True)
-class Any_:
-    parts: tuple["Condition", ...]
+class All(_Group):
+    word = "all"
+    decisive = False
 
-    def describe(self) -> str:
-        return "any of (" + "; ".join(p.describe() for p in self.parts) + ")"
 
-    def truth(self, state: State) -> Truth:
-        result: Truth = False
-        for part in self.parts:
-            value = part.truth(state)
-            if value is True:
-                return True
-            if value is None:
-                result = None
-        return result
-
-    def collect_open(self, state: State, inputs: OpenInputs) -> None:
-        if self.truth(state) is None:
-            for part in self.parts:
-                part.collect_open(state, inputs)
+@dataclass(frozen=True)
+class Any_(_Group):
+    word = "any"
+    decisive = True
 
 
 @dataclass(frozen=True)
@@ -384,3 +378,12 @@ def is_second_phase(cond: Condition) -> bool:
 def evaluate(cond: Condition, state: State) -> Truth:
     """Three-valued truth of a condition: True, False or None (still open)."""
     return cond.truth(state)
+
+
+def failing(cond: Condition, state: State) -> list[Condition]:
+    """What keeps a condition from holding: each part of an ``all`` (nested ones opened) that is
+    not true; an ``any``, a ``not`` or a leaf counts whole. Explanations list these, each in
+    their own words, as what blocked a rule."""
+    if isinstance(cond, All):
+        return [x for part in cond.parts for x in failing(part, state)]
+    return [] if cond.truth(state) is True else [cond]

@@ -99,17 +99,8 @@ def final_state(trace: "Trace") -> cond.State:
 
 def failed_conditions(kb: KnowledgeBase, rule: Rule, state: cond.State) -> list[str]:
     """The conditions of a rule that are false in this case, each in words with the case's actual answer."""
-
-    def walk(node: cond.Condition) -> list[str]:
-        if isinstance(node, cond.All):
-            return [x for part in node.parts for x in walk(part)]
-        if cond.evaluate(node, state) is True:
-            return []
-        if isinstance(node, cond.Any_):
-            return ["none of these holds: " + "; ".join(leaf_text(kb, p) for p in node.parts)]
-        return [leaf_text(kb, node) + actual_text(kb, node, state)]
-
-    return walk(rule.condition)
+    return [("none of these holds: " + "; ".join(leaf_text(kb, p) for p in node.parts)) if isinstance(node, cond.Any_)
+            else leaf_text(kb, node) + actual_text(kb, node, state) for node in cond.failing(rule.condition, state)]
 
 
 def leaf_text(kb: KnowledgeBase, node: cond.Condition) -> str:
