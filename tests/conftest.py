@@ -159,10 +159,20 @@ MUTATION_FIRST = ("test_conditions", "test_kb_loading", "test_case_files", "test
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """A mutant's run starts without a cached knowledge base, so the first test loads it with the
-    mutant active (collection in mutmut's fork server may have loaded one, unmutated)."""
-    if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+    """A mutant's run starts without a loaded knowledge base and with an empty on-disk cache, so
+    its first test parses, validates and compiles with the mutant active. (Collection in mutmut's
+    fork server may have loaded one, unmutated; and every mutant's process is forked from that
+    server, so a cache folder made at import would be shared: the first mutant would fill it and
+    the rest would skip parsing and planning, letting their mutants there survive.) The stats
+    run, which credits each test with the functions it calls, runs with the cache off."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" in mutant:
         default_kb.cache_clear()
+        own = tempfile.mkdtemp(prefix="ppp-expert-mutant-cache-")
+        os.environ["XDG_CACHE_HOME"] = own
+        atexit.register(shutil.rmtree, own, ignore_errors=True)
+    elif mutant == "stats":
+        os.environ["PPP_EXPERT_CACHE"] = "off"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
