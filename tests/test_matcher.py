@@ -37,7 +37,12 @@ from experta.fieldconstraint import P  # noqa: E402
 from experta.matchers.rete.utils import prepare_rule  # noqa: E402
 
 
-@pytest.fixture(scope="module")
+def _module_scope(fixture_name: str, config: pytest.Config) -> str:
+    """Module-wide, except in mutmut's stats run, where ``kb`` is made afresh for every test."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else "module"
+
+
+@pytest.fixture(scope=_module_scope)
 def both(kb: Any) -> dict[str, Reasoner]:
     return {"keyed": Reasoner(kb, "keyed"), "stock": Reasoner(kb, "stock")}
 
