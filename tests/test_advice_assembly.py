@@ -48,6 +48,27 @@ def test_the_verdict_threshold_is_inclusive_on_both_sides(tmp_path: Path, weight
     assert (advice.appropriate.verdict, advice.appropriate.certainty) == (verdict, weight)
 
 
+@pytest.mark.parametrize("ppp, alliance, determined", [
+    (0.5, None, True),        # the alliance scores exactly the model threshold: enough
+    (0.5, -0.0001, False),    # just below it: a partnership, but not yet which one
+    (0.1, 0.9, False),        # undetermined verdict: never determined, however strong the model
+    (-0.5, None, True),       # traditional procurement needs no model score
+])
+def test_a_recommendation_is_determined_only_with_a_verdict_and_a_model_above_the_threshold(
+        tmp_path: Path, ppp: float, alliance: float | None, determined: bool) -> None:
+    from ppp_expert.kb.schema import Settings
+
+    threshold = Settings.model_fields["model_threshold"].default  # the tiny knowledge base keeps it
+    weight = threshold if alliance is None else alliance if alliance > 0 else threshold + alliance
+    then = [{"ppp": ppp, "reason": "r"}, {"evidence": {"model": "alliance", "weight": round(weight, 4), "reason": "r"}}]
+    kb = load_kb(write_kb(tmp_path, {"10.yaml": [rule("t.all", A, *then)]}))
+    assert kb.settings.model_threshold == threshold
+    advice = evaluate({"answers": {"a": "yes"}}, kb)
+    expected_verdict = "ppp" if ppp >= 0.2 else "traditional" if ppp <= -0.2 else "undetermined"
+    assert advice.appropriate.verdict == expected_verdict
+    assert advice.recommendation.determined is determined
+
+
 def test_evidence_for_traditional_procurement_counts_against_a_partnership(tmp_path: Path) -> None:
     kb = load_kb(write_kb(tmp_path, {"10.yaml": [
         rule("t.trad", A, {"evidence": {"model": "traditional_procurement", "weight": 0.5, "reason": "buy it"}}),

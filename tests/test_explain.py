@@ -44,6 +44,20 @@ def test_combine_steps_reproduce_combine() -> None:
     assert combine_steps([])[-1] == "combined: no evidence, +0.00"
 
 
+def test_combine_steps_write_out_each_step_of_the_arithmetic() -> None:
+    """Worked by hand: for 0.4 then 0.5 gives 0.4 + 0.5 x 0.6 = 0.7; against 0.2; reconciled
+    (0.7 - 0.2) / (1 - 0.2) = 0.625."""
+    assert combine_steps([0.5, -0.2, 0.4]) == [
+        "evidence for: 0.40, 0.50",
+        "  0.4 + 0.50 x (1 - 0.4) = 0.7",
+        "evidence against: 0.20",
+        "combined: (0.7 - 0.2) / (1 - min(0.7, 0.2)) = +0.625",
+    ]
+    assert combine_steps([]) == ["evidence for: none", "evidence against: none", "combined: no evidence, +0.00"]
+    assert combine_steps([-0.3]) == ["evidence for: none", "evidence against: 0.30",
+                                     "combined: (0 - 0.3) / (1 - min(0, 0.3)) = -0.3"]
+
+
 def test_a_bare_model_id_means_the_model(runner, kb) -> None:
     advice = evaluate(load_case(IRELAND, kb), kb)
     chosen = advice.recommendation.model
