@@ -38,7 +38,7 @@ def test_every_firing_records_its_matched_and_declared_facts(reasoner) -> None:
 
 def test_watching_rules_logs_what_experta_own_run_loop_logs(kb, caplog) -> None:
     """The engine's run loop skips building experta's FIRE trace line when nobody watches;
-    when the RULES watcher is on, it logs exactly what experta's own ``run`` logs."""
+    when the RULES or AGENDA watchers are on, it logs exactly what experta's own ``run`` logs."""
     import logging
 
     from experta import KnowledgeEngine, watchers
@@ -46,21 +46,28 @@ def test_watching_rules_logs_what_experta_own_run_loop_logs(kb, caplog) -> None:
     from ppp_expert.engine.compiler import Answer
     from ppp_expert.engine.reasoner import Reasoner
 
-    def fire_lines(run) -> list[str]:
+    watched = {watchers.RULES.name, watchers.AGENDA.name}
+
+    def log_lines(run) -> list[str]:
         reasoner = Reasoner(kb)
         engine = reasoner.engine
         engine.reset()
         engine.declare(*(Answer(q=q, v=BROADBAND.get(q, UNKNOWN)) for q in kb.question_order))
         caplog.clear()
         run(engine)
-        return [r.getMessage() for r in caplog.records if r.name == watchers.RULES.name]
+        return [f"{r.name} {r.getMessage()}" for r in caplog.records if r.name in watched]
 
-    assert fire_lines(lambda e: e.run()) == []  # not watched: nothing logged
+    assert log_lines(lambda e: e.run()) == []  # not watched: nothing logged
     with caplog.at_level(logging.INFO, logger=watchers.RULES.name):  # experta.watch('RULES') at INFO
-        ours = fire_lines(lambda e: e.run())
-        theirs = fire_lines(lambda e: KnowledgeEngine.run(e))
+        ours = log_lines(lambda e: e.run())
+        theirs = log_lines(lambda e: KnowledgeEngine.run(e))
     assert ours and ours == theirs
-    assert ours[0].startswith("FIRE 1 ")
+    assert ours[0].startswith(f"{watchers.RULES.name} FIRE 1 ")
+    with caplog.at_level(logging.DEBUG, logger=watchers.AGENDA.name):  # the agenda before each firing
+        ours = log_lines(lambda e: e.run(steps=3))
+        theirs = log_lines(lambda e: KnowledgeEngine.run(e, steps=3))
+    assert ours == theirs and len(ours) > 3
+    assert ours[0].startswith(f"{watchers.AGENDA.name} 0: '")
 
 
 def test_run_takes_experta_steps_and_leaves_the_engine_stopped(kb) -> None:

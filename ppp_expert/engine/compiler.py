@@ -307,7 +307,7 @@ class BaseEngine(KnowledgeEngine):
         while steps > 0 and self.running:
             added, removed = self.get_activations()
             self.strategy.update_agenda(self.agenda, added, removed)
-            if watchers.worth("AGENDA", "DEBUG"):  # pragma: no cover - experta's debugging aid
+            if watchers.worth("AGENDA", "DEBUG"):  # experta's debugging aid: the agenda before each firing
                 for idx, act in enumerate(self.agenda.activations):
                     watchers.AGENDA.debug("%d: %r %r", idx, act.rule.__name__, ", ".join(str(f) for f in act.facts))
             activation = self.agenda.get_next()
