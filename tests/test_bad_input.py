@@ -120,10 +120,40 @@ def test_keys_that_read_as_equal_values_are_named_as_such_not_called_duplicates(
     path = tmp_path / "keys.yaml"
     path.write_text("answers:\n  1: high\n  true: low\n", encoding="utf-8")
     line = run_bad(runner, path)
-    assert line.startswith(f"error: {path}: malformed YAML at line 3 column 3: keys '1' and 'true' are read as equal")
-    assert "quote them" in line
+    assert line == (f"error: {path}: malformed YAML at line 3 column 3: keys '1' and 'true' are read as equal "
+                    "values (1, 1.0 and true are one key); quote them to make them text")
+    for first, second, why in (("0", "false", "0, 0.0 and false are one key"), ("2", "2.0", "2 and 2.0 are the same number")):
+        path.write_text(f"answers:\n  {first}: high\n  {second}: low\n", encoding="utf-8")
+        assert run_bad(runner, path).endswith(f"keys '{first}' and '{second}' are read as equal values ({why}); "
+                                              "quote them to make them text")
     path.write_text("answers:\n  urgency: high\n  urgency: low\n", encoding="utf-8")
     assert run_bad(runner, path) == f"error: {path}: malformed YAML at line 3 column 3: duplicate key 'urgency'"
+
+
+@pytest.mark.parametrize("text, key, message", [
+    ("a\ud800", "title", "title: contains a lone surrogate '\\ud800'; expected valid Unicode text"),
+    ("a\x1b[31m", "title", "title: contains the control character '\\x1b'; expected plain text"),
+    ("a\x00", "narrative", "narrative: contains the control character '\\x00'; expected plain text"),
+    ("a\tb", "id", "id: contains the control character '\\t'; expected plain text"),
+    ("a\u202eb", "id", "id: contains the bidirectional control '\\u202e'; expected visible text"),
+    ("a\u200bb", "id", "id: contains the invisible character '\\u200b'; expected visible text"),
+])
+def test_text_fields_refuse_what_would_mislead_a_reader_naming_the_character(text: str, key: str,
+                                                                             message: str) -> None:
+    from ppp_expert.cases.case import _check_text
+    from ppp_expert.errors import CaseError
+
+    with pytest.raises(CaseError) as info:
+        _check_text(text, key, "c.yaml")
+    assert str(info.value) == f"c.yaml: {message}"
+
+
+@pytest.mark.parametrize("text, key", [("a\tb\nc\r", "title"), ("a\tb\r\n", "narrative"),
+                                       ("right\u202eto left", "title"), ("a b", "id")])
+def test_text_fields_keep_line_breaks_in_prose_and_direction_marks_in_titles(text: str, key: str) -> None:
+    from ppp_expert.cases.case import _check_text
+
+    _check_text(text, key, "c.yaml")  # no error
 
 
 def test_missing_answers_are_not_errors(runner, write_case) -> None:
