@@ -255,3 +255,42 @@ def test_inspection_helpers_list_leaves_questions_facts_and_phase() -> None:
     assert not c.is_second_phase(cond)
     assert c.is_second_phase(c.parse([{"fact": "f"}, {"not": {"verdict": "ppp"}}]))
     assert c.evaluate(cond, state({"b": "x", "a": 0}, facts=frozenset({"g", "f"}))) is True
+
+
+def _nested(kind: str, levels: int) -> object:
+    node: object = {"fact": "x"}
+    for _ in range(levels - 1):
+        node = {"not": node} if kind == "not" else [node] if kind == "list" else {kind: [node]}
+    return node
+
+
+@pytest.mark.parametrize("kind", ["not", "all", "any", "list"])
+def test_conditions_nest_at_most_twelve_levels_exactly(kind: str) -> None:
+    assert c.parse(_nested(kind, c.MAX_CONDITION_DEPTH)) is not None
+    with pytest.raises(c.ConditionSyntaxError) as info:
+        c.parse(_nested(kind, c.MAX_CONDITION_DEPTH + 1))
+    assert str(info.value) == "conditions nested more than 12 levels deep; expected a flatter condition"
+
+
+@pytest.mark.parametrize("shape, message", [
+    ("list", "65 conditions in one list; expected at most 64"),
+    ("all", "65 conditions in one 'all'; expected at most 64 (split the rule, or conclude a fact and test it)"),
+    ("any", "65 conditions in one 'any'; expected at most 64 (split the rule, or conclude a fact and test it)"),
+])
+def test_a_rule_holds_at_most_sixty_four_conditions_exactly(shape: str, message: str) -> None:
+    def raw(n: int) -> object:
+        return [{"fact": "x"}] * n if shape == "list" else {shape: [{"fact": "x"}] * n}
+
+    assert len(list(c.leaves(c.parse(raw(c.MAX_CONDITION_LEAVES))))) == 64
+    with pytest.raises(c.ConditionSyntaxError) as info:
+        c.parse(raw(c.MAX_CONDITION_LEAVES + 1))
+    assert str(info.value) == message
+
+
+def test_the_sixty_four_conditions_count_across_the_whole_rule() -> None:
+    spread = [{"all": [{"fact": "x"}] * 40}, {"any": [{"fact": "y"}] * 24}]
+    assert len(list(c.leaves(c.parse(spread)))) == 64
+    with pytest.raises(c.ConditionSyntaxError) as info:
+        c.parse([*spread, {"fact": "z"}])
+    assert str(info.value) == ("65 conditions in one rule; expected at most 64 "
+                               "(split the rule, or conclude a fact and test it)")
