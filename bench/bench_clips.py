@@ -53,6 +53,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_core import cpu  # noqa: E402 (median CPU time of an action, as bench_core measures it)
 
 from ppp_expert.engine.aggregate import decide  # noqa: E402
 from ppp_expert.kb import conditions as cond  # noqa: E402
@@ -358,16 +361,6 @@ def per_case(engines: Mapping[str, Callable[[Mapping[str, Any]], Any]], sets: Se
             median = statistics.median(samples)
             best[name] = min(best.get(name, median), median)
     return best
-
-
-def cpu(action: Callable[[], Any], repeat: int) -> float:
-    """Median CPU time of ``action`` over ``repeat`` calls."""
-    times = []
-    for _ in range(repeat):
-        start = time.process_time()
-        action()
-        times.append(time.process_time() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
