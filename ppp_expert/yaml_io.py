@@ -42,7 +42,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
         if key in mapping:
             first = written[key]
             problem = (f"duplicate key {key!r}" if first == spelled else
-                       f"keys {first!r} and {spelled!r} are read as equal values ({mapping_key(key, first, spelled)}); "
+                       f"keys {first!r} and {spelled!r} are read as equal values ({_why_keys_are_equal(key, first, spelled)}); "
                        "quote them to make them text")
             raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
         written[key] = spelled
@@ -50,7 +50,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     return mapping
 
 
-def mapping_key(key: Any, first: str, second: str) -> str:
+def _why_keys_are_equal(key: Any, first: str, second: str) -> str:
     """Why two differently written keys collide: 1, 1.0 and true are one key to Python."""
     if key == 1:
         return "1, 1.0 and true are one key"
