@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import BROADBAND, CASES, COMMODITY
+from pty_helpers import phrase
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -544,34 +545,34 @@ def test_real_terminal_session_with_why_back_quit_then_resume(kb, tmp_path: Path
     first, second = questions[0], questions[1]
 
     child = _spawn(["ask", "--save", str(session)], tmp_path)
-    child.expect(r"Question 1 ")
-    child.expect(r"Answer \[")
+    child.expect(phrase("Question 1 "))
+    child.expect(phrase("Answer ["))
     number = list(first.answers).index(case.answers[first.id]) + 1
     child.sendline(str(number))                                   # by number
-    child.expect(r"Question 2 ")
-    child.expect(r"Answer \[")
+    child.expect(phrase("Question 2 "))
+    child.expect(phrase("Answer ["))
     child.sendline("why")
-    child.expect(r"Why I ask: ")                                  # in plain words, no rule ids
-    child.expect(r"can still change")
-    child.expect(r"Answer \[")
+    child.expect(phrase("Why I ask: "))                                  # in plain words, no rule ids
+    child.expect(phrase("can still change"))
+    child.expect(phrase("Answer ["))
     child.sendline("why detail")                                  # the rules behind it, on request
     child.expect(r"Why ask " + second.id)
     child.expect(r"\[(?:[a-z-]+|practice:[a-z0-9-]+)\]")
-    child.expect(r"Answer \[")
+    child.expect(phrase("Answer ["))
     child.sendline("glossary availability payment")               # a term at any prompt
     child.expect(r"Glossary")
-    child.expect(r"Answer \[")
+    child.expect(phrase("Answer ["))
     child.sendline("42")
-    child.expect(r"There is no answer 42")
+    child.expect(phrase("There is no answer 42"))
     child.sendline(case.answers[second.id])                       # by value
-    child.expect(r"Question 3 ")
-    child.expect(r"Answer \[")
+    child.expect(phrase("Question 3 "))
+    child.expect(phrase("Answer ["))
     child.sendline("back")                                        # undo the second answer
     child.expect(r"Undid " + second.id)
-    child.expect(r"Answer \[")
+    child.expect(phrase("Answer ["))
     child.sendline(case.answers[second.id])
-    child.expect(r"Question 3 ")
-    child.expect(r"Answer \[")
+    child.expect(phrase("Question 3 "))
+    child.expect(phrase("Answer ["))
     child.sendline("quit")
     child.expect(r"--resume")
     child.expect(_pexpect().EOF)
@@ -581,7 +582,7 @@ def test_real_terminal_session_with_why_back_quit_then_resume(kb, tmp_path: Path
     assert saved.answers == {first.id: case.answers[first.id], second.id: case.answers[second.id]}
 
     child = _spawn(["ask", "--resume", str(session), "--no-refine"], tmp_path)
-    child.expect("Resuming a consultation with 2 answers given")
+    child.expect(phrase("Resuming a consultation with 2 answers given"))
     interim = 0
     while True:
         index = child.expect([r"─ (\w+) ─╯", r"Enter to skip\)", r"Continue to settle the risk owners"])
@@ -592,10 +593,10 @@ def test_real_terminal_session_with_why_back_quit_then_resume(kb, tmp_path: Path
             child.sendline("y")
             continue
         question = child.match.group(1)
-        child.expect(r"Answer \[")
+        child.expect(phrase("Answer ["))
         child.sendline(str(case.answers.get(question, UNKNOWN)))
     child.sendline(str(tmp_path / "graph.dot"))
-    child.expect(r"Save a copy as")
+    child.expect(phrase("Save a copy as"))
     child.sendline("")
     child.expect(_pexpect().EOF)
     child.close()
@@ -610,10 +611,10 @@ def test_real_terminal_session_with_why_back_quit_then_resume(kb, tmp_path: Path
 def test_ctrl_c_leaves_a_valid_session_file(kb, tmp_path: Path) -> None:
     session = tmp_path / "interrupted.yaml"
     child = _spawn(["ask", "--save", str(session)], tmp_path)
-    child.expect(r"Answer \[")
+    child.expect(phrase("Answer ["))
     child.sendline("1")
-    child.expect(r"Question 2 ")
-    child.expect(r"Answer \[")
+    child.expect(phrase("Question 2 "))
+    child.expect(phrase("Answer ["))
     child.sendintr()
     child.expect(r"Interrupted")
     child.expect(_pexpect().EOF)
@@ -728,13 +729,13 @@ def test_interim_advice_once_verdict_and_model_settle_and_stopping_there(kb, tmp
     assert len(outlook.verdicts) == 1 and len(outlook.models) == 1 and not outlook.settled  # the premise
     child = _spawn(["ask", "--answers", str(partial), "--save", str(tmp_path / "s.yaml"), "--graph",
                     str(tmp_path / "g.dot")], tmp_path)
-    child.expect("Interim advice: verdict and model settled")
-    child.expect("Not yet assessed:")
-    child.expect(r"Continue to settle the risk owners")
+    child.expect(phrase("Interim advice: verdict and model settled"))
+    child.expect(phrase("Not yet assessed:"))
+    child.expect(phrase("Continue to settle the risk owners"))
     child.sendline("n")
-    child.expect("Risk allocation: not assessed")
-    child.expect("Red flags: not assessed")
-    child.expect(r"Save a copy as")
+    child.expect(phrase("Risk allocation: not assessed"))
+    child.expect(phrase("Red flags: not assessed"))
+    child.expect(phrase("Save a copy as"))
     child.sendline("")
     child.expect(_pexpect().EOF)
     child.close()

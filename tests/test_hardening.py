@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from conftest import BROADBAND, ROOT
+from pty_helpers import phrase
 
 from ppp_expert.cli import main
 
@@ -157,11 +158,11 @@ def test_defect03_a_second_ask_on_one_session_file_is_refused_naming_the_first(t
     child = pexpect.spawn(CLI[0], [*CLI[1:], "ask", "--save", str(session)], env=ENV, encoding="utf-8",
                           timeout=60, dimensions=(50, 100))
     try:
-        child.expect(r"Answer \[")
+        child.expect(phrase("Answer ["))
         second = run("ask", "--resume", session, input="1\n")
         one_line_error(second, str(tmp_path), f"process {child.pid}", "session file")
         child.sendline("1")
-        child.expect(r"Answer \[")
+        child.expect(phrase("Answer ["))
         child.sendline("quit")
         child.expect(pexpect.EOF)
     finally:
@@ -189,19 +190,47 @@ def test_defect04_closing_prompts_ask_before_overwriting(tmp_path: Path) -> None
     copy.write_text("precious copy\n")
     child = pexpect.spawn(CLI[0], [*CLI[1:], "ask", "--answers", str(CASE), "--save", str(tmp_path / "s.yaml"),
                                    "--no-refine"], env=ENV, encoding="utf-8", timeout=60, dimensions=(50, 100))
-    child.expect(r"Enter to skip\)")
+    child.expect(phrase("Enter to skip)"))
     child.sendline(str(graph))
-    child.expect(r"exists\. Overwrite it\?\s+\[y/N\]")  # the line may wrap
+    child.expect(phrase("exists. Overwrite it? [y/N]"))
     child.sendline("")                      # the default is no
-    child.expect(r"Save a copy as")
+    child.expect(phrase("Save a copy as"))
     child.sendline(str(copy))
-    child.expect(r"exists\. Overwrite it\?\s+\[y/N\]")  # the line may wrap
+    child.expect(phrase("exists. Overwrite it? [y/N]"))
     child.sendline("n")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
     assert graph.read_text() == "precious graph\n" and copy.read_text() == "precious copy\n"
 
+
+
+SAVE_PROMPT = "Save a copy as (Enter to skip):"
+
+
+def test_closing_prompt_is_matched_wherever_the_terminal_wraps_it(tmp_path: Path) -> None:
+    """The session path comes just before the prompt, so its length decides where rich wraps the
+    line (at 100 columns). Paths of 100 to 130 characters (rich folds them from the start of a
+    line) move the break across every word of the prompt; each run must still reach the end."""
+    pexpect = pytest.importorskip("pexpect")
+    wrapped = 0
+    for room in (3, 6, 9, 14, 19, 25, 40):
+        # The line holding the path's end also holds ". " and then as much of the prompt as fits.
+        length = 100 + (98 - room)
+        folder = tmp_path / str(room)
+        folder = folder / ("d" * max(1, length - len(str(folder / "s.yaml")) - 1))
+        folder.mkdir(parents=True)
+        child = pexpect.spawn(CLI[0], [*CLI[1:], "ask", "--answers", str(CASE), "--save", str(folder / "s.yaml"),
+                                       "--no-refine"], env=ENV, encoding="utf-8", timeout=60, dimensions=(50, 100))
+        child.expect(phrase("Enter to skip)"))
+        child.sendline("")
+        child.expect(phrase(SAVE_PROMPT))
+        wrapped += "\n" in child.after
+        child.sendline("")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0, room
+    assert wrapped >= 3  # the sweep did put the break inside the prompt
 
 # ----------------------------------------------------------- 5. spreadsheet formula injection
 def test_defect05_summary_csv_cells_never_start_a_formula(runner, tmp_path: Path) -> None:
@@ -326,9 +355,9 @@ def test_defect10_ctrl_c_at_asks_final_prompt_exits_130(tmp_path: Path) -> None:
     session = tmp_path / "s.yaml"
     child = pexpect.spawn(CLI[0], [*CLI[1:], "ask", "--answers", str(CASE), "--save", str(session), "--no-refine"],
                           env=ENV, encoding="utf-8", timeout=60, dimensions=(50, 100))
-    child.expect(r"Enter to skip\)")
+    child.expect(phrase("Enter to skip)"))
     child.sendintr()
-    child.expect(r"Interrupted\. The session is saved")
+    child.expect(phrase("Interrupted. The session is saved"))
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130, child.before

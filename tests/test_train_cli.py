@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import CASES
+from pty_helpers import phrase
 
 from ppp_expert.cli import main
 from ppp_expert.kb.schema import PARTIES
@@ -376,34 +377,34 @@ def test_real_terminal_case_with_hints_a_wrong_answer_quit_and_resume(kb: Any, p
     verdict, model, risks = items[0], items[1], items[2]
     child = _spawn(["train", "--trainee", "ana", "--new", "--case", case_id, "--seed", str(seed), "--items", "0"],
                    tmp_path)
-    child.expect(r"Case: ")
-    child.expect(r"Answer \[1-3")
+    child.expect(phrase("Case: "))
+    child.expect(phrase("Answer [1-3"))
     child.sendline("hint")
     child.expect(r"Hint")
-    child.expect(r"Answer \[1-3")
+    child.expect(phrase("Answer [1-3"))
     child.sendline(lines_for(verdict, right=False)[0])              # a wrong answer
-    child.expect(r"Not right")
-    child.expect(r"Feedback \[")
+    child.expect(phrase("Not right"))
+    child.expect(phrase("Feedback ["))
     child.sendline("more")
     deciding = verdict.claims[0].deciding[0].rule
     child.expect(re.escape(deciding))
     child.expect(re.escape(f"[{kb.rule(deciding).source}]"))
-    child.expect(r"Feedback \[")
+    child.expect(phrase("Feedback ["))
     child.sendline("answer")
-    child.expect(r"The engine's answer")
-    child.expect(r"Feedback \[")
+    child.expect(phrase("The engine's answer"))
+    child.expect(phrase("Feedback ["))
     child.sendline("")
-    child.expect(r"Answer \[1-6")
+    child.expect(phrase("Answer [1-6"))
     child.sendline(lines_for(model)[0])
     child.expect(r"Right\.")
-    child.expect(r"Feedback \[")
+    child.expect(phrase("Feedback ["))
     child.sendline("")
     child.expect(re.escape(risks.prompt.rows[0].label) + r" \[1-3")
     child.sendline("hint")
     child.expect(r"Hint")
-    child.expect(r"\[1-3 or a command\]")
+    child.expect(phrase("[1-3 or a command]"))
     child.sendline("quit")
-    child.expect(r"every answer so far is saved")
+    child.expect(phrase("every answer so far is saved"))
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -422,9 +423,9 @@ def test_real_terminal_case_with_hints_a_wrong_answer_quit_and_resume(kb: Any, p
             child.expect(r"(Answer \[|or a command\]: )")
             child.sendline(line)
         child.expect(r"Right\.")
-        child.expect(r"Feedback \[")
+        child.expect(phrase("Feedback ["))
         child.sendline("")
-    child.expect(r"Case finished")
+    child.expect(phrase("Case finished"))
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -441,14 +442,14 @@ def test_ctrl_c_saves_and_exits_130(kb: Any, programme: Any, catalogue: Catalogu
     items = case_items(kb, programme, catalogue, case_id, seed)
     child = _spawn(["train", "--trainee", "ana", "--new", "--case", case_id, "--seed", str(seed), "--no-color"],
                    tmp_path, no_color_env=False)
-    child.expect(r"Answer \[1-3")
+    child.expect(phrase("Answer [1-3"))
     assert not re.search(r"\x1b\[(3[0-8]|4[0-8]|9[0-7])[;m]", child.before or "")  # --no-color on a terminal
     child.sendline(lines_for(items[0])[0])
-    child.expect(r"Feedback \[")
+    child.expect(phrase("Feedback ["))
     child.sendline("")
-    child.expect(r"Answer \[1-6")
+    child.expect(phrase("Answer [1-6"))
     child.sendintr()
-    child.expect(r"Interrupted; every answer so far is saved")
+    child.expect(phrase("Interrupted; every answer so far is saved"))
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
