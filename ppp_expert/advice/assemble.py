@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, Iterable, TypeVar
 
 from ppp_expert.advice import contract as out
-from ppp_expert.engine.aggregate import rank
+from ppp_expert.advice import confidence
+from ppp_expert.engine.aggregate import Decision, rank
 from ppp_expert.engine.compiler import Firing
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.loader import KnowledgeBase, Rule
-from ppp_expert.kb.conclusions import PPP_OUTCOME
 from ppp_expert.kb.schema import TOPICS
 from ppp_expert.engine.reasoner import Trace
 
@@ -100,22 +100,10 @@ def red_flags(conclusions: Index) -> list[out.RedFlag]:
     return list(flags.values())
 
 
-def verdict_questions(kb: KnowledgeBase) -> list[str]:
-    """Questions that feed the PPP verdict, directly or through derived facts (cached per KB)."""
-    def compute() -> list[str]:
-        ppp_rules = [r.id for r in kb.rules
-                     if any(outcome == PPP_OUTCOME for c in r.conclusions for outcome, _, _ in c.evidence_on())]
-        return kb.upstream_questions(ppp_rules)
-
-    return kb.derived("verdict_questions", compute)
-
-
-def determined(kb: KnowledgeBase, verdict: str, score: float) -> bool:
-    """Is there enough evidence to recommend the leading model? Not while the verdict is
-    undetermined, nor when a partnership model leads with a score below the model threshold."""
-    if verdict == "undetermined":
-        return False
-    return verdict == "traditional" or score >= kb.settings.model_threshold
+def conditions(decision: Decision) -> list[out.Condition]:
+    """The failed gates of the decision, in the order their rules fired."""
+    return [out.Condition(id=g.id, title=g.title, decides=g.decides, clear={q: list(v) for q, v in g.clear.items()},
+                          reason=g.reason, rule=g.rule) for g in decision.gates]
 
 
 def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
@@ -123,24 +111,26 @@ def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
     d = trace.decision
     firings = list(trace.firings)
     unknown = [q for q, v in trace.answers.items() if v == UNKNOWN]
-    appropriateness_questions = set(verdict_questions(kb))
     ranking = [out.Ranked(model=m, score=d.scores[m], evidence=list(d.evidence[m])) for m in rank(d.scores)]
     conclusions = index(firings)
     topics = {t: topic_advice(kb, conclusions, t) for t in TOPICS}
+    flags = red_flags(conclusions)
+    sure = confidence.assess(kb, trace.answers, d, (f.rule for f in firings), len(flags))
     return out.Advice(
         case=case_id,
         appropriate=out.Appropriate(
-            verdict=d.verdict, certainty=d.certainty, reasons=list(d.ppp_reasons),
-            missing=[q for q in unknown if q in appropriateness_questions] if d.verdict == "undetermined" else [],
+            verdict=d.verdict, certainty=d.certainty, reasons=list(d.ppp_reasons), conditions=conditions(d),
+            questions_first=list(sure.could_flip) if d.verdict == "insufficient_information" else [],
+            confidence=out.ConfidenceOut(**sure.to_dict()),
         ),
         recommendation=out.Recommendation(
             model=d.model, score=d.scores[d.model], close_call=d.close_call, runner_up=d.runner_up,
-            ranking=ranking, determined=determined(kb, d.verdict, d.scores[d.model]),
+            ranking=ranking, determined=d.determined,
         ),
         risk_allocation=risk_allocation(kb, conclusions),
         structuring=topics["structuring"], governance=topics["governance"],
         procurement=topics["procurement"], implementation=topics["implementation"],
-        red_flags=red_flags(conclusions),
+        red_flags=flags,
         # Plain data, validated into FiredRule by Advice in one pass (a hundred model constructors
         # one by one cost a third of the assembly).
         fired_rules=[

@@ -17,11 +17,39 @@ class Out(BaseModel):
 
 
 
+class Condition(Out):
+    """A failed gate: what must be true first, the answers that would clear it, who raised it."""
+
+    id: str
+    title: str
+    #: not_yet (a readiness condition), traditional (rules a partnership out) or rescope
+    decides: str
+    #: question -> the answers that would clear the condition (empty when no single answer does)
+    clear: dict[str, list[Union[str, int, float]]]
+    reason: str
+    #: the rule that raised it (None for the aggregation's own check of a viable model)
+    rule: Optional[str]
+
+
+class ConfidenceOut(Out):
+    """The one confidence (see ``advice.confidence``)."""
+
+    level: str
+    margin: float
+    fragile_on: list[str]
+    could_flip: list[str]
+
+
 class Appropriate(Out):
+    #: ppp | traditional | not_yet | insufficient_information
     verdict: str
     certainty: float
     reasons: list[Reason]
-    missing: list[str] = []
+    #: the failed gates (the conditions of a not_yet; why a gate ruled a partnership out)
+    conditions: list[Condition] = []
+    #: for insufficient_information: the unanswered questions that could move the outcome most
+    questions_first: list[str] = []
+    confidence: ConfidenceOut
 
 
 class Ranked(Out):
@@ -36,8 +64,9 @@ class Recommendation(Out):
     close_call: bool
     runner_up: Optional[str] = None
     ranking: list[Ranked]
-    #: False when the evidence is too thin to recommend ``model`` (verdict undetermined, or the
-    #: leading model scores below the knowledge base's model threshold): it is only the leader.
+    #: False when no model is recommended (insufficient information, a tie at the top, or no
+    #: partnership model scoring the model threshold): ``model`` is then only the first of the
+    #: ranking, and no view names it as the leader.
     determined: bool = True
 
 
@@ -122,6 +151,6 @@ class ErrorResult(Out):
 
 
 __all__ = [
-    "Advice", "AdviceItem", "Appropriate", "ErrorResult", "FiredRule", "Out", "Overridden", "Ranked",
+    "Advice", "AdviceItem", "Appropriate", "Condition", "ConfidenceOut", "ErrorResult", "FiredRule", "Out", "Overridden", "Ranked",
     "Reason", "Recommendation", "RedFlag", "RiskAllocation", "Setting", "SettingValue", "TopicAdvice",
 ]

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ppp_expert.engine.aggregate import combine
+from ppp_expert.engine.aggregate import combine, outcome
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL
 from ppp_expert.kb.loader import KnowledgeBase, Rule
@@ -82,24 +82,50 @@ class Outlook:
         """The model leading on the evidence that is already sure."""
         if self.verdicts == {"traditional"}:
             return TRADITIONAL
+        if self.models == {NO_MODEL}:
+            return NO_MODEL
         order = {m: i for i, m in enumerate(PPP_MODELS)}
         candidates = [m for m in PPP_MODELS if m in self.models] or list(PPP_MODELS)
         return min(candidates, key=lambda m: (-self.scores[m].sure, order[m]))
 
 
-def _verdicts(b: Bounds, threshold: float) -> frozenset[str]:
+#: In ``Outlook.models``: the outcome may recommend no model at all.
+NO_MODEL = ""
+
+
+def bands(b: Bounds, threshold: float) -> list[float]:
+    """One certainty from each verdict band the bounds reach (above, inside, below the threshold)."""
     lo, hi = b.lo(), b.hi()
-    out = set()
+    values = []
     if hi >= threshold:
-        out.add("ppp")
+        values.append(hi)
     if lo <= -threshold:
-        out.add("traditional")
+        values.append(lo)
     if lo < threshold and hi > -threshold:
-        out.add("undetermined")
-    return frozenset(out)
+        values.append(min(max(0.0, lo), hi))
+    return values
 
 
-def _bounds(sure: list[float], open_: list[float]) -> Bounds:
+def viability(scores: Iterable[Bounds], threshold: float) -> frozenset[bool]:
+    """Whether some partnership model can score the model threshold: True, False or both."""
+    scores = list(scores)
+    return frozenset(v for v in (True, False) if (v and any(b.hi() >= threshold for b in scores))
+                     or (not v and all(b.lo() < threshold for b in scores)))
+
+
+def possible_outcomes(certainty: Bounds, threshold: float, sure_gates: frozenset[str], open_gates: frozenset[str],
+              viable: frozenset[bool]) -> frozenset[str]:
+    """Every outcome ``aggregate.outcome`` can give for some completion of the answers: each
+    certainty band the bounds reach, with the sure failed gates plus any of the open ones."""
+    extra: list[frozenset[str]] = [frozenset()]
+    for effect in sorted(open_gates - sure_gates):
+        extra += [e | {effect} for e in extra]
+    return frozenset(outcome(c, threshold, sure_gates | e, v) for c in bands(certainty, threshold)
+                     for e in extra for v in viable)
+
+
+def bounds(sure: list[float], open_: list[float]) -> Bounds:
+    """Bounds of the combination of ``sure`` weights and any subset of ``open_`` ones."""
     positive = [w for w in open_ if w > 0]
     negative = [w for w in open_ if w < 0]
     return Bounds(combine(sure + negative), combine(sure + positive), combine(sure), not (positive or negative))
@@ -152,11 +178,15 @@ class Relevance:
         # conclusions counts each, as aggregate.decide does), rule -> [(model, weight)].
         self.pool_weights: dict[str, list[float]] = {}
         self.evidence: dict[str, list[tuple[str, float]]] = {}
+        #: Gate rules: rule -> what its failed gates decide (aggregate.outcome).
+        self.gates: dict[str, frozenset[str]] = {}
         self.contests: dict[str, dict[str, _Contest]] = {group: {} for group in COMPETING_GROUPS}
         for rule in kb.rules:
             for c in rule.conclusions:
                 if c.competition == "certainty":
                     self._add_evidence(rule, c.evidence_on())
+                elif c.kind == "gate":
+                    self.gates[rule.id] = self.gates.get(rule.id, frozenset()) | {c.gate.decides}
                 elif c.group in self.contests:
                     contest = self.contests[c.group].setdefault(
                         c.slot, _Contest(c.slot.split("\0")[0], c.competition))
@@ -166,6 +196,8 @@ class Relevance:
             for contest in group.values():
                 if contest.competition == "precedence":
                     contest.entries.sort(key=lambda entry: entry[0].precedence)
+        #: Every rule that can move the verdict: certainty evidence and gates.
+        self.verdict_rules: list[str] = list(dict.fromkeys([*self.pool_weights, *self.gates]))
         self.producers = {fact: [kb.rule(rid) for rid in ids] for fact, ids in kb.fact_producers.items()}
         self.questions_of = {r.id: set(r.questions) for r in kb.rules}
 
@@ -177,6 +209,15 @@ class Relevance:
                 self.pool_weights.setdefault(rule.id, []).append(-weight)
             else:
                 self.evidence.setdefault(rule.id, []).append((outcome, weight))
+
+    def decisiveness(self, rule_id: str) -> float:
+        """How much one rule can move the outcome: a gate decides it outright (1.0), evidence by
+        its largest weight."""
+        if rule_id in self.gates:
+            return 1.0
+        weights = [abs(w) for w in self.pool_weights.get(rule_id, ())]
+        weights += [abs(w) for _, w in self.evidence.get(rule_id, ())]
+        return max(weights, default=0.0)
 
     # ------------------------------------------------------------------ evaluation
     def _evaluate(self, rules: list[Rule], state: cond.State, status: dict[str, Truth]) -> None:
@@ -211,7 +252,7 @@ class Relevance:
                 pools = sure_ev if state else open_ev
                 for model, weight in pairs:
                     pools[model].append(weight)
-        return _bounds(sure_pool, open_pool), {m: _bounds(sure_ev[m], open_ev[m]) for m in PPP_MODELS}
+        return bounds(sure_pool, open_pool), {m: bounds(sure_ev[m], open_ev[m]) for m in PPP_MODELS}
 
     def analyse(self, answers: Mapping[str, Any]) -> Outlook:
         """The outlook after ``answers`` (question -> value; ``unknown`` counts as answered)."""
@@ -219,11 +260,22 @@ class Relevance:
         status: dict[str, Truth] = {}
         self._evaluate(self.phase_one, state, status)
         certainty, scores = self._score_bounds(status)
-        verdicts = _verdicts(certainty, self.kb.settings.verdict_threshold)
+        sure_gates = frozenset(e for rid, es in self.gates.items() if status[rid] for e in es)
+        open_gates = frozenset(e for rid, es in self.gates.items() if status[rid] is None for e in es)
+        threshold = self.kb.settings.model_threshold
+        viable = viability(scores.values(), threshold)
+        verdicts = possible_outcomes(certainty, self.kb.settings.verdict_threshold, sure_gates, open_gates, viable)
         contenders = _contenders(scores)
-        models = set(contenders) if verdicts - {"traditional"} else set()
+        models: set[str] = set()
+        if verdicts & {"ppp", "not_yet"}:
+            if True in viable:
+                models.update(contenders)
+            if False in viable or len(contenders) > 1:  # no model fits, or a tie at the top
+                models.add(NO_MODEL)
         if "traditional" in verdicts:
             models.add(TRADITIONAL)
+        if "insufficient_information" in verdicts:
+            models.add(NO_MODEL)
         state.decisions = {"verdict": verdicts, "model": frozenset(models)}
         self._evaluate(self.phase_two, state, status)
 
@@ -253,9 +305,9 @@ class Relevance:
             movers[target] = [r for r in rules if status[r] is None]
 
         if "verdict" in self.targets and len(verdicts) > 1:
-            track("verdict", self.pool_weights)
+            track("verdict", self.verdict_rules)
         if "model" in self.targets and len(models) > 1:
-            model_movers = list(self.pool_weights) if "traditional" in verdicts else []
+            model_movers = list(self.verdict_rules) if len(verdicts) > 1 else []
             if len(contenders) > 1:
                 model_movers += [rid for rid, pairs in self.evidence.items() if any(m in contenders for m, _ in pairs)]
             track("model", model_movers)
@@ -284,8 +336,8 @@ class Relevance:
                 self._need(needs, rid, target, state, status)
         # An open rule waiting on the decision makes the decision's own evidence needed.
         for kind in sorted(needs.decisions):
-            if kind == "verdict" or "traditional" in verdicts:
-                for rid in self.pool_weights:
+            if kind == "verdict" or len(verdicts) > 1:
+                for rid in self.verdict_rules:
                     if status[rid] is None:
                         self._need(needs, rid, kind, state, status, follow_decisions=False)
             if kind == "model":

@@ -8,7 +8,7 @@ combination is commutative, so the order in which rules fire cannot change a sco
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -75,8 +75,32 @@ def combine_steps(weights: Iterable[float]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class FailedGate:
+    """A screening condition that is not met: what it is, what clears it, which rule raised it.
+
+    ``rule`` is None for the one gate the aggregation itself checks (a viable partnership model).
+    """
+
+    id: str
+    title: str
+    decides: str  # not_yet | traditional | rescope
+    clear: Mapping[str, tuple[Any, ...]]
+    reason: str
+    rule: str | None
+
+
+#: The gate the aggregation checks itself: some partnership model must fit well enough.
+VIABLE_MODEL_GATE = "viable_model"
+
+
+@dataclass(frozen=True)
 class Decision:
-    """The aggregated phase-one outcome the second phase reasons about."""
+    """The aggregated phase-one outcome the second phase reasons about.
+
+    ``verdict`` is one of the four outcomes (``kb.conclusions.OUTCOMES``); ``model`` is the
+    leading model, recommended only when ``determined``; ``gates`` are the failed gates (the
+    conditions of a ``not_yet``, the reasons of a gate-decided ``traditional``).
+    """
 
     verdict: str
     certainty: float
@@ -86,6 +110,8 @@ class Decision:
     model: str
     runner_up: str | None
     close_call: bool
+    determined: bool = True
+    gates: tuple[FailedGate, ...] = ()
 
     @property
     def ranking(self) -> list[str]:
@@ -98,35 +124,85 @@ def rank(scores: dict[str, float]) -> list[str]:
     return sorted(scores, key=lambda m: (-scores[m], order[m]))
 
 
+def outcome(certainty: float, threshold: float, decides: Iterable[str], viable: bool) -> str:
+    """The one place the four outcomes are decided, from the certainty and the failed gates.
+
+    Gates decide where practice uses gates: nothing affordable -> not yet (rescope); a
+    partnership ruled out (value for money; unaffordable payments while a capital budget is at
+    hand) -> traditional; evidence against a partnership -> traditional; a readiness condition
+    unmet -> not yet; evidence for a partnership -> PPP if some model fits, else not yet.
+    Evidence too thin or too balanced to call either way -> insufficient information.
+    """
+    decides = set(decides)
+    if "rescope" in decides:
+        return "not_yet"
+    if "traditional" in decides or certainty <= -threshold:
+        return "traditional"
+    if "not_yet" in decides:
+        return "not_yet"
+    if certainty >= threshold:
+        return "ppp" if viable else "not_yet"
+    return "insufficient_information"
+
+
 def decide(kb: KnowledgeBase, firings: Sequence[Firing]) -> Decision:
-    """Combine all PPP and model evidence of the firings into the decision."""
+    """Combine all PPP and model evidence of the firings, and the failed gates, into the decision."""
     ppp: list[Reason] = []
     evidence: dict[str, list[Reason]] = {m: [] for m in (*PPP_MODELS, TRADITIONAL)}
+    gates: dict[str, FailedGate] = {}
     for firing in firings:
         for c in firing.rule.conclusions:
-            for outcome, weight, text in c.evidence_on():
+            for outcome_id, weight, text in c.evidence_on():
                 reason = Reason(reason=text, weight=weight, rule=firing.rule.id)
-                (ppp if outcome == PPP_OUTCOME else evidence[outcome]).append(reason)
+                (ppp if outcome_id == PPP_OUTCOME else evidence[outcome_id]).append(reason)
+            gate = c.gate if c.kind == "gate" else None
+            if gate is not None and gate.id not in gates:
+                gates[gate.id] = FailedGate(gate.id, gate.title, gate.decides,
+                                            {q: tuple(v) for q, v in gate.clear.items()}, gate.reason, firing.rule.id)
     # Direct evidence for traditional procurement is evidence against a PPP, and vice versa:
     # one pool keeps the verdict and the traditional score consistent.
     pool = [r.weight for r in ppp] + [-r.weight for r in evidence[TRADITIONAL]]
     certainty = combine(pool)
     threshold = kb.settings.verdict_threshold
-    verdict = "ppp" if certainty >= threshold else "traditional" if certainty <= -threshold else "undetermined"
     scores = {m: combine(r.weight for r in evidence[m]) for m in PPP_MODELS}
     scores[TRADITIONAL] = round(-certainty, 4) + 0.0  # + 0.0: no certainty scores 0.0, not -0.0
     partnership = rank({m: scores[m] for m in PPP_MODELS})
+    leader, second = partnership[0], partnership[1]
+    viable = scores[leader] >= kb.settings.model_threshold
+    verdict = outcome(certainty, threshold, (g.decides for g in gates.values()), viable)
+    if verdict == "not_yet" and not viable and not gates:
+        gates[VIABLE_MODEL_GATE] = FailedGate(
+            VIABLE_MODEL_GATE, "A partnership model that fits the case", "not_yet", {},
+            f"The evidence favours a partnership, but no partnership model scores "
+            f"{kb.settings.model_threshold:.2f} or more (the best, {leader}, scores {scores[leader]:+.2f}): "
+            "shape the project until one model clearly fits before going to market.", None)
     if verdict == "traditional":
-        model, runner_up = TRADITIONAL, partnership[0]
+        model, runner_up = TRADITIONAL, leader
         close = scores[TRADITIONAL] - scores[runner_up] < kb.settings.close_call_margin
+        determined = True
     else:
-        model, runner_up = partnership[0], partnership[1]
+        model, runner_up = leader, second
         close = scores[model] - scores[runner_up] < kb.settings.close_call_margin
+        # A model is recommended only for a partnership (now or once its conditions are met), only
+        # when it fits well enough, and never out of a tie at the top.
+        determined = verdict in ("ppp", "not_yet") and viable and scores[leader] > scores[second]
     evidence[TRADITIONAL] = evidence[TRADITIONAL] + [
         Reason(reason=r.reason, weight=-r.weight, rule=r.rule) for r in ppp
     ]
     return Decision(
         verdict=verdict, certainty=certainty, ppp_reasons=tuple(ppp), scores=scores,
         evidence={m: tuple(rs) for m, rs in evidence.items()}, model=model, runner_up=runner_up,
-        close_call=close,
+        close_call=close, determined=determined, gates=tuple(gates.values()),
     )
+
+
+def verdict_questions(kb: KnowledgeBase) -> list[str]:
+    """Questions that feed the verdict (PPP evidence or a gate), directly or through derived
+    facts; cached per knowledge base."""
+    def compute() -> list[str]:
+        rules = [r.id for r in kb.rules
+                 if any(c.kind == "gate" or any(o == PPP_OUTCOME for o, _, _ in c.evidence_on())
+                        for c in r.conclusions)]
+        return kb.upstream_questions(rules)
+
+    return kb.derived("verdict_questions", compute)

@@ -41,13 +41,26 @@ class Reasoner:
     def _finish(self) -> Trace:
         """Run the evidence rules, decide, run the second phase."""
         self.engine.run()  # the evidence phase; second-phase rules wait on the agenda
-        decision = decide(self.kb, self.engine.firings)
-        self.engine.declare(DecisionFact(kind="verdict", v=decision.verdict),
-                            DecisionFact(kind="model", v=decision.model))
+        decision = self._decide()
+        facts = [DecisionFact(kind="verdict", v=decision.verdict)]
+        if decision.determined:  # no model, no deal design: second-phase model rules stay silent
+            facts.append(DecisionFact(kind="model", v=decision.model))
+        self.engine.declare(*facts)
         self.engine.agenda.phase = 2
         self.engine.run()
         ordered = {q: self.answers[q] for q in self.kb.question_order}
         return Trace(ordered, tuple(self.engine.firings), decision)
+
+    def _decide(self) -> Decision:
+        return decide(self.kb, self.engine.firings)
+
+    def decision_only(self, answers: Mapping[str, Any]) -> Decision:
+        """The decision for an answer set without the second phase (sensitivity, confidence)."""
+        self.engine.reset()
+        self.answers = {q: answers.get(q, UNKNOWN) for q in self.kb.question_order}
+        self.engine.declare(*(Answer(q=q, v=v) for q, v in self.answers.items()))
+        self.engine.run()
+        return self._decide()
 
     def run(self, answers: Mapping[str, Any]) -> Trace:
         """Evaluate a whole answer set; answers are declared in knowledge-base order."""

@@ -29,6 +29,11 @@ TRADITIONAL = "traditional_procurement"
 #: The outcome ``evidence_on`` names for the PPP-or-not verdict.
 PPP_OUTCOME = "ppp"
 Competition = Literal["derived", "certainty", "precedence", "union", "sum"]
+#: The four outcomes of "is a partnership appropriate?" (``appropriate.verdict``).
+OUTCOMES: tuple[str, ...] = ("ppp", "traditional", "not_yet", "insufficient_information")
+#: What a failed gate decides (see ``GateConclusion``).
+GateEffect = Literal["not_yet", "traditional", "rescope"]
+GATE_EFFECTS: tuple[str, ...] = ("not_yet", "traditional", "rescope")
 
 
 class Catalogue(Protocol):
@@ -58,6 +63,22 @@ class RedFlag(Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1)
     mitigation: str = Field(min_length=1)
+
+
+class Gate(Strict):
+    """A screening condition practice treats as a gate, failed in this case.
+
+    ``decides`` says what the failure means: ``not_yet`` (a partnership could fit once the
+    condition is met), ``traditional`` (a partnership is ruled out; conventional delivery, where
+    that is itself feasible) or ``rescope`` (no route is feasible as the project stands).
+    ``clear`` names the answers that would clear it: question -> the answers that pass.
+    """
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1)
+    decides: GateEffect = "not_yet"
+    clear: dict[str, list[Union[str, int, float]]] = Field(min_length=1)
+    reason: str = Field(min_length=1)
 
 
 class AdviceItem(Strict):
@@ -170,6 +191,25 @@ class PPPConclusion(ConclusionKind):
 
     def edge(self) -> dict[str, Any]:
         return {"weight": self.ppp}
+
+
+class GateConclusion(ConclusionKind):
+    """A failed gate: it changes the outcome, never the certainty (it carries no weight)."""
+
+    kind: ClassVar[str] = "gate"
+    competition: ClassVar[Competition] = "union"
+    group: ClassVar[str | None] = "gates"
+    gate: Gate
+
+    @property
+    def target(self) -> str:
+        return f"gate:{self.gate.id}"
+
+    def describe(self, kb: Catalogue) -> str:
+        return f"gate failed: {self.gate.title} ({self.gate.decides.replace('_', ' ')})"
+
+    def node_label(self) -> str:
+        return f"gate {self.gate.id}"
 
 
 class EvidenceConclusion(ConclusionKind):
@@ -293,7 +333,7 @@ class CriteriaConclusion(ConclusionKind):
 
 CONCLUSION_KINDS: dict[str, type[ConclusionKind]] = {
     k.kind: k for k in (
-        FactConclusion, PPPConclusion, EvidenceConclusion, AllocateConclusion, RedFlagConclusion,
+        FactConclusion, PPPConclusion, GateConclusion, EvidenceConclusion, AllocateConclusion, RedFlagConclusion,
         AdviseConclusion, SetConclusion, CriteriaConclusion,
     )
 }

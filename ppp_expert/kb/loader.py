@@ -14,7 +14,9 @@ from pydantic import BaseModel, ValidationError
 
 from ppp_expert.kb import conditions as cond
 from ppp_expert.errors import KnowledgeBaseError
-from ppp_expert.kb.conclusions import CONCLUSION_KINDS, AllocateConclusion, Allocation, Conclusion
+from ppp_expert.kb.conclusions import (
+    CONCLUSION_KINDS, OUTCOMES, AllocateConclusion, Allocation, Conclusion, GateConclusion,
+)
 from ppp_expert.kb.schema import (
     CRITERIA, MODEL_IDS, Model, ModelsFile, PracticeFile, PracticeSource, Question, QuestionsFile, Risk,
     RisksFile, RuleSpec, RulesFile, Settings,
@@ -319,11 +321,29 @@ def _build_rule(spec_raw: RuleSpec, path: str, position: int, questions: Mapping
     for leaf in cond.leaves(condition):
         _check_leaf(leaf, questions, path, field_base)
     conclusions = tuple(_conclusion(raw, path, f"{field_base}: then[{i}]", risks) for i, raw in enumerate(spec_raw.then))
+    for i, c in enumerate(conclusions):
+        if isinstance(c, GateConclusion):
+            _check_gate_clear(c.gate.clear, questions, path, f"{field_base}: then[{i}].gate.clear")
     return Rule(
         id=spec_raw.id, title=spec_raw.title, source=spec_raw.source, salience=spec_raw.salience,
         condition=condition, conclusions=conclusions, position=position, file=path,
         specificity=sum(1 for _ in cond.leaves(condition)),
     )
+
+
+def _check_gate_clear(clear: Mapping[str, list[Any]], questions: Mapping[str, Question], path: str,
+                      field: str) -> None:
+    """The answers that clear a gate must be real answers of real choice questions."""
+    for qid, values in clear.items():
+        question = questions.get(qid)
+        if question is None:
+            raise KnowledgeBaseError(f"unknown question '{qid}'{suggest(qid, questions)}", path=path, field=field)
+        if question.type == "choice":
+            for value in values:
+                if value not in question.answers:
+                    raise KnowledgeBaseError(
+                        f"'{value}' is not an answer of '{qid}'{suggest(str(value), question.answers)}; "
+                        f"expected one of {sorted(question.answers)}", path=path, field=field)
 
 
 def _check_leaf(leaf: cond.Leaf, questions: Mapping[str, Question], path: str, field: str) -> None:
@@ -345,7 +365,7 @@ def _check_leaf(leaf: cond.Leaf, questions: Mapping[str, Question], path: str, f
                     path=path, field=f"{field}: when",
                 )
     elif isinstance(leaf, cond.DecisionIn):
-        allowed = set(MODEL_IDS) if leaf.kind == "model" else {"ppp", "traditional", "undetermined"}
+        allowed = set(MODEL_IDS) if leaf.kind == "model" else set(OUTCOMES)
         for value in sorted(leaf.values - allowed):
             raise KnowledgeBaseError(
                 f"'{value}' is not a {leaf.kind}{suggest(value, allowed)}", path=path, field=f"{field}: when"

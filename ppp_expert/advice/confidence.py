@@ -1,0 +1,243 @@
+"""How sure the advice is: one definition, computed here and only here.
+
+Every view (summary, ``--full``, explain, whatif, memo, training) shows the level word and the
+numbers of ``Confidence`` as computed by ``assess``; none recomputes or rewords them.
+
+The ingredients:
+
+- **margin**: how far the weight of evidence is past the line that would change the outcome,
+  ``|certainty| - verdict threshold`` (negative inside the undecided band), and, when a model is
+  recommended for a partnership, no more than its lead over the runner-up. Gate-decided outcomes
+  are not decided by weight, so for them the margin is the model's lead alone (0 with no model);
+- **fragile_on**: the answered questions for which a neighbouring answer (the next value on its
+  scale, or a number just across a bound a rule tests) changes the outcome, each tried one at a
+  time with the engine's own decision (a sound bound first skips the questions that cannot);
+- **could_flip**: the unanswered questions whose answer could still change the outcome (the
+  sound bounds of the relevance analysis), most decisive first;
+- **red flags** raised for the case.
+
+The level: ``low`` when information is insufficient, no model can be recommended for a
+partnership, the margin is under ``THIN_MARGIN``, ``MANY_OPEN`` or more answers are fragile, or
+more than ``MANY_OPEN`` open questions could flip the outcome;
+``high`` when the margin is at least ``SOLID_MARGIN`` (or gates decided), nothing is fragile or
+open, and a partnership carries fewer than ``MANY_RED_FLAGS`` red flags; ``moderate`` otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from ppp_expert.advice.relevance import bounds, possible_outcomes, relevance_for, viability
+from ppp_expert.advice.variants import alternatives
+from ppp_expert.engine.aggregate import Decision, decide
+from ppp_expert.engine.compiler import Firing
+from ppp_expert.kb import conditions as cond
+from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.schema import PPP_MODELS
+
+LEVELS: tuple[str, ...] = ("high", "moderate", "low")
+#: Under this margin the outcome or the model could go either way on a small change of evidence.
+THIN_MARGIN = 0.1
+#: From this margin on, the evidence is well past the line.
+SOLID_MARGIN = 0.3
+#: This many fragile answers (or more than this many open questions) make an outcome low-confidence.
+MANY_OPEN = 3
+#: A partnership with this many red flags is not advised with high confidence.
+MANY_RED_FLAGS = 3
+
+LEVEL_MEANING = {
+    "high": "the evidence is well past the line, and no single answer, given or open, changes it",
+    "moderate": "the outcome holds on the evidence given, but a few answers or a thin margin could change it",
+    "low": "the outcome could change with one or more answers, or the information is too thin to advise",
+}
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """The one confidence of an advice (``appropriate.confidence`` in the result JSON)."""
+
+    level: str
+    margin: float
+    fragile_on: tuple[str, ...]
+    could_flip: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "margin": self.margin, "fragile_on": list(self.fragile_on),
+                "could_flip": list(self.could_flip)}
+
+
+def gate_decided(decision: Decision) -> bool:
+    """Did a failed gate, rather than the weight of evidence, decide the outcome?"""
+    if decision.verdict == "not_yet":
+        return True
+    return decision.verdict == "traditional" and any(g.decides == "traditional" for g in decision.gates)
+
+
+def margin(kb: KnowledgeBase, decision: Decision) -> float:
+    """See the module docstring: evidence past the line, capped by a recommended model's lead."""
+    lead = None
+    if decision.determined and decision.verdict != "traditional" and decision.runner_up is not None:
+        lead = decision.scores[decision.model] - decision.scores[decision.runner_up]
+    if gate_decided(decision):
+        value = lead if lead is not None else 0.0
+    else:
+        value = abs(decision.certainty) - kb.settings.verdict_threshold
+        if lead is not None:
+            value = min(value, lead)
+    return round(value, 4) + 0.0
+
+
+@dataclass(frozen=True)
+class _Effect:
+    """What one phase-one rule adds to the decision when it fires."""
+
+    pool: tuple[float, ...]  # weights on the PPP certainty (evidence for traditional negated)
+    models: tuple[tuple[str, float], ...]
+    gates: frozenset[str]  # what its failed gates decide
+
+
+def _effects(kb: KnowledgeBase) -> dict[str, _Effect]:
+    def compute() -> dict[str, _Effect]:
+        relevance = relevance_for(kb, {"verdict"})
+        out = {}
+        for rule in kb.rules:
+            pool = tuple(relevance.pool_weights.get(rule.id, ()))
+            models = tuple(relevance.evidence.get(rule.id, ()))
+            gates = relevance.gates.get(rule.id, frozenset())
+            if pool or models or gates:
+                out[rule.id] = _Effect(pool, models, gates)
+        return out
+
+    return kb.derived("confidence_effects", compute)
+
+
+def _reach(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    """question -> the decision rules whose firing can depend on it (through facts too)."""
+    def compute() -> dict[str, frozenset[str]]:
+        reach: dict[str, set[str]] = {}
+        for rid in _effects(kb):
+            for q in kb.upstream_questions([rid]):
+                reach.setdefault(q, set()).add(rid)
+        return {q: frozenset(rids) for q, rids in reach.items()}
+
+    return kb.derived("confidence_reach", compute)
+
+
+def _can_change(kb: KnowledgeBase, decision: Decision, fired: frozenset[str], question: str) -> bool:
+    """Sound and cheap: can any answer to ``question`` change the outcome? Rules it cannot reach
+    keep their firing; the ones it reaches may each fire or not (the relevance bounds)."""
+    effects, reach = _effects(kb), _reach(kb).get(question, frozenset())
+    sure = [effects[r] for r in fired if r in effects and r not in reach]
+    open_ = [effects[r] for r in reach]
+    certainty = bounds([w for e in sure for w in e.pool], [w for e in open_ for w in e.pool])
+    scores = [bounds([w for e in sure for m, w in e.models if m == model],
+                     [w for e in open_ for m, w in e.models if m == model]) for model in PPP_MODELS]
+    possible = possible_outcomes(
+        certainty, kb.settings.verdict_threshold, frozenset(g for e in sure for g in e.gates),
+        frozenset(g for e in open_ for g in e.gates), viability(scores, kb.settings.model_threshold))
+    return possible != {decision.verdict}
+
+
+def _dependents(kb: KnowledgeBase) -> dict[str, tuple[Rule, ...]]:
+    """question -> the phase-one rules whose firing can depend on it, directly or through facts,
+    in firing order (stratum, then position: a fact's producers before its readers)."""
+    def compute() -> dict[str, tuple[Rule, ...]]:
+        phase_one = sorted((r for r in kb.rules if r.phase == 1), key=lambda r: (r.stratum, r.position))
+        readers: dict[str, list[Rule]] = {}
+        for rule in phase_one:
+            for fact in cond.facts_of(rule.condition):
+                readers.setdefault(fact, []).append(rule)
+        out: dict[str, tuple[Rule, ...]] = {}
+        for qid in kb.questions:
+            reached: dict[str, Rule] = {}
+            stack = [r for r in phase_one if qid in r.questions]
+            while stack:
+                rule = stack.pop()
+                if rule.id not in reached:
+                    reached[rule.id] = rule
+                    stack.extend(reader for fact in rule.concluded_facts for reader in readers.get(fact, ()))
+            out[qid] = tuple(r for r in phase_one if r.id in reached)
+        return out
+
+    return kb.derived("confidence_dependents", compute)
+
+
+def _decision_with(kb: KnowledgeBase, answers: Mapping[str, Any], fired: Iterable[Rule], question: str,
+                   value: Any) -> Decision:
+    """The decision once ``question`` is answered ``value``, the rest unchanged: the rules the
+    question cannot reach keep their firing, the ones it can are evaluated again in order (the
+    engine's own semantics on a complete answer set), and ``aggregate.decide`` decides."""
+    dependents = _dependents(kb)[question]
+    moved = {r.id for r in dependents}
+    kept = [r for r in fired if r.id not in moved and r.phase == 1]
+    state = cond.State({**answers, question: value}, facts={f for r in kept for f in r.concluded_facts}, closed=True)
+    facts = state.facts
+    assert isinstance(facts, set)
+    now = []
+    for rule in dependents:
+        if rule.condition.truth(state):
+            now.append(rule)
+            facts.update(rule.concluded_facts)
+    return decide(kb, [Firing(r, (), ()) for r in kept + now])
+
+
+def fragile_on(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision,
+               fired: Iterable[Rule]) -> tuple[str, ...]:
+    """Answered questions for which a neighbouring answer (the next one on its scale, or the
+    nearest value across a bound a rule tests) changes the outcome."""
+    complete = {q: answers.get(q, cond.UNKNOWN) for q in kb.questions}
+    fired_rules = list(fired)
+    fired_ids = frozenset(r.id for r in fired_rules)
+    fragile = []
+    for qid in kb.questions:
+        current = complete[qid]
+        if current == cond.UNKNOWN or not _can_change(kb, decision, fired_ids, qid):
+            continue
+        for value, distance in alternatives(kb, kb.questions[qid], current):
+            if distance <= 1 and _decision_with(kb, complete, fired_rules, qid, value).verdict != decision.verdict:
+                fragile.append(qid)
+                break
+    return tuple(fragile)
+
+
+def could_flip(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[str, ...]:
+    """Unanswered questions whose answer could still change the outcome, most decisive first
+    (the largest weight or gate they can still bring; ties in the guide's order)."""
+    relevance = relevance_for(kb, {"verdict"})
+    known = {q: v for q, v in answers.items() if v != cond.UNKNOWN}
+    outlook = relevance.analyse(known)
+    if not outlook.open_targets:
+        return ()
+
+    def reach(question: str) -> float:
+        return max((relevance.decisiveness(rid) for rid in outlook.needed_by[question]), default=0.0)
+
+    order = {q: i for i, q in enumerate(outlook.needed)}
+    return tuple(sorted(outlook.needed, key=lambda q: (-reach(q), order[q])))
+
+
+def level(kb: KnowledgeBase, decision: Decision, margin_value: float, fragile: Iterable[str],
+          open_: Iterable[str], red_flags: int) -> str:
+    """The level word, from the quantities the views show (see the module docstring)."""
+    fragile, open_ = tuple(fragile), tuple(open_)
+    partnership = decision.verdict in ("ppp", "not_yet")
+    if decision.verdict == "insufficient_information" or (decision.verdict == "ppp" and not decision.determined):
+        return "low"
+    by_gate = gate_decided(decision)
+    if (not by_gate and margin_value < THIN_MARGIN) or len(fragile) >= MANY_OPEN or len(open_) > MANY_OPEN:
+        return "low"
+    solid = by_gate or margin_value >= SOLID_MARGIN
+    if solid and not fragile and not open_ and not (partnership and red_flags >= MANY_RED_FLAGS):
+        return "high"
+    return "moderate"
+
+
+def assess(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision, fired: Iterable[Rule],
+           red_flags: int) -> Confidence:
+    """The confidence of the decision for ``answers`` (question -> answer; unknown or absent
+    questions are open) whose evaluation fired the rules ``fired``."""
+    value = margin(kb, decision)
+    fragile = fragile_on(kb, answers, decision, fired)
+    open_ = could_flip(kb, answers)
+    return Confidence(level(kb, decision, value, fragile, open_, red_flags), value, fragile, open_)
