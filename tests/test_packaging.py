@@ -1,5 +1,6 @@
-"""An installed ppp-expert works: build a wheel, install it into a fresh virtual environment and
-run the installed console script outside the checkout (the knowledge base ships as package data).
+"""An installed ppp-expert works: build a wheel, check that it holds the whole package with its data
+(the knowledge base and the case library ship inside it, mapped by setup.cfg), install it into a fresh
+virtual environment and run the installed console script outside the checkout.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,13 +21,49 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built from the checkout, as `pip wheel` builds it."""
+    dist = tmp_path_factory.mktemp("dist")
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+                           capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr[-2000:]
+    (built,) = dist.glob("ppp_expert-*.whl")
+    return built
+
+
+def shipped_files() -> dict[str, Path]:
+    """What the wheel must hold, by its name in the wheel: every file of ppp_expert/ (modules, content,
+    templates), the top-level knowledge_base/ as ppp_expert/knowledge_base and cases/ as
+    ppp_expert/case_library."""
+    def under(top: Path, name: str, pattern: str) -> dict[str, Path]:
+        return {f"{name}/{p.relative_to(top).as_posix()}": p for p in top.rglob(pattern)
+                if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
+                and not p.name.endswith("~")}
+    return {**under(ROOT / "ppp_expert", "ppp_expert", "*"),
+            **under(ROOT / "knowledge_base", "ppp_expert/knowledge_base", "*.yaml"),
+            **under(CASES, "ppp_expert/case_library", "*.yaml")}
+
+
+def test_wheel_holds_every_package_the_knowledge_base_and_the_case_library(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        expected = shipped_files()
+        missing = sorted(set(expected) - names)
+        assert not missing, f"not in the wheel (packages or package_data in setup.cfg?): {missing}"
+        # The checkout's bytes: the knowledge base in the wheel is the one in knowledge_base/, and so on.
+        stale = [name for name, path in expected.items() if archive.read(name) != path.read_bytes()]
+        assert not stale, f"differ from the checkout (a stale build/ directory?): {stale}"
+    assert all(n.startswith("ppp_expert/") or n.split("/")[0].endswith(".dist-info") for n in names)
+    for kind in ("knowledge_base/", "knowledge_base/rules/", "case_library/", "content/", "templates/"):
+        assert any(n.startswith(f"ppp_expert/{kind}") and n.endswith((".yaml", ".j2")) for n in names), kind
+    packages = {p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "ppp_expert").rglob("__init__.py")}
+    assert len(packages) > 10 and all(f"{p}/__init__.py" in names for p in packages)
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """bin/ of a fresh virtual environment with the built wheel installed (not editable)."""
     work = tmp_path_factory.mktemp("wheel")
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"),
-                            str(ROOT)], capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stderr[-2000:]
-    (wheel,) = (work / "dist").glob("ppp_expert-*.whl")
     env_dir = work / "env"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
