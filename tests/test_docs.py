@@ -1,5 +1,6 @@
 """The documentation in docs/: the generated CLI reference is current and names every command and
-option."""
+option, and
+the architecture page names every package."""
 
 from __future__ import annotations
 
@@ -80,3 +81,14 @@ def test_generator_check_mode_reports_a_stale_page(tmp_path: Path, monkeypatch: 
     assert gen.main(["--check"]) == 0
     (tmp_path / "cli.md").write_text("# stale\n", encoding="utf-8")
     assert gen.main(["--check"]) == 1
+
+
+# --- coverage of the pages -----------------------------------------------------------------------
+
+def test_architecture_names_every_package_and_top_level_module() -> None:
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    package = ROOT / "ppp_expert"
+    names = [f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").is_file()]
+    names += [p.name for p in package.glob("*.py")]
+    missing = sorted(n for n in names if not re.search(rf"(^|[\s`]){re.escape(n)}", text, flags=re.M))
+    assert missing == [], "add these to docs/architecture.md"
