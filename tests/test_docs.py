@@ -1,6 +1,5 @@
 """The documentation in docs/: the generated CLI reference is current and names every command and
-option, and
-the architecture page names every package."""
+option, and the architecture page names every package."""
 
 from __future__ import annotations
 
