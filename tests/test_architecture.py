@@ -123,7 +123,7 @@ def test_the_checker_catches_a_relative_upward_import(tmp_path: Path) -> None:
 
 
 def test_public_names_import_from_the_package_root() -> None:
-    """The README's library section: these names import from ``ppp_expert`` itself."""
+    """The library section of docs/contract.md: these names import from ``ppp_expert`` itself."""
     import ppp_expert
 
     for name in ("evaluate", "load_case", "load_kb", "default_kb", "Advice", "Case", "KnowledgeBase",
