@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, Mapping, NamedTuple, Optional
 
 NOT_ALLOCATED = "(not allocated)"
+#: The model of a result that recommends none (insufficient information, a tie, no model fits).
+NO_MODEL = "(no model)"
 
 
 class Outcome(NamedTuple):
@@ -24,7 +26,8 @@ class Outcome(NamedTuple):
         """From a pydantic ``Advice`` (worker side: no JSON round trip)."""
         rec = advice.recommendation
         return cls(
-            case=advice.case, verdict=advice.appropriate.verdict, model=rec.model, score=rec.score,
+            case=advice.case, verdict=advice.appropriate.verdict, model=rec.model if rec.determined else NO_MODEL,
+            score=rec.score,
             close_call=rec.close_call, red_flags=tuple((f.id, f.title) for f in advice.red_flags),
             risks={r.risk: r.party for r in advice.risk_allocation},
         )
@@ -36,7 +39,8 @@ class Outcome(NamedTuple):
             return cls(case=str(data.get("case", "")), error=str(data["error"]))
         rec = data["recommendation"]
         return cls(
-            case=data["case"], verdict=data["appropriate"]["verdict"], model=rec["model"], score=rec["score"],
+            case=data["case"], verdict=data["appropriate"]["verdict"],
+            model=rec["model"] if rec.get("determined", True) else NO_MODEL, score=rec["score"],
             close_call=rec["close_call"], red_flags=tuple((f["id"], f["title"]) for f in data["red_flags"]),
             risks={r["risk"]: r["party"] for r in data["risk_allocation"]},
         )

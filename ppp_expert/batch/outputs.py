@@ -12,6 +12,7 @@ from ppp_expert import files
 from ppp_expert.errors import printable, shown_name
 from ppp_expert.batch.check import Outcome
 from ppp_expert.batch.discover import Discovery
+from ppp_expert.kb.conclusions import OUTCOMES
 
 SUMMARY_COLUMNS = ("case", "path", "verdict", "model", "score", "close_call", "top_red_flags",
                    "red_flag_count", "check", "error")
@@ -148,7 +149,7 @@ def render_summary(tally: Tally, discovery: Discovery, kb: Any, checking: bool, 
              f"{tally.failed_count} failed"
              + (f" ({tally.resumed} kept from the earlier run)" if tally.resumed else "")]
     if tally.evaluated:
-        verdicts = [v for v in ("ppp", "traditional", "undetermined") if any(k[1] == v for k in tally.by_model)]
+        verdicts = [v for v in OUTCOMES if any(k[1] == v for k in tally.by_model)]
         models = [m for m in kb.models if any(k[0] == m for k in tally.by_model)]
         models += sorted({m for m, _ in tally.by_model} - set(models))
         width = max(len("Model"), *(len(m) for m in models))

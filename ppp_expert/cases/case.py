@@ -8,7 +8,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.errors import CaseError, printable
@@ -25,8 +25,14 @@ class Expected(BaseModel):
     """Outcomes a case is expected to produce (batch --check, training)."""
 
     model_config = ConfigDict(extra="forbid")
-    appropriate: Optional[str] = Field(default=None, pattern="^(ppp|traditional|undetermined)$")
+    appropriate: Optional[str] = Field(default=None, pattern="^(ppp|traditional|not_yet|insufficient_information|undetermined)$")
     model: Optional[str] = None
+
+    @field_validator("appropriate")
+    @classmethod
+    def _retired_outcome(cls, value: Optional[str]) -> Optional[str]:
+        # Case and session files written before the four outcomes say "undetermined".
+        return "insufficient_information" if value == "undetermined" else value
     risks: dict[str, str] = {}
 
 

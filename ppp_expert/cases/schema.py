@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.conclusions import OUTCOMES
 from ppp_expert.kb.schema import MODEL_IDS, PARTIES
 
 
@@ -41,7 +42,9 @@ def case_json_schema(kb: KnowledgeBase) -> dict[str, Any]:
                 "type": "object",
                 "additionalProperties": False,
                 "properties": {
-                    "appropriate": {"enum": ["ppp", "traditional", "undetermined"]},
+                    "appropriate": {"enum": [*OUTCOMES, "undetermined"],
+                                    "description": "ppp, traditional, not_yet or insufficient_information "
+                                                   "(undetermined, retired, reads as insufficient_information)"},
                     "model": {"enum": list(MODEL_IDS)},
                     "risks": {"type": "object", "propertyNames": {"enum": list(kb.risks)},
                               "additionalProperties": {"enum": list(PARTIES)}},
