@@ -14,7 +14,7 @@ import pytest
 from conftest import rule, write_kb
 
 from ppp_expert.api import evaluate, load_kb
-from ppp_expert.advice.assemble import verdict_questions
+from ppp_expert.engine.aggregate import verdict_questions
 from ppp_expert.engine.aggregate import combine, rank
 from ppp_expert.engine.compiler import Answer, Decision, Finding, fact_label, specialised
 from ppp_expert.kb.conclusions import CONCLUSION_KINDS

@@ -23,7 +23,7 @@ from ppp_expert.cases.case import load_case
 from ppp_expert.cli import main
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.consult.engine import ConsultEngine, Need
-from ppp_expert.advice.relevance import ALL_TARGETS, Relevance
+from ppp_expert.engine.relevance import ALL_TARGETS, Relevance
 from ppp_expert.consult.session import (
     AskContext,
     Command,

@@ -17,7 +17,7 @@ import pytest
 from conftest import BROADBAND, rule, write_kb
 
 from ppp_expert.api import evaluate, load_kb
-from ppp_expert.advice.relevance import ALL_TARGETS, CORE_TARGETS, EPS, Relevance
+from ppp_expert.engine.relevance import ALL_TARGETS, CORE_TARGETS, EPS, Relevance
 from ppp_expert.engine.aggregate import combine
 from ppp_expert.kb.conclusions import EvidenceConclusion
 

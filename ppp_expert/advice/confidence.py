@@ -28,10 +28,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from ppp_expert.advice.relevance import bounds, possible_outcomes, relevance_for, viability
+from ppp_expert.engine.relevance import bounds, possible_outcomes, relevance_for, viability
 from ppp_expert.advice.variants import alternatives
 from ppp_expert.engine.aggregate import Decision, decide
 from ppp_expert.engine.compiler import Firing
+from ppp_expert.engine.reasoner import open_bounds
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import KnowledgeBase, Rule
 from ppp_expert.kb.schema import PPP_MODELS
@@ -179,7 +180,7 @@ def _decision_with(kb: KnowledgeBase, answers: Mapping[str, Any], fired: Iterabl
         if rule.condition.truth(state):
             now.append(rule)
             facts.update(rule.concluded_facts)
-    return decide(kb, [Firing(r, (), ()) for r in kept + now])
+    return decide(kb, [Firing(r, (), ()) for r in kept + now], open_bounds(kb, state.answers))
 
 
 def fragile_on(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision,

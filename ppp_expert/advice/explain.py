@@ -13,7 +13,8 @@ import networkx as nx
 from ppp_expert.kb import conditions as cond
 from ppp_expert.advice.contract import Advice
 from ppp_expert.kb.loader import KnowledgeBase, Rule
-from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL
+from ppp_expert.engine.aggregate import decisions_of
+from ppp_expert.kb.conclusions import OUTCOMES, PPP_OUTCOME, TRADITIONAL
 from ppp_expert.engine.reasoner import Trace
 
 NodeSpec = tuple[str, dict[str, object], dict[str, object]]
@@ -182,7 +183,7 @@ def how(g: nx.DiGraph, target: str) -> list[str]:
         for s in sorted(sub.successors(n)):
             edge = g.edges[n, s]
             note = f" = {edge['party']}" if "party" in edge else ""
-            note += f" ({edge['weight']:+.1f})" if "weight" in edge else ""
+            note += f" ({edge['weight']:+.2f})" if "weight" in edge else ""
             note += " (overridden by a more specific rule)" if edge.get("overridden") else ""
             results.append(s + note)
         lines.append(f"{data['label']} [{data['source']}] {data['title']}")
@@ -226,8 +227,7 @@ def why_not(kb: KnowledgeBase, trace: Trace, model: str) -> WhyNot:
     fired = {f.rule.id for f in trace.firings}
     facts = frozenset(x[len("fact:"):] for f in trace.firings for x in f.declared)
     state = cond.State(answers=trace.answers, facts=facts,
-                       decisions={"model": frozenset([trace.decision.model]),
-                                  "verdict": frozenset([trace.decision.verdict])})
+                       decisions=decisions_of(trace.decision))
     for_: list[tuple[Rule, float]] = []
     against: list[tuple[Rule, float]] = []
     blocked: list[tuple[Rule, float, list[str]]] = []
@@ -319,7 +319,7 @@ def why_not_claim(kb: KnowledgeBase, trace: Trace, advice: Advice, claim: str) -
     target, wanted = target.strip(), wanted.strip()
     if target in kb.risks:
         target = f"risk:{target}"
-    if target == "verdict" or target in ("ppp", "traditional", "undetermined"):
+    if target == "verdict" or target in (*OUTCOMES, "undetermined"):
         return _why_not_verdict(kb, trace, advice, wanted or target)
     state = _final_state(trace)
     fired = {f.rule.id for f in trace.firings}
@@ -357,29 +357,43 @@ def why_not_claim(kb: KnowledgeBase, trace: Trace, advice: Advice, claim: str) -
 
 def _final_state(trace: Trace) -> cond.State:
     facts = frozenset(x[len("fact:"):] for f in trace.firings for x in f.declared)
-    return cond.State(answers=trace.answers, facts=facts,
-                      decisions={"model": frozenset([trace.decision.model]),
-                                 "verdict": frozenset([trace.decision.verdict])})
+    return cond.State(answers=trace.answers, facts=facts, decisions=decisions_of(trace.decision))
 
 
 def _why_not_verdict(kb: KnowledgeBase, trace: Trace, advice: Advice, wanted: str) -> ClaimWhyNot:
     from ppp_expert.errors import CaseError
 
-    if wanted not in ("ppp", "traditional", "undetermined"):
-        raise CaseError(f"'{wanted}' is not a verdict; expected ppp, traditional or undetermined", field="--why-not")
+    wanted = "insufficient_information" if wanted == "undetermined" else wanted
+    if wanted not in OUTCOMES:
+        raise CaseError(f"'{wanted}' is not an outcome; expected one of {', '.join(OUTCOMES)}", field="--why-not")
     d = trace.decision
     threshold = kb.settings.verdict_threshold
-    need = {"ppp": f"a certainty of at least {threshold:+.2f}", "traditional": f"at most {-threshold:+.2f}",
-            "undetermined": f"between {-threshold:+.2f} and {threshold:+.2f}"}[wanted]
-    sign = {"ppp": 1, "traditional": -1, "undetermined": -1 if d.certainty > 0 else 1}[wanted]
+    gates = ", ".join(g.title for g in d.gates) or "none"
+    need = {
+        "ppp": f"a certainty of at least {threshold:+.2f}, no failed gate and a partnership model that fits",
+        "traditional": f"a certainty of at most {-threshold:+.2f}, or a gate that rules a partnership out",
+        "not_yet": "a failed readiness gate (or no affordable route, or no partnership model that fits) "
+                   "while the evidence does not rule a partnership out",
+        "insufficient_information": f"a certainty between {-threshold:+.2f} and {threshold:+.2f} and no failed gate",
+    }[wanted]
+    sign = {"ppp": 1, "traditional": -1, "not_yet": 0,
+            "insufficient_information": -1 if d.certainty > 0 else 1}[wanted]
     state = _final_state(trace)
     fired = {f.rule.id for f in trace.firings}
     candidates = []
     for rule in kb.rules:
+        if rule.id in fired:
+            continue
         weight = sum(w if o == PPP_OUTCOME else -w if o == TRADITIONAL else 0.0
                      for c in rule.conclusions for o, w, _ in c.evidence_on())
-        if weight * sign > 0 and rule.id not in fired:
+        decides = {c.gate.decides for c in rule.conclusions if c.kind == "gate"}
+        gate_helps = (wanted == "not_yet" and decides & {"not_yet", "rescope"}) or (
+            wanted == "traditional" and "traditional" in decides)
+        if gate_helps:
+            candidates.append((1.0, Candidate(rule, False, None, failed_leaves(rule, state))))
+        elif sign and weight * sign > 0:
             candidates.append((abs(weight), Candidate(rule, False, None, failed_leaves(rule, state))))
     candidates.sort(key=lambda pair: (-pair[0], pair[1].rule.position))
-    note = f"The verdict {wanted} needs {need}; the evidence combines to {d.certainty:+.2f}."
+    note = (f"The outcome {wanted} needs {need}; the evidence combines to {d.certainty:+.2f} and the failed "
+            f"gates are: {gates}.")
     return ClaimWhyNot(f"verdict={wanted}", d.verdict == wanted, d.verdict, [c for _, c in candidates[:10]], note)

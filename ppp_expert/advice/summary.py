@@ -1,8 +1,8 @@
 """The bottom line of an advice, for a reader with one screen: what to do and how sure we are.
 
 Computed from the advice and the case's answers (and, when given, a sensitivity sweep); the
-renderers (terminal, Markdown, HTML) only lay it out. The wording of confidence is fixed here
-so that every output says the same thing in the same words.
+renderers (terminal, Markdown, HTML) only lay it out. The confidence is the advice's own
+(``advice.confidence``), shown in the same word everywhere; the bottom line is worded here once.
 """
 
 from __future__ import annotations
@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ppp_expert.advice.contract import Advice, Reason, RedFlag, RiskAllocation
-from ppp_expert.advice.relevance import relevance_for
+from ppp_expert.advice.confidence import LEVELS
+from ppp_expert.advice.contract import Advice, Condition, Reason, RedFlag, RiskAllocation
 from ppp_expert.advice.sensitivity import Flip, Sweep
 from ppp_expert.kb.conclusions import TRADITIONAL
 from ppp_expert.kb.loader import KnowledgeBase
 
-#: A verdict certainty at least this far from zero, with a model margin at least CLEAR_MARGIN,
-#: reads as "clear"; weaker evidence "leaning". Close calls and thin evidence have their own words.
-CLEAR_CERTAINTY = 0.5
-CLEAR_MARGIN = 0.25
-CONFIDENCE_WORDS = ("clear", "leaning", "close call", "not enough information")
+#: The confidence levels, worded once (``advice.confidence``); every view shows these words.
+CONFIDENCE_WORDS = LEVELS
+#: How each outcome reads in one phrase (the views share it).
+OUTCOME_WORDS = {"ppp": "a PPP", "traditional": "traditional procurement", "not_yet": "not yet",
+                 "insufficient_information": "insufficient information"}
 
 NUMBERS_EXPLAINED = (
     "How to read the numbers: the certainty (-1 to +1) says how strongly the evidence favours a PPP "
@@ -46,7 +46,7 @@ class Summary:
     model_title: str
     score: float
     determined: bool
-    confidence: str  # one of CONFIDENCE_WORDS
+    confidence: str  # one of CONFIDENCE_WORDS: appropriate.confidence.level, never recomputed
     bottom_line: str
     runner_up: str | None
     runner_up_title: str | None
@@ -55,6 +55,9 @@ class Summary:
     red_flags: tuple[RedFlag, ...]
     more_red_flags: int
     open_questions: tuple[OpenQuestion, ...]
+    conditions: tuple[Condition, ...] = ()
+    margin: float = 0.0
+    fragile_on: tuple[str, ...] = ()
     sensitivity: str | None = None
     fragile: tuple[str, ...] = field(default_factory=tuple)  # "verdict", "model"
 
@@ -67,42 +70,33 @@ class Summary:
             "key_risks": [{"risk": r.risk, "title": r.title, "party": r.party} for r in self.key_risks],
             "red_flags": [{"id": f.id, "title": f.title} for f in self.red_flags],
             "open_questions": [q.id for q in self.open_questions],
+            "conditions": [{"id": c.id, "title": c.title, "clear": c.clear} for c in self.conditions],
+            "margin": self.margin, "fragile_on": list(self.fragile_on),
             "sensitivity": self.sensitivity, "fragile": list(self.fragile),
         }
-
-
-def confidence(advice: Advice) -> str:
-    """Plain words for how sure the advice is."""
-    a, r = advice.appropriate, advice.recommendation
-    if not r.determined:
-        return "not enough information"
-    if r.close_call:
-        return "close call"
-    runner = next((x.score for x in r.ranking if x.model == r.runner_up), None)
-    margin = r.score - runner if runner is not None else 1.0
-    if abs(a.certainty) >= CLEAR_CERTAINTY and margin >= CLEAR_MARGIN:
-        return "clear"
-    return "leaning"
 
 
 def summarise(kb: KnowledgeBase, advice: Advice, answers: Mapping[str, Any], sweep: Sweep | None = None,
               max_flags: int = 3) -> Summary:
     """The bottom line, the strongest reasons, the risks that matter most for the model, the top
-    red flags and the unanswered questions that could still change the verdict or the model."""
+    red flags, the conditions to meet and the unanswered questions that could still change the
+    outcome. The confidence is the advice's own (``appropriate.confidence``)."""
     a, r = advice.appropriate, advice.recommendation
-    word = confidence(advice)
+    sure = a.confidence
     title = _title(kb, r.model)
     runner_title = _title(kb, r.runner_up) if r.runner_up else None
-    open_questions = _open_questions(kb, answers) if word != "clear" or advice.unknown_questions else ()
+    open_questions = tuple(OpenQuestion(q, kb.questions[q].text) for q in sure.could_flip)
     flips = _fragility(sweep)
     return Summary(
         case=advice.case, verdict=a.verdict, certainty=a.certainty, model=r.model, model_title=title,
-        score=r.score, determined=r.determined, confidence=word,
-        bottom_line=_bottom_line(advice, word, title, runner_title, open_questions),
+        score=r.score, determined=r.determined, confidence=sure.level,
+        bottom_line=bottom_line(kb, advice),
         runner_up=r.runner_up, runner_up_title=runner_title,
         reasons=_strongest_reasons(advice), key_risks=_key_risks(kb, advice),
         red_flags=tuple(advice.red_flags[:max_flags]), more_red_flags=max(0, len(advice.red_flags) - max_flags),
-        open_questions=open_questions, sensitivity=_sensitivity_line(kb, sweep, flips) if sweep else None,
+        open_questions=open_questions, conditions=tuple(a.conditions), margin=sure.margin,
+        fragile_on=tuple(sure.fragile_on),
+        sensitivity=_sensitivity_line(kb, sweep, flips) if sweep else None,
         fragile=tuple(k for k, v in flips.items() if v),
     )
 
@@ -111,34 +105,45 @@ def _title(kb: KnowledgeBase, model: str | None) -> str:
     return kb.models[model].title if model in kb.models else str(model)
 
 
-def _bottom_line(advice: Advice, word: str, title: str, runner_title: str | None,
-                 open_questions: tuple[OpenQuestion, ...]) -> str:
+def _titles(conditions: list[Condition]) -> str:
+    return "; ".join(c.title[0].lower() + c.title[1:] for c in conditions)
+
+
+def bottom_line(kb: KnowledgeBase, advice: Advice) -> str:
+    """What to do, in one or two sentences, ending with the shared confidence level. A model is
+    named only when recommended (never out of a tie or thin evidence)."""
     a, r = advice.appropriate, advice.recommendation
-    if word == "not enough information":
-        ask = ", ".join(q.id for q in open_questions[:4])
-        lead = "" if a.verdict == "traditional" else f" If a partnership goes ahead, {title} fits best so far."
-        first = f" Answer first: {ask}." if ask else ""
-        return f"Not enough information to advise yet.{lead}{first}"
-    if r.model == TRADITIONAL:
-        base = "Use traditional procurement rather than a PPP"
-        tail = {"clear": ": the evidence is clear.", "leaning": ": the evidence leans that way but is not strong.",
-                "close call": f"; it is a close call against {runner_title}, so weigh both."}[word]
-        return base + tail
-    if word == "close call":
-        return (f"A PPP fits; {title} and {runner_title} fit almost equally well (a close call): "
-                "weigh the two before deciding.")
-    if word == "clear":
-        return f"A PPP fits, and {title} is the model to use: the evidence is clear."
-    return f"A PPP is likely to fit, and {title} leads; the evidence leans that way but is not strong."
+    level = f" Confidence: {a.confidence.level}."
+    model = _title(kb, r.model)
+    runner = _title(kb, r.runner_up) if r.runner_up else ""
+    if a.verdict == "insufficient_information":
+        ask = ", ".join(a.questions_first[:4])
+        return "Not enough information to advise yet." + (f" Answer first: {ask}." if ask else "") + level
+    if a.verdict == "not_yet":
+        fits = f"; {model} would fit best" if r.determined else ""
+        n = len(a.conditions)
+        return (f"Not yet: a partnership could fit{fits}, but {n} condition{'s' if n != 1 else ''} must be met "
+                f"first: {_titles(a.conditions)}." + level)
+    if a.verdict == "traditional":
+        gates = [c for c in a.conditions if c.decides == "traditional"]
+        why = f": {_titles(gates)} is not met" if gates else ""
+        return f"Use traditional procurement rather than a PPP{why}." + level
+    if not r.determined:
+        return "A PPP fits, but no partnership model leads clearly yet; weigh the top models." + level
+    if r.close_call:
+        return (f"A PPP fits; {model} and {runner} fit almost equally well (a close call): "
+                "weigh the two before deciding." + level)
+    return f"A PPP fits, and {model} is the model to use." + level
 
 
 def _strongest_reasons(advice: Advice, count: int = 3) -> tuple[Reason, ...]:
-    """Two reasons behind the verdict and one behind the model (three for traditional procurement)."""
+    """Two reasons behind the verdict and one behind the recommended model (three against a
+    partnership for traditional procurement). Weights keep their sign on the PPP certainty (+ for,
+    - against), as every other view shows them."""
     a, r = advice.appropriate, advice.recommendation
-    if r.model == TRADITIONAL:
-        ranked = next(x for x in r.ranking if x.model == TRADITIONAL)
-        return tuple(sorted((e for e in ranked.evidence if e.weight > 0), key=lambda e: (-e.weight, e.rule))[:count])
-    sign = 1 if a.verdict == "ppp" else -1
+    sign = -1 if a.verdict == "traditional" else 1
+    if r.model == TRADITIONAL or not r.determined:
+        return tuple(sorted((x for x in a.reasons if x.weight * sign > 0), key=lambda e: (-abs(e.weight), e.rule))[:count])
     verdict = sorted((x for x in a.reasons if x.weight * sign > 0), key=lambda e: (-abs(e.weight), e.rule))
     ranked = next(x for x in r.ranking if x.model == r.model)
     model = sorted((e for e in ranked.evidence if e.weight > 0), key=lambda e: (-e.weight, e.rule))
@@ -153,13 +158,6 @@ def _key_risks(kb: KnowledgeBase, advice: Advice, count: int = 5) -> tuple[RiskA
     chosen = [by_risk[k] for k in (model.key_risks if model else ()) if k in by_risk]
     specific = [x for x in advice.risk_allocation if ".default." not in x.rules[0] and x not in chosen]
     return tuple((chosen + specific)[:count])
-
-
-def _open_questions(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[OpenQuestion, ...]:
-    """Unanswered questions whose answer could still change the verdict or the model."""
-    known = {q: v for q, v in answers.items() if v != "unknown"}
-    outlook = relevance_for(kb, {"verdict", "model"}).analyse(known)
-    return tuple(OpenQuestion(q, kb.questions[q].text) for q in outlook.needed)
 
 
 def _fragility(sweep: Sweep | None) -> dict[str, list[Flip]]:

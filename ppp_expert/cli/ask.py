@@ -78,7 +78,7 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
 def _locked(kb: Any, path: Path, stale: list[Path], answers_path: str | None, save_path: str | None,
             resume_path: str | None, title: str | None, graph_path: str | None, refine: bool | None,
             screening: bool) -> None:
-    from ppp_expert.advice.relevance import CORE_TARGETS
+    from ppp_expert.engine.relevance import CORE_TARGETS
     from ppp_expert.consult.session import Session
     from ppp_expert.consult.storage import SessionFile, read_case
     from ppp_expert.consult.terminal import EndOfInput, TerminalProvider

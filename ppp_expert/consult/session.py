@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from ppp_expert.kb import conditions as cond
 from ppp_expert.advice.contract import Advice
-from ppp_expert.kb.conclusions import TRADITIONAL
+from ppp_expert.kb.conclusions import OUTCOMES, TRADITIONAL
 from ppp_expert.cases.case import check_answer
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.errors import CaseError
@@ -26,7 +26,7 @@ from ppp_expert.kb.schema import Question
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.consult.engine import ConsultEngine
 from ppp_expert.consult.guide import Passage, passage
-from ppp_expert.advice.relevance import CORE_TARGETS, Outlook, Relevance, relevance_for
+from ppp_expert.engine.relevance import CORE_TARGETS, NO_MODEL, Outlook, Relevance, relevance_for
 
 
 class Command(str, enum.Enum):
@@ -303,7 +303,7 @@ class Session:
 
     def _offer_refinement(self) -> bool:
         outlook = self.outlook
-        verdict = next(iter(outlook.verdicts)) if len(outlook.verdicts) == 1 else "undetermined"
+        verdict = next(iter(outlook.verdicts)) if len(outlook.verdicts) == 1 else "open"
         model = next(iter(outlook.models)) if len(outlook.models) == 1 else ""
         self.provider.show(Settled(self.asked, len(self.answers), len(outlook.refinable), verdict, model,
                                    self.relevance.targets))
@@ -396,13 +396,16 @@ class Session:
         leader = o.leader
         if leader == TRADITIONAL:
             score, rng = -o.certainty.sure, (-o.certainty.high, -o.certainty.low)
+        elif leader == NO_MODEL:
+            score, rng = 0.0, (0.0, 0.0)
         else:
             b = o.scores[leader]
             score, rng = b.sure, (b.low, b.high)
         return Status(
             answered=len(self.answers), needed=len(o.needed), refinable=len(o.refinable),
-            verdicts=tuple(v for v in ("ppp", "undetermined", "traditional") if v in o.verdicts),
-            leader=leader, leader_title=self.kb.models[leader].title, leader_score=score, score_range=rng,
+            verdicts=tuple(v for v in OUTCOMES if v in o.verdicts),
+            leader=leader, leader_title=self.kb.models[leader].title if leader in self.kb.models else "none yet",
+            leader_score=score, score_range=rng,
             models=tuple(m for m in self.kb.models if m in o.models),
             open_targets=tuple(label(t, self.kb) for t in o.open_targets),
         )

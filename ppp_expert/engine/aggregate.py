@@ -124,19 +124,24 @@ def rank(scores: dict[str, float]) -> list[str]:
     return sorted(scores, key=lambda m: (-scores[m], order[m]))
 
 
-def outcome(certainty: float, threshold: float, decides: Iterable[str], viable: bool) -> str:
+def outcome(certainty: float, threshold: float, decides: Iterable[str], viable: bool, thin: bool = False) -> str:
     """The one place the four outcomes are decided, from the certainty and the failed gates.
 
     Gates decide where practice uses gates: nothing affordable -> not yet (rescope); a
     partnership ruled out (value for money; unaffordable payments while a capital budget is at
-    hand) -> traditional; evidence against a partnership -> traditional; a readiness condition
-    unmet -> not yet; evidence for a partnership -> PPP if some model fits, else not yet.
-    Evidence too thin or too balanced to call either way -> insufficient information.
+    hand) -> traditional. Evidence so thin that the unanswered questions could still turn it to
+    the opposite side -> insufficient information. Then evidence against a partnership ->
+    traditional; a readiness condition unmet -> not yet; evidence for a partnership -> PPP if
+    some model fits, else not yet. Evidence too balanced to call -> insufficient information.
     """
     decides = set(decides)
     if "rescope" in decides:
         return "not_yet"
-    if "traditional" in decides or certainty <= -threshold:
+    if "traditional" in decides:
+        return "traditional"
+    if thin:
+        return "insufficient_information"
+    if certainty <= -threshold:
         return "traditional"
     if "not_yet" in decides:
         return "not_yet"
@@ -145,8 +150,18 @@ def outcome(certainty: float, threshold: float, decides: Iterable[str], viable: 
     return "insufficient_information"
 
 
-def decide(kb: KnowledgeBase, firings: Sequence[Firing]) -> Decision:
-    """Combine all PPP and model evidence of the firings, and the failed gates, into the decision."""
+def thin_evidence(certainty: float, low: float, high: float, threshold: float) -> bool:
+    """Is the evidence too thin to stand? It leans one way, but the unanswered questions could
+    still add enough to put it past the line on the other side (``low``/``high``: sound bounds of
+    the certainty over every answer the unanswered questions could get)."""
+    return (certainty >= threshold and low <= -threshold) or (certainty <= -threshold and high >= threshold)
+
+
+def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[float, float] | None = None) -> Decision:
+    """Combine all PPP and model evidence of the firings, and the failed gates, into the decision.
+
+    ``open_bounds``: bounds of the certainty over the answers the unknown questions could get
+    (``relevance.Relevance.certainty_bounds``); None when every question is answered."""
     ppp: list[Reason] = []
     evidence: dict[str, list[Reason]] = {m: [] for m in (*PPP_MODELS, TRADITIONAL)}
     gates: dict[str, FailedGate] = {}
@@ -169,7 +184,8 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing]) -> Decision:
     partnership = rank({m: scores[m] for m in PPP_MODELS})
     leader, second = partnership[0], partnership[1]
     viable = scores[leader] >= kb.settings.model_threshold
-    verdict = outcome(certainty, threshold, (g.decides for g in gates.values()), viable)
+    thin = open_bounds is not None and thin_evidence(certainty, *open_bounds, threshold)
+    verdict = outcome(certainty, threshold, (g.decides for g in gates.values()), viable, thin)
     if verdict == "not_yet" and not viable and not gates:
         gates[VIABLE_MODEL_GATE] = FailedGate(
             VIABLE_MODEL_GATE, "A partnership model that fits the case", "not_yet", {},
@@ -206,3 +222,10 @@ def verdict_questions(kb: KnowledgeBase) -> list[str]:
         return kb.upstream_questions(rules)
 
     return kb.derived("verdict_questions", compute)
+
+
+def decisions_of(decision: Decision) -> dict[str, frozenset[str]]:
+    """The decision facts the second phase sees: the verdict, and the model only when one is
+    recommended (as ``Reasoner`` declares them), for conditions evaluated in Python."""
+    return {"verdict": frozenset([decision.verdict]),
+            "model": frozenset([decision.model]) if decision.determined else frozenset()}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ppp_expert.engine.aggregate import Decision, decide
+from ppp_expert.engine.aggregate import Decision, decide, verdict_questions
+from ppp_expert.engine.relevance import relevance_for
 from ppp_expert.engine.compiler import Answer, BaseEngine, Firing, compile_engine, matcher_choice
 from ppp_expert.engine.compiler import Decision as DecisionFact
 from ppp_expert.kb.conditions import UNKNOWN
@@ -52,7 +53,7 @@ class Reasoner:
         return Trace(ordered, tuple(self.engine.firings), decision)
 
     def _decide(self) -> Decision:
-        return decide(self.kb, self.engine.firings)
+        return decide(self.kb, self.engine.firings, open_bounds(self.kb, self.answers))
 
     def decision_only(self, answers: Mapping[str, Any]) -> Decision:
         """The decision for an answer set without the second phase (sensitivity, confidence)."""
@@ -69,6 +70,25 @@ class Reasoner:
         # One declaration of all answers: the matcher is polled once, not once per answer.
         self.engine.declare(*(Answer(q=q, v=v) for q, v in self.answers.items()))
         return self._finish()
+
+
+def open_bounds(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[float, float] | None:
+    """Sound bounds of the certainty over the answers the unknown questions could get: what
+    ``aggregate.decide`` judges thin evidence by. None when enough of the verdict's questions are
+    answered (``settings.thin_information_share``) for the evidence never to count as thin."""
+    known = {q: v for q, v in answers.items() if v != UNKNOWN}
+    if not thin_possible(kb, known):
+        return None
+    b = relevance_for(kb, {"verdict"}).certainty_bounds(known)
+    return b.lo(), b.hi()
+
+
+def thin_possible(kb: KnowledgeBase, known: Mapping[str, Any]) -> bool:
+    """Can evidence on these known answers count as thin? Only while fewer than the settings'
+    share of the questions behind the verdict are answered."""
+    questions = verdict_questions(kb)
+    answered = sum(1 for q in questions if q in known)
+    return answered < kb.settings.thin_information_share * len(questions)
 
 
 def reasoner_for(kb: KnowledgeBase, matcher: str | None = None) -> Reasoner:

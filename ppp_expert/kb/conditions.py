@@ -37,7 +37,8 @@ class State:
     ``answers`` maps question -> value; a question missing from it is open unless ``closed``
     (then it reads as ``unknown``). ``facts`` holds concluded facts and ``possible_facts`` those
     that could still be concluded. ``decisions`` maps ``model`` / ``verdict`` to the values still
-    possible (one value once decided); a kind missing from it is open. The relevance analysis
+    possible (one value once decided, none when decided that nothing is declared, as for the model
+    of an advice that recommends none); a kind missing from it is open. The relevance analysis
     grows ``facts`` and ``possible_facts`` as it evaluates rules in order, so they are sets.
     """
 
@@ -161,9 +162,9 @@ class DecisionIn:
         possible = state.decisions.get(self.kind)
         if possible is None:
             return None
-        if possible <= self.values:
-            return True
-        return False if not (possible & self.values) else None
+        if not (possible & self.values):  # an empty set: decided, and nothing was declared
+            return False
+        return True if possible <= self.values else None
 
     def collect_open(self, state: State, inputs: OpenInputs) -> None:
         if self.truth(state) is None:

@@ -131,9 +131,12 @@ class Settings(Strict):
     verdict_threshold: float = Field(gt=0, lt=1)
     close_call_margin: float = Field(ge=0, lt=1)
     criteria_weights: dict[str, float]
-    #: Below this score the leading partnership model is "not yet determined": too little
-    #: evidence to recommend it, and the sections that depend on the model are provisional.
+    #: A partnership model must score this to be viable and recommended: below it no model is
+    #: recommended, and a partnership the evidence favours is "not yet" (no model fits).
     model_threshold: float = Field(default=0.3, ge=0, lt=1)
+    #: While fewer than this share of the questions behind the verdict are answered, evidence
+    #: that the unanswered ones could still turn to the other side is too thin to advise on.
+    thin_information_share: float = Field(default=0.4, ge=0, le=1)
 
 
 class RuleSpec(Strict):

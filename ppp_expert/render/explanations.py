@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ppp_expert.advice.summary import OUTCOME_WORDS
 from ppp_expert.advice.contract import Advice
 from ppp_expert.advice.explain import ClaimWhyNot, WhyNot
 from ppp_expert.advice.sensitivity import Flip, Sweep
@@ -27,14 +28,14 @@ def why_not_lines(result: WhyNot, advice: Advice) -> list[str]:
         out = [f"WHY NOT {result.model}: it scored {score:+.2f} against {rec.model} at {rec.score:+.2f}."]
     if result.fired_for:
         out.append("  Rules that favoured it and fired:")
-        out.extend(f"    {w:+.1f} {rule.id} [{rule.source}] {rule.title}" for rule, w in result.fired_for)
+        out.extend(f"    {w:+.2f} {rule.id} [{rule.source}] {rule.title}" for rule, w in result.fired_for)
     if result.fired_against:
         out.append("  Rules that counted against it:")
-        out.extend(f"    {w:+.1f} {rule.id} [{rule.source}] {rule.title}" for rule, w in result.fired_against)
+        out.extend(f"    {w:+.2f} {rule.id} [{rule.source}] {rule.title}" for rule, w in result.fired_against)
     if result.not_fired:
         out.append("  Rules that would have favoured it but did not fire (failed conditions):")
         for rule, w, failed in result.not_fired:
-            out.append(f"    {w:+.1f} {rule.id} [{rule.source}] {rule.title}")
+            out.append(f"    {w:+.2f} {rule.id} [{rule.source}] {rule.title}")
             out.extend(f"          x {leaf}" for leaf in failed)
     return out
 
@@ -83,7 +84,7 @@ def question_lines(kb: KnowledgeBase) -> list[str]:
     return out
 
 
-VERDICT_WORDS = {"ppp": "a PPP", "traditional": "traditional procurement", "undetermined": "undetermined"}
+VERDICT_WORDS = OUTCOME_WORDS
 
 
 def model_title(kb: KnowledgeBase, model: str | None) -> str:

@@ -77,7 +77,7 @@ def to_dot(g: nx.DiGraph) -> graphviz.Digraph:
             attrs = {"style": "dashed", "color": "#bbbbbb", "label": "overridden", "fontsize": "8"}
         elif "weight" in data:
             w = float(data["weight"])
-            attrs = {"color": "#2e7d32" if w > 0 else "#c62828", "label": f"{w:+.1f}", "fontsize": "8"}
+            attrs = {"color": "#2e7d32" if w > 0 else "#c62828", "label": f"{w:+.2f}", "fontsize": "8"}
         elif "party" in data:
             attrs = {"label": graphviz.escape(str(data["party"])), "fontsize": "8"}
         dot.edge(ids[a], ids[b], **attrs)

@@ -6,21 +6,28 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.text import Text
 
-from ppp_expert.advice.summary import NUMBERS_EXPLAINED, Summary
+from ppp_expert.advice.summary import NUMBERS_EXPLAINED, OUTCOME_WORDS, Summary
 
-VERDICT_WORDS = {"ppp": "a PPP", "traditional": "traditional procurement", "undetermined": "undetermined"}
-CONFIDENCE_STYLE = {"clear": "bold green", "leaning": "bold yellow", "close call": "bold yellow",
-                    "not enough information": "bold red"}
+CONFIDENCE_STYLE = {"high": "bold green", "moderate": "bold yellow", "low": "bold red"}
 
 
 def summary_panel(summary: Summary, title: str = "") -> Panel:
     """Bottom line, numbers, reasons, key risks, red flags, open questions, sensitivity."""
     s = summary
     lines: list[Text] = [Text(s.bottom_line, style="bold")]
-    model = f"{s.model_title} (score {s.score:+.2f})" if s.determined else f"not yet determined (leading: {s.model_title}, score {s.score:+.2f})"
+    model = f"{s.model_title} (score {s.score:+.2f})" if s.determined else "none recommended"
     lines.append(Text.assemble(
-        ("Verdict: ", "bold"), f"{VERDICT_WORDS[s.verdict]} (certainty {s.certainty:+.2f})   ",
-        ("Model: ", "bold"), model, "   ", ("Confidence: ", "bold"), (s.confidence, CONFIDENCE_STYLE[s.confidence])))
+        ("Outcome: ", "bold"), f"{OUTCOME_WORDS[s.verdict]} (certainty {s.certainty:+.2f})   ",
+        ("Model: ", "bold"), model, "   ", ("Confidence: ", "bold"), (s.confidence, CONFIDENCE_STYLE[s.confidence]),
+        f" (margin {s.margin:+.2f})"))
+    if s.conditions:
+        lines.append(Text("Conditions to meet first:" if s.verdict == "not_yet" else "Ruled out by:", style="bold"))
+        for c in s.conditions:
+            clear = "; ".join(f"{q}: {' or '.join(map(str, v))}" for q, v in c.clear.items())
+            lines.append(Text.assemble(f"  {c.title}", (f" (clears with {clear})" if clear else "", "dim")))
+    if s.fragile_on:
+        lines.append(Text.assemble(("Fragile on: ", "bold"), ", ".join(s.fragile_on),
+                                   " (a neighbouring answer to any of these changes the outcome)"))
     if s.reasons:
         lines.append(Text("Strongest reasons:", style="bold"))
         for r in s.reasons:
@@ -40,8 +47,7 @@ def summary_panel(summary: Summary, title: str = "") -> Panel:
     if s.open_questions:
         shown = s.open_questions[:5]
         more = f" (+{len(s.open_questions) - len(shown)} more)" if len(s.open_questions) > len(shown) else ""
-        lines.append(Text("Unanswered questions that could still change the verdict or the model" + more + ":",
-                          style="bold"))
+        lines.append(Text("Unanswered questions that could still change the outcome" + more + ":", style="bold"))
         for q in shown:
             lines.append(Text.assemble(f"  {q.text} ", (f"[{q.id}]", "dim")))
     if s.sensitivity:

@@ -10,7 +10,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ppp_expert.advice.contract import Advice, TopicAdvice
+from ppp_expert.kb.conclusions import TRADITIONAL
 from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.render.summary import CONFIDENCE_STYLE
 
 PARTY_COLUMNS = ("public", "shared", "private")
 
@@ -27,21 +29,33 @@ def _title(kb: KnowledgeBase, model: str) -> str:
 def verdict_panel(advice: Advice, kb: KnowledgeBase, title: str = "") -> Panel:
     a, r = advice.appropriate, advice.recommendation
     verdict = {"ppp": "A PPP is appropriate", "traditional": "Traditional procurement is better",
-               "undetermined": "Undetermined: more facts are needed"}[a.verdict]
+               "not_yet": "Not yet: conditions must be met first",
+               "insufficient_information": "Insufficient information: answer more questions first"}[a.verdict]
+    c = a.confidence
     lines = [
-        Text.assemble(("Verdict: ", "bold"), f"{verdict} (certainty {a.certainty:+.2f})"),
+        Text.assemble(("Outcome: ", "bold"), f"{verdict} (certainty {a.certainty:+.2f})"),
+        Text.assemble(("Confidence: ", "bold"), (c.level, CONFIDENCE_STYLE[c.level]), f" (margin {c.margin:+.2f}"
+                      + (f"; fragile on {', '.join(c.fragile_on)}" if c.fragile_on else "")
+                      + (f"; open questions that could flip it: {', '.join(c.could_flip)}" if c.could_flip else "")
+                      + ")"),
         Text.assemble(("Recommended model: ", "bold"), (_title(kb, r.model), "bold green"),
                       f" (score {r.score:+.2f})") if r.determined else
-        Text.assemble(("Recommended model: ", "bold"), ("not yet determined", "bold yellow"),
-                      f" (too little evidence; leading so far: {_title(kb, r.model)}, score {r.score:+.2f})"),
+        Text.assemble(("Recommended model: ", "bold"), ("none", "bold yellow"),
+                      " (no model is recommended: " + ("the information is insufficient" if a.verdict ==
+                      "insufficient_information" else "no partnership model fits clearly") + ")"),
     ]
-    if r.close_call and r.runner_up:
+    for cond in a.conditions:
+        clear = "; ".join(f"{q}: {' or '.join(map(str, v))}" for q, v in cond.clear.items())
+        head = "Condition" if a.verdict == "not_yet" else "Ruled out by"
+        lines.append(Text.assemble((f"{head}: ", "bold"), cond.title, (f" (clears with {clear})" if clear else "", "dim"),
+                                   "\n  ", cond.reason, " ", (f"[{cond.rule}]" if cond.rule else "", "dim")))
+    if r.close_call and r.runner_up and r.determined:
         runner_score = next(x.score for x in r.ranking if x.model == r.runner_up)
         relation = "scores higher on model fit" if runner_score > r.score else "scores nearly as well"
         lines.append(Text(f"Close call: {_title(kb, r.runner_up)} {relation} ({runner_score:+.2f}); "
                           "weigh the two before deciding.", style="yellow"))
-    if a.missing:
-        lines.append(Text("Answer these to settle the verdict: " + ", ".join(a.missing), style="yellow"))
+    if a.questions_first:
+        lines.append(Text("Answer these first: " + ", ".join(a.questions_first), style="yellow"))
     # A Text title: a case title is data, never rich markup ("[/x]" would crash, "[link=...]" inject).
     return Panel(Group(*lines), title=Text(title or advice.case), title_align="left")
 
@@ -51,7 +65,7 @@ def reasons_table(advice: Advice) -> Table:
     table.add_column("", width=5, justify="right")
     table.add_column("Reason (rule)", ratio=1, overflow="fold")
     for reason in sorted(advice.appropriate.reasons, key=lambda x: (-abs(x.weight), x.rule)):
-        table.add_row(f"{reason.weight:+.1f}", Text.assemble(reason.reason, " ", (f"({reason.rule})", "dim")))
+        table.add_row(f"{reason.weight:+.2f}", Text.assemble(reason.reason, " ", (f"({reason.rule})", "dim")))
     return table
 
 
@@ -62,8 +76,15 @@ def ranking_table(advice: Advice, kb: KnowledgeBase) -> Table:
     table.add_column("Score", justify="right", width=6)
     table.add_column("Strongest evidence", ratio=3, overflow="fold")
     for i, ranked in enumerate(advice.recommendation.ranking, 1):
-        top = sorted(ranked.evidence, key=lambda x: (-abs(x.weight), x.rule))[:2]
-        text = "\n".join(f"{e.weight:+.1f} {e.reason}" for e in top) or "-"
+        if ranked.model == TRADITIONAL:
+            # Traditional procurement scores the PPP certainty negated: show that evidence with the
+            # sign it has on the certainty, as every other view does.
+            top = sorted(advice.appropriate.reasons, key=lambda x: (-abs(x.weight), x.rule))[:2]
+            text = "\n".join(f"{e.weight:+.2f} {e.reason}" for e in top) or "-"
+            text += "\n(weights on the PPP certainty; this score is the certainty negated)" if top else ""
+        else:
+            top = sorted(ranked.evidence, key=lambda x: (-abs(x.weight), x.rule))[:2]
+            text = "\n".join(f"{e.weight:+.2f} {e.reason}" for e in top) or "-"
         table.add_row(str(i), _title(kb, ranked.model), f"{ranked.score:+.2f}", text)
     return table
 

@@ -18,6 +18,7 @@ from typing import Any
 from ppp_expert.kb.conclusions import RedFlagConclusion, SetConclusion
 from ppp_expert.kb.loader import KnowledgeBase
 from ppp_expert.kb.schema import PARTIES
+from ppp_expert.kb.conclusions import OUTCOMES
 from ppp_expert.train.describe import VERDICT_WORDS, model_title, value_text
 from ppp_expert.train.items import Alternative, Backing, Choice, Claim, Item, Prompt, Row
 from ppp_expert.train.solved import Solved
@@ -49,9 +50,10 @@ def sections_of(kb: KnowledgeBase, claims: tuple[Claim, ...]) -> tuple[str, ...]
 # ---------------------------------------------------------------------------- steps
 def verdict_prompt() -> Prompt:
     """The first step's prompt: the same for every case, so it is shown before the engine runs."""
-    choices = tuple(Choice(v, VERDICT_WORDS[v][0].upper() + VERDICT_WORDS[v][1:]) for v in ("ppp", "traditional", "undetermined"))
+    choices = tuple(Choice(v, VERDICT_WORDS[v][0].upper() + VERDICT_WORDS[v][1:]) for v in OUTCOMES)
     return Prompt("single", STEP_TITLES["verdict"],
-                  "Given these facts, is a public-private partnership appropriate, or is traditional procurement better?",
+                  "Given these facts, is a public-private partnership appropriate, is traditional procurement better, "
+                  "must conditions be met first, or is there not enough information to decide?",
                   choices)
 
 
@@ -64,28 +66,33 @@ def model_prompt(kb: KnowledgeBase) -> Prompt:
 def verdict_step(solved: Solved, seed: int) -> Item:
     kb, advice = solved.kb, solved.advice
     a = advice.appropriate
-    sign = 1.0 if a.verdict == "ppp" else -1.0 if a.verdict == "traditional" else (1.0 if a.certainty >= 0 else -1.0)
-    strongest = sorted((r for r in a.reasons if r.weight * sign > 0), key=lambda r: (-abs(r.weight), r.rule))[:2]
-    deciding = tuple(solved.backing(r.rule, f"{r.weight:+.2f}") for r in strongest)
     threshold, margin = kb.settings.verdict_threshold, kb.settings.close_call_margin
     alternatives: list[Alternative] = []
-    if a.verdict in ("ppp", "traditional") and abs(a.certainty) - threshold < margin:
+    gates = [c for c in a.conditions if c.rule]
+    if gates:  # gates decided: the failed gates are what the trainee must spot
+        deciding = tuple(solved.backing(c.rule, f"gate failed: {c.title}") for c in gates[:3] if c.rule)
+    else:
+        sign = 1.0 if a.verdict == "ppp" else -1.0 if a.verdict == "traditional" else (1.0 if a.certainty >= 0 else -1.0)
+        strongest = sorted((r for r in a.reasons if r.weight * sign > 0), key=lambda r: (-abs(r.weight), r.rule))[:2]
+        deciding = tuple(solved.backing(r.rule, f"{r.weight:+.2f}") for r in strongest)
+    if a.verdict in ("ppp", "traditional") and not gates and abs(a.certainty) - threshold < margin:
         other = "traditional" if a.verdict == "ppp" else "ppp"
         alternatives.append(Alternative(other, CLOSE_CREDIT, f"a close call: the certainty {a.certainty:+.2f} is within "
                                                              f"{margin:.2f} of the threshold ±{threshold:.2f}"))
-    elif a.verdict == "undetermined":
-        lean = "ppp" if a.certainty >= 0 else "traditional"
-        alternatives.append(Alternative(lean, CLOSE_CREDIT, f"the evidence leans that way (certainty {a.certainty:+.2f}) "
-                                                            f"but stays inside ±{threshold:.2f}"))
-    evidence = "; ".join(f"{r.weight:+.1f} {kb.rule(r.rule).title} ({r.rule})"
+    evidence = "; ".join(f"{r.weight:+.2f} {kb.rule(r.rule).title} ({r.rule})"
                          for r in sorted(a.reasons, key=lambda r: (-abs(r.weight), r.rule))[:4])
+    conditions = "; ".join(c.title for c in a.conditions)
     claim = Claim("", "verdict", a.verdict, deciding, tuple(alternatives),
                   f"The engine concludes that {VERDICT_WORDS[a.verdict]} (certainty {a.certainty:+.2f}; "
-                  f"±{threshold:.2f} decides). Strongest evidence: {evidence}.")
+                  f"±{threshold:.2f} decides"
+                  + (f"; failed gates: {conditions}" if conditions else "") + f"). Strongest evidence: {evidence}.")
     prompt = verdict_prompt()
-    why = (f"The verdict combines every piece of evidence for and against a partnership as certainty factors: "
-           f"{threshold:+.2f} or more means a PPP, {-threshold:+.2f} or less traditional procurement, in between "
-           f"undetermined. {sum(1 for r in a.reasons)} rules gave such evidence in this case.")
+    why = (f"The evidence for and against a partnership combines as certainty factors: {threshold:+.2f} or more "
+           f"leans to a PPP, {-threshold:+.2f} or less to traditional procurement, in between there is not enough "
+           "information. Screening gates (agreed objectives, stable politics, an authority able to manage the "
+           "contract, a legal route, competition, affordability, value for money) decide on their own: a failed "
+           f"gate makes it 'not yet' or rules a partnership out. {len(a.reasons)} rules gave evidence and "
+           f"{len(a.conditions)} gates failed in this case.")
     return Item(f"case/{solved.case.id}/verdict", "verdict", "model-selection", sections_of(kb, (claim,)), prompt,
                 (claim,), solved.case.id, solved.case.difficulty.score, {"why": why})
 
@@ -259,7 +266,8 @@ def build_step(solved: Solved, seed: int, step: str, flags_elsewhere: list[str])
     if name == "verdict":
         return verdict_step(solved, seed)
     if name == "model":
-        return model_step(solved, seed)
+        # A model the engine does not recommend is not graded (insufficient information, a tie).
+        return model_step(solved, seed) if solved.advice.recommendation.determined else None
     if name == "risks":
         return risks_step(solved, seed)
     if name == "red_flags":

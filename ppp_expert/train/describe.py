@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
+from ppp_expert.engine.aggregate import decisions_of
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import KnowledgeBase, Rule
 
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
     from ppp_expert.engine.reasoner import Trace
 
 VERDICT_WORDS = {"ppp": "a PPP is appropriate", "traditional": "traditional procurement is better",
-                 "undetermined": "undetermined (more facts needed)"}
+                 "not_yet": "a partnership is not yet ready (conditions must be met first)",
+                 "insufficient_information": "there is not enough information to decide"}
 
 
 #: An answer meaning shorter than this is shown after its question.
@@ -93,8 +95,7 @@ def final_state(trace: "Trace") -> cond.State:
     """The closed state a finished case ends in: every answer, every concluded fact, the decision."""
     facts = frozenset(x[len("fact:"):] for f in trace.firings for x in f.declared)
     return cond.State(answers=trace.answers, facts=facts,
-                      decisions={"model": frozenset([trace.decision.model]),
-                                 "verdict": frozenset([trace.decision.verdict])})
+                      decisions=decisions_of(trace.decision))
 
 
 def failed_conditions(kb: KnowledgeBase, rule: Rule, state: cond.State) -> list[str]:

@@ -138,7 +138,7 @@ def _why_not(solved: Solved, item: Item, claim: Claim, graded: ClaimGrade) -> Wh
         return None
     kb = solved.kb
     if item.type == "verdict":
-        against, blocked = solved.why_not_verdict(graded.given) if graded.given != "undetermined" else (None, None)
+        against, blocked = solved.why_not_verdict(graded.given) if graded.given in ("ppp", "traditional") else (None, None)
         return _blocked_note(solved, f"that {VERDICT_WORDS[graded.given]}", blocked, against)
     if item.type == "model":
         top = graded.given[0]

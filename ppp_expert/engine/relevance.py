@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ppp_expert.engine.aggregate import combine, outcome
+from ppp_expert.engine.aggregate import combine, outcome, verdict_questions
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL
 from ppp_expert.kb.loader import KnowledgeBase, Rule
@@ -114,14 +114,21 @@ def viability(scores: Iterable[Bounds], threshold: float) -> frozenset[bool]:
 
 
 def possible_outcomes(certainty: Bounds, threshold: float, sure_gates: frozenset[str], open_gates: frozenset[str],
-              viable: frozenset[bool]) -> frozenset[str]:
+                      viable: frozenset[bool], thin: frozenset[bool] = frozenset([False])) -> frozenset[str]:
     """Every outcome ``aggregate.outcome`` can give for some completion of the answers: each
-    certainty band the bounds reach, with the sure failed gates plus any of the open ones."""
+    certainty band the bounds reach, with the sure failed gates plus any of the open ones, with
+    or without a model that fits, with or without thin evidence (as ``thin`` allows)."""
     extra: list[frozenset[str]] = [frozenset()]
     for effect in sorted(open_gates - sure_gates):
         extra += [e | {effect} for e in extra]
-    return frozenset(outcome(c, threshold, sure_gates | e, v) for c in bands(certainty, threshold)
-                     for e in extra for v in viable)
+    return frozenset(outcome(c, threshold, sure_gates | e, v, t) for c in bands(certainty, threshold)
+                     for e in extra for v in viable for t in thin)
+
+
+def may_be_thin(b: Bounds, threshold: float) -> frozenset[bool]:
+    """Can the evidence end up thin (``aggregate.thin_evidence``)? Only while the bounds reach both
+    sides of the line: answering more questions only narrows them."""
+    return frozenset([True, False]) if b.lo() <= -threshold and b.hi() >= threshold else frozenset([False])
 
 
 def bounds(sure: list[float], open_: list[float]) -> Bounds:
@@ -196,6 +203,7 @@ class Relevance:
             for contest in group.values():
                 if contest.competition == "precedence":
                     contest.entries.sort(key=lambda entry: entry[0].precedence)
+        self.verdict_questions = verdict_questions(kb)
         #: Every rule that can move the verdict: certainty evidence and gates.
         self.verdict_rules: list[str] = list(dict.fromkeys([*self.pool_weights, *self.gates]))
         self.producers = {fact: [kb.rule(rid) for rid in ids] for fact, ids in kb.fact_producers.items()}
@@ -254,6 +262,19 @@ class Relevance:
                     pools[model].append(weight)
         return bounds(sure_pool, open_pool), {m: bounds(sure_ev[m], open_ev[m]) for m in PPP_MODELS}
 
+    def _thin_possible(self, known: Mapping[str, Any]) -> bool:
+        """``reasoner.thin_possible``: answering more only raises the share answered."""
+        questions = self.verdict_questions
+        return sum(1 for q in questions if q in known) < self.kb.settings.thin_information_share * len(questions)
+
+    def certainty_bounds(self, answers: Mapping[str, Any]) -> Bounds:
+        """Sound bounds of the PPP certainty over every answer the questions missing from
+        ``answers`` could get (the first phase only)."""
+        state = cond.State(answers, facts=set(), possible_facts=set(), closed=False)
+        status: dict[str, Truth] = {}
+        self._evaluate(self.phase_one, state, status)
+        return self._score_bounds(status)[0]
+
     def analyse(self, answers: Mapping[str, Any]) -> Outlook:
         """The outlook after ``answers`` (question -> value; ``unknown`` counts as answered)."""
         state = cond.State(answers, facts=set(), possible_facts=set(), closed=False)
@@ -264,7 +285,13 @@ class Relevance:
         open_gates = frozenset(e for rid, es in self.gates.items() if status[rid] is None for e in es)
         threshold = self.kb.settings.model_threshold
         viable = viability(scores.values(), threshold)
-        verdicts = possible_outcomes(certainty, self.kb.settings.verdict_threshold, sure_gates, open_gates, viable)
+        known = {q: v for q, v in answers.items() if v != cond.UNKNOWN}
+        thin = frozenset([False])
+        if self._thin_possible(known):
+            # Thin evidence is judged with every unknown answer open (as the final evaluation does).
+            thin_bounds = certainty if len(known) == len(answers) else self.certainty_bounds(known)
+            thin = may_be_thin(thin_bounds, self.kb.settings.verdict_threshold)
+        verdicts = possible_outcomes(certainty, self.kb.settings.verdict_threshold, sure_gates, open_gates, viable, thin)
         contenders = _contenders(scores)
         models: set[str] = set()
         if verdicts & {"ppp", "not_yet"}:

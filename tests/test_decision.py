@@ -1,0 +1,360 @@
+"""The decision layer: four outcomes, gates that decide without weight, one confidence.
+
+Each fault the decision-layer issue reported has a test here (real engine, real knowledge base,
+real library cases), then property tests over the answer space.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import CASES, answer_sets
+from hypothesis import HealthCheck, given, settings
+
+from ppp_expert.advice.confidence import LEVELS, _decision_with, fragile_on
+from ppp_expert.advice.summary import bottom_line, summarise
+from ppp_expert.api import evaluate
+from ppp_expert.cases.case import load_case
+from ppp_expert.cli import main
+from ppp_expert.engine.aggregate import outcome
+from ppp_expert.kb.conclusions import OUTCOMES, TRADITIONAL
+from ppp_expert.kb.schema import PPP_MODELS
+
+#: Answers that fail a readiness gate (question -> the failing answer).
+FAILURE_SIGNALS = {
+    "stakeholder_alignment": "divergent", "political_outlook": "volatile", "governance_capacity": "low",
+    "expected_bidders": "single", "private_interest": "weak", "legal_framework": "none",
+}
+#: Judgement answers: assessments on an ordered scale, where a neighbouring answer is a matter of
+#: degree an official could honestly get wrong.
+JUDGEMENTS = {
+    "scope_clarity": ["clear", "partial", "unclear"], "outputs_measurable": ["yes", "partly", "no"],
+    "integration_with_core_systems": ["high", "medium", "low"], "in_house_expertise": ["strong", "partial", "lacking"],
+    "public_funding": ["available", "partial", "unavailable"], "urgency": ["high", "normal", "low"],
+    "risk_transfer_goal": ["high", "moderate", "low"], "private_interest": ["strong", "moderate", "weak"],
+    "demand_certainty": ["high", "medium", "low"], "governance_capacity": ["high", "medium", "low"],
+    "technology_change": ["fast", "moderate", "slow"], "political_outlook": ["stable", "transition_expected", "volatile"],
+    "stakeholder_alignment": ["aligned", "partial", "divergent"], "expected_bidders": ["many", "few", "single"],
+    "planned_oversight": ["minimal", "proportionate", "intensive"], "contract_flexibility": ["rigid", "some", "adaptive"],
+    "legal_framework": ["established", "partial", "none"], "payments_affordable": ["yes", "partly", "no"],
+}
+
+
+def case_answers(name: str, kb: Any) -> dict[str, Any]:
+    return dict(load_case(CASES / f"{name}.yaml", kb).answers)
+
+
+def advise(kb: Any, answers: dict[str, Any], case: str = "t") -> Any:
+    return evaluate({"id": case, "answers": answers}, kb)
+
+
+# ------------------------------------------------------------------ the faults, one by one
+def test_ireland_single_bidder_and_volatile_politics_is_not_yet_never_a_confident_ppp(kb) -> None:
+    advice = advise(kb, case_answers("ireland-national-broadband-plan", kb))
+    a = advice.appropriate
+    assert a.verdict == "not_yet"
+    assert {"real_competition", "stable_political_support"} <= {c.id for c in a.conditions}
+    competition = next(c for c in a.conditions if c.id == "real_competition")
+    assert competition.clear == {"expected_bidders": ["many", "few"]}
+    assert competition.rule == "appropriate.gate.single_bidder"
+    assert a.confidence.level != "high"
+
+
+@pytest.mark.parametrize("name", ["ireland-national-broadband-plan", "nbn-australia-rfp-2008"])
+def test_clearing_every_condition_of_a_not_yet_case_makes_it_a_ppp(kb, name: str) -> None:
+    answers = case_answers(name, kb)
+    a = advise(kb, answers).appropriate
+    assert a.verdict == "not_yet"
+    for condition in a.conditions:
+        question, values = next(iter(condition.clear.items()))
+        answers[question] = values[0]
+    cleared = advise(kb, answers).appropriate
+    assert cleared.verdict == "ppp" and not cleared.conditions
+    assert cleared.certainty == a.certainty  # passed gates add nothing
+
+
+def test_divergent_stakeholders_and_volatile_politics_never_leave_a_ppp_standing(kb) -> None:
+    for path in sorted(CASES.glob("*.yaml")):
+        answers = dict(load_case(path, kb).answers)
+        if advise(kb, answers).appropriate.verdict != "ppp":
+            continue
+        answers.update(stakeholder_alignment="divergent", political_outlook="volatile")
+        a = advise(kb, answers).appropriate
+        assert a.verdict in ("not_yet", "traditional"), path.name
+        if a.verdict == "not_yet":
+            assert {"shared_objectives", "stable_political_support"} <= {c.id for c in a.conditions}
+
+
+def test_no_not_ready_flag_beside_a_ppp_in_any_library_case_or_readiness_variant(kb) -> None:
+    for path in sorted(CASES.glob("*.yaml")):
+        base = dict(load_case(path, kb).answers)
+        for question, failing in FAILURE_SIGNALS.items():
+            for answers in (base, {**base, question: failing}):
+                advice = advise(kb, answers)
+                if advice.appropriate.verdict == "ppp":
+                    assert "not_ready" not in {f.id for f in advice.red_flags}, (path.name, question)
+                    assert not advice.appropriate.conditions
+
+
+def test_sidewalk_stakeholder_alignment_moves_no_certainty_only_the_gate(kb) -> None:
+    answers = case_answers("sidewalk-toronto-quayside", kb)
+    divergent = advise(kb, {**answers, "stakeholder_alignment": "divergent"}).appropriate
+    partial = advise(kb, {**answers, "stakeholder_alignment": "partial"}).appropriate
+    assert divergent.certainty == partial.certainty
+    assert "shared_objectives" in {c.id for c in divergent.conditions}
+    assert "shared_objectives" not in {c.id for c in partial.conditions}
+
+
+def test_low_governance_capacity_is_a_named_condition_not_a_swing_to_traditional(kb) -> None:
+    answers = case_answers("sidewalk-toronto-quayside", kb)
+    low = advise(kb, {**answers, "governance_capacity": "low"}).appropriate
+    assert low.verdict == "not_yet" and "authority_capacity" in {c.id for c in low.conditions}
+    assert low.certainty == advise(kb, answers).appropriate.certainty
+
+
+def test_no_affordable_route_is_not_yet_rescope_never_traditional(kb) -> None:
+    moved = 0
+    for path in sorted(CASES.glob("*.yaml")):
+        answers = dict(load_case(path, kb).answers)
+        if answers.get("revenue_source") != "government_payments":
+            continue
+        answers.update(public_funding="unavailable", payments_affordable="no")
+        a = advise(kb, answers).appropriate
+        assert a.verdict == "not_yet", path.name
+        assert "affordable_scope" in {c.id for c in a.conditions}
+        moved += 1
+    assert moved >= 5
+
+
+def test_unaffordable_payments_with_a_capital_budget_rule_a_partnership_out(kb) -> None:
+    answers = {**case_answers("nasa-cots", kb), "revenue_source": "government_payments",
+               "public_funding": "available", "payments_affordable": "no"}
+    a = advise(kb, answers).appropriate
+    assert a.verdict == "traditional" and [c.id for c in a.conditions if c.decides == "traditional"] == ["affordability"]
+
+
+@pytest.mark.parametrize("revenue", ["none", "user_fees", "commercial"])
+def test_affordability_of_payments_decides_nothing_when_government_pays_nothing(kb, revenue: str) -> None:
+    answers = {**case_answers("copenhagen-city-data-exchange", kb), "revenue_source": revenue}
+    results = [advise(kb, {**answers, "payments_affordable": value}).appropriate
+               for value in ("yes", "partly", "no")]
+    assert len({(a.verdict, a.certainty) for a in results}) == 1
+    assert not any(c.id in ("affordability", "affordable_scope") for a in results for c in a.conditions)
+
+
+def test_four_answers_recommend_no_model_and_no_deal_design(kb) -> None:
+    advice = advise(kb, {"application_area": "broadband", "need_type": "defined_service",
+                         "capital_cost_musd": 200, "public_funding": "partial"})
+    a, r = advice.appropriate, advice.recommendation
+    assert a.verdict == "insufficient_information"
+    assert not r.determined and a.questions_first and a.confidence.level == "low"
+    assert not advice.risk_allocation and not advice.structuring.settings
+    line = bottom_line(kb, advice)
+    assert "Answer first" in line and not any(kb.models[m].title in line for m in PPP_MODELS)
+
+
+def test_a_case_without_need_type_is_insufficient_information_with_questions_first(kb) -> None:
+    answers = case_answers("nasa-cots", kb)
+    answers.pop("need_type")
+    a = advise(kb, answers).appropriate
+    assert a.verdict == "insufficient_information" and a.questions_first[0] == "need_type"
+
+
+def test_dfe_laptops_is_a_high_confidence_traditional_with_the_sign_every_view_uses(kb, runner) -> None:
+    path = CASES / "dfe-remote-learning-laptops.yaml"
+    advice = evaluate(path, kb)
+    assert advice.appropriate.verdict == "traditional" and advice.appropriate.confidence.level == "high"
+    summary = runner.invoke(main, ["evaluate", str(path)], terminal_width=100).output
+    full = runner.invoke(main, ["evaluate", str(path), "--full"], terminal_width=100).output
+    commodity = next(r for r in advice.appropriate.reasons if r.rule == "appropriate.commodity_need")
+    assert f"{commodity.weight:+.2f}" == "-0.60"
+    assert "-0.60 The need is an off-the-shelf" in " ".join(summary.split())
+    assert "-0.60" in full and "+0.60" not in full
+
+
+def test_explain_how_shows_weights_as_its_arithmetic_uses_them(kb, runner) -> None:
+    path = CASES / "hmrc-aspire.yaml"
+    out = runner.invoke(main, ["explain", str(path), "--how", "model"], terminal_width=160).output
+    weights = [e.weight for e in evaluate(path, kb).recommendation.ranking[0].evidence]
+    assert any(abs(w * 100 - round(w * 100)) < 1e-9 and round(w * 100) % 10 for w in weights)  # a x.x5 weight
+    for w in weights:
+        assert f"{w:+.2f}" in out
+
+
+# ------------------------------------------------------------------ one outcome function
+def test_outcome_order_rescope_then_ruled_out_then_evidence_then_readiness() -> None:
+    assert outcome(-0.9, 0.2, {"rescope"}, True) == "not_yet"
+    assert outcome(0.9, 0.2, {"traditional", "not_yet"}, True) == "traditional"
+    assert outcome(-0.5, 0.2, {"not_yet"}, True) == "traditional"
+    assert outcome(0.0, 0.2, {"not_yet"}, True) == "not_yet"
+    assert outcome(0.2, 0.2, set(), True) == "ppp"
+    assert outcome(0.2, 0.2, set(), False) == "not_yet"
+    assert outcome(0.1999, 0.2, set(), True) == "insufficient_information"
+    assert outcome(-0.2, 0.2, set(), False) == "traditional"
+
+
+def test_what_if_evaluation_of_one_answer_matches_the_engine(kb, reasoner) -> None:
+    """confidence._decision_with re-evaluates only the rules an answer reaches: it must give the
+    engine's own decision for every neighbouring answer of every library case."""
+    from ppp_expert.advice.variants import alternatives
+
+    checked = 0
+    for path in sorted(CASES.glob("*.yaml"))[::3]:
+        answers = {q: v for q, v in load_case(path, kb).answers.items()}
+        trace = reasoner.run(answers)
+        complete = dict(trace.answers)
+        fired = [f.rule for f in trace.firings]
+        for qid in list(answers)[::2]:
+            for value, _ in alternatives(kb, kb.questions[qid], complete[qid]):
+                mine = _decision_with(kb, complete, fired, qid, value)
+                engine = reasoner.decision_only({**complete, qid: value})
+                assert (mine.verdict, mine.certainty, mine.scores, sorted(g.id for g in mine.gates)) == (
+                    engine.verdict, engine.certainty, engine.scores, sorted(g.id for g in engine.gates)), (path.name, qid, value)
+                checked += 1
+    assert checked > 100
+
+
+def test_fragile_answers_really_flip_the_outcome(kb, reasoner) -> None:
+    advice = evaluate(CASES / "hmrc-aspire.yaml", kb)
+    fragile = advice.appropriate.confidence.fragile_on
+    assert fragile == ["governance_capacity"]
+    answers = dict(load_case(CASES / "hmrc-aspire.yaml", kb).answers)
+    assert reasoner.decision_only({**answers, "governance_capacity": "medium"}).verdict == "ppp"
+
+
+# ------------------------------------------------------------------ one confidence, every view
+@pytest.mark.parametrize("name", ["dfe-remote-learning-laptops", "hmrc-aspire", "nasa-cots", "rwanda-irembo"])
+def test_the_confidence_word_is_the_same_in_json_summary_full_and_memo(kb, runner, tmp_path: Path, name: str) -> None:
+    path = CASES / f"{name}.yaml"
+    data = json.loads(runner.invoke(main, ["evaluate", str(path), "--format", "json"]).output)
+    level = data["appropriate"]["confidence"]["level"]
+    assert level in LEVELS
+    summary = runner.invoke(main, ["evaluate", str(path)], terminal_width=120).output
+    full = runner.invoke(main, ["evaluate", str(path), "--full"], terminal_width=120).output
+    memo = tmp_path / "memo.md"
+    assert runner.invoke(main, ["report", str(path), "--format", "md", "-o", str(memo)]).exit_code == 0
+    for text in (summary, full, memo.read_text(encoding="utf-8")):
+        words = " ".join(text.split())
+        assert f"Confidence: {level}" in words or f"| Confidence | {level}" in words
+        assert not any(f"Confidence: {other}" in words for other in LEVELS if other != level)
+
+
+# ------------------------------------------------------------------ properties over the answer space
+def _props_settings() -> Any:
+    return settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def strategy(kb) -> Any:
+    return answer_sets(kb, numbers=[0.5, 5, 30, 80, 300, 2000])
+
+
+def test_property_outcomes_are_exclusive_and_gates_never_coexist_with_ppp(kb, strategy) -> None:
+    @_props_settings()
+    @given(strategy)
+    def check(answers: dict[str, Any]) -> None:
+        advice = advise(kb, answers)
+        a, r = advice.appropriate, advice.recommendation
+        assert a.verdict in OUTCOMES
+        if a.verdict == "ppp":
+            assert not a.conditions and r.determined
+        if a.verdict == "not_yet":
+            assert any(c.decides in ("not_yet", "rescope") for c in a.conditions) or not r.determined
+        if a.verdict == "insufficient_information":
+            assert not a.conditions and not r.determined and not advice.risk_allocation
+        if a.verdict == "traditional":
+            assert r.model == TRADITIONAL
+        assert (a.verdict == "insufficient_information") == (a.confidence.level == "low" and
+                                                            a.verdict == "insufficient_information")
+
+    check()
+
+
+def test_property_adding_a_failure_signal_never_raises_ppp_certainty(kb, strategy) -> None:
+    @_props_settings()
+    @given(strategy)
+    def check(answers: dict[str, Any]) -> None:
+        before = advise(kb, answers).appropriate
+        for question, failing in FAILURE_SIGNALS.items():
+            after = advise(kb, {**answers, question: failing}).appropriate
+            assert after.certainty <= before.certainty + 1e-9, question
+            if before.verdict != "ppp" and after.verdict == "ppp":
+                raise AssertionError(f"{question}={failing} turned {before.verdict} into ppp")
+
+    check()
+
+
+def test_property_no_judgement_step_swings_certainty_by_more_than_0_6_without_a_named_gate(kb, strategy) -> None:
+    @_props_settings()
+    @given(strategy)
+    def check(answers: dict[str, Any]) -> None:
+        base = advise(kb, answers).appropriate
+        for question, scale in JUDGEMENTS.items():
+            current = answers.get(question)
+            if current not in scale:
+                continue
+            i = scale.index(current)
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(scale):
+                    moved = advise(kb, {**answers, question: scale[j]}).appropriate
+                    if abs(moved.certainty - base.certainty) > 0.6:
+                        assert moved.verdict != base.verdict and (moved.conditions or base.conditions), (
+                            question, current, scale[j], base.certainty, moved.certainty)
+
+    check()
+
+
+def test_property_a_tie_names_no_leader(kb, strategy) -> None:
+    seen = 0
+
+    @_props_settings()
+    @given(strategy)
+    def check(answers: dict[str, Any]) -> None:
+        nonlocal seen
+        advice = advise(kb, answers)
+        r = advice.recommendation
+        top = [x.score for x in r.ranking if x.model != TRADITIONAL][:2]
+        if advice.appropriate.verdict != "traditional" and top[0] == top[1]:
+            seen += 1
+            assert not r.determined
+            line = bottom_line(kb, advice)
+            assert not any(kb.models[m].title in line for m in PPP_MODELS)
+
+    check()
+    # A four-answer case ties all partnership models at 0.00: the property must see ties.
+    advice = advise(kb, {"application_area": "broadband", "need_type": "defined_service"})
+    assert not advice.recommendation.determined
+
+
+def test_property_the_summary_shows_the_advice_s_own_confidence(kb, strategy) -> None:
+    @_props_settings()
+    @given(strategy)
+    def check(answers: dict[str, Any]) -> None:
+        advice = advise(kb, answers)
+        summary = summarise(kb, advice, answers)
+        assert summary.confidence == advice.appropriate.confidence.level
+        assert summary.bottom_line.endswith(f"Confidence: {summary.confidence}.")
+        assert summary.margin == advice.appropriate.confidence.margin
+
+    check()
+
+
+def test_fragile_on_is_computed_on_neighbouring_answers_only(kb) -> None:
+    answers = case_answers("hmrc-aspire", kb)
+    advice = evaluate({"id": "x", "answers": answers}, kb)
+    from ppp_expert.engine.reasoner import reasoner_for
+
+    trace = reasoner_for(kb).run(answers)
+    assert fragile_on(kb, trace.answers, trace.decision, [f.rule for f in trace.firings]) == tuple(
+        advice.appropriate.confidence.fragile_on)
+
+
+def test_old_case_files_saying_undetermined_still_read(kb, tmp_path: Path) -> None:
+    path = tmp_path / "old.yaml"
+    path.write_text(yaml.safe_dump({"id": "old", "answers": {"need_type": "commodity"},
+                                    "expected": {"appropriate": "undetermined"}}), encoding="utf-8")
+    assert load_case(path, kb).expected.appropriate == "insufficient_information"
