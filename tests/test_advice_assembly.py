@@ -39,10 +39,12 @@ def flag(flag_id: str, title: str = "T") -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- the decision
-@pytest.mark.parametrize("weight, verdict", [(0.3, "ppp"), (0.2999, "undetermined"), (-0.2999, "undetermined"),
-                                             (-0.3, "traditional"), (0.0, "undetermined")])
+@pytest.mark.parametrize("weight, verdict", [(0.3, "ppp"), (0.2999, "insufficient_information"),
+                                             (-0.2999, "insufficient_information"), (-0.3, "traditional"),
+                                             (0.0, "insufficient_information")])
 def test_the_verdict_threshold_is_inclusive_on_both_sides(tmp_path: Path, weight: float, verdict: str) -> None:
-    kb = load_kb(write_kb(tmp_path, {"10.yaml": [rule("t.ppp", A, {"ppp": weight, "reason": "r"})]},
+    fits = {"evidence": {"model": "alliance", "weight": 0.5, "reason": "fits"}}  # a viable model
+    kb = load_kb(write_kb(tmp_path, {"10.yaml": [rule("t.ppp", A, {"ppp": weight, "reason": "r"}, fits)]},
                           verdict_threshold=0.3))
     advice = evaluate({"answers": {"a": "yes"}}, kb)
     assert (advice.appropriate.verdict, advice.appropriate.certainty) == (verdict, weight)
@@ -50,8 +52,8 @@ def test_the_verdict_threshold_is_inclusive_on_both_sides(tmp_path: Path, weight
 
 @pytest.mark.parametrize("ppp, alliance, determined", [
     (0.5, None, True),        # the alliance scores exactly the model threshold: enough
-    (0.5, -0.0001, False),    # just below it: a partnership, but not yet which one
-    (0.1, 0.9, False),        # undetermined verdict: never determined, however strong the model
+    (0.5, -0.0001, False),    # just below it: no model fits, so not yet (and none recommended)
+    (0.1, 0.9, False),        # insufficient information: never determined, however strong the model
     (-0.5, None, True),       # traditional procurement needs no model score
 ])
 def test_a_recommendation_is_determined_only_with_a_verdict_and_a_model_above_the_threshold(
@@ -64,8 +66,10 @@ def test_a_recommendation_is_determined_only_with_a_verdict_and_a_model_above_th
     kb = load_kb(write_kb(tmp_path, {"10.yaml": [rule("t.all", A, *then)]}))
     assert kb.settings.model_threshold == threshold
     advice = evaluate({"answers": {"a": "yes"}}, kb)
-    expected_verdict = "ppp" if ppp >= 0.2 else "traditional" if ppp <= -0.2 else "undetermined"
+    expected_verdict = ("ppp" if determined else "not_yet") if ppp >= 0.2 else "traditional" if ppp <= -0.2 \
+        else "insufficient_information"
     assert advice.appropriate.verdict == expected_verdict
+    assert [c.id for c in advice.appropriate.conditions] == (["viable_model"] if expected_verdict == "not_yet" else [])
     assert advice.recommendation.determined is determined
 
 
@@ -160,16 +164,18 @@ def test_criteria_weights_shift_floor_and_round_to_a_hundred(tmp_path: Path) -> 
     assert set(nudged.procurement.criteria_weights.values()) == {20}
 
 
-def test_missing_lists_the_unknown_questions_behind_an_undetermined_verdict_only(tmp_path: Path) -> None:
+def test_questions_first_lists_the_unknown_questions_behind_insufficient_information_only(tmp_path: Path) -> None:
     rules = [rule("t.x", B, {"fact": "x"}), rule("t.ppp", {"fact": "x"}, {"ppp": 0.5, "reason": "r"}),
              rule("t.other", A, flag("f")), rule("t.ppp_d", {"answer": "d", "is": "yes"}, {"ppp": 0.1, "reason": "r"})]
     kb = load_kb(write_kb(tmp_path, {"10.yaml": rules}, questions=("a", "b", "c", "d")))
     assert verdict_questions(kb) == ["b", "d"] and verdict_questions(kb) is verdict_questions(kb)
     undetermined = evaluate({"answers": {"d": "no"}}, kb)
-    assert undetermined.appropriate.missing == ["b"]
+    assert undetermined.appropriate.verdict == "insufficient_information"
+    assert undetermined.appropriate.questions_first == ["b"]
     assert undetermined.unknown_questions == ["a", "b", "c"]
     decided = evaluate({"answers": {"b": "yes"}}, kb)  # d is unknown, but the verdict is settled
-    assert decided.appropriate.verdict == "ppp" and decided.appropriate.missing == []
+    assert decided.appropriate.verdict == "not_yet"  # a partnership, but no model fits this tiny base
+    assert decided.appropriate.questions_first == []
     assert decided.unknown_questions == ["a", "c", "d"]
 
 
@@ -182,6 +188,8 @@ def test_each_firing_records_its_rule_source_matched_facts_and_first_declaration
         rule("t.either", {"any": [A, B]}, flag("either")),
         rule("t.either_pair", {"any": [[A, C], B]}, flag("either_pair")),
         rule("t.on_model", {"model_in": ["concession_bot", "alliance"]}, flag("m")),
+        rule("t.fits", A, {"ppp": 0.5, "reason": "r"},
+             {"evidence": {"model": "concession_bot", "weight": 0.5, "reason": "r"}}),  # a model to recommend
     ]}))
     advice = evaluate({"answers": {"a": "yes", "b": "yes", "c": "yes"}}, kb)
     fired = {f.id: f for f in advice.fired_rules}
@@ -261,7 +269,7 @@ def test_conclusion_kinds_say_what_they_declare_reference_and_weigh() -> None:
     assert allocation.slot == allocation.target
     assert {k: v.competition for k, v in CONCLUSION_KINDS.items()} == {
         "fact": "derived", "ppp": "certainty", "evidence": "certainty", "allocate": "precedence",
-        "red_flag": "union", "advise": "union", "set": "precedence", "criteria": "sum"}
+        "red_flag": "union", "advise": "union", "set": "precedence", "criteria": "sum", "gate": "union"}
 
 
 def test_a_retracted_fact_takes_its_activations_off_the_agenda(tmp_path: Path) -> None:

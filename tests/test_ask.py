@@ -87,7 +87,8 @@ def outcome(advice: Any) -> dict[str, Any]:
     """What a settled consultation guarantees: verdict, model, risk owners, red flags."""
     return {
         "verdict": advice.appropriate.verdict,
-        "model": advice.recommendation.model,
+        # Without a recommendation the model field is only the ranking's first: nothing is settled.
+        "model": advice.recommendation.model if advice.recommendation.determined else None,
         "risks": {r.risk: r.party for r in advice.risk_allocation},
         "red_flags": sorted(f.id for f in advice.red_flags),
     }
@@ -96,14 +97,16 @@ def outcome(advice: Any) -> dict[str, Any]:
 def comparable(advice: Any) -> dict[str, Any]:
     """The whole result JSON minus what depends on which questions were left unasked.
 
-    ``unknown_questions`` and ``appropriate.missing`` name the unasked questions;
+    ``unknown_questions`` and ``appropriate.questions_first`` name unasked questions, and the
+    confidence judges the answers given (an unasked answer can be neither fragile nor open);
     ``fired_rules[].facts`` names the answers a firing matched (an `any` matches whichever
     branch experta saw first, and an unasked question is `unknown`). Which rules fired is kept.
     """
     data = json.loads(advice.to_json())
     data.pop("case")
     data.pop("unknown_questions")
-    data["appropriate"].pop("missing", None)
+    data["appropriate"].pop("questions_first", None)
+    data["appropriate"].pop("confidence", None)
     data["fired_rules"] = sorted(r["id"] for r in data["fired_rules"])
     return data
 

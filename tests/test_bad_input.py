@@ -159,7 +159,7 @@ def test_text_fields_keep_line_breaks_in_prose_and_direction_marks_in_titles(tex
 def test_missing_answers_are_not_errors(runner, write_case) -> None:
     result = runner.invoke(main, ["evaluate", str(write_case({"urgency": "unknown"}))])
     assert result.exit_code == 0
-    assert "undetermined" in result.output.lower()
+    assert "not enough information" in result.output.lower()
 
 
 def test_fifo_and_deep_nesting_are_refused_without_blocking(runner, tmp_path) -> None:

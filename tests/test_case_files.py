@@ -110,7 +110,7 @@ BAD_FILES = [
     ("expected: {risks: {demand: everyone}}\n", "expected.risks.demand: ",
      "expected one of ['public', 'private', 'shared'], got 'everyone'"),
     ("expected: {appropriate: maybe}\n", "expected.appropriate: ",
-     "String should match pattern '^(ppp|traditional|undetermined)$'"),
+     "String should match pattern '^(ppp|traditional|not_yet|insufficient_information|undetermined)$'"),
     ("expected: {verdict: ppp}\n", "expected.verdict: ", "Extra inputs are not permitted"),
     ("expected: {risks: {demand: 5}}\n", "expected.risks.demand: ", "Input should be a valid string"),
     ("expected: [ppp]\n", "expected: ", "Input should be a valid dictionary or instance of Expected"),

@@ -35,7 +35,7 @@ def test_version_and_help_on_every_command(runner) -> None:
 def test_evaluate_full_prints_every_section(runner, write_case) -> None:
     result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND)), "--full", "--no-sweep"])
     assert result.exit_code == 0, result.output
-    for heading in ("Verdict", "Recommended model", "Model ranking", "Risk allocation", "Unknown", "Why:"):
+    for heading in ("Outcome", "Confidence", "Recommended model", "Model ranking", "Risk allocation", "Unknown", "Why:"):
         assert heading in result.output
     assert "Concession / BOT" in result.output
 
@@ -59,7 +59,7 @@ def test_evaluate_json_is_the_result_contract(runner, write_case, kb) -> None:
     assert set(data) == CONTRACT_KEYS
     assert data["case"] == "bb"
     assert set(data["appropriate"]) >= {"verdict", "reasons"}
-    assert data["appropriate"]["verdict"] in ("ppp", "traditional", "undetermined")
+    assert data["appropriate"]["verdict"] in ("ppp", "traditional", "not_yet", "insufficient_information")
     rec = data["recommendation"]
     assert set(rec) >= {"model", "score", "close_call", "ranking"}
     assert {r["model"] for r in rec["ranking"]} == set(kb.models)

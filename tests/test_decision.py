@@ -30,11 +30,12 @@ FAILURE_SIGNALS = {
     "expected_bidders": "single", "private_interest": "weak", "legal_framework": "none",
 }
 #: Judgement answers: assessments on an ordered scale, where a neighbouring answer is a matter of
-#: degree an official could honestly get wrong.
+#: degree an official could honestly get wrong. (Facts such as the budget, the revenue source or
+#: the asset type are not judgements: a different fact may rightly change the advice a lot.)
 JUDGEMENTS = {
     "scope_clarity": ["clear", "partial", "unclear"], "outputs_measurable": ["yes", "partly", "no"],
     "integration_with_core_systems": ["high", "medium", "low"], "in_house_expertise": ["strong", "partial", "lacking"],
-    "public_funding": ["available", "partial", "unavailable"], "urgency": ["high", "normal", "low"],
+    "urgency": ["high", "normal", "low"],
     "risk_transfer_goal": ["high", "moderate", "low"], "private_interest": ["strong", "moderate", "weak"],
     "demand_certainty": ["high", "medium", "low"], "governance_capacity": ["high", "medium", "low"],
     "technology_change": ["fast", "moderate", "slow"], "political_outlook": ["stable", "transition_expected", "volatile"],
@@ -265,7 +266,9 @@ def test_property_outcomes_are_exclusive_and_gates_never_coexist_with_ppp(kb, st
         if a.verdict == "not_yet":
             assert any(c.decides in ("not_yet", "rescope") for c in a.conditions) or not r.determined
         if a.verdict == "insufficient_information":
-            assert not a.conditions and not r.determined and not advice.risk_allocation
+            # Gates already failed are named, but no model and no deal design.
+            assert all(c.decides == "not_yet" for c in a.conditions)
+            assert not r.determined and not advice.risk_allocation
         if a.verdict == "traditional":
             assert r.model == TRADITIONAL
         assert (a.verdict == "insufficient_information") == (a.confidence.level == "low" and
@@ -274,13 +277,13 @@ def test_property_outcomes_are_exclusive_and_gates_never_coexist_with_ppp(kb, st
     check()
 
 
-def test_property_adding_a_failure_signal_never_raises_ppp_certainty(kb, strategy) -> None:
-    @_props_settings()
+def test_property_adding_a_failure_signal_never_raises_ppp_certainty(kb, reasoner, strategy) -> None:
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(strategy)
     def check(answers: dict[str, Any]) -> None:
-        before = advise(kb, answers).appropriate
+        before = reasoner.decision_only(answers)
         for question, failing in FAILURE_SIGNALS.items():
-            after = advise(kb, {**answers, question: failing}).appropriate
+            after = reasoner.decision_only({**answers, question: failing})
             assert after.certainty <= before.certainty + 1e-9, question
             if before.verdict != "ppp" and after.verdict == "ppp":
                 raise AssertionError(f"{question}={failing} turned {before.verdict} into ppp")
@@ -288,11 +291,12 @@ def test_property_adding_a_failure_signal_never_raises_ppp_certainty(kb, strateg
     check()
 
 
-def test_property_no_judgement_step_swings_certainty_by_more_than_0_6_without_a_named_gate(kb, strategy) -> None:
-    @_props_settings()
+def test_property_no_judgement_step_swings_certainty_by_more_than_0_6_without_a_named_gate(
+        kb, reasoner, strategy) -> None:
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(strategy)
     def check(answers: dict[str, Any]) -> None:
-        base = advise(kb, answers).appropriate
+        base = reasoner.decision_only(answers)
         for question, scale in JUDGEMENTS.items():
             current = answers.get(question)
             if current not in scale:
@@ -300,9 +304,9 @@ def test_property_no_judgement_step_swings_certainty_by_more_than_0_6_without_a_
             i = scale.index(current)
             for j in (i - 1, i + 1):
                 if 0 <= j < len(scale):
-                    moved = advise(kb, {**answers, question: scale[j]}).appropriate
+                    moved = reasoner.decision_only({**answers, question: scale[j]})
                     if abs(moved.certainty - base.certainty) > 0.6:
-                        assert moved.verdict != base.verdict and (moved.conditions or base.conditions), (
+                        assert moved.verdict != base.verdict and (moved.gates or base.gates), (
                             question, current, scale[j], base.certainty, moved.certainty)
 
     check()

@@ -118,7 +118,8 @@ def bottom_line(kb: KnowledgeBase, advice: Advice) -> str:
     runner = _title(kb, r.runner_up) if r.runner_up else ""
     if a.verdict == "insufficient_information":
         ask = ", ".join(a.questions_first[:4])
-        return "Not enough information to advise yet." + (f" Answer first: {ask}." if ask else "") + level
+        already = f" Whatever the answers, first: {_titles(a.conditions)}." if a.conditions else ""
+        return "Not enough information to advise yet." + (f" Answer first: {ask}." if ask else "") + already + level
     if a.verdict == "not_yet":
         fits = f"; {model} would fit best" if r.determined else ""
         n = len(a.conditions)

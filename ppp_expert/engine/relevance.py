@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ppp_expert.engine.aggregate import combine, outcome, verdict_questions
+from ppp_expert.engine.aggregate import combine, outcome, thin_evidence, verdict_questions
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL
 from ppp_expert.kb.loader import KnowledgeBase, Rule
@@ -289,8 +289,13 @@ class Relevance:
         thin = frozenset([False])
         if self._thin_possible(known):
             # Thin evidence is judged with every unknown answer open (as the final evaluation does).
+            threshold = self.kb.settings.verdict_threshold
             thin_bounds = certainty if len(known) == len(answers) else self.certainty_bounds(known)
-            thin = may_be_thin(thin_bounds, self.kb.settings.verdict_threshold)
+            if certainty.exact and all(q in answers for q in self.kb.questions):
+                # Nothing left to ask: the final evaluation judges exactly these bounds.
+                thin = frozenset([thin_evidence(certainty.sure, thin_bounds.lo(), thin_bounds.hi(), threshold)])
+            else:
+                thin = may_be_thin(thin_bounds, threshold)
         verdicts = possible_outcomes(certainty, self.kb.settings.verdict_threshold, sure_gates, open_gates, viable, thin)
         contenders = _contenders(scores)
         models: set[str] = set()

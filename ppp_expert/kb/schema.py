@@ -136,7 +136,7 @@ class Settings(Strict):
     model_threshold: float = Field(default=0.3, ge=0, lt=1)
     #: While fewer than this share of the questions behind the verdict are answered, evidence
     #: that the unanswered ones could still turn to the other side is too thin to advise on.
-    thin_information_share: float = Field(default=0.4, ge=0, le=1)
+    thin_information_share: float = Field(default=0.3, ge=0, le=1)
 
 
 class RuleSpec(Strict):
