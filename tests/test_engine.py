@@ -119,7 +119,7 @@ def test_missing_answers_are_unknown_not_errors(reasoner, kb) -> None:
     trace = reasoner.run({})
     assert set(trace.answers) == set(kb.questions)
     assert all(v == UNKNOWN for v in trace.answers.values())
-    assert trace.decision.verdict == "undetermined"
+    assert trace.decision.verdict == "insufficient_information"
 
 
 def test_certainty_factor_combination() -> None:

@@ -96,7 +96,7 @@ def test_why_not_red_flag_setting_and_verdict(runner, kb) -> None:
     ("risk:demand", "say which value"),
     ("risk:demand=nobody", "no rule concludes risk:demand = 'nobody'"),
     ("risk:nope=public", "no conclusion 'risk:nope'"),
-    ("verdict=maybe", "not a verdict"),
+    ("verdict=maybe", "not an outcome"),
 ])
 def test_bad_claims_are_one_line_errors_before_any_output(runner, claim, message) -> None:
     result = runner.invoke(main, ["explain", IRELAND, "--how", "model", "--why-not", claim])
@@ -107,33 +107,37 @@ def test_bad_claims_are_one_line_errors_before_any_output(runner, claim, message
 # --- the one-screen summary ------------------------------------------------------------------
 
 
-def test_each_confidence_wording_follows_its_definition(kb) -> None:
-    """Every shipped case gets the word its numbers define, and the library shows every word."""
-    from ppp_expert.advice.summary import CLEAR_CERTAINTY, CLEAR_MARGIN, confidence
+def test_each_confidence_level_follows_its_definition(kb) -> None:
+    """Every shipped case gets the level its own numbers define, and the library shows every level."""
+    from ppp_expert.advice.confidence import MANY_OPEN, MANY_RED_FLAGS, SOLID_MARGIN, THIN_MARGIN
 
     seen = set()
     for path in sorted(CASES.glob("*.yaml")):
         advice = evaluate(load_case(path, kb), kb)
-        rec = advice.recommendation
-        runner_up = next(r.score for r in rec.ranking if r.model == rec.runner_up)
-        if not rec.determined:
-            expected = "not enough information"
-        elif rec.close_call:
-            expected = "close call"
-        elif abs(advice.appropriate.certainty) >= CLEAR_CERTAINTY and rec.score - runner_up >= CLEAR_MARGIN:
-            expected = "clear"
+        a, rec = advice.appropriate, advice.recommendation
+        c = a.confidence
+        by_gate = a.verdict == "not_yet" or (a.verdict == "traditional" and any(
+            x.decides == "traditional" for x in a.conditions))
+        if a.verdict == "insufficient_information" or (a.verdict == "ppp" and not rec.determined):
+            expected = "low"
+        elif (not by_gate and c.margin < THIN_MARGIN) or len(c.fragile_on) >= MANY_OPEN or len(c.could_flip) > MANY_OPEN:
+            expected = "low"
+        elif ((by_gate or c.margin >= SOLID_MARGIN) and not c.fragile_on and not c.could_flip
+              and not (a.verdict in ("ppp", "not_yet") and len(advice.red_flags) >= MANY_RED_FLAGS)):
+            expected = "high"
         else:
-            expected = "leaning"
-        assert confidence(advice) == expected, path.name
+            expected = "moderate"
+        assert c.level == expected, path.name
         seen.add(expected)
-    assert {"clear", "leaning", "close call"} <= seen
+    assert {"high", "moderate", "low"} <= seen
 
 
 def test_almost_no_answers_is_not_enough_information(runner, write_case) -> None:
     result = runner.invoke(main, ["evaluate", str(write_case({"application_area": "broadband"})), "--no-sweep"])
     assert result.exit_code == 0
     assert "Not enough information to advise yet" in result.output
-    assert "not yet determined" in result.output and "Recommended model" not in result.output
+    words = " ".join(result.output.replace("│", " ").split())
+    assert "Model: none recommended" in words and "Recommended model" not in result.output
     data = runner.invoke(main, ["evaluate", str(write_case({"application_area": "broadband"}, name="t.yaml")),
                                 "--format", "json"]).output
     assert '"determined":false' in data

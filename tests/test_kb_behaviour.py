@@ -44,6 +44,8 @@ MINIMAL = {
         "application_area": "data_sharing", "need_type": "evolving", "asset_type": "none", "data_assets": "both",
         "capital_cost_musd": 1, "revenue_source": "none", "in_house_expertise": "partial",
         "private_interest": "strong", "shared_ownership_ok": "no",
+        # Enough of the verdict's questions answered for the evidence not to count as thin.
+        "stakeholder_alignment": "aligned", "governance_capacity": "medium",
     },
     "traditional_procurement": {
         "need_type": "commodity", "in_house_expertise": "strong", "public_funding": "available",
@@ -71,10 +73,10 @@ def test_commodity_with_skills_and_budget_moves_the_verdict_to_traditional() -> 
         assert evaluate({"answers": changed}).appropriate.verdict == "traditional", model
 
 
-def test_without_a_need_type_the_verdict_is_undetermined_and_says_what_is_missing() -> None:
+def test_without_a_need_type_there_is_insufficient_information_and_it_says_what_to_answer() -> None:
     advice = evaluate({"answers": {"in_house_expertise": "lacking"}})
-    assert advice.appropriate.verdict == "undetermined"
-    assert "need_type" in advice.appropriate.missing
+    assert advice.appropriate.verdict == "insufficient_information"
+    assert advice.appropriate.questions_first[0] == "need_type"
 
 
 def test_removing_public_funding_never_lowers_the_concession_score_for_a_long_lived_asset(kb) -> None:
@@ -129,8 +131,11 @@ def test_case_library_covers_every_outcome_at_least_twice() -> None:
     counts: dict[str, int] = {}
     for path in CASE_FILES:
         case = load_case(path)
-        assert case.title and case.narrative and case.expected, path.name
-        assert case.expected.model and case.expected.appropriate and len(case.expected.risks) >= 2, path.name
+        assert case.title and case.narrative and case.expected and case.expected.appropriate, path.name
+        if case.expected.model is None:  # no model recommended: no risk owners to expect either
+            assert case.expected.appropriate in ("not_yet", "insufficient_information"), path.name
+            continue
+        assert len(case.expected.risks) >= 2, path.name
         counts[case.expected.model] = counts.get(case.expected.model, 0) + 1
     assert len(CASE_FILES) >= 15
     assert len(counts) == 6 and min(counts.values()) >= 2, counts

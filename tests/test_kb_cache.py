@@ -114,7 +114,7 @@ def test_an_unwritable_cache_is_only_a_miss(tmp_path: Path, kb_dir: Path, monkey
     blocker.write_text("a file where the cache folder would be", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     kb = load_kb(kb_dir)
-    assert Reasoner(kb, "keyed").run({}).decision.verdict == "undetermined"
+    assert Reasoner(kb, "keyed").run({}).decision.verdict == "insufficient_information"
 
 
 def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

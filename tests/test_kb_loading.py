@@ -78,7 +78,7 @@ def test_every_risk_gets_a_default_allocation_rule_per_model_after_the_rules(tmp
 
 
 def test_every_verdict_can_be_named_in_a_condition(tmp_path: Path) -> None:
-    verdicts = ("ppp", "traditional", "undetermined")
+    verdicts = ("ppp", "traditional", "not_yet", "insufficient_information")
     kb = load_kb(write_kb(tmp_path, {"10.yaml": [
         rule(f"t.{v}", {"verdict": v}, {"red_flag": {"id": v, "title": v, "mitigation": "m"}}) for v in verdicts]}))
     assert [kb.rule(f"t.{v}").condition for v in verdicts] == [cond.DecisionIn("verdict", frozenset({v}))
@@ -236,10 +236,10 @@ BROKEN: list[tuple[str, Edit, str]] = [
      "rules/30-broken.yaml: rule t.bad.then.1: Input should be a valid dictionary (got 'flag it')"),
     ("two kinds", with_then({"fact": "f", "ppp": 0.2, "reason": "r"}),
      "rules/30-broken.yaml: rule t.bad: then[0]: expected exactly one of ['advise', 'allocate', 'criteria', "
-     "'evidence', 'fact', 'ppp', 'red_flag', 'set'], got keys ['fact', 'ppp', 'reason']"),
+     "'evidence', 'fact', 'gate', 'ppp', 'red_flag', 'set'], got keys ['fact', 'ppp', 'reason']"),
     ("no kind", with_then({"weight": 0.2}),
      "rules/30-broken.yaml: rule t.bad: then[0]: expected exactly one of ['advise', 'allocate', 'criteria', "
-     "'evidence', 'fact', 'ppp', 'red_flag', 'set'], got keys ['weight']"),
+     "'evidence', 'fact', 'gate', 'ppp', 'red_flag', 'set'], got keys ['weight']"),
     ("weight too big", with_then({"ppp": 3, "reason": "r"}),
      "rules/30-broken.yaml: rule t.bad: then[0].ppp: Input should be less than or equal to 1 (got 3)"),
     ("unknown risk", with_then({"allocate": {"risk": "demnd", "party": "public", "mechanism": "m", "rationale": "r"}}),

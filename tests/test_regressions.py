@@ -79,9 +79,11 @@ SALIENCE_RULES = {"10-rules.yaml": [
 
 def test_salience_decides_the_conflict_between_equally_specific_rules(tmp_path: Path) -> None:
     # Both rules have one condition; the earlier one would win on knowledge-base order.
-    kb = load_kb(write_kb(tmp_path, SALIENCE_RULES))
+    fits = rule("t.fits", YES, {"ppp": 0.5, "reason": "r"}, evidence("alliance", 0.5))  # a model to recommend
+    kb = load_kb(write_kb(tmp_path, {**SALIENCE_RULES, "20-fit.yaml": [fits]}))
     advice = evaluate({"answers": {"a": "yes"}}, kb)
     model = advice.recommendation.model
+    assert advice.recommendation.determined
     [demand] = advice.risk_allocation
     assert (demand.party, demand.rules) == ("private", ["t.salient_later"])
     # The losers, in precedence order: equal salience, so the earlier rule first.
@@ -175,8 +177,9 @@ def test_relevance_bounds_are_widened_by_more_than_one_rounding_step(tmp_path: P
     kb = load_kb(write_kb(tmp_path, {"10-rules.yaml": [rule("t.nearly", YES, {"ppp": 0.1999, "reason": "r"})]}))
     relevance = Relevance(kb, CORE_TARGETS)
     outlook = relevance.analyse({})
-    assert outlook.verdicts == {"ppp", "undetermined"} and outlook.needed == ("a",)
-    assert relevance.analyse({"a": "yes"}).verdicts == {"undetermined"}  # exact once answered
+    # Past the threshold the tiny base has no model to recommend: not yet.
+    assert outlook.verdicts == {"not_yet", "insufficient_information"} and outlook.needed == ("a",)
+    assert relevance.analyse({"a": "yes"}).verdicts == {"insufficient_information"}  # exact once answered
     assert relevance.analyse({"a": "yes"}).settled
 
 
@@ -253,7 +256,7 @@ def test_a_rule_on_a_negated_decision_waits_for_the_decision(tmp_path: Path) -> 
     kb = load_kb(write_kb(tmp_path, {"10-rules.yaml": [
         rule("t.unless_ppp", [YES, {"not": {"verdict": "ppp"}}], flag("unless_ppp")),
         rule("t.ppp", {"answer": "b", "is": "yes"}, {"ppp": 0.5, "reason": "r"}),
-        rule("t.late_evidence", YES, evidence("alliance", 0.2), salience=-100),
+        rule("t.late_evidence", YES, evidence("alliance", 0.5), salience=-100),  # a model that fits
     ]}))
     assert evaluate({"answers": {"a": "yes", "b": "yes"}}, kb).red_flags == []
     undetermined = evaluate({"answers": {"a": "yes", "b": "no"}}, kb)

@@ -20,7 +20,7 @@ def test_turning_a_need_into_a_commodity_bought_in_house_flips_the_verdict(runne
                                   "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["verdict"] == {"from": "ppp", "to": "traditional"}
+    assert data["verdict"] == {"from": "not_yet", "to": "traditional"}
     assert data["model"] == {"from": "concession_bot", "to": "traditional_procurement"}
     assert set(data["answers"]) == {"need_type", "in_house_expertise", "public_funding"}
 
@@ -49,7 +49,7 @@ def test_unknown_removes_an_answer_and_numbers_are_parsed(runner) -> None:
     data = json.loads(result.output)
     assert data["answers"]["capital_cost_musd"]["to"] == 5.0
     assert data["answers"]["need_type"]["to"] == "unknown"
-    assert data["verdict"]["to"] == "undetermined"
+    assert data["verdict"]["to"] == "insufficient_information"
 
 
 def test_bad_assignments_are_one_line_errors(runner) -> None:
