@@ -28,7 +28,8 @@ makes the CLIPS side from the loaded knowledge base instead of quoting an old fi
 
 A case runs as ``Reasoner._finish`` runs it: reset, assert every answer (``unknown`` filled
 in, ``kb.question_order``), run the first phase, ``aggregate.decide`` in Python on the rules
-fired, assert the verdict, the model and the phase gate, run the second phase.
+fired, assert the verdict, the model (when one is recommended) and the phase gate, run the second
+phase.
 
 Checks, then times (CPU time, median over cases, best of ``--rounds``; each engine runs over all
 cases in turn): the CLIPS engine, ppp-expert's keyed matcher and its stock one (engine only:
@@ -58,6 +59,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_core import cpu  # noqa: E402 (median CPU time of an action, as bench_core measures it)
 
 from ppp_expert.engine.aggregate import decide  # noqa: E402
+from ppp_expert.engine.reasoner import open_bounds  # noqa: E402
 from ppp_expert.kb import conditions as cond  # noqa: E402
 from ppp_expert.kb.conditions import UNKNOWN  # noqa: E402
 from ppp_expert.kb.loader import KnowledgeBase, Rule  # noqa: E402
@@ -283,10 +285,12 @@ class ClipsReasoner:
         tick(time.process_time())
         env.run()
         tick(time.process_time())
-        decision = decide(self.kb, self._fired_so_far())
+        # The thin-information bounds are ppp-expert's Python analysis, as in the engine's own path.
+        decision = decide(self.kb, self._fired_so_far(), open_bounds(self.kb, answers))
         tick(time.process_time())
         put(b"decision", (b"kind", "verdict"), (b"value", decision.verdict))
-        put(b"decision", (b"kind", "model"), (b"value", decision.model))
+        if decision.determined:  # as the Reasoner: no model declared when none is recommended
+            put(b"decision", (b"kind", "model"), (b"value", decision.model))
         put(b"phase-two")
         env.run()
         tick(time.process_time())

@@ -433,7 +433,7 @@ def test_defect13_resume_evaluates_again_a_record_altered_in_place(runner, tmp_p
         assert runner.invoke(main, ["batch", str(tmp_path / "in"), "--out", str(folder), "--jobs", "1"]).exit_code == 0
     results = out / "results.jsonl"
     data = results.read_bytes()
-    altered = data.replace(b'"verdict":"ppp"', b'"verdict":"xxx"', 1)  # same length, still valid JSON
+    altered = data.replace(b'"verdict":"not_yet"', b'"verdict":"xxxxxxx"', 1)  # same length, still valid JSON
     assert altered != data and len(altered) == len(data)
     results.write_bytes(altered)
     again = runner.invoke(main, ["batch", str(tmp_path / "in"), "--out", str(out), "--jobs", "1", "--resume"])

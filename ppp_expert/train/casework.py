@@ -268,8 +268,8 @@ def build_step(solved: Solved, seed: int, step: str, flags_elsewhere: list[str])
     if name == "model":
         # A model the engine does not recommend is not graded (insufficient information, a tie).
         return model_step(solved, seed) if solved.advice.recommendation.determined else None
-    if name == "risks":
-        return risks_step(solved, seed)
+    if name == "risks":  # no model recommended: no risk owners to grade
+        return risks_step(solved, seed) if solved.advice.risk_allocation else None
     if name == "red_flags":
         return flags_step(solved, seed, flags_elsewhere)
     if name == "setting":
