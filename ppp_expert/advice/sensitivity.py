@@ -25,6 +25,10 @@ from ppp_expert.kb.schema import Question
 UNKNOWN = cond.UNKNOWN
 
 
+#: The model of an outcome that recommends none.
+NO_MODEL = "(no model)"
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The parts of the advice a sweep compares."""
@@ -103,7 +107,8 @@ def outcome(kb: KnowledgeBase, answers: Mapping[str, Any]) -> Outcome:
     """Verdict, model and risk owners for an answer set (no full advice assembly)."""
     trace = reasoner_for(kb).run(answers)
     owners = {r.risk: r.party for r in risk_allocation(kb, index(trace.firings))}
-    return Outcome(trace.decision.verdict, trace.decision.model, owners)
+    d = trace.decision
+    return Outcome(d.verdict, d.model if d.determined else NO_MODEL, owners)
 
 
 def sweep(kb: KnowledgeBase, case_id: str, answers: Mapping[str, Any]) -> Sweep:

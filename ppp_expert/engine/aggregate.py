@@ -186,12 +186,12 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[floa
     viable = scores[leader] >= kb.settings.model_threshold
     thin = open_bounds is not None and thin_evidence(certainty, *open_bounds, threshold)
     verdict = outcome(certainty, threshold, (g.decides for g in gates.values()), viable, thin)
-    if verdict == "not_yet" and not viable and not gates:
+    if verdict == "not_yet" and not viable and not any(g.decides == "rescope" for g in gates.values()):
         gates[VIABLE_MODEL_GATE] = FailedGate(
             VIABLE_MODEL_GATE, "A partnership model that fits the case", "not_yet", {},
-            f"The evidence favours a partnership, but no partnership model scores "
-            f"{kb.settings.model_threshold:.2f} or more (the best, {leader}, scores {scores[leader]:+.2f}): "
-            "shape the project until one model clearly fits before going to market.", None)
+            f"No partnership model scores {kb.settings.model_threshold:.2f} or more (the best, {leader}, "
+            f"scores {scores[leader]:+.2f}): shape the project until one model clearly fits before going "
+            "to market.", None)
     if verdict == "traditional":
         model, runner_up = TRADITIONAL, leader
         close = scores[TRADITIONAL] - scores[runner_up] < kb.settings.close_call_margin

@@ -10,7 +10,7 @@ from typing import Any
 from ppp_expert.advice.summary import OUTCOME_WORDS
 from ppp_expert.advice.contract import Advice
 from ppp_expert.advice.explain import ClaimWhyNot, WhyNot
-from ppp_expert.advice.sensitivity import Flip, Sweep
+from ppp_expert.advice.sensitivity import NO_MODEL, Flip, Sweep
 from ppp_expert.advice.whatif import WhatIf
 from ppp_expert.kb.loader import KnowledgeBase
 
@@ -88,7 +88,7 @@ VERDICT_WORDS = OUTCOME_WORDS
 
 
 def model_title(kb: KnowledgeBase, model: str | None) -> str:
-    return kb.models[model].title if model in kb.models else str(model)
+    return kb.models[model].title if model in kb.models else "no model" if model in (None, NO_MODEL) else str(model)
 
 
 def answer_text(kb: KnowledgeBase, question: str, value: Any) -> str:
