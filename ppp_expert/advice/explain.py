@@ -68,7 +68,9 @@ def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
     values = _winning_values(advice)
     g.add_node(f"verdict:{d.verdict}", kind="decision", label=f"verdict: {d.verdict} (certainty {d.certainty:+.2f})")
     title = kb.models[d.model].title if d.model in kb.models else d.model
-    g.add_node(f"model:{d.model}", kind="decision", label=f"recommended: {title} (score {d.scores[d.model]:+.2f})")
+    g.add_node(f"model:{d.model}", kind="decision",
+               label=f"recommended: {title} (score {d.scores[d.model]:+.2f})" if d.determined
+               else f"no model recommended (first in the ranking: {title}, {d.scores[d.model]:+.2f})")
     for firing in trace.firings:
         rule = firing.rule
         rid = f"rule:{rule.id}"
@@ -104,6 +106,10 @@ def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
             g.add_edge(f"score:{model}", f"model:{d.model}")
     if d.model == "traditional_procurement":
         g.add_edge(f"verdict:{d.verdict}", f"model:{d.model}")
+    # A failed gate decides the outcome without weight: its node leads to the verdict.
+    for gate in d.gates:
+        if f"gate:{gate.id}" in g:
+            g.add_edge(f"gate:{gate.id}", f"verdict:{d.verdict}")
     return g
 
 
@@ -266,6 +272,15 @@ def arithmetic(advice: Advice, node: str) -> list[str]:
     if kind == "verdict":
         weights = [-e.weight for e in ranking[TRADITIONAL].evidence]
         head = f"Certainty of the verdict ({advice.appropriate.certainty:+.2f}) from {len(weights)} weights:"
+        a = advice.appropriate
+        gates = [f"  failed gate {c.id} ({c.decides.replace('_', ' ')}): {c.title}" for c in a.conditions]
+        tail = [f"Outcome {a.verdict}: " + ("decided by the failed gates above (gates carry no weight)"
+                                            if a.conditions else "decided by the certainty against the threshold"),
+                f"Confidence {a.confidence.level} (margin {a.confidence.margin:+.2f}"
+                + (f"; fragile on {', '.join(a.confidence.fragile_on)}" if a.confidence.fragile_on else "")
+                + (f"; open questions that could flip it: {', '.join(a.confidence.could_flip)}"
+                   if a.confidence.could_flip else "") + ")"]
+        return [head, *("  " + line for line in combine_steps(weights)), *gates, *tail]
     elif kind in ("model", "score") and name in ranking:
         weights = [e.weight for e in ranking[name].evidence]
         head = f"Score of {name} ({ranking[name].score:+.2f}) from {len(weights)} weights:"
