@@ -213,8 +213,8 @@ def test_what_if_evaluation_of_one_answer_matches_the_engine(kb, reasoner) -> No
             for value, _ in alternatives(kb, kb.questions[qid], complete[qid]):
                 mine = _decision_with(kb, complete, fired, qid, value)
                 engine = reasoner.decision_only({**complete, qid: value})
-                assert (mine.verdict, mine.certainty, mine.scores, sorted(g.id for g in mine.gates)) == (
-                    engine.verdict, engine.certainty, engine.scores, sorted(g.id for g in engine.gates)), (path.name, qid, value)
+                assert (mine.verdict, mine.certainty, mine.scores) == (
+                    engine.verdict, engine.certainty, engine.scores), (path.name, qid, value)
                 checked += 1
     assert checked > 100
 

@@ -30,8 +30,7 @@ from typing import Any, Iterable, Mapping
 
 from ppp_expert.engine.relevance import bounds, possible_outcomes, relevance_for, viability
 from ppp_expert.advice.variants import alternatives
-from ppp_expert.engine.aggregate import Decision, decide
-from ppp_expert.engine.compiler import Firing
+from ppp_expert.engine.aggregate import Decision, Weighed, weigh_rules
 from ppp_expert.engine.reasoner import open_bounds
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import KnowledgeBase, Rule
@@ -165,10 +164,10 @@ def _dependents(kb: KnowledgeBase) -> dict[str, tuple[Rule, ...]]:
 
 
 def _decision_with(kb: KnowledgeBase, answers: Mapping[str, Any], fired: Iterable[Rule], question: str,
-                   value: Any) -> Decision:
-    """The decision once ``question`` is answered ``value``, the rest unchanged: the rules the
-    question cannot reach keep their firing, the ones it can are evaluated again in order (the
-    engine's own semantics on a complete answer set), and ``aggregate.decide`` decides."""
+                   value: Any) -> Weighed:
+    """The decision's numbers once ``question`` is answered ``value``, the rest unchanged: the rules
+    the question cannot reach keep their firing, the ones it can are evaluated again in order (the
+    engine's own semantics on a complete answer set), and ``aggregate`` weighs them."""
     dependents = _dependents(kb)[question]
     moved = {r.id for r in dependents}
     kept = [r for r in fired if r.id not in moved and r.phase == 1]
@@ -180,7 +179,7 @@ def _decision_with(kb: KnowledgeBase, answers: Mapping[str, Any], fired: Iterabl
         if rule.condition.truth(state):
             now.append(rule)
             facts.update(rule.concluded_facts)
-    return decide(kb, [Firing(r, (), ()) for r in kept + now], open_bounds(kb, state.answers))
+    return weigh_rules(kb, kept + now, open_bounds(kb, state.answers))
 
 
 def fragile_on(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision,

@@ -157,6 +157,53 @@ def thin_evidence(certainty: float, low: float, high: float, threshold: float) -
     return (certainty >= threshold and low <= -threshold) or (certainty <= -threshold and high >= threshold)
 
 
+@dataclass(frozen=True)
+class Weighed:
+    """The numbers of a decision, before any explanation is attached."""
+
+    certainty: float
+    scores: dict[str, float]
+    leader: str
+    second: str
+    viable: bool
+    verdict: str
+
+
+def _weigh(kb: KnowledgeBase, pool: list[float], model_weights: Mapping[str, list[float]],
+           decides: Iterable[str], open_bounds: tuple[float, float] | None) -> Weighed:
+    """The one computation of certainty, scores and outcome from weights and failed gates."""
+    certainty = combine(pool)
+    threshold = kb.settings.verdict_threshold
+    scores = {m: combine(model_weights[m]) for m in PPP_MODELS}
+    scores[TRADITIONAL] = round(-certainty, 4) + 0.0  # + 0.0: no certainty scores 0.0, not -0.0
+    partnership = rank({m: scores[m] for m in PPP_MODELS})
+    leader, second = partnership[0], partnership[1]
+    viable = scores[leader] >= kb.settings.model_threshold
+    thin = open_bounds is not None and thin_evidence(certainty, *open_bounds, threshold)
+    return Weighed(certainty, scores, leader, second, viable, outcome(certainty, threshold, decides, viable, thin))
+
+
+def weigh_rules(kb: KnowledgeBase, rules: Iterable[Any], open_bounds: tuple[float, float] | None = None) -> Weighed:
+    """The decision's numbers and outcome for a set of fired rules, without building the
+    explanation (``decide`` gives the same numbers with their reasons): for the many variants a
+    fragility check tries."""
+    pool: list[float] = []
+    models: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
+    decides: list[str] = []
+    for rule in rules:
+        for c in rule.conclusions:
+            for outcome_id, weight, _ in c.evidence_on():
+                if outcome_id == PPP_OUTCOME:
+                    pool.append(weight)
+                elif outcome_id == TRADITIONAL:
+                    pool.append(-weight)
+                else:
+                    models[outcome_id].append(weight)
+            if c.kind == "gate":
+                decides.append(c.gate.decides)
+    return _weigh(kb, pool, models, decides, open_bounds)
+
+
 def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[float, float] | None = None) -> Decision:
     """Combine all PPP and model evidence of the firings, and the failed gates, into the decision.
 
@@ -177,15 +224,10 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[floa
     # Direct evidence for traditional procurement is evidence against a PPP, and vice versa:
     # one pool keeps the verdict and the traditional score consistent.
     pool = [r.weight for r in ppp] + [-r.weight for r in evidence[TRADITIONAL]]
-    certainty = combine(pool)
-    threshold = kb.settings.verdict_threshold
-    scores = {m: combine(r.weight for r in evidence[m]) for m in PPP_MODELS}
-    scores[TRADITIONAL] = round(-certainty, 4) + 0.0  # + 0.0: no certainty scores 0.0, not -0.0
-    partnership = rank({m: scores[m] for m in PPP_MODELS})
-    leader, second = partnership[0], partnership[1]
-    viable = scores[leader] >= kb.settings.model_threshold
-    thin = open_bounds is not None and thin_evidence(certainty, *open_bounds, threshold)
-    verdict = outcome(certainty, threshold, (g.decides for g in gates.values()), viable, thin)
+    weighed = _weigh(kb, pool, {m: [r.weight for r in evidence[m]] for m in PPP_MODELS},
+                     [g.decides for g in gates.values()], open_bounds)
+    certainty, scores, verdict, viable = weighed.certainty, weighed.scores, weighed.verdict, weighed.viable
+    leader, second = weighed.leader, weighed.second
     if verdict == "not_yet" and not viable and not any(g.decides == "rescope" for g in gates.values()):
         gates[VIABLE_MODEL_GATE] = FailedGate(
             VIABLE_MODEL_GATE, "A partnership model that fits the case", "not_yet", {},
