@@ -203,15 +203,16 @@ def fragile_on(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision
 
 def could_flip(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[str, ...]:
     """Unanswered questions whose answer could still change the outcome, most decisive first
-    (the largest weight or gate they can still bring; ties in the guide's order)."""
+    (by all the open evidence and gates they can still move: a gate counts 1, a weight its size;
+    ties in the guide's order)."""
     relevance = relevance_for(kb, {"verdict"})
     known = {q: v for q, v in answers.items() if v != cond.UNKNOWN}
     outlook = relevance.analyse(known)
     if not outlook.open_targets:
         return ()
 
-    def reach(question: str) -> float:
-        return max((relevance.decisiveness(rid) for rid in outlook.needed_by[question]), default=0.0)
+    def reach(question: str) -> float:  # all it could still move: each gate 1, each weight its size
+        return sum(relevance.decisiveness(rid) for rid in outlook.needed_by[question])
 
     order = {q: i for i, q in enumerate(outlook.needed)}
     return tuple(sorted(outlook.needed, key=lambda q: (-reach(q), order[q])))
