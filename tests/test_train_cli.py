@@ -377,11 +377,12 @@ def test_real_terminal_case_with_hints_a_wrong_answer_quit_and_resume(kb: Any, p
     verdict, model, risks = items[0], items[1], items[2]
     child = _spawn(["train", "--trainee", "ana", "--new", "--case", case_id, "--seed", str(seed), "--items", "0"],
                    tmp_path)
+    verdict_prompt = f"Answer [1-{len(verdict.prompt.choices)}"  # the four outcomes
     child.expect(phrase("Case: "))
-    child.expect(phrase("Answer [1-3"))
+    child.expect(phrase(verdict_prompt))
     child.sendline("hint")
     child.expect(r"Hint")
-    child.expect(phrase("Answer [1-3"))
+    child.expect(phrase(verdict_prompt))
     child.sendline(lines_for(verdict, right=False)[0])              # a wrong answer
     child.expect(phrase("Not right"))
     child.expect(phrase("Feedback ["))
@@ -442,7 +443,7 @@ def test_ctrl_c_saves_and_exits_130(kb: Any, programme: Any, catalogue: Catalogu
     items = case_items(kb, programme, catalogue, case_id, seed)
     child = _spawn(["train", "--trainee", "ana", "--new", "--case", case_id, "--seed", str(seed), "--no-color"],
                    tmp_path, no_color_env=False)
-    child.expect(phrase("Answer [1-3"))
+    child.expect(phrase(f"Answer [1-{len(items[0].prompt.choices)}"))
     assert not re.search(r"\x1b\[(3[0-8]|4[0-8]|9[0-7])[;m]", child.before or "")  # --no-color on a terminal
     child.sendline(lines_for(items[0])[0])
     child.expect(phrase("Feedback ["))
