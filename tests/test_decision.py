@@ -362,3 +362,26 @@ def test_old_case_files_saying_undetermined_still_read(kb, tmp_path: Path) -> No
     path.write_text(yaml.safe_dump({"id": "old", "answers": {"need_type": "commodity"},
                                     "expected": {"appropriate": "undetermined"}}), encoding="utf-8")
     assert load_case(path, kb).expected.appropriate == "insufficient_information"
+
+
+def test_every_result_validates_against_the_published_result_schema(kb, runner) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    out = runner.invoke(main, ["schema", "--of", "result"])
+    assert out.exit_code == 0
+    schema = json.loads(out.output)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    verdict = schema["$defs"]["Appropriate"]["properties"]["verdict"]
+    assert set(verdict["enum"]) == set(OUTCOMES)
+    seen = set()
+    for path in sorted(CASES.glob("*.yaml")) + [None]:
+        args = ["evaluate", str(path), "--format", "json"] if path else None
+        if args is None:  # and a thin case: insufficient information
+            data = json.loads(advise(kb, {"need_type": "evolving"}).to_json())
+        else:
+            data = json.loads(runner.invoke(main, args).output)
+        validator.validate(data)
+        seen.add(data["appropriate"]["verdict"])
+    assert {"ppp", "traditional", "not_yet", "insufficient_information"} <= seen
+    broken = {**data, "appropriate": {**data["appropriate"], "verdict": "undetermined"}}
+    assert not validator.is_valid(broken)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,7 +23,7 @@ class Condition(Out):
     id: str
     title: str
     #: not_yet (a readiness condition), traditional (rules a partnership out) or rescope
-    decides: str
+    decides: Literal["not_yet", "traditional", "rescope"]
     #: question -> the answers that would clear the condition (empty when no single answer does)
     clear: dict[str, list[Union[str, int, float]]]
     reason: str
@@ -34,15 +34,14 @@ class Condition(Out):
 class ConfidenceOut(Out):
     """The one confidence (see ``advice.confidence``)."""
 
-    level: str
+    level: Literal["high", "moderate", "low"]
     margin: float
     fragile_on: list[str]
     could_flip: list[str]
 
 
 class Appropriate(Out):
-    #: ppp | traditional | not_yet | insufficient_information
-    verdict: str
+    verdict: Literal["ppp", "traditional", "not_yet", "insufficient_information"]
     certainty: float
     reasons: list[Reason]
     #: the failed gates (the conditions of a not_yet; why a gate ruled a partnership out)
@@ -140,6 +139,14 @@ class Advice(Out):
         return self.model_dump_json()
 
 
+def result_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the result contract (``evaluate --format json``, one batch line), from
+    the pydantic models themselves, so the schema and the output cannot drift apart."""
+    schema = Advice.model_json_schema()
+    return {**schema, "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "ppp-expert result",
+            "description": "The advice ppp-expert gives for one case (evaluate --format json)."}
+
+
 class ErrorResult(Out):
     """A case that could not be evaluated: the contract's ``case`` and ``error`` only."""
 
@@ -153,4 +160,5 @@ class ErrorResult(Out):
 __all__ = [
     "Advice", "AdviceItem", "Appropriate", "Condition", "ConfidenceOut", "ErrorResult", "FiredRule", "Out", "Overridden", "Ranked",
     "Reason", "Recommendation", "RedFlag", "RiskAllocation", "Setting", "SettingValue", "TopicAdvice",
+    "result_json_schema",
 ]

@@ -28,13 +28,20 @@ def questions(state: State, fmt: str) -> None:
 
 
 @click.command()
+@click.option("--of", "of", type=click.Choice(["case", "result"]), default="case", show_default=True,
+              help="case: what a case file may say; result: what evaluate --format json prints.")
 @pass_state
 @handle_errors
-def schema(state: State) -> None:
-    """Print the JSON Schema of case files (generated from the questions).
+def schema(state: State, of: str) -> None:
+    """Print the JSON Schema of case files (generated from the questions) or of results.
 
-    Example: ppp-expert schema > case.schema.json
+    Example: ppp-expert schema > case.schema.json; ppp-expert schema --of result > result.schema.json
     """
+    if of == "result":
+        from ppp_expert.advice.contract import result_json_schema
+
+        click.echo(json.dumps(result_json_schema(), indent=1))
+        return
     from ppp_expert.cases.schema import case_json_schema
 
     click.echo(json.dumps(case_json_schema(state.kb), indent=1))
