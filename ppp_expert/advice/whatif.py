@@ -27,6 +27,9 @@ class WhatIf:
     answers: dict[str, Change]
     verdict: Change | None = None
     model: Change | None = None
+    #: the confidence level before and after (always shown: the one confidence of each advice)
+    confidence: Change | None = None
+    conditions: Change | None = None
     scores: dict[str, Change] = field(default_factory=dict)
     risks: dict[str, Change] = field(default_factory=dict)
     red_flags_added: list[str] = field(default_factory=list)
@@ -35,7 +38,7 @@ class WhatIf:
 
     @property
     def unchanged(self) -> bool:
-        return not (self.verdict or self.model or self.risks or self.red_flags_added
+        return not (self.verdict or self.model or self.conditions or self.risks or self.red_flags_added
                     or self.red_flags_removed or self.settings)
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,7 +50,7 @@ class WhatIf:
 
         return {
             "case": self.case, "answers": pairs(self.answers), "verdict": single(self.verdict),
-            "model": single(self.model), "scores": pairs(self.scores), "risks": pairs(self.risks),
+            "model": single(self.model), "confidence": single(self.confidence), "conditions": single(self.conditions), "scores": pairs(self.scores), "risks": pairs(self.risks),
             "red_flags": {"added": self.red_flags_added, "removed": self.red_flags_removed},
             "settings": pairs(self.settings),
         }
@@ -88,6 +91,11 @@ def apply(case: Case, changes: dict[str, Any]) -> Case:
     return case.model_copy(update={"answers": answers})
 
 
+def recommended(advice: Advice) -> str | None:
+    """The recommended model, or None when the advice recommends none."""
+    return advice.recommendation.model if advice.recommendation.determined else None
+
+
 def compare(case: Case, changes: dict[str, Any], before: Advice, after: Advice) -> WhatIf:
     """Everything that differs between two advices, in a stable order."""
     result = WhatIf(case=case.id, answers={
@@ -95,8 +103,13 @@ def compare(case: Case, changes: dict[str, Any], before: Advice, after: Advice) 
     })
     if before.appropriate.verdict != after.appropriate.verdict:
         result.verdict = Change(before.appropriate.verdict, after.appropriate.verdict)
-    if before.recommendation.model != after.recommendation.model:
-        result.model = Change(before.recommendation.model, after.recommendation.model)
+    if recommended(before) != recommended(after):
+        result.model = Change(recommended(before), recommended(after))
+    result.confidence = Change(before.appropriate.confidence.level, after.appropriate.confidence.level)
+    old_conditions = [c.id for c in before.appropriate.conditions]
+    new_conditions = [c.id for c in after.appropriate.conditions]
+    if old_conditions != new_conditions:
+        result.conditions = Change(old_conditions, new_conditions)
     old_scores = {r.model: r.score for r in before.recommendation.ranking}
     for ranked in after.recommendation.ranking:
         if ranked.score != old_scores[ranked.model]:

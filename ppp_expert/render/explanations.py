@@ -49,6 +49,12 @@ def whatif_lines(result: WhatIf, kb: KnowledgeBase, titles: dict[str, str] | Non
         out.append("  The verdict, the model, the risk owners, the red flags and the settings stay the same.")
     if result.verdict:
         out.append(f"  verdict: {VERDICT_WORDS[result.verdict.before]} -> {VERDICT_WORDS[result.verdict.after]}")
+    if result.conditions:
+        out.append(f"  conditions to meet first: {', '.join(result.conditions.before) or 'none'} -> "
+                   f"{', '.join(result.conditions.after) or 'none'}")
+    if result.confidence:
+        c = result.confidence
+        out.append(f"  confidence: {c.before}" + (f" -> {c.after}" if c.after != c.before else " (unchanged)"))
     if result.model:
         out.append(f"  recommended model: {model_title(kb, result.model.before)} -> "
                    f"{model_title(kb, result.model.after)}")

@@ -85,7 +85,8 @@ def verdict_step(solved: Solved, seed: int) -> Item:
     claim = Claim("", "verdict", a.verdict, deciding, tuple(alternatives),
                   f"The engine concludes that {VERDICT_WORDS[a.verdict]} (certainty {a.certainty:+.2f}; "
                   f"±{threshold:.2f} decides"
-                  + (f"; failed gates: {conditions}" if conditions else "") + f"). Strongest evidence: {evidence}.")
+                  + (f"; failed gates: {conditions}" if conditions else "")
+                  + f"; confidence {a.confidence.level}). Strongest evidence: {evidence}.")
     prompt = verdict_prompt()
     why = (f"The evidence for and against a partnership combines as certainty factors: {threshold:+.2f} or more "
            f"leans to a PPP, {-threshold:+.2f} or less to traditional procurement, in between there is not enough "
