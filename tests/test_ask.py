@@ -540,6 +540,7 @@ def _spawn(args: list[str], tmp_path: Path) -> Any:
                          preexec_fn=_default_signals)
 
 
+@pytest.mark.pty
 @pytest.mark.skipif(not SCRIPT.exists(), reason="the ppp-expert console script is not installed")
 def test_real_terminal_session_with_why_back_quit_then_resume(kb, tmp_path: Path) -> None:
     session = tmp_path / "pty-session.yaml"
@@ -610,6 +611,7 @@ def test_real_terminal_session_with_why_back_quit_then_resume(kb, tmp_path: Path
     assert outcome(evaluate(resumed, kb)) == outcome(evaluate(case, kb))
 
 
+@pytest.mark.pty
 @pytest.mark.skipif(not SCRIPT.exists(), reason="the ppp-expert console script is not installed")
 def test_ctrl_c_leaves_a_valid_session_file(kb, tmp_path: Path) -> None:
     session = tmp_path / "interrupted.yaml"
@@ -709,6 +711,7 @@ def test_the_question_panel_is_not_redrawn_after_a_command(kb) -> None:
     assert "Question 4: How well defined" in text
 
 
+@pytest.mark.pty
 @pytest.mark.skipif(not SCRIPT.exists(), reason="the ppp-expert console script is not installed")
 def test_interim_advice_once_verdict_and_model_settle_and_stopping_there(kb, tmp_path: Path) -> None:
     """At a terminal: the interim advice appears when verdict and model are settled while risk

@@ -152,6 +152,7 @@ def test_defect03_a_second_batch_on_one_out_is_refused_naming_the_first(tmp_path
     assert not (out / ".lock").exists()
 
 
+@pytest.mark.pty
 def test_defect03_a_second_ask_on_one_session_file_is_refused_naming_the_first(tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     session = tmp_path / "s.yaml"
@@ -183,6 +184,7 @@ def test_defect04_piped_leftover_lines_never_become_file_names(runner, tmp_path:
     assert Path("keep.yaml").read_text() == "precious\n"
 
 
+@pytest.mark.pty
 def test_defect04_closing_prompts_ask_before_overwriting(tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     graph, copy = tmp_path / "g.dot", tmp_path / "copy.yaml"
@@ -208,6 +210,7 @@ def test_defect04_closing_prompts_ask_before_overwriting(tmp_path: Path) -> None
 SAVE_PROMPT = "Save a copy as (Enter to skip):"
 
 
+@pytest.mark.pty
 def test_closing_prompt_is_matched_wherever_the_terminal_wraps_it(tmp_path: Path) -> None:
     """The session path comes just before the prompt, so its length decides where rich wraps the
     line (at 100 columns). Paths of 100 to 130 characters (rich folds them from the start of a
@@ -350,6 +353,7 @@ def test_defect09_a_rule_at_the_bound_still_compiles_and_fires(runner, tmp_path:
 
 
 # ------------------------------------------------------------------- 10. Ctrl-C exits 130
+@pytest.mark.pty
 def test_defect10_ctrl_c_at_asks_final_prompt_exits_130(tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     session = tmp_path / "s.yaml"

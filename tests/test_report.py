@@ -132,6 +132,7 @@ def browser():
         instance.close()
 
 
+@pytest.mark.browser
 def test_html_memo_in_a_real_browser(runner, write_case, tmp_path, browser) -> None:
     case = write_case({**BROADBAND, "political_outlook": "volatile"}, title=HOSTILE)
     out = tmp_path / "memo.html"
@@ -172,6 +173,7 @@ def test_html_memo_has_no_external_address_at_all(runner) -> None:
     assert "<script" not in result.output.lower()
 
 
+@pytest.mark.browser
 def test_batch_writes_a_memo_per_case_and_a_portfolio_page(runner, tmp_path, browser) -> None:
     import yaml
 

@@ -369,6 +369,7 @@ def _spawn(args: list[str], tmp_path: Path, no_color_env: bool = True) -> Any:
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
+@pytest.mark.pty
 @pytest.mark.skipif(not SCRIPT.exists(), reason="the ppp-expert console script is not installed")
 def test_real_terminal_case_with_hints_a_wrong_answer_quit_and_resume(kb: Any, programme: Any,
                                                                        catalogue: Catalogue, tmp_path: Path) -> None:
@@ -437,6 +438,7 @@ def test_real_terminal_case_with_hints_a_wrong_answer_quit_and_resume(kb: Any, p
     assert [a["item_id"] for a in attempts] == [i.id for i in items]  # nothing lost, nothing twice
 
 
+@pytest.mark.pty
 @pytest.mark.skipif(not SCRIPT.exists(), reason="the ppp-expert console script is not installed")
 def test_ctrl_c_saves_and_exits_130(kb: Any, programme: Any, catalogue: Catalogue, tmp_path: Path) -> None:
     case_id, seed = first_case(programme), 2
