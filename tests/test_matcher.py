@@ -209,13 +209,13 @@ def test_an_unreproducible_rewrite_falls_back_to_the_stock_matcher(kb: Any, monk
 
 
 def test_one_fact_per_key_is_enforced_not_silently_mismatched(kb: Any) -> None:
-    from ppp_expert.engine.compiler import Decision
+    from ppp_expert.engine.compiler import DecisionFact
 
     engine = Reasoner(kb, "keyed").engine
     engine.reset()
-    engine.declare(Decision(kind="model", v="alliance"))
-    with pytest.raises(DuplicateKeyedFact, match="Decision_model"):
-        engine.declare(Decision(kind="model", v="joint_venture"))
+    engine.declare(DecisionFact(kind="model", v="alliance"))
+    with pytest.raises(DuplicateKeyedFact, match="DecisionFact_model"):
+        engine.declare(DecisionFact(kind="model", v="joint_venture"))
 
 
 def test_retracting_a_fact_retires_the_activations_it_supported(kb: Any, both: dict) -> None:

@@ -94,8 +94,11 @@ class Finding(KeyedFact):
     key_field = "name"
 
 
-class Decision(KeyedFact):
-    """The aggregated decision the second phase reasons about: ``kind`` model or verdict."""
+class DecisionFact(KeyedFact):
+    """The aggregated decision the second phase reasons about: ``kind`` model or verdict.
+
+    The fact the engine declares; ``aggregate.Decision`` is the decision itself.
+    """
 
     key_field = "kind"
 
@@ -120,7 +123,7 @@ def _label(fact: Fact) -> str | None:
         return f"answer:{fact['q']}={fact['v']}"
     if isinstance(fact, Finding):
         return f"fact:{fact['name']}"
-    if isinstance(fact, Decision):
+    if isinstance(fact, DecisionFact):
         return f"{fact['kind']}:{fact['v']}"
     return None
 
@@ -351,7 +354,7 @@ def _pattern(node: cond.Condition) -> Any:
     if isinstance(node, cond.FactIs):
         return specialised(Finding, node.name)()
     if isinstance(node, cond.DecisionIn):
-        decision = specialised(Decision, node.kind)
+        decision = specialised(DecisionFact, node.kind)
         if len(node.values) == 1:
             (value,) = node.values
             return decision(v=value)
@@ -421,7 +424,7 @@ def fact_class(leaf: cond.Leaf) -> type:
         return specialised(Answer, leaf.question)
     if isinstance(leaf, cond.FactIs):
         return specialised(Finding, leaf.name)
-    return specialised(Decision, leaf.kind)
+    return specialised(DecisionFact, leaf.kind)
 
 
 def compile_engine(kb: KnowledgeBase, matcher: str | None = None,

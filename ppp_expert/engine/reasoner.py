@@ -7,8 +7,7 @@ from typing import Any, Mapping
 
 from ppp_expert.engine.aggregate import Decision, decide, verdict_questions
 from ppp_expert.engine.relevance import relevance_for
-from ppp_expert.engine.compiler import Answer, BaseEngine, Firing, compile_engine, matcher_choice
-from ppp_expert.engine.compiler import Decision as DecisionFact
+from ppp_expert.engine.compiler import Answer, BaseEngine, DecisionFact, Firing, compile_engine, matcher_choice
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.loader import KnowledgeBase, gc_paused
 
