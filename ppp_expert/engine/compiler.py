@@ -8,32 +8,37 @@ The class matches with one of two matchers (``matcher_choice``): ``keyed`` (the 
 ``engine.keyed``: flat tables specialised to this vocabulary, fed by ``engine.plan``) or
 ``stock`` (experta's Rete network with ``DirtyTrackingMatcher``). Both give experta's agenda the
 same activations, so the firings, their order and what each records are identical.
+
+What reaches into experta's internals (the agenda, the run loop, the Rete network, fast facts,
+rule construction) lives in ``experta_seam``; this module says what the engine does with it.
 """
 
 from __future__ import annotations
 
-import bisect
-import functools
-import inspect
-import logging
-import operator
 import os
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from ppp_expert.engine.compat import experta
+from ppp_expert.engine.experta_seam import (
+    AND,
+    FACT_ID,
+    NOT,
+    OR,
+    DirtyTrackingMatcher,
+    ExpertaEngine,
+    Fact,
+    FastFact,
+    KeyedStrategy,
+    P,
+    RecordingAgenda,
+    rule_with_body,
+)
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import KnowledgeBase, Rule
 
-from experta.matchers.rete.check import TypeCheck  # noqa: E402 (after the compat shim)
-from experta.matchers.rete.mixins import NoMemory  # noqa: E402
-from experta.matchers.rete.token import Token  # noqa: E402
 
-from experta import Fact, KnowledgeEngine, watchers  # noqa: E402 (after the compat shim)
-
-
-class KeyedFact(Fact):
+class KeyedFact(FastFact):
     """A fact whose class is specialised by one key field (the question, fact name, kind).
 
     experta's alpha network tests every fact against every pattern of its class; giving each
@@ -49,24 +54,6 @@ class KeyedFact(Fact):
         if cls.key_field and cls.key_field in kwargs and cls.__dict__.get("keyed_base", True):
             cls = specialised(cls, str(kwargs[cls.key_field]))
         return super().__new__(cls, *args, **kwargs)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # What Fact.__init__ does, minus experta's per-value freeze() dispatch, which returns
-        # plain scalars unchanged (thousands of facts per second are made here).
-        if args or not all(type(v) in _SCALARS for v in kwargs.values()):
-            super().__init__(*args, **kwargs)
-            return
-        dict.update(self, kwargs)
-        self._Fact__defaults: dict[Any, Any] = {}
-
-    def __str__(self) -> str:
-        # Fact.__str__, without its property lookups: experta formats every fired activation's
-        # facts this way, whether or not its rule log is on.
-        factid = dict.get(self, "__factid__")
-        return f"<f-{factid}>" if factid is not None else super().__str__()
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def specialised(base: type, key: str) -> type:
@@ -128,33 +115,6 @@ def _label(fact: Fact) -> str | None:
     return None
 
 
-class KeyedStrategy(experta.abstract.Strategy):
-    """Keeps the agenda sorted by ``get_key`` (the last activation fires first)."""
-
-    def get_key(self, activation: Any) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _update_agenda(self, agenda: Any, added: Any, removed: Any) -> None:
-        # Activations order by key (experta's Activation.__lt__ compares keys); searching by the
-        # key itself gives the same positions without a Python-level comparison per step.
-        activations = agenda.activations
-        for act in removed:
-            key = act.key = self.get_key(act)
-            # Scan the run of equal keys for this one.
-            pos = bisect.bisect_left(activations, key, key=_KEY)
-            while pos < len(activations) and activations[pos].key == key:
-                if activations[pos] == act:
-                    del activations[pos]
-                    break
-                pos += 1
-        for act in added:
-            key = act.key = self.get_key(act)
-            activations.insert(bisect.bisect_right(activations, key, key=_KEY), act)
-
-
-_KEY = operator.attrgetter("key")
-
-
 class StableStrategy(KeyedStrategy):
     """Fire lower strata first, then higher salience, then earlier rules; ties by fact ids.
 
@@ -164,102 +124,21 @@ class StableStrategy(KeyedStrategy):
 
     def get_key(self, activation: Any) -> tuple[Any, ...]:
         # The fact ids, newest first, negated: ascending order of the negated ids.
-        return (*activation.rule.salience, tuple(sorted([-f["__factid__"] for f in activation.facts])))
+        return (*activation.rule.salience, tuple(sorted([-f[FACT_ID] for f in activation.facts])))
 
 
-class DirtyTrackingMatcher(experta.matchers.ReteMatcher):
-    """experta's Rete matcher, polling only the conflict-set nodes a change touched.
-
-    The stock matcher asks every rule's conflict-set node for new activations after every
-    declaration and every firing, which dominates run time with hundreds of rules. Here each
-    node reports itself when a token reaches it, so a poll costs what actually changed.
-    """
-
-    def __init__(self, engine: Any) -> None:
-        super().__init__(engine)
-        self._dirty: dict[Any, None] = {}
-        for node in self._get_conflict_set_nodes():
-            node._activate = self._tracked(node, node._activate)
-        # Route each fact only to the alpha branches testing its exact class (experta's
-        # TypeCheck is an exact type test, so no other branch could pass it).
-        self._routes: dict[type, list[Any]] | None = {}
-        for child in self.root_node.children:
-            check = getattr(child.node, "matcher", None)
-            if not isinstance(check, TypeCheck):
-                self._routes = None
-                break
-            self._routes.setdefault(check.fact_type, []).append(child.callback)
-
-    def _send(self, token: Any, fact: Any) -> None:
-        if self._routes is None:
-            for child in self.root_node.children:
-                child.callback(token)
-        else:
-            for callback in self._routes.get(type(fact), ()):
-                callback(token)
-
-    def _tracked(self, node: Any, activate: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        dirty = self._dirty
-
-        def tracked_activate(token: Any) -> Any:
-            dirty[node] = None
-            return activate(token)
-
-        return tracked_activate
-
-    def changes(self, adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
-        for fact in deleting or ():
-            self._send(Token.invalid(fact), fact)
-        for fact in adding or ():
-            self._send(Token.valid(fact), fact)
-        added: list[Any] = []
-        removed: list[Any] = []
-        for node in self._dirty:
-            node_added, node_removed = node.get_activations()
-            added.extend(node_added)
-            removed.extend(node_removed)
-        self._dirty.clear()
-        return added, removed
-
-    def reset(self) -> None:
-        """Clear node memories once each (experta's recursive reset revisits shared nodes)."""
-        for node in self._dirty:
-            node.get_activations()
-        self._dirty.clear()
-        for node in self._memory_nodes():
-            node._reset()
-
-    def _memory_nodes(self) -> list[Any]:
-        nodes = getattr(self, "_with_memory", None)
-        if nodes is None:
-            seen: dict[int, Any] = {}
-            stack = [self.root_node]
-            while stack:
-                node = stack.pop()
-                if id(node) not in seen:
-                    seen[id(node)] = node
-                    stack.extend(child.node for child in node.children)
-            nodes = self._with_memory = [n for n in seen.values() if not isinstance(n, NoMemory)]
-        return nodes
-
-
-class RecordingAgenda(experta.agenda.Agenda):
-    """Remembers the activation being fired so the rule body can record what it matched, and
-    holds back the rules of a later phase than ``phase``.
+class PhasedAgenda(RecordingAgenda):
+    """Holds back the rules of a later phase than ``phase``.
 
     A second-phase rule can be activated before the decision exists (``not: {verdict: ppp}``
     holds while no verdict is declared); it must wait for the decision, not fire on its absence.
     """
 
-    current: Any = None
     #: The latest phase allowed to fire (the first element of an activation's key is -phase).
     phase = 1
 
-    def get_next(self) -> Any:
-        if self.activations and -self.activations[-1].key[0] > self.phase:
-            return None
-        self.current = super().get_next()
-        return self.current
+    def holds_back(self, activation: Any) -> bool:
+        return -activation.key[0] > self.phase
 
 
 @dataclass(frozen=True)
@@ -271,65 +150,25 @@ class Firing:
     declared: tuple[str, ...]
 
 
-class BaseEngine(KnowledgeEngine):
+class BaseEngine(ExpertaEngine):
     """The generic engine; compiled subclasses add one experta rule per knowledge-base rule."""
 
     __strategy__ = StableStrategy
     __matcher__ = DirtyTrackingMatcher
-
-    def get_deffacts(self) -> Any:
-        """experta finds deffacts by inspecting every member on each reset; they never change."""
-        cached = self.__dict__.get("_deffacts_cache")
-        if cached is None:
-            cached = self._deffacts_cache = super().get_deffacts()
-            for deffacts in cached:  # experta's reset reads each one's signature every time
-                deffacts.__signature__ = inspect.signature(deffacts)
-        return cached
+    agenda_class = PhasedAgenda
 
     def reset(self, **kwargs: Any) -> None:  # noqa: D102
         super().reset(**kwargs)
-        # experta's reset makes a plain agenda and declares the initial fact into it: keep the
-        # activations that fact gave (a rule whose condition is only a negation has no other),
-        # which a fresh agenda used to drop, so `not: {fact: x}` alone never fired.
-        recording = RecordingAgenda()
-        recording.activations = self.agenda.activations
-        self.agenda = recording
         self.firings: list[Firing] = []
         self.fired_ids: set[str] = set()
         self.findings: set[str] = set()
-
-    def run(self, steps: float = float("inf")) -> None:
-        """experta's ``KnowledgeEngine.run``, step for step, except that the FIRE trace line
-        (the facts of each activation joined into text) is built only when experta's ``RULES``
-        watcher would log it: experta builds it for every firing, logged or not, which cost
-        about a twentieth of a case. Watching rules (``experta.watch("RULES")``) logs the
-        same lines as before."""
-        rules_watcher = watchers.RULES
-        self.running = True
-        execution = 0
-        while steps > 0 and self.running:
-            added, removed = self.get_activations()
-            self.strategy.update_agenda(self.agenda, added, removed)
-            if watchers.worth("AGENDA", "DEBUG"):  # experta's debugging aid: the agenda before each firing
-                for idx, act in enumerate(self.agenda.activations):
-                    watchers.AGENDA.debug("%d: %r %r", idx, act.rule.__name__, ", ".join(str(f) for f in act.facts))
-            activation = self.agenda.get_next()
-            if activation is None:
-                break
-            steps -= 1
-            execution += 1
-            if rules_watcher.isEnabledFor(logging.INFO):
-                rules_watcher.info("FIRE %s %s: %s", execution, activation.rule.__name__,
-                                   ", ".join(str(f) for f in activation.facts))
-            activation.rule(self, **{k: v for k, v in activation.context.items() if not k.startswith("__")})
-        self.running = False
 
     def record(self, rule: Rule) -> None:
         """Body of every compiled rule: fire once per case, declare derived facts, log it."""
         if rule.id in self.fired_ids:
             return
         self.fired_ids.add(rule.id)
-        labels = [label for label in map(fact_label, self.agenda.current.facts) if label is not None]
+        labels = [label for label in map(fact_label, self.firing_facts()) if label is not None]
         labels.sort()
         matched = tuple(labels)
         declared = []
@@ -348,9 +187,9 @@ def _pattern(node: cond.Condition) -> Any:
         if len(node.values) == 1 and not node.negate:
             (value,) = node.values
             return answer(v=value)
-        return answer(v=experta.P(_predicate(node.holds)))
+        return answer(v=P(_predicate(node.holds)))
     if isinstance(node, cond.AnswerCompare):
-        return specialised(Answer, node.question)(v=experta.P(_predicate(node.holds)))
+        return specialised(Answer, node.question)(v=P(_predicate(node.holds)))
     if isinstance(node, cond.FactIs):
         return specialised(Finding, node.name)()
     if isinstance(node, cond.DecisionIn):
@@ -359,13 +198,13 @@ def _pattern(node: cond.Condition) -> Any:
             (value,) = node.values
             return decision(v=value)
         values = node.values
-        return decision(v=experta.P(_predicate(lambda v: v in values)))
+        return decision(v=P(_predicate(lambda v: v in values)))
     if isinstance(node, cond.All):
-        return experta.AND(*(_pattern(p) for p in node.parts))
+        return AND(*(_pattern(p) for p in node.parts))
     if isinstance(node, cond.Any_):
-        return experta.OR(*(_pattern(p) for p in node.parts))
+        return OR(*(_pattern(p) for p in node.parts))
     if isinstance(node, cond.Not):
-        return experta.NOT(_pattern(node.part))
+        return NOT(_pattern(node.part))
     raise TypeError(f"not a condition: {node!r}")  # pragma: no cover
 
 
@@ -381,26 +220,9 @@ def _body(rule: Rule) -> Callable[..., None]:
     def fire(engine: BaseEngine, **_: Any) -> None:
         engine.record(rule)
 
+    # Names experta's trace lines (FIRE ...) and its debug output.
     fire.__name__ = rule.id.replace(".", "__")
-    # experta inspects the body's signature each time it rewrites a rule (thousands of times
-    # per compile); a precomputed signature makes that lookup free.
-    fire.__signature__ = _BODY_SIGNATURE  # type: ignore[attr-defined]
     return fire
-
-
-def _signature_template(engine: Any, **_: Any) -> None:  # pragma: no cover - only its signature is used
-    """Shape of every rule body."""
-
-
-_BODY_SIGNATURE = inspect.signature(_signature_template)
-
-
-def _experta_rule(patterns: Sequence[Any], order: tuple[int, ...], body: Callable[..., None]) -> Any:
-    """``experta.Rule(*patterns, salience=order)(body)``, without experta re-reading the body's
-    signature (it only looks for ``**kwargs``, which every body has: all context is passed)."""
-    rule = experta.Rule(*patterns, salience=order)
-    rule._wrapped = body
-    return functools.update_wrapper(rule, body)
 
 
 #: The matchers an engine can be compiled with: ``keyed`` (specialised to the knowledge base's
@@ -441,12 +263,12 @@ def compile_engine(kb: KnowledgeBase, matcher: str | None = None,
     rules = []
     for rule in kb.rules:
         compiled = _pattern(rule.condition)
-        patterns = compiled if isinstance(compiled, experta.AND) else (compiled,)
+        patterns = compiled if isinstance(compiled, AND) else (compiled,)
         # The order key rides in experta's salience slot, which survives experta's internal
         # rule rewriting: phase and stratum ascending, salience descending, KB position ascending.
         order = (-rule.phase, -rule.stratum, rule.salience, -rule.position)
         body = _body(rule)
-        attrs[f"rule_{rule.position:05d}"] = _experta_rule(patterns, order, body)
+        attrs[f"rule_{rule.position:05d}"] = rule_with_body(patterns, order, body)
         rules.append((patterns, order, body))
     if chosen == "keyed":
         from ppp_expert.engine import plan
@@ -460,7 +282,7 @@ def compile_engine(kb: KnowledgeBase, matcher: str | None = None,
             # Activations carry a copy of each rule, as experta's network carries its rewritten
             # rule: the class attribute is rebound to whichever engine instance looked it up last.
             network = KeyedNetwork.build(fact_class, [list(cond.leaves(r.condition)) for r in kb.rules], plans,
-                                         [_experta_rule(*r) for r in rules])
+                                         [rule_with_body(*r) for r in rules])
             attrs.update(__matcher__=KeyedMatcher, __network__=network)
     attrs["matcher_name"] = chosen
     return type("CompiledEngine", (BaseEngine,), attrs)
