@@ -16,7 +16,7 @@ from conftest import rule, write_kb
 from ppp_expert.api import evaluate, load_kb
 from ppp_expert.engine.aggregate import verdict_questions
 from ppp_expert.engine.aggregate import combine, rank
-from ppp_expert.engine.compiler import Answer, DecisionFact, Finding, fact_label, specialised
+from ppp_expert.engine.facts import Answer, DecisionFact, Finding, fact_label, specialised
 from ppp_expert.kb.conclusions import CONCLUSION_KINDS
 
 A, B, C = ({"answer": q, "is": "yes"} for q in "abc")

@@ -163,7 +163,7 @@ class RecordingAgenda(Agenda):
     the activations ``holds_back`` names.
 
     Why: a rule body records the facts its activation matched, and a later phase's rules must
-    wait (see ``compiler.PhasedAgenda``). Private: overrides ``Agenda.get_next``, which
+    wait (see ``firing_order.PhasedAgenda``). Private: overrides ``Agenda.get_next``, which
     experta's run loop calls, and reads ``Agenda.activations``.
     """
 

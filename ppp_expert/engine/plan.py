@@ -66,7 +66,7 @@ _INITIAL_LEAF = _Leaf(INITIAL, ("initial",))
 
 
 def pattern_key(leaf: cond.Leaf, position: int) -> tuple[Any, ...]:
-    """The equality of the experta pattern ``compiler._pattern`` makes for ``leaf``."""
+    """The equality of the experta pattern ``patterns.condition_pattern`` makes for ``leaf``."""
     if isinstance(leaf, cond.AnswerIn) and len(leaf.values) == 1 and not leaf.negate:
         (value,) = leaf.values
         return ("answer", leaf.question, value)
@@ -79,7 +79,7 @@ def pattern_key(leaf: cond.Leaf, position: int) -> tuple[Any, ...]:
 
 
 def _mirror(node: cond.Condition, positions: Iterator[int]) -> Any:
-    """The condition as experta conditional elements over placeholders (as ``compiler._pattern``)."""
+    """The condition as experta conditional elements over placeholders (as ``patterns.condition_pattern``)."""
     if isinstance(node, cond.All):
         return AND(*(_mirror(p, positions) for p in node.parts))
     if isinstance(node, cond.Any_):
@@ -165,12 +165,13 @@ def branches(condition: cond.Condition) -> list[Branch]:
 
 def match_plans(kb: KnowledgeBase) -> list[list[Branch]]:
     """Every rule's plan, from the cache when the knowledge base and the code deriving plans
-    (this module, the compiler's patterns, the condition vocabulary, experta's version) are
-    unchanged; raises ``Unsupported`` as ``branches`` does."""
+    (this module, the patterns it mirrors and their fact classes, the condition vocabulary,
+    experta's version) are unchanged; raises ``Unsupported`` as ``branches`` does."""
     key = None
     ids = [r.id for r in kb.rules]
     if kb.fingerprint and cache.enabled():
-        sources = (__file__, Path(__file__).with_name("compiler.py"), cond.__file__)
+        here = Path(__file__)
+        sources = (here, here.with_name("patterns.py"), here.with_name("facts.py"), cond.__file__)
         code = cache.code_fingerprint(*sources, libraries=[f"experta {EXPERTA_VERSION}"])
         key = {"kb": kb.fingerprint, "code": code}
         cached = cache.load("plans", key)
