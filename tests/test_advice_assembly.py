@@ -16,7 +16,7 @@ from conftest import rule, write_kb
 from ppp_expert.api import evaluate, load_kb
 from ppp_expert.engine.aggregate import verdict_questions
 from ppp_expert.engine.aggregate import combine, rank
-from ppp_expert.engine.compiler import Answer, Decision, Finding, fact_label, specialised
+from ppp_expert.engine.facts import Answer, DecisionFact, Finding, fact_label, specialised
 from ppp_expert.kb.conclusions import CONCLUSION_KINDS
 
 A, B, C = ({"answer": q, "is": "yes"} for q in "abc")
@@ -208,7 +208,7 @@ def test_each_firing_records_its_rule_source_matched_facts_and_first_declaration
 def test_fact_labels_name_answers_findings_and_decisions() -> None:
     assert fact_label(Answer(q="urgency", v="high")) == "answer:urgency=high"
     assert fact_label(Finding(name="thin_market")) == "fact:thin_market"
-    assert fact_label(Decision(kind="verdict", v="ppp")) == "verdict:ppp"
+    assert fact_label(DecisionFact(kind="verdict", v="ppp")) == "verdict:ppp"
     from experta import InitialFact
     assert fact_label(InitialFact()) is None
     assert type(Answer(q="urgency", v="x")) is specialised(Answer, "urgency")

@@ -7,7 +7,10 @@ import is still a dependency) and checks each against the allowed direction tabl
 from __future__ import annotations
 
 import ast
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import networkx as nx
 import pytest
@@ -120,6 +123,91 @@ def test_the_checker_catches_a_relative_upward_import(tmp_path: Path) -> None:
     found = imports(probe, module="ppp_expert.kb.probe")
     assert found == ["ppp_expert.engine.compiler", "ppp_expert.kb.conditions"]
     assert upward("ppp_expert.kb.probe", found) == ["ppp_expert.engine.compiler"]
+
+
+#: The only modules that import experta: the shim that makes it importable and the seam that
+#: checks its version and holds every use of its private internals (everything else imports
+#: experta's names from the seam).
+EXPERTA_IMPORTERS = {"ppp_expert.engine.compat", "ppp_expert.engine.experta_seam"}
+
+
+def experta_imports(path: Path) -> list[str]:
+    """The experta modules ``path`` imports, however written: ``import``, ``from ... import``,
+    inside functions, or by name through ``importlib.import_module`` / ``__import__``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+
+    def is_experta(name: str | None) -> bool:
+        return name is not None and (name == "experta" or name.startswith("experta."))
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and not node.level and is_experta(node.module):
+            found.append(str(node.module))
+        elif isinstance(node, ast.Import):
+            found.extend(a.name for a in node.names if is_experta(a.name))
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if called in ("import_module", "__import__") and is_experta(str(node.args[0].value)):
+                found.append(str(node.args[0].value))
+    return found
+
+
+def test_only_the_seam_imports_experta() -> None:
+    """experta (pinned, from 2019) is reached through one seam, so an upgrade breaks one module."""
+    importers = {module_name(p): experta_imports(p) for p in sorted(PACKAGE.rglob("*.py")) if experta_imports(p)}
+    assert set(importers) == EXPERTA_IMPORTERS, f"only the seam may import experta: {importers}"
+    shim_users = sorted(s for s, t in import_graph().edges if t == "ppp_expert.engine.compat")
+    assert shim_users == ["ppp_expert.engine.experta_seam"], "the experta shim is the seam's alone"
+
+
+def test_the_experta_check_catches_every_form_of_import(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import experta\n"
+        "import os, experta.fact as fact\n"
+        "from experta.matchers.rete import dnf\n"
+        "def f():\n    from experta import Rule\n"
+        "def g():\n    return importlib.import_module('experta.agenda'), __import__('experta')\n"
+        "from . import experta_tools\nimport expertise\n")
+    assert sorted(experta_imports(probe)) == ["experta", "experta", "experta", "experta.agenda", "experta.fact",
+                                              "experta.matchers.rete"]
+
+
+def fresh_seam() -> ModuleType:
+    """The seam module executed afresh, as a reload would, but into a new module object: the
+    package's own ``experta_seam`` (and the classes every engine derives from) is left as it is."""
+    spec = importlib.util.find_spec("ppp_expert.engine.experta_seam")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_seam_refuses_another_experta_release(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seam relies on one experta release's private internals: importing it with any other
+    release fails at once, naming the expected and the installed versions."""
+    from ppp_expert.engine.compat import experta
+    from ppp_expert.engine.experta_seam import EXPECTED_EXPERTA_VERSION
+
+    assert fresh_seam().EXPERTA_VERSION == EXPECTED_EXPERTA_VERSION == experta.__version__
+    monkeypatch.setattr(experta, "__version__", "2.0.0")
+    # The check comes before any private module is imported: a release that moved one still
+    # fails with this error, not with the import of the moved module.
+    monkeypatch.setitem(sys.modules, "experta.matchers.rete.dnf", None)
+    with pytest.raises(ImportError) as raised:
+        fresh_seam()
+    assert type(raised.value).__name__ == "ExpertaVersionError"
+    message = str(raised.value)
+    assert f"needs experta {EXPECTED_EXPERTA_VERSION}" in message and "found experta 2.0.0" in message
+    assert f"experta=={EXPECTED_EXPERTA_VERSION}" in message
+
+
+def test_the_seam_expects_the_pinned_experta() -> None:
+    from ppp_expert.engine.experta_seam import EXPECTED_EXPERTA_VERSION
+
+    for pins in ("setup.cfg", "constraints.txt"):
+        text = (PACKAGE.parent / pins).read_text(encoding="utf-8")
+        assert f"experta=={EXPECTED_EXPERTA_VERSION}" in text.split(), pins
 
 
 def test_public_names_import_from_the_package_root() -> None:

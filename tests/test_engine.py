@@ -11,7 +11,7 @@ from conftest import BROADBAND, COMMODITY, ROOT
 
 from ppp_expert.engine.aggregate import combine
 from ppp_expert.api import evaluate
-from ppp_expert.engine.compiler import BaseEngine
+from ppp_expert.engine.recorder import BaseEngine
 from ppp_expert.kb.conditions import UNKNOWN
 
 
@@ -43,7 +43,7 @@ def test_watching_rules_logs_what_experta_own_run_loop_logs(kb, caplog) -> None:
 
     from experta import KnowledgeEngine, watchers
 
-    from ppp_expert.engine.compiler import Answer
+    from ppp_expert.engine.facts import Answer
     from ppp_expert.engine.reasoner import Reasoner
 
     watched = {watchers.RULES.name, watchers.AGENDA.name}
@@ -73,7 +73,7 @@ def test_watching_rules_logs_what_experta_own_run_loop_logs(kb, caplog) -> None:
 def test_run_takes_experta_steps_and_leaves_the_engine_stopped(kb) -> None:
     """``run(steps=n)`` fires at most n activations and can be resumed, as in experta; after a
     run the engine is no longer running, so a later declaration updates the agenda at once."""
-    from ppp_expert.engine.compiler import Answer
+    from ppp_expert.engine.facts import Answer
     from ppp_expert.engine.reasoner import Reasoner
 
     engine = Reasoner(kb).engine

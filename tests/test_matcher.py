@@ -24,9 +24,12 @@ from ppp_expert.cases.case import load_case
 from ppp_expert.cases.generate import random_answers
 from ppp_expert.engine import plan
 from ppp_expert.engine.compat import experta
-from ppp_expert.engine.compiler import MATCHER_ENV, BaseEngine, _pattern, compile_engine, fact_class
+from ppp_expert.engine.facts import fact_class
 from ppp_expert.engine.keyed import DuplicateKeyedFact, KeyedMatcher
+from ppp_expert.engine.matchers import MATCHER_ENV
+from ppp_expert.engine.patterns import condition_pattern
 from ppp_expert.engine.reasoner import Reasoner, reasoner_for
+from ppp_expert.engine.recorder import BaseEngine
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import load_kb
@@ -100,7 +103,7 @@ def _signature(pattern: Any) -> tuple[Any, ...]:
 
 def experta_branches(condition: cond.Condition) -> Counter:
     """The conjunctions experta's own rewrite (``prepare_rule``) wires for a condition."""
-    compiled = _pattern(condition)
+    compiled = condition_pattern(condition)
     rule = experta.Rule(*(compiled if isinstance(compiled, AND) else (compiled,)))(lambda engine: None)
     prepared = prepare_rule(rule)
     branches = []
@@ -209,18 +212,18 @@ def test_an_unreproducible_rewrite_falls_back_to_the_stock_matcher(kb: Any, monk
 
 
 def test_one_fact_per_key_is_enforced_not_silently_mismatched(kb: Any) -> None:
-    from ppp_expert.engine.compiler import Decision
+    from ppp_expert.engine.facts import DecisionFact
 
     engine = Reasoner(kb, "keyed").engine
     engine.reset()
-    engine.declare(Decision(kind="model", v="alliance"))
-    with pytest.raises(DuplicateKeyedFact, match="Decision_model"):
-        engine.declare(Decision(kind="model", v="joint_venture"))
+    engine.declare(DecisionFact(kind="model", v="alliance"))
+    with pytest.raises(DuplicateKeyedFact, match="DecisionFact_model"):
+        engine.declare(DecisionFact(kind="model", v="joint_venture"))
 
 
 def test_retracting_a_fact_retires_the_activations_it_supported(kb: Any, both: dict) -> None:
     """The knowledge-base engine never retracts, but the matcher keeps experta's contract."""
-    from ppp_expert.engine.compiler import Answer
+    from ppp_expert.engine.facts import Answer
 
     agendas = {}
     for name, reasoner in both.items():

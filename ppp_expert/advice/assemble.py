@@ -7,7 +7,7 @@ from typing import Any, Iterable, TypeVar
 from ppp_expert.advice import contract as out
 from ppp_expert.advice import confidence
 from ppp_expert.engine.aggregate import Decision, rank
-from ppp_expert.engine.compiler import Firing
+from ppp_expert.engine.recorder import Firing
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.loader import KnowledgeBase, Rule
 from ppp_expert.kb.schema import TOPICS

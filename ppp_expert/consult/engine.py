@@ -19,12 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-# isort: off
-from ppp_expert.engine.compat import experta  # noqa: F401 (the shim must run before experta is imported)
-from experta import MATCH, NOT, Fact, KnowledgeEngine, Rule
-
-from ppp_expert.engine.compiler import KeyedStrategy
-# isort: on
+from ppp_expert.engine.experta_seam import MATCH, NOT, Fact, KeyedStrategy, KnowledgeEngine, Rule
 
 
 class Given(Fact):

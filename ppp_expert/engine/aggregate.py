@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from ppp_expert.engine.compiler import Firing
+from ppp_expert.engine.recorder import Firing
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL
 from ppp_expert.kb.loader import KnowledgeBase
 from ppp_expert.kb.schema import PPP_MODELS

@@ -4,6 +4,9 @@ experta 1.9.4 pins frozendict 1.2, which still imports ``collections.Mapping`` (
 Python 3.10). Aliasing it to ``collections.abc.Mapping`` lets the pinned version import.
 experta also calls ``logging.basicConfig()`` at import time; the CLI owns logging, so the
 root logger's handlers are restored afterwards.
+
+In the package only ``experta_seam`` imports this module (and through it experta); everything
+else imports experta's names from the seam.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ from __future__ import annotations
 import collections
 import collections.abc
 import logging
+from types import ModuleType
 
 if not hasattr(collections, "Mapping"):
     collections.Mapping = collections.abc.Mapping  # type: ignore[attr-defined]
 
 
-def import_experta():  # type: ignore[no-untyped-def]
+def import_experta() -> ModuleType:
     """Import experta without letting it configure the root logger."""
     root = logging.getLogger()
     handlers = list(root.handlers)

@@ -22,12 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from ppp_expert.engine.compat import experta
+from ppp_expert.engine.experta_seam import InitialFact, MatcherInterface, new_activation
 from ppp_expert.engine.plan import INITIAL, Branch
 from ppp_expert.kb import conditions as cond
-
-from experta.activation import Activation  # noqa: E402 (after the compat shim)
-from experta.fact import InitialFact  # noqa: E402
 
 _MISSING = object()
 Test = Callable[[Any], bool]
@@ -49,7 +46,8 @@ def leaf_test(leaf: cond.Leaf) -> Test | None:
     """The test of a fact's value ``v`` that the compiled experta pattern for ``leaf`` applies."""
     if isinstance(leaf, cond.FactIs):
         return None
-    if isinstance(leaf, (cond.AnswerIn, cond.DecisionIn)) and len(leaf.values) == 1 and not getattr(leaf, "negate", False):
+    if (isinstance(leaf, (cond.AnswerIn, cond.DecisionIn)) and len(leaf.values) == 1
+            and not getattr(leaf, "negate", False)):
         (value,) = leaf.values
         return _literal(value)
     return leaf.holds
@@ -117,7 +115,7 @@ class KeyedNetwork:
         )
 
 
-class KeyedMatcher(experta.abstract.Matcher):
+class KeyedMatcher(MatcherInterface):
     """experta's matcher interface over a ``KeyedNetwork`` (the engine class's ``__network__``)."""
 
     def __init__(self, engine: Any) -> None:
@@ -155,7 +153,7 @@ class KeyedMatcher(experta.abstract.Matcher):
                     if current.facts == set(facts):
                         continue
                     removed.append(current)
-                active[b] = activation = Activation(rules[b], facts)
+                active[b] = activation = new_activation(rules[b], facts)
                 added.append(activation)
             elif current is not None:
                 removed.append(current)

@@ -7,7 +7,9 @@ the firing order among a rule's branches and the facts a firing records) depends
 shape of that rewrite, quirks included. So the plan is not derived independently: experta's own
 ``dnf`` rewrites a mirror of the rule whose leaves are light placeholders instead of fact
 patterns (equal exactly when the compiled patterns would be equal), and only the last step,
-``prepare_rule``, is repeated here because it counts facts by their class.
+``prepare_rule``, is repeated here because it counts facts by their class. That repetition
+mirrors a private function of the pinned experta release (``experta_seam`` refuses any other;
+tests/test_matcher.py compares the plans with the real ``prepare_rule``).
 
 A plan is plain data (JSON): per branch the leaf positions (``cond.leaves`` order) matched
 positively and negatively, ``INITIAL`` standing for experta's ``InitialFact``. The plans of a
@@ -19,13 +21,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from ppp_expert.engine.compat import experta
-from ppp_expert.kb import cache
-from ppp_expert.kb import conditions as cond
+from ppp_expert.engine.experta_seam import AND, EXPERTA_VERSION, NOT, OR, TEST, Rule, dnf
+from ppp_expert.kb import cache, conditions as cond
 from ppp_expert.kb.loader import KnowledgeBase
-
-from experta.conditionalelement import AND, NOT, OR, TEST  # noqa: E402 (after the compat shim)
-from experta.matchers.rete.dnf import dnf  # noqa: E402
 
 #: The position that stands for experta's ``InitialFact`` in a branch.
 INITIAL = -1
@@ -68,7 +66,7 @@ _INITIAL_LEAF = _Leaf(INITIAL, ("initial",))
 
 
 def pattern_key(leaf: cond.Leaf, position: int) -> tuple[Any, ...]:
-    """The equality of the experta pattern ``compiler._pattern`` makes for ``leaf``."""
+    """The equality of the experta pattern ``patterns.condition_pattern`` makes for ``leaf``."""
     if isinstance(leaf, cond.AnswerIn) and len(leaf.values) == 1 and not leaf.negate:
         (value,) = leaf.values
         return ("answer", leaf.question, value)
@@ -81,7 +79,7 @@ def pattern_key(leaf: cond.Leaf, position: int) -> tuple[Any, ...]:
 
 
 def _mirror(node: cond.Condition, positions: Iterator[int]) -> Any:
-    """The condition as experta conditional elements over placeholders (as ``compiler._pattern``)."""
+    """The condition as experta conditional elements over placeholders (as ``patterns.condition_pattern``)."""
     if isinstance(node, cond.All):
         return AND(*(_mirror(p, positions) for p in node.parts))
     if isinstance(node, cond.Any_):
@@ -149,7 +147,7 @@ def branches(condition: cond.Condition) -> list[Branch]:
     """The branches experta wires for a rule with this condition (see the module docstring)."""
     mirrored = _mirror(condition, iter(range(1 << 30)))
     elements = mirrored if isinstance(mirrored, AND) else (mirrored,)
-    prepared = _prepare(experta.Rule(*elements))
+    prepared = _prepare(Rule(*elements))
     if isinstance(prepared[0], OR):
         if len(prepared) != 1:
             raise Unsupported("a disjunction followed by other elements")
@@ -167,13 +165,14 @@ def branches(condition: cond.Condition) -> list[Branch]:
 
 def match_plans(kb: KnowledgeBase) -> list[list[Branch]]:
     """Every rule's plan, from the cache when the knowledge base and the code deriving plans
-    (this module, the compiler's patterns, the condition vocabulary, experta's version) are
-    unchanged; raises ``Unsupported`` as ``branches`` does."""
+    (this module, the patterns it mirrors and their fact classes, the condition vocabulary,
+    experta's version) are unchanged; raises ``Unsupported`` as ``branches`` does."""
     key = None
     ids = [r.id for r in kb.rules]
     if kb.fingerprint and cache.enabled():
-        sources = (__file__, Path(__file__).with_name("compiler.py"), cond.__file__)
-        code = cache.code_fingerprint(*sources, libraries=[f"experta {getattr(experta, '__version__', '?')}"])
+        here = Path(__file__)
+        sources = (here, here.with_name("patterns.py"), here.with_name("facts.py"), cond.__file__)
+        code = cache.code_fingerprint(*sources, libraries=[f"experta {EXPERTA_VERSION}"])
         key = {"kb": kb.fingerprint, "code": code}
         cached = cache.load("plans", key)
         if isinstance(cached, dict) and cached.get("rules") == ids and _well_formed(cached.get("plans"), kb):

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ppp_expert.engine.aggregate import Decision, decide, verdict_questions
+from ppp_expert.engine.compiler import compile_engine
+from ppp_expert.engine.facts import Answer, DecisionFact
+from ppp_expert.engine.matchers import matcher_choice
+from ppp_expert.engine.recorder import BaseEngine, Firing
 from ppp_expert.engine.relevance import relevance_for
-from ppp_expert.engine.compiler import Answer, BaseEngine, Firing, compile_engine, matcher_choice
-from ppp_expert.engine.compiler import Decision as DecisionFact
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.loader import KnowledgeBase, gc_paused
 
@@ -34,7 +36,7 @@ class Reasoner:
         self.kb = kb
         with gc_paused():
             self.engine_class = compile_engine(kb, matcher)
-        #: The matcher actually used: ``keyed`` or ``stock`` (see ``compiler.matcher_choice``).
+        #: The matcher actually used: ``keyed`` or ``stock`` (see ``matchers.matcher_choice``).
         self.matcher: str = self.engine_class.matcher_name
         self.engine: BaseEngine = self.engine_class()
         self.answers: dict[str, Any] = {}
@@ -94,7 +96,7 @@ def thin_possible(kb: KnowledgeBase, known: Mapping[str, Any]) -> bool:
 def reasoner_for(kb: KnowledgeBase, matcher: str | None = None) -> Reasoner:
     """The compiled engine of ``kb``: compiled on first use, then kept on the knowledge base.
 
-    ``matcher`` as in ``compiler.matcher_choice`` (default: ``$PPP_EXPERT_MATCHER``, else keyed).
+    ``matcher`` as in ``matchers.matcher_choice`` (default: ``$PPP_EXPERT_MATCHER``, else keyed).
     Not thread-safe (experta is not): each thread or process needs its own knowledge base.
     """
     chosen = matcher_choice(matcher)

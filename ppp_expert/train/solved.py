@@ -18,7 +18,7 @@ from ppp_expert.train.programme import ProgrammeCase
 
 if TYPE_CHECKING:
     from ppp_expert.advice.contract import Advice
-    from ppp_expert.engine.compiler import Firing
+    from ppp_expert.engine.recorder import Firing
     from ppp_expert.engine.reasoner import Trace
 
 
