@@ -12,7 +12,7 @@ makes the CLIPS side from the loaded knowledge base instead of quoting an old fi
   ``not`` a ``not`` CE, a numeric comparison a predicate constraint on the answer's value,
   ``unknown`` a literal answer value);
 * the firing order ppp-expert uses (phase, stratum, salience, knowledge-base position; see
-  ``StableStrategy`` in ``ppp_expert/engine/compiler.py``) becomes one CLIPS salience per rule:
+  ``StableStrategy`` in ``ppp_expert/engine/firing_order.py``) becomes one CLIPS salience per rule:
   the rules are ranked by that key and rule k of n gets salience n - k, so each rule has its own
   salience and CLIPS's agenda orders activations as experta's does (a rank, not arithmetic on
   the four numbers: it fits any knowledge base of up to 20,001 rules);
