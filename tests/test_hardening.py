@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess

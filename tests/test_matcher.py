@@ -3,7 +3,6 @@ same order, same matched facts, byte-identical result JSON, on the real knowledg
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import subprocess
@@ -24,7 +23,7 @@ from ppp_expert.cases.case import load_case
 from ppp_expert.cases.generate import random_answers
 from ppp_expert.engine import plan
 from ppp_expert.engine.compat import experta
-from ppp_expert.engine.compiler import MATCHER_ENV, BaseEngine, _pattern, compile_engine, fact_class
+from ppp_expert.engine.compiler import MATCHER_ENV, BaseEngine, _pattern, fact_class
 from ppp_expert.engine.keyed import DuplicateKeyedFact, KeyedMatcher
 from ppp_expert.engine.reasoner import Reasoner, reasoner_for
 from ppp_expert.errors import PPPExpertError

@@ -26,7 +26,7 @@ from ppp_expert.kb.schema import GUIDE_SECTIONS, PARTIES, PHASES
 from ppp_expert.train import events as ev
 from ppp_expert.train.banks import BANK_TYPES, PHASE_SECTIONS, case_bank, resolve
 from ppp_expert.train.brief import case_facts, outcome_pattern, scenario
-from ppp_expert.train.casework import STEPS, build_step, risks_step, value_key
+from ppp_expert.train.casework import build_step, risks_step, value_key
 from ppp_expert.train.catalogue import Catalogue, CaseSummary
 from ppp_expert.train.describe import answer_text
 from ppp_expert.train.feedback import build_feedback

@@ -26,7 +26,7 @@ from ppp_expert.kb.schema import Question
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.consult.engine import ConsultEngine
 from ppp_expert.consult.guide import Passage, passage
-from ppp_expert.engine.relevance import CORE_TARGETS, NO_MODEL, Outlook, Relevance, relevance_for
+from ppp_expert.engine.relevance import CORE_TARGETS, NO_MODEL, Outlook, relevance_for
 
 
 class Command(str, enum.Enum):

@@ -24,7 +24,7 @@ anything, but the advice is never declared settled while some answer could still
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,13 +210,13 @@ class Relevance:
         self.questions_of = {r.id: set(r.questions) for r in kb.rules}
 
     def _add_evidence(self, rule: Rule, items: Iterable[tuple[str, float, str]]) -> None:
-        for outcome, weight, _ in items:
-            if outcome == PPP_OUTCOME:
+        for target, weight, _ in items:
+            if target == PPP_OUTCOME:
                 self.pool_weights.setdefault(rule.id, []).append(weight)
-            elif outcome == TRADITIONAL:  # evidence for traditional procurement is against a PPP
+            elif target == TRADITIONAL:  # evidence for traditional procurement is against a PPP
                 self.pool_weights.setdefault(rule.id, []).append(-weight)
             else:
-                self.evidence.setdefault(rule.id, []).append((outcome, weight))
+                self.evidence.setdefault(rule.id, []).append((target, weight))
 
     def decisiveness(self, rule_id: str) -> float:
         """How much one rule can move the outcome: a gate decides it outright (1.0), evidence by

@@ -198,7 +198,6 @@ def ar_items(solved: Solved) -> list[Item]:
 # ----------------------------------------------------------------------------- sequencing
 def seq_phases_item(solved: Solved) -> Item | None:
     """One fired rule per phase of the partnership; put them in the phases' order."""
-    kb = solved.kb
     item_id = f"seq/phases/{solved.case.id}"
     rng = item_rng(item_id)
     steps: list[Rule] = []
