@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import BROADBAND
 
 from ppp_expert.cases.case import load_case

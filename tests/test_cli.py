@@ -11,7 +11,6 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-
 from conftest import BROADBAND, COMMODITY, ROOT
 
 from ppp_expert import __version__

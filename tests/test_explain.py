@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import CASES
+
 from ppp_expert.api import evaluate
 from ppp_expert.cases.case import load_case
 from ppp_expert.cli import main

@@ -13,7 +13,6 @@ from typing import Any, Callable
 
 import pytest
 import yaml
-
 from conftest import MODEL_IDS, ROOT, rule, write_kb
 
 from ppp_expert.errors import KnowledgeBaseError

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import CASES, ROOT, answer_sets
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ppp_expert.advice.assemble import build_advice
 from ppp_expert.cases.case import load_case
@@ -30,6 +29,7 @@ from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import load_kb
 
+# isort: split
 from experta import AND, NOT, OR, Fact  # noqa: E402 (after the compat shim)
 from experta.fact import InitialFact  # noqa: E402
 from experta.fieldconstraint import P  # noqa: E402

@@ -6,9 +6,9 @@ import re
 import shutil
 
 import pytest
+from conftest import BROADBAND, CASES
 from markdown_it import MarkdownIt
 
-from conftest import BROADBAND, CASES
 from ppp_expert.cli import main
 
 IRELAND = str(CASES / "ireland-national-broadband-plan.yaml")

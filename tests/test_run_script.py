@@ -15,10 +15,9 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-
-from conftest import ROOT
 
 CONSTRAINTS = ROOT / "constraints.txt"
 

@@ -19,7 +19,12 @@ from conftest import ROOT
 from ppp_expert.api import evaluate
 from ppp_expert.content.loader import glossary as shipped_glossary
 from ppp_expert.kb.conclusions import (
-    AllocateConclusion, EvidenceConclusion, GateConclusion, PPPConclusion, RedFlagConclusion, SetConclusion,
+    AllocateConclusion,
+    EvidenceConclusion,
+    GateConclusion,
+    PPPConclusion,
+    RedFlagConclusion,
+    SetConclusion,
 )
 from ppp_expert.kb.loader import load_kb
 from ppp_expert.kb.schema import GUIDE_SECTIONS, PARTIES, PHASES
@@ -27,7 +32,7 @@ from ppp_expert.train import events as ev
 from ppp_expert.train.banks import BANK_TYPES, PHASE_SECTIONS, case_bank, resolve
 from ppp_expert.train.brief import case_facts, outcome_pattern, scenario
 from ppp_expert.train.casework import build_step, risks_step, value_key
-from ppp_expert.train.catalogue import Catalogue, CaseSummary
+from ppp_expert.train.catalogue import CaseSummary, Catalogue
 from ppp_expert.train.describe import answer_text
 from ppp_expert.train.feedback import build_feedback
 from ppp_expert.train.grading import grade, skipped

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from ppp_expert.kb import conditions as cond
 from ppp_expert.advice.contract import Advice
-from ppp_expert.kb.loader import KnowledgeBase, Rule
 from ppp_expert.engine.aggregate import decisions_of
-from ppp_expert.kb.conclusions import OUTCOMES, PPP_OUTCOME, TRADITIONAL
 from ppp_expert.engine.reasoner import Trace
+from ppp_expert.kb import conditions as cond
+from ppp_expert.kb.conclusions import OUTCOMES, PPP_OUTCOME, TRADITIONAL
+from ppp_expert.kb.loader import KnowledgeBase, Rule
 
 NodeSpec = tuple[str, dict[str, object], dict[str, object]]
 

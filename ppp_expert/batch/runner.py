@@ -22,9 +22,17 @@ from ppp_expert.batch.check import Outcome, compare, format_diff
 from ppp_expert.batch.discover import Discovery, discover
 from ppp_expert.batch.outputs import ResultsFile, SummaryCsv, Tally, render_summary
 from ppp_expert.batch.progress import Progress
-from ppp_expert.batch.resume import Entry, compact, results_fingerprint, read_manifest, scan, write_manifest
+from ppp_expert.batch.resume import Entry, compact, read_manifest, results_fingerprint, scan, write_manifest
+from ppp_expert.batch.worker import (
+    CaseResult,
+    WorkerConfig,
+    evaluate_chunk,
+    evaluate_path,
+    failed_result,
+    init_worker,
+    prime,
+)
 from ppp_expert.errors import ExitCode
-from ppp_expert.batch.worker import CaseResult, WorkerConfig, evaluate_chunk, evaluate_path, failed_result, init_worker, prime
 
 MAX_CHUNK = 16
 LOCK_NAME = ".lock"  # hidden: a later `batch .` never reads it as input

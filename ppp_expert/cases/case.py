@@ -10,8 +10,8 @@ from typing import Any, Mapping, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.errors import CaseError, printable
+from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.loader import KnowledgeBase, default_kb, suggest
 from ppp_expert.kb.schema import MODEL_IDS, PARTIES, Question
 from ppp_expert.yaml_io import check_size, decode, parse_text, read_bytes

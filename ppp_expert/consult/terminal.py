@@ -19,9 +19,6 @@ from rich.table import Table
 from rich.text import Text
 
 from ppp_expert.cases.money import AmbiguousAmount, is_money, parse_millions
-from ppp_expert.errors import printable
-from ppp_expert.kb.loader import KnowledgeBase
-from ppp_expert.kb.schema import Question
 from ppp_expert.consult.session import (
     AskContext,
     Command,
@@ -35,6 +32,9 @@ from ppp_expert.consult.session import (
     Status,
     Why,
 )
+from ppp_expert.errors import printable
+from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.schema import Question
 
 COMMAND_WORDS = {c.value: c for c in Command} | {"?": Command.HELP, "exit": Command.QUIT,
                                                  "why detail": Command.WHY_DETAIL}

@@ -6,9 +6,15 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ppp_expert.engine.aggregate import Decision, decide, verdict_questions
+from ppp_expert.engine.compiler import (
+    Answer,
+    BaseEngine,
+    Decision as DecisionFact,
+    Firing,
+    compile_engine,
+    matcher_choice,
+)
 from ppp_expert.engine.relevance import relevance_for
-from ppp_expert.engine.compiler import Answer, BaseEngine, Firing, compile_engine, matcher_choice
-from ppp_expert.engine.compiler import Decision as DecisionFact
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.loader import KnowledgeBase, gc_paused
 

@@ -6,24 +6,38 @@ import difflib
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ppp_expert.kb import conditions as cond
+from ppp_expert import yaml_io
 from ppp_expert.errors import KnowledgeBaseError
+from ppp_expert.kb import cache, conditions as cond
 from ppp_expert.kb.conclusions import (
-    CONCLUSION_KINDS, OUTCOMES, AllocateConclusion, Allocation, Conclusion, GateConclusion,
+    CONCLUSION_KINDS,
+    OUTCOMES,
+    AllocateConclusion,
+    Allocation,
+    Conclusion,
+    GateConclusion,
 )
 from ppp_expert.kb.schema import (
-    CRITERIA, MODEL_IDS, Model, ModelsFile, PracticeFile, PracticeSource, Question, QuestionsFile, Risk,
-    RisksFile, RuleSpec, RulesFile, Settings,
+    CRITERIA,
+    MODEL_IDS,
+    Model,
+    ModelsFile,
+    PracticeFile,
+    PracticeSource,
+    Question,
+    QuestionsFile,
+    Risk,
+    RisksFile,
+    RulesFile,
+    RuleSpec,
+    Settings,
 )
-from ppp_expert import yaml_io
-from ppp_expert.kb import cache
-
 
 
 def shipped_kb_dir() -> Path:

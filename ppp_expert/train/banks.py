@@ -21,7 +21,11 @@ import random
 from typing import Callable, Iterable
 
 from ppp_expert.kb.conclusions import (
-    AllocateConclusion, EvidenceConclusion, PPPConclusion, RedFlagConclusion, SetConclusion,
+    AllocateConclusion,
+    EvidenceConclusion,
+    PPPConclusion,
+    RedFlagConclusion,
+    SetConclusion,
 )
 from ppp_expert.kb.loader import Rule
 from ppp_expert.kb.schema import GUIDE_SECTIONS, PARTIES, PHASES
