@@ -34,7 +34,8 @@ def test_version_and_help_on_every_command(runner) -> None:
 def test_evaluate_full_prints_every_section(runner, write_case) -> None:
     result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND)), "--full", "--no-sweep"])
     assert result.exit_code == 0, result.output
-    for heading in ("Outcome", "Confidence", "Recommended model", "Model ranking", "Risk allocation", "Unknown", "Why:"):
+    for heading in ("Outcome", "Confidence", "Recommended model", "Model ranking", "Risk allocation", "Unknown",
+                    "Why:"):
         assert heading in result.output
     assert "Concession / BOT" in result.output
 
@@ -75,7 +76,8 @@ def test_evaluate_json_is_the_result_contract(runner, write_case, kb) -> None:
 
 
 def test_json_case_file_gives_the_same_advice_as_yaml(runner, tmp_path, write_case) -> None:
-    yaml_out = runner.invoke(main, ["evaluate", str(write_case(BROADBAND, name="same.yaml")), "--format", "json"]).output
+    yaml_path = write_case(BROADBAND, name="same.yaml")
+    yaml_out = runner.invoke(main, ["evaluate", str(yaml_path), "--format", "json"]).output
     json_path = tmp_path / "json" / "same.json"
     json_path.parent.mkdir()
     json_path.write_text(json.dumps({"answers": BROADBAND}), encoding="utf-8")

@@ -93,7 +93,8 @@ def test_hypothesis_answer_sets_give_identical_json(kb: Any, both: dict) -> None
 def _signature(pattern: Any) -> tuple[Any, ...]:
     if isinstance(pattern, InitialFact):
         return ("InitialFact",)
-    fields = tuple(sorted((k, "P" if isinstance(v, P) else v) for k, v in pattern.items() if not str(k).startswith("__")))
+    fields = tuple(sorted((k, "P" if isinstance(v, P) else v) for k, v in pattern.items()
+                          if not str(k).startswith("__")))
     return (type(pattern).__name__, *fields)
 
 
@@ -119,7 +120,8 @@ def _leaf_signature(leaf: Any) -> tuple[Any, ...]:
     name = fact_class(leaf).__name__
     if isinstance(leaf, cond.FactIs):
         return (name,)
-    if isinstance(leaf, (cond.AnswerIn, cond.DecisionIn)) and len(leaf.values) == 1 and not getattr(leaf, "negate", False):
+    if (isinstance(leaf, (cond.AnswerIn, cond.DecisionIn)) and len(leaf.values) == 1
+            and not getattr(leaf, "negate", False)):
         return (name, ("v", next(iter(leaf.values))))
     return (name, ("v", "P"))
 

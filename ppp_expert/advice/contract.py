@@ -151,6 +151,7 @@ class ErrorResult(Out):
 
 
 __all__ = [
-    "Advice", "AdviceItem", "Appropriate", "Condition", "ConfidenceOut", "ErrorResult", "FiredRule", "Out", "Overridden", "Ranked",
-    "Reason", "Recommendation", "RedFlag", "RiskAllocation", "Setting", "SettingValue", "TopicAdvice",
+    "Advice", "AdviceItem", "Appropriate", "Condition", "ConfidenceOut", "ErrorResult", "FiredRule", "Out",
+    "Overridden", "Ranked", "Reason", "Recommendation", "RedFlag", "RiskAllocation", "Setting", "SettingValue",
+    "TopicAdvice",
 ]

@@ -364,7 +364,8 @@ def why_not_claim(kb: KnowledgeBase, trace: Trace, advice: Advice, claim: str) -
     for rule, _ in sorted(rules, key=lambda pair: pair[0].precedence):
         is_fired = rule.id in fired
         winner = winners.get(target)
-        candidates.append(Candidate(rule, is_fired, winner if is_fired and precedence_kind and winner != rule.id else None,
+        candidates.append(Candidate(rule, is_fired,
+                                    winner if is_fired and precedence_kind and winner != rule.id else None,
                                     [] if is_fired else failed_leaves(rule, state)))
     shown = f"{target}={wanted}" if precedence_kind else target
     return ClaimWhyNot(shown, holds, actual or "not concluded", candidates)

@@ -144,7 +144,8 @@ def _strongest_reasons(advice: Advice, count: int = 3) -> tuple[Reason, ...]:
     a, r = advice.appropriate, advice.recommendation
     sign = -1 if a.verdict == "traditional" else 1
     if r.model == TRADITIONAL or not r.determined:
-        return tuple(sorted((x for x in a.reasons if x.weight * sign > 0), key=lambda e: (-abs(e.weight), e.rule))[:count])
+        return tuple(sorted((x for x in a.reasons if x.weight * sign > 0),
+                            key=lambda e: (-abs(e.weight), e.rule))[:count])
     verdict = sorted((x for x in a.reasons if x.weight * sign > 0), key=lambda e: (-abs(e.weight), e.rule))
     ranked = next(x for x in r.ranking if x.model == r.model)
     model = sorted((e for e in ranked.evidence if e.weight > 0), key=lambda e: (-e.weight, e.rule))

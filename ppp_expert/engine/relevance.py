@@ -296,7 +296,8 @@ class Relevance:
                 thin = frozenset([thin_evidence(certainty.sure, thin_bounds.lo(), thin_bounds.hi(), threshold)])
             else:
                 thin = may_be_thin(thin_bounds, threshold)
-        verdicts = possible_outcomes(certainty, self.kb.settings.verdict_threshold, sure_gates, open_gates, viable, thin)
+        verdicts = possible_outcomes(certainty, self.kb.settings.verdict_threshold, sure_gates, open_gates, viable,
+                                     thin)
         contenders = _contenders(scores)
         models: set[str] = set()
         if verdicts & {"ppp", "not_yet"}:

@@ -122,7 +122,8 @@ def sweep_lines(result: Sweep, kb: KnowledgeBase, limit: int = 12) -> list[str]:
     for name, flips, what in (("verdict", result.verdict_flips, f"The verdict ({VERDICT_WORDS[base.verdict]})"),
                               ("model", result.model_flips, f"The model ({model_title(kb, base.model)})")):
         if flips:
-            out.append(f"  {what} is FRAGILE: {len(flips)} single change{'s flip' if len(flips) != 1 else ' flips'} it.")
+            changes = "changes flip" if len(flips) != 1 else "change flips"
+            out.append(f"  {what} is FRAGILE: {len(flips)} single {changes} it.")
             shown = [f for f in flips if name == "verdict" or not f.verdict]
             if len(shown) < len(flips):
                 out.append(f"    (the {len(flips) - len(shown)} verdict changes above, and:)" if shown

@@ -40,7 +40,8 @@ def to_dot(g: nx.DiGraph) -> graphviz.Digraph:
     """A left-to-right DOT graph, one cluster per node kind, labels short and escaped."""
     dot = graphviz.Digraph("explanation", graph_attr={
         "rankdir": "LR", "fontname": "Helvetica", "fontsize": "11", "nodesep": "0.15",
-        "ranksep": "0.9", "newrank": "true", "label": graphviz.escape(f"ppp-expert explanation: {g.graph.get('case', '')}"),
+        "ranksep": "0.9", "newrank": "true",
+        "label": graphviz.escape(f"ppp-expert explanation: {g.graph.get('case', '')}"),
         "labelloc": "t",
     }, node_attr={"fontname": "Helvetica", "fontsize": "10", "height": "0.3"},
         edge_attr={"color": "#888888", "arrowsize": "0.6"})

@@ -113,7 +113,8 @@ def mc_item(solved: Solved) -> Item | None:
     distractors = others[:2] + rng.sample(others[2:], max(0, min(MC_CHOICES - 3, len(others) - 2)))
     shown = [m for m in kb.models if m in {r.model, *distractors}]
     ranking = "; ".join(f"{model_title(kb, x.model)} {x.score:+.2f}" for x in r.ranking)
-    claim = Claim("", "model", r.model, backings, (), f"{model_title(kb, r.model)}. Ranking in the full case: {ranking}.")
+    claim = Claim("", "model", r.model, backings, (),
+                  f"{model_title(kb, r.model)}. Ranking in the full case: {ranking}.")
     prompt = Prompt("single", "Which model fits?", "A case with these facts: which partnership model fits it best?",
                     tuple(Choice(m, model_title(kb, m)) for m in shown), (), context)
     return Item(item_id, "mc", "model-selection", sections_of(kb, (claim,)), prompt, (claim,), solved.case.id,

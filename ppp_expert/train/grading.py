@@ -87,7 +87,8 @@ def grade(item: Item, answer: Any) -> Grade:
         claims = (_rank(item, list(answer)),)
     elif kind == "multi":
         chosen = set(answer)
-        claims = tuple(ClaimGrade(c.key, c.label, c.key in chosen, c.expected, 1.0 if (c.key in chosen) == c.expected else 0.0)
+        claims = tuple(ClaimGrade(c.key, c.label, c.key in chosen, c.expected,
+                                  1.0 if (c.key in chosen) == c.expected else 0.0)
                        for c in item.claims)
     elif kind == "matrix":
         claims = tuple(_single(c, answer.get(c.key)) for c in item.claims)
