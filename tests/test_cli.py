@@ -40,6 +40,19 @@ def test_evaluate_full_prints_every_section(runner, write_case) -> None:
     assert "Concession / BOT" in result.output
 
 
+def test_evaluate_full_on_thin_information_says_what_to_answer_first(runner, write_case) -> None:
+    """With no model determined, the model-dependent sections name the questions to answer first
+    (this path once read a field the result no longer has and ended in an internal error)."""
+    result = runner.invoke(main, ["evaluate", str(write_case({"application_area": "broadband"})), "--full",
+                                  "--no-sweep"])
+    assert result.exit_code == 0, result.output
+    advice = json.loads(runner.invoke(main, ["evaluate", str(write_case({"application_area": "broadband"})),
+                                             "--format", "json"]).output)
+    first = advice["appropriate"]["questions_first"]
+    assert first and "which is not yet determined. Answer first:" in " ".join(result.output.split())
+    assert f"Answer first: {first[0]}" in " ".join(result.output.split())
+
+
 def test_evaluate_leads_with_a_one_screen_summary(runner, write_case) -> None:
     result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND))])
     assert result.exit_code == 0, result.output

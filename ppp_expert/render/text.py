@@ -161,7 +161,7 @@ def print_advice(advice: Advice, kb: KnowledgeBase, console: Console, title: str
     console.print(ranking_table(advice, kb))
     screening = assessed is not None and not {"risks", "red_flags"} <= assessed
     if not advice.recommendation.determined:
-        missing = ", ".join(advice.appropriate.missing) or "the questions listed as unknown below"
+        missing = ", ".join(advice.appropriate.questions_first) or "the questions listed as unknown below"
         console.print(not_assessed(
             "Risk allocation, structuring, governance, procurement and implementation depend on the "
             f"partnership model, which is not yet determined. Answer first: {missing}."))
