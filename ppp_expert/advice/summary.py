@@ -169,7 +169,7 @@ def _fragility(sweep: Sweep | None) -> dict[str, list[Flip]]:
 
 
 def _sensitivity_line(kb: KnowledgeBase, sweep: Sweep, flips: dict[str, list[Flip]]) -> str:
-    first = (flips["verdict"] or flips["model"] or [None])[0]
+    first = next(iter(flips["verdict"] or flips["model"]), None)
     if first is None:
         return "Robust: no single change of answer flips the verdict or the model."
     what = " and ".join(k for k in ("verdict", "model") if flips[k])

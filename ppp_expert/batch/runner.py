@@ -183,6 +183,7 @@ class _Writer:
             if outcome is None:  # a damaged record with an intact end: evaluate the case again, here
                 result = evaluate_path(self.config, result.path)
         if result.line is None:
+            assert outcome is not None  # read back above: a fresh evaluation always has a line
             diff = compare(result.expected, outcome) if self.check else None
         else:
             offset, length = self.results.append(result.line)

@@ -23,7 +23,7 @@ from ppp_expert.engine.reasoner import Trace
 from ppp_expert.engine.relevance import CORE_TARGETS, NO_MODEL, Outlook, relevance_for
 from ppp_expert.errors import CaseError
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.conclusions import OUTCOMES, TRADITIONAL
+from ppp_expert.kb.conclusions import OUTCOMES, TRADITIONAL, RedFlagConclusion
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.loader import KnowledgeBase, Rule
 from ppp_expert.kb.schema import Question
@@ -428,7 +428,7 @@ def label(target: str, kb: KnowledgeBase) -> str:
 def red_flag_titles(kb: KnowledgeBase) -> dict[str, str]:
     """Red-flag id -> title, from the rules that raise them."""
     return kb.derived("red_flag_titles", lambda: {
-        c.red_flag.id: c.red_flag.title for r in kb.rules for c in r.conclusions if c.kind == "red_flag"})
+        c.red_flag.id: c.red_flag.title for r in kb.rules for c in r.conclusions if isinstance(c, RedFlagConclusion)})
 
 
 def describe(c: Any, kb: KnowledgeBase) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 
 from ppp_expert.engine.aggregate import combine, outcome, thin_evidence, verdict_questions
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL
+from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL, GateConclusion
 from ppp_expert.kb.loader import KnowledgeBase, Rule
 from ppp_expert.kb.schema import PHASES, PPP_MODELS
 
@@ -192,7 +192,7 @@ class Relevance:
             for c in rule.conclusions:
                 if c.competition == "certainty":
                     self._add_evidence(rule, c.evidence_on())
-                elif c.kind == "gate":
+                elif isinstance(c, GateConclusion):
                     self.gates[rule.id] = self.gates.get(rule.id, frozenset()) | {c.gate.decides}
                 elif c.group in self.contests:
                     contest = self.contests[c.group].setdefault(

@@ -140,7 +140,7 @@ def _write(g: nx.DiGraph, out: Path, suffix: str) -> Path:
 
 def _stringified(g: nx.DiGraph) -> nx.DiGraph:
     """GraphML takes only scalar attributes; everything else is written as text."""
-    h = nx.DiGraph()
+    h: nx.DiGraph[str] = nx.DiGraph()
     h.graph.update({k: str(v) for k, v in g.graph.items()})
     for n, data in g.nodes(data=True):
         h.add_node(n, **{k: v if isinstance(v, (str, int, float, bool)) else str(v) for k, v in data.items()})

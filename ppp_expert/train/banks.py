@@ -21,6 +21,7 @@ import random
 from typing import Callable, Iterable
 
 from ppp_expert.kb.conclusions import (
+    AdviseConclusion,
     AllocateConclusion,
     EvidenceConclusion,
     PPPConclusion,
@@ -57,7 +58,7 @@ def topic_of(rule: Rule) -> str | None:
             return "red-flags"
         if isinstance(c, SetConclusion):
             return c.set.topic
-        if c.kind == "advise":
+        if isinstance(c, AdviseConclusion):
             return c.advise.topic
         if c.kind == "criteria":
             return "procurement"

@@ -81,6 +81,7 @@ def _order(claim: Claim, given: list[str]) -> ClaimGrade:
 def grade(item: Item, answer: Any) -> Grade:
     """Grade ``answer`` (shaped as the item's prompt kind expects) against the item's claims."""
     kind = item.prompt.kind
+    claims: tuple[ClaimGrade, ...]
     if kind == "single":
         claims = (_single(item.claims[0], answer),)
     elif kind == "rank":
