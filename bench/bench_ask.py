@@ -76,13 +76,13 @@ def main() -> None:
     parser.add_argument("--no-breakdown", action="store_true", help="skip the per-outcome breakdown")
     args = parser.parse_args()
 
-    from ppp_expert.api import default_kb, reasoner_for
     from ppp_expert.advice.assemble import build_advice
+    from ppp_expert.api import default_kb, reasoner_for
     from ppp_expert.cases.case import load_case
-    from ppp_expert.engine.relevance import CORE_TARGETS
+    from ppp_expert.cases.generate import random_answers
     from ppp_expert.consult.session import Session, relevance_for
     from ppp_expert.consult.storage import SessionFile
-    from ppp_expert.cases.generate import random_answers
+    from ppp_expert.engine.relevance import CORE_TARGETS
 
     kb = default_kb()
     reasoner = reasoner_for(kb)

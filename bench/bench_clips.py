@@ -262,7 +262,8 @@ class ClipsReasoner:
         if self.recorder != "fact":
             seen: set[int] = set()
             out = []
-            for position in (self._log if self._global is None else self._global.value):  # an `or` rule may fire once per disjunct: count it once
+            # an `or` rule may fire once per disjunct: count it once
+            for position in (self._log if self._global is None else self._global.value):
                 if position not in seen:
                     seen.add(position)
                     out.append(self._by_position[position])

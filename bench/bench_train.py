@@ -123,7 +123,8 @@ def main() -> None:
         empty = []
         for n in range(args.repeat):
             db = Path(tmp) / f"empty-{n}.db"
-            subprocess.run([exe, "train", "--db", str(db), "--trainee", "bench", "--new"], input=b"", capture_output=True)
+            subprocess.run([exe, "train", "--db", str(db), "--trainee", "bench", "--new"], input=b"",
+                           capture_output=True)
             (Path(tmp) / f"empty-{n}.db").unlink()
             for suffix in ("-wal", "-shm"):
                 Path(str(db) + suffix).unlink(missing_ok=True)

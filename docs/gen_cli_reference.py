@@ -93,7 +93,8 @@ def option_row(param: click.Option) -> str:
         notes.append("Environment: " + ", ".join(f"`{e}`" for e in envvars) + ".")
     if param.hidden:
         notes.append("Not shown by `--help` (a tuning knob).")
-    return f"| {names} | {cell(value_of(param))} | {cell(default_of(param))} | {cell(' '.join(n for n in notes if n))} |"
+    note = " ".join(n for n in notes if n)
+    return f"| {names} | {cell(value_of(param))} | {cell(default_of(param))} | {cell(note)} |"
 
 
 def argument_line(param: click.Argument) -> str:

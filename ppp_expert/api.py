@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping, Union
 
-from ppp_expert.advice.contract import Advice
 from ppp_expert.advice.assemble import build_advice
+from ppp_expert.advice.contract import Advice
 from ppp_expert.cases.case import Case, case_from_data, load_case
 from ppp_expert.engine.reasoner import reasoner_for
 from ppp_expert.kb.loader import KnowledgeBase, default_kb, load_kb

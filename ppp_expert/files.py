@@ -81,7 +81,8 @@ def make_folder(folder: Path) -> None:
     except FileExistsError:
         raise OutputError("is a file; expected a folder for the outputs", path=str(folder)) from None
     except OSError as exc:
-        raise OutputError(f"cannot create the folder: {exc.strerror or exc}", path=str(exc.filename or folder)) from None
+        raise OutputError(f"cannot create the folder: {exc.strerror or exc}",
+                          path=str(exc.filename or folder)) from None
     check_folder(folder)
 
 

@@ -37,13 +37,14 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
                 None, None, "merge keys (<<) are not supported; write the keys out", key_node.start_mark)
         key = loader.construct_object(key_node, deep=deep)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value", key_node.start_mark)
+            raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a plain value",
+                                                    key_node.start_mark)
         spelled = str(key_node.value)
         if key in mapping:
             first = written[key]
             problem = (f"duplicate key {key!r}" if first == spelled else
-                       f"keys {first!r} and {spelled!r} are read as equal values ({_why_keys_are_equal(key, first, spelled)}); "
-                       "quote them to make them text")
+                       f"keys {first!r} and {spelled!r} are read as equal values "
+                       f"({_why_keys_are_equal(key, first, spelled)}); quote them to make them text")
             raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
         written[key] = spelled
         mapping[key] = loader.construct_object(value_node, deep=deep)

@@ -115,8 +115,9 @@ def write_kb(root: Path, rules: dict[str, list[dict[str, Any]]], *, questions: t
              numbers: tuple[str, ...] = (), risks: tuple[str, ...] = ("demand",), close_call_margin: float = 0.1,
              verdict_threshold: float = 0.2) -> Path:
     """Write a tiny, complete knowledge base under ``root``: yes/no questions in the given
-    order, then number questions (0 to 100), the six models, risks whose default owner is public under every model, and the rule
-    files ``rules`` (file name -> rules, loaded in file-name order). For tests that need a
+    order, then number questions (0 to 100), the six models, risks whose default owner is public
+    under every model, and the rule files ``rules`` (file name -> rules, loaded in file-name
+    order). For tests that need a
     knowledge base whose rules they control, independent of the shipped one."""
 
     def dump(name: str, data: Any) -> None:

@@ -10,12 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import rule, write_kb
 
 from ppp_expert.api import evaluate, load_kb
-from ppp_expert.engine.aggregate import verdict_questions
-from ppp_expert.engine.aggregate import combine, rank
+from ppp_expert.engine.aggregate import combine, rank, verdict_questions
 from ppp_expert.engine.facts import Answer, DecisionFact, Finding, fact_label, specialised
 from ppp_expert.kb.conclusions import CONCLUSION_KINDS
 

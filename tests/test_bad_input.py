@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import BROADBAND
 
 from ppp_expert.cases.case import load_case
@@ -122,7 +121,8 @@ def test_keys_that_read_as_equal_values_are_named_as_such_not_called_duplicates(
     line = run_bad(runner, path)
     assert line == (f"error: {path}: malformed YAML at line 3 column 3: keys '1' and 'true' are read as equal "
                     "values (1, 1.0 and true are one key); quote them to make them text")
-    for first, second, why in (("0", "false", "0, 0.0 and false are one key"), ("2", "2.0", "2 and 2.0 are the same number")):
+    for first, second, why in (("0", "false", "0, 0.0 and false are one key"),
+                               ("2", "2.0", "2 and 2.0 are the same number")):
         path.write_text(f"answers:\n  {first}: high\n  {second}: low\n", encoding="utf-8")
         assert run_bad(runner, path).endswith(f"keys '{first}' and '{second}' are read as equal values ({why}); "
                                               "quote them to make them text")

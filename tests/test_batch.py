@@ -17,15 +17,14 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import BROADBAND, COMMODITY, ROOT
 
 from ppp_expert.api import evaluate
-from ppp_expert.kb.loader import load_kb
 from ppp_expert.batch.discover import discover
 from ppp_expert.batch.runner import BatchOptions, InlineExecutor, run_batch
-from ppp_expert.cli import main
 from ppp_expert.cases.generate import random_answers
+from ppp_expert.cli import main
+from ppp_expert.kb.loader import load_kb
 
 
 @pytest.fixture(scope="module")

@@ -62,7 +62,8 @@ def test_negated_any_is_rewritten_into_negated_conjunctions(bench: Any) -> None:
         (cond.FactIs("f"), cond.FactIs("h"))]
 
 
-def test_clips_fires_the_same_rules_in_the_same_order_on_shipped_generated_and_boundary_answers(kb: Any, reasoner: Any) -> None:
+def test_clips_fires_the_same_rules_in_the_same_order_on_shipped_generated_and_boundary_answers(
+        kb: Any, reasoner: Any) -> None:
     pytest.importorskip("clips")
     bench = _bench()
     files = sorted(CASES.glob("*.yaml"))

@@ -50,7 +50,8 @@ BAD_ANSWERS = [
     ({"urgency": "hgh"}, "answers.urgency",
      f"'hgh' is not an allowed answer (did you mean 'high'?); expected one of {URGENCY} or unknown"),
     ({"urgency": "zzz"}, "answers.urgency", f"'zzz' is not an allowed answer; expected one of {URGENCY} or unknown"),
-    ({"capital_cost_musd": "lots"}, "answers.capital_cost_musd", f"expected a number {COST_RANGE} or unknown, got 'lots'"),
+    ({"capital_cost_musd": "lots"}, "answers.capital_cost_musd",
+     f"expected a number {COST_RANGE} or unknown, got 'lots'"),
     ({"capital_cost_musd": True}, "answers.capital_cost_musd", f"expected a number {COST_RANGE} or unknown, got True"),
     ({"capital_cost_musd": COST.min - 0.5}, "answers.capital_cost_musd",
      f"expected a number {COST_RANGE}, got {COST.min - 0.5!r}"),
@@ -59,7 +60,8 @@ BAD_ANSWERS = [
      f"expected a whole number {YEARS_RANGE}, got {int(YEARS.min) - 1}"),
     ({"duration_years": int(YEARS.max) + 1}, "answers.duration_years",
      f"expected a whole number {YEARS_RANGE}, got {int(YEARS.max) + 1}"),
-    ({"duration_years": "ten"}, "answers.duration_years", f"expected a whole number {YEARS_RANGE} or unknown, got 'ten'"),
+    ({"duration_years": "ten"}, "answers.duration_years",
+     f"expected a whole number {YEARS_RANGE} or unknown, got 'ten'"),
     ({"urgncy": "high"}, "answers.urgncy", "unknown question (did you mean 'urgency'?); see 'ppp-expert questions'"),
     ({"zzzzzz": "high"}, "answers.zzzzzz", "unknown question; see 'ppp-expert questions'"),
 ]
@@ -175,8 +177,9 @@ def test_yaml_infinities_and_nan_are_floats() -> None:
     ("a: [1\n", "malformed YAML at line 2 column 1: did not find expected ',' or ']'"),
     ("a: b\x07c\n", "malformed YAML: the character '\\x07' at offset 4 is not allowed in YAML; "
                     "expected printable text"),  # a control character YAML does not accept
-    ("a: !!python/object/apply:os.system [x]\n", "malformed YAML at line 1 column 4: could not determine a "
-                                                 "constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
+    ("a: !!python/object/apply:os.system [x]\n",
+     "malformed YAML at line 1 column 4: could not determine a constructor for the tag "
+     "'tag:yaml.org,2002:python/object/apply:os.system'"),
 ])
 def test_yaml_errors_are_one_exact_line(text: str, message: str) -> None:
     with pytest.raises(CaseError) as info:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-
 from conftest import BROADBAND, COMMODITY, ROOT
 
 from ppp_expert import __version__
@@ -35,9 +34,23 @@ def test_version_and_help_on_every_command(runner) -> None:
 def test_evaluate_full_prints_every_section(runner, write_case) -> None:
     result = runner.invoke(main, ["evaluate", str(write_case(BROADBAND)), "--full", "--no-sweep"])
     assert result.exit_code == 0, result.output
-    for heading in ("Outcome", "Confidence", "Recommended model", "Model ranking", "Risk allocation", "Unknown", "Why:"):
+    for heading in ("Outcome", "Confidence", "Recommended model", "Model ranking", "Risk allocation", "Unknown",
+                    "Why:"):
         assert heading in result.output
     assert "Concession / BOT" in result.output
+
+
+def test_evaluate_full_on_thin_information_says_what_to_answer_first(runner, write_case) -> None:
+    """With no model determined, the model-dependent sections name the questions to answer first
+    (this path once read a field the result no longer has and ended in an internal error)."""
+    result = runner.invoke(main, ["evaluate", str(write_case({"application_area": "broadband"})), "--full",
+                                  "--no-sweep"])
+    assert result.exit_code == 0, result.output
+    advice = json.loads(runner.invoke(main, ["evaluate", str(write_case({"application_area": "broadband"})),
+                                             "--format", "json"]).output)
+    first = advice["appropriate"]["questions_first"]
+    assert first and "which is not yet determined. Answer first:" in " ".join(result.output.split())
+    assert f"Answer first: {first[0]}" in " ".join(result.output.split())
 
 
 def test_evaluate_leads_with_a_one_screen_summary(runner, write_case) -> None:
@@ -76,7 +89,8 @@ def test_evaluate_json_is_the_result_contract(runner, write_case, kb) -> None:
 
 
 def test_json_case_file_gives_the_same_advice_as_yaml(runner, tmp_path, write_case) -> None:
-    yaml_out = runner.invoke(main, ["evaluate", str(write_case(BROADBAND, name="same.yaml")), "--format", "json"]).output
+    yaml_path = write_case(BROADBAND, name="same.yaml")
+    yaml_out = runner.invoke(main, ["evaluate", str(yaml_path), "--format", "json"]).output
     json_path = tmp_path / "json" / "same.json"
     json_path.parent.mkdir()
     json_path.write_text(json.dumps({"answers": BROADBAND}), encoding="utf-8")

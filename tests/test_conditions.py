@@ -7,7 +7,8 @@ import pytest
 from ppp_expert.kb import conditions as c
 
 
-def state(answers: dict, closed: bool = True, facts: frozenset = frozenset(), possible: frozenset = frozenset()) -> c.State:
+def state(answers: dict, closed: bool = True, facts: frozenset = frozenset(),
+          possible: frozenset = frozenset()) -> c.State:
     return c.State(answers=answers, facts=facts, possible_facts=possible, closed=closed)
 
 
@@ -29,7 +30,8 @@ def test_negated_membership_is_false_for_unknown() -> None:
 
 def test_numeric_ranges_are_inclusive_and_strict_where_asked() -> None:
     between = c.parse({"answer": "capital_cost_musd", "between": [20, 100]})
-    assert [c.evaluate(between, state({"capital_cost_musd": v})) for v in (19.9, 20, 100, 101)] == [False, True, True, False]
+    assert [c.evaluate(between, state({"capital_cost_musd": v})) for v in (19.9, 20, 100, 101)] == [
+        False, True, True, False]
     below = c.parse({"answer": "capital_cost_musd", "lt": 20})
     assert c.evaluate(below, state({"capital_cost_musd": 20})) is False
     assert c.evaluate(below, state({"capital_cost_musd": "unknown"})) is False

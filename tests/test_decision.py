@@ -38,9 +38,11 @@ JUDGEMENTS = {
     "urgency": ["high", "normal", "low"],
     "risk_transfer_goal": ["high", "moderate", "low"], "private_interest": ["strong", "moderate", "weak"],
     "demand_certainty": ["high", "medium", "low"], "governance_capacity": ["high", "medium", "low"],
-    "technology_change": ["fast", "moderate", "slow"], "political_outlook": ["stable", "transition_expected", "volatile"],
+    "technology_change": ["fast", "moderate", "slow"],
+    "political_outlook": ["stable", "transition_expected", "volatile"],
     "stakeholder_alignment": ["aligned", "partial", "divergent"], "expected_bidders": ["many", "few", "single"],
-    "planned_oversight": ["minimal", "proportionate", "intensive"], "contract_flexibility": ["rigid", "some", "adaptive"],
+    "planned_oversight": ["minimal", "proportionate", "intensive"],
+    "contract_flexibility": ["rigid", "some", "adaptive"],
     "legal_framework": ["established", "partial", "none"], "payments_affordable": ["yes", "partly", "no"],
 }
 
@@ -135,7 +137,8 @@ def test_unaffordable_payments_with_a_capital_budget_rule_a_partnership_out(kb) 
     answers = {**case_answers("nasa-cots", kb), "revenue_source": "government_payments",
                "public_funding": "available", "payments_affordable": "no"}
     a = advise(kb, answers).appropriate
-    assert a.verdict == "traditional" and [c.id for c in a.conditions if c.decides == "traditional"] == ["affordability"]
+    assert a.verdict == "traditional"
+    assert [c.id for c in a.conditions if c.decides == "traditional"] == ["affordability"]
 
 
 @pytest.mark.parametrize("revenue", ["none", "user_fees", "commercial"])

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import random
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from conftest import answer_sets
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ppp_expert.api import evaluate
 

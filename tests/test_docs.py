@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 import pytest
-
 from conftest import ROOT
 
 from ppp_expert.cli import main

@@ -9,8 +9,8 @@ import sys
 
 from conftest import BROADBAND, COMMODITY, ROOT
 
-from ppp_expert.engine.aggregate import combine
 from ppp_expert.api import evaluate
+from ppp_expert.engine.aggregate import combine
 from ppp_expert.engine.recorder import BaseEngine
 from ppp_expert.kb.conditions import UNKNOWN
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import CASES
+
 from ppp_expert.api import evaluate
 from ppp_expert.cases.case import load_case
 from ppp_expert.cli import main
@@ -86,7 +86,8 @@ def test_why_not_red_flag_setting_and_verdict(runner, kb) -> None:
     flag = runner.invoke(main, ["explain", IRELAND, "--why-not", "red_flag:scope_creep"])
     assert flag.exit_code == 0
     assert ("it IS concluded" in flag.output) == ("scope_creep" in raised)
-    setting = runner.invoke(main, ["explain", IRELAND, "--why-not", "structuring:payment_mechanism=availability_payments"])
+    setting = runner.invoke(main, ["explain", IRELAND, "--why-not",
+                                   "structuring:payment_mechanism=availability_payments"])
     assert setting.exit_code == 0 and "WHY NOT structuring:payment_mechanism=availability_payments" in setting.output
     verdict = runner.invoke(main, ["explain", IRELAND, "--why-not", "verdict=traditional"])
     assert verdict.exit_code == 0 and f"combines to {advice.appropriate.certainty:+.2f}" in verdict.output
@@ -120,7 +121,8 @@ def test_each_confidence_level_follows_its_definition(kb) -> None:
             x.decides == "traditional" for x in a.conditions))
         if a.verdict == "insufficient_information" or (a.verdict == "ppp" and not rec.determined):
             expected = "low"
-        elif (not by_gate and c.margin < THIN_MARGIN) or len(c.fragile_on) >= MANY_OPEN or len(c.could_flip) > MANY_OPEN:
+        elif ((not by_gate and c.margin < THIN_MARGIN) or len(c.fragile_on) >= MANY_OPEN
+              or len(c.could_flip) > MANY_OPEN):
             expected = "low"
         elif ((by_gate or c.margin >= SOLID_MARGIN) and not c.fragile_on and not c.could_flip
               and not (a.verdict in ("ppp", "not_yet") and len(advice.red_flags) >= MANY_RED_FLAGS)):

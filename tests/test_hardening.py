@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -23,11 +22,11 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import BROADBAND, ROOT
 from pty_helpers import phrase
 
 from ppp_expert.cli import main
+
 
 def _settled_case() -> Path:
     """A shipped case with every question answered (``unknown`` where the file is silent), so that a

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from conftest import CASES, answer_sets
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ppp_expert.api import evaluate
 from ppp_expert.cases.case import load_case

@@ -13,7 +13,6 @@ from typing import Any, Callable
 
 import pytest
 import yaml
-
 from conftest import MODEL_IDS, ROOT, rule, write_kb
 
 from ppp_expert.errors import KnowledgeBaseError
@@ -46,7 +45,8 @@ def test_rules_keep_file_order_and_get_positions_strata_phases_and_specificity(t
     mine = [r for r in kb.rules if r.id.startswith("t.")]
     assert [r.id for r in mine] == ["t.reads_x", "t.gives_x", "t.on_alliance", "t.gives_z", "t.reads_z"]
     assert [r.position for r in kb.rules] == list(range(len(kb.rules)))
-    assert [(r.stratum, r.phase, r.specificity) for r in mine] == [(1, 1, 2), (0, 1, 1), (0, 2, 1), (0, 2, 1), (1, 2, 1)]
+    assert [(r.stratum, r.phase, r.specificity) for r in mine] == [
+        (1, 1, 2), (0, 1, 1), (0, 2, 1), (0, 2, 1), (1, 2, 1)]
     first = kb.rule("t.reads_x")
     assert (first.title, first.source, first.salience, first.file) == (
         "t.reads_x", "practice:test", 5, str(tmp_path / "rules" / "10-first.yaml"))
@@ -67,7 +67,8 @@ def test_every_risk_gets_a_default_allocation_rule_per_model_after_the_rules(tmp
                                         for m in MODEL_IDS]
     first = defaults[0]
     assert first.title == "Default allocation of demand under concession_bot"
-    assert (first.source, first.salience, first.specificity, first.stratum, first.phase) == ("practice:test", 0, 1, 0, 2)
+    assert (first.source, first.salience, first.specificity, first.stratum, first.phase) == (
+        "practice:test", 0, 1, 0, 2)
     assert first.file == str(tmp_path / "risks.yaml") and first.position == len(kb.rules) - 12
     assert first.condition == cond.DecisionIn("model", frozenset({"concession_bot"}))
     [conclusion] = first.conclusions
@@ -251,8 +252,8 @@ BROKEN: list[tuple[str, Edit, str]] = [
     ("evidence on the decision", add_rule(rule("t.bad", {"model": "alliance"}, {"ppp": 0.1, "reason": "r"})),
      "rules/30-broken.yaml: rule t.bad: then: a rule that depends on the decision (model/verdict) cannot give "
      "evidence for it"),
-    ("evidence on a second-phase fact", add_rule(rule("t.bad", {"fact": "z"},
-                                                      {"evidence": {"model": "alliance", "weight": 0.1, "reason": "r"}})),
+    ("evidence on a second-phase fact",
+     add_rule(rule("t.bad", {"fact": "z"}, {"evidence": {"model": "alliance", "weight": 0.1, "reason": "r"}})),
      "rules/30-broken.yaml: rule t.bad: then: a rule that depends on the decision (model/verdict) cannot give "
      "evidence for it"),
     ("alias bomb", write_text("rules/30-broken.yaml", "a: &a [x, x, x, x, x, x, x, x, x, x]\n"

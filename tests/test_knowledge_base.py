@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 from ppp_expert.errors import KnowledgeBaseError
+from ppp_expert.kb.lint import lint
 from ppp_expert.kb.loader import load_kb
 from ppp_expert.kb.schema import GUIDE_SECTIONS, MODEL_IDS
-from ppp_expert.kb.lint import lint
 
 CORE_QUESTIONS = (
     "application_area need_type scope_clarity outputs_measurable capital_cost_musd asset_type "

@@ -3,7 +3,6 @@ same order, same matched facts, byte-identical result JSON, on the real knowledg
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import subprocess
@@ -16,8 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import CASES, ROOT, answer_sets
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ppp_expert.advice.assemble import build_advice
 from ppp_expert.cases.case import load_case
@@ -34,6 +32,7 @@ from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import load_kb
 
+# isort: split
 from experta import AND, NOT, OR, Fact  # noqa: E402 (after the compat shim)
 from experta.fact import InitialFact  # noqa: E402
 from experta.fieldconstraint import P  # noqa: E402
@@ -97,7 +96,8 @@ def test_hypothesis_answer_sets_give_identical_json(kb: Any, both: dict) -> None
 def _signature(pattern: Any) -> tuple[Any, ...]:
     if isinstance(pattern, InitialFact):
         return ("InitialFact",)
-    fields = tuple(sorted((k, "P" if isinstance(v, P) else v) for k, v in pattern.items() if not str(k).startswith("__")))
+    fields = tuple(sorted((k, "P" if isinstance(v, P) else v) for k, v in pattern.items()
+                          if not str(k).startswith("__")))
     return (type(pattern).__name__, *fields)
 
 
@@ -123,7 +123,8 @@ def _leaf_signature(leaf: Any) -> tuple[Any, ...]:
     name = fact_class(leaf).__name__
     if isinstance(leaf, cond.FactIs):
         return (name,)
-    if isinstance(leaf, (cond.AnswerIn, cond.DecisionIn)) and len(leaf.values) == 1 and not getattr(leaf, "negate", False):
+    if (isinstance(leaf, (cond.AnswerIn, cond.DecisionIn)) and len(leaf.values) == 1
+            and not getattr(leaf, "negate", False)):
         return (name, ("v", next(iter(leaf.values))))
     return (name, ("v", "P"))
 

@@ -14,7 +14,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import CASES, ROOT
 
 pytestmark = pytest.mark.slow

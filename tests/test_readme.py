@@ -12,7 +12,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import click
-
 from conftest import ROOT
 
 from ppp_expert.cli import main

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import BROADBAND, rule, write_kb
 
 from ppp_expert.api import evaluate, load_kb
-from ppp_expert.engine.relevance import ALL_TARGETS, CORE_TARGETS, EPS, Relevance
 from ppp_expert.engine.aggregate import combine
+from ppp_expert.engine.relevance import ALL_TARGETS, CORE_TARGETS, EPS, Relevance
 from ppp_expert.kb.conclusions import EvidenceConclusion
 
 YES = {"answer": "a", "is": "yes"}

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 import pytest
+from conftest import BROADBAND, CASES
 from markdown_it import MarkdownIt
 
-from conftest import BROADBAND, CASES
 from ppp_expert.cli import main
 
 IRELAND = str(CASES / "ireland-national-broadband-plan.yaml")

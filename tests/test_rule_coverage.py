@@ -10,12 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import CASES, ROOT
 
 from ppp_expert.api import default_kb
-from ppp_expert.cases.case import load_case
 from ppp_expert.batch.coverage import case_files, measure
+from ppp_expert.cases.case import load_case
 
 FIXTURES = ROOT / "tests" / "fixtures" / "coverage"
 FIXTURE_FILES = case_files([FIXTURES])

@@ -1,7 +1,8 @@
-"""./run installs what each job needs, at the versions constraints.txt pins.
+"""./run installs what each job needs, at the versions constraints.txt pins; `test` lints and type-checks first.
 
-The script itself runs against a stand-in venv (a fake python that records its pip calls), so the
-tests see which installs each job asks for without a network or a real install; the pins are checked
+The script itself runs against a stand-in venv (a fake python that records its pip, ruff, mypy and pytest
+calls), so the tests see which installs and checks each job asks for without a network or a real install;
+the pins are checked
 against setup.cfg and against the venv these tests run in, which ./run test installed.
 """
 
@@ -15,17 +16,19 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-
-from conftest import ROOT
 
 CONSTRAINTS = ROOT / "constraints.txt"
 
 FAKE_PYTHON = """#!/bin/sh
-# Stands in for .venv/bin/python: records pip and pytest calls, succeeds at everything else.
+# Stands in for .venv/bin/python: records pip, ruff, mypy and pytest calls, succeeds at everything else
+# (FAIL_PIP, FAIL_RUFF, FAIL_MYPY make that one fail, with a report on stdout).
 case "$1 $2" in
   "-m pip") echo "$*" >> "{log}"; [ -z "${{FAIL_PIP:-}}" ] || exit 1 ;;
+  "-m ruff") echo "$*" >> "{log}"; [ -z "${{FAIL_RUFF:-}}" ] || {{ echo "x.py:1:1: F401 unused"; exit 1; }} ;;
+  "-m mypy") echo "$*" >> "{log}"; [ -z "${{FAIL_MYPY:-}}" ] || {{ echo "x.py:1: error: bad"; exit 1; }} ;;
   "-m pytest") echo "$*" >> "{log}" ;;
 esac
 exit 0
@@ -57,11 +60,15 @@ class Checkout:
 
     def run(self, *args: str, **env: str) -> tuple[int, list[list[str]]]:
         """Exit status of `./run ARGS` and the pip install commands it made."""
+        status, calls, _ = self.run_all(*args, **env)
+        return status, [c for c in calls if c[:3] == ["-m", "pip", "install"]]
+
+    def run_all(self, *args: str, **env: str) -> tuple[int, list[list[str]], str]:
+        """Exit status of `./run ARGS`, every call it made to the venv's python, and its stdout."""
         self.log.write_text("")
         done = subprocess.run([str(self.root / "run"), *args], capture_output=True, text=True, timeout=60,
                               env={**os.environ, "PATH": f"{self.tools}:{os.environ['PATH']}", **env})
-        calls = [line.split() for line in self.log.read_text().splitlines()]
-        return done.returncode, [c for c in calls if c[:3] == ["-m", "pip", "install"]]
+        return done.returncode, [line.split() for line in self.log.read_text().splitlines()], done.stdout
 
 
 @pytest.fixture
@@ -101,6 +108,25 @@ def test_a_failed_install_is_tried_again(checkout: Checkout) -> None:
     assert status != 0 and len(installs) == 1
     status, installs = checkout.run("cases")
     assert status == 0 and [target(i) for i in installs] == ["."]
+
+
+def test_test_lints_and_type_checks_before_pytest_and_passes_its_args_on(checkout: Checkout) -> None:
+    status, calls, _ = checkout.run_all("test", "-q", "-k", "some name")
+    after_install = [c[:3] for c in calls if c[:3] != ["-m", "pip", "install"]]
+    assert status == 0
+    assert after_install == [["-m", "ruff", "check"], ["-m", "mypy", "ppp_expert"], ["-m", "pytest", "-q"]]
+    assert calls[-1] == ["-m", "pytest", "-q", "-k", "some", "name"]
+    status, calls, _ = checkout.run_all("cases")
+    assert status == 0 and not [c for c in calls if c[1] in ("ruff", "mypy")], "cases neither lints nor type-checks"
+
+
+@pytest.mark.parametrize("failing", ["ruff", "mypy"])
+def test_a_lint_or_type_error_fails_test_with_its_report_and_runs_no_tests(checkout: Checkout, failing: str) -> None:
+    assert checkout.run("test")[0] == 0
+    status, calls, out = checkout.run_all("test", **{f"FAIL_{failing.upper()}": "1"})
+    assert status != 0
+    assert ("F401 unused" if failing == "ruff" else "error: bad") in out
+    assert [c[1] for c in calls] == (["ruff"] if failing == "ruff" else ["ruff", "mypy"])
 
 
 def test_an_unknown_job_installs_nothing(checkout: Checkout) -> None:

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import BROADBAND, CASES, answer_sets
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ppp_expert import default_kb, evaluate, load_case
 

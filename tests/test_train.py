@@ -19,15 +19,20 @@ from conftest import ROOT
 from ppp_expert.api import evaluate
 from ppp_expert.content.loader import glossary as shipped_glossary
 from ppp_expert.kb.conclusions import (
-    AllocateConclusion, EvidenceConclusion, GateConclusion, PPPConclusion, RedFlagConclusion, SetConclusion,
+    AllocateConclusion,
+    EvidenceConclusion,
+    GateConclusion,
+    PPPConclusion,
+    RedFlagConclusion,
+    SetConclusion,
 )
 from ppp_expert.kb.loader import load_kb
 from ppp_expert.kb.schema import GUIDE_SECTIONS, PARTIES, PHASES
 from ppp_expert.train import events as ev
 from ppp_expert.train.banks import BANK_TYPES, PHASE_SECTIONS, case_bank, resolve
 from ppp_expert.train.brief import case_facts, outcome_pattern, scenario
-from ppp_expert.train.casework import STEPS, build_step, risks_step, value_key
-from ppp_expert.train.catalogue import Catalogue, CaseSummary
+from ppp_expert.train.casework import build_step, risks_step, value_key
+from ppp_expert.train.catalogue import CaseSummary, Catalogue
 from ppp_expert.train.describe import answer_text
 from ppp_expert.train.feedback import build_feedback
 from ppp_expert.train.grading import grade, skipped
@@ -147,7 +152,8 @@ def test_grading_follows_a_changed_rule_in_a_frozen_copy_of_the_knowledge_base(k
 
 
 def test_partial_credit_for_a_close_call_and_for_an_overridden_allocation(solved_all: dict[str, Solved]) -> None:
-    close = [s for s in solved_all.values() if s.advice.recommendation.close_call and s.advice.recommendation.determined]
+    close = [s for s in solved_all.values()
+             if s.advice.recommendation.close_call and s.advice.recommendation.determined]
     for solved in close:
         item = build_step(solved, 1, "model", [])
         assert item is not None
@@ -306,8 +312,8 @@ def test_an_assertion_is_true_exactly_when_it_states_the_engine_conclusion(solve
     assert checked
 
 
-def test_every_cited_section_has_items_and_the_section_filter_keeps_only_its_own(kb: Any,
-                                                                                  solved_all: dict[str, Solved]) -> None:
+def test_every_cited_section_has_items_and_the_section_filter_keeps_only_its_own(
+        kb: Any, solved_all: dict[str, Solved]) -> None:
     covered: set[str] = set()
     items = [i for s in solved_all.values() for i in case_bank(s) + step_items(s)]
     for item in items:
@@ -429,7 +435,8 @@ class Script:
         return [e for e in self.events if isinstance(e, kind)]
 
 
-def make_tutor(kb: Any, programme: Any, tmp_path: Path, lines: list[str], interactive: bool = True) -> tuple[Tutor, Script]:
+def make_tutor(kb: Any, programme: Any, tmp_path: Path, lines: list[str],
+               interactive: bool = True) -> tuple[Tutor, Script]:
     learner = Learner(Database(tmp_path / "t.db"))
     script = Script(lines, interactive)
     trainee = learner.add_trainee("ana")
@@ -454,8 +461,8 @@ def test_a_whole_case_through_the_provider_seam_with_hints_feedback_and_resume(k
                                                                                tmp_path: Path) -> None:
     case_id = sorted(programme.cases)[0]
     tutor, script = make_tutor(kb, programme, tmp_path, [])
-    exercise = tutor.learner.start_exercise(tutor.trainee, "case", tutor.seed, "fp", case_id,
-                                            {"steps": ["verdict", "model", "risks", "red_flags", "setting:structuring"]})
+    steps = ["verdict", "model", "risks", "red_flags", "setting:structuring"]
+    exercise = tutor.learner.start_exercise(tutor.trainee, "case", tutor.seed, "fp", case_id, {"steps": steps})
     verdict = tutor.step_item(case_id, exercise.seed, "verdict")
     model = tutor.step_item(case_id, exercise.seed, "model")
     script.lines = ["hint", "why", "glossary availability payment", "nonsense", *answer_lines(verdict, right=False),
@@ -562,6 +569,7 @@ def test_every_item_comes_back_from_its_id_whatever_the_seed(kb: Any, programme:
             again = tutor.item_by_id(item.id, 99)
             assert again is not None and again.id == item.id and again.type == item.type
             if item.type in ("verdict", "model", "setting"):
-                assert [(c.expected, c.deciding) for c in again.claims] == [(c.expected, c.deciding) for c in item.claims]
+                assert ([(c.expected, c.deciding) for c in again.claims]
+                        == [(c.expected, c.deciding) for c in item.claims])
     assert tutor.item_by_id("case/no-such-case/verdict", 1) is None
     assert tutor.item_by_id("ar/no-such-case/x", 1) is None

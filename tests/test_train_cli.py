@@ -96,8 +96,8 @@ def test_piped_session_works_a_whole_case_and_records_every_step(kb: Any, runner
     assert len({a["kb_fingerprint"] for a in attempts}) == 1
 
 
-def test_json_lines_give_every_graded_step_and_never_the_answer_before_it(kb: Any, runner: Any, programme: Any,
-                                                                           catalogue: Catalogue, tmp_path: Path) -> None:
+def test_json_lines_give_every_graded_step_and_never_the_answer_before_it(
+        kb: Any, runner: Any, programme: Any, catalogue: Catalogue, tmp_path: Path) -> None:
     case_id, seed = first_case(programme), 4
     items = case_items(kb, programme, catalogue, case_id, seed)
     text = "\n".join(line for i in items for line in lines_for(i, right=False)) + "\n"
@@ -124,8 +124,8 @@ def test_json_lines_give_every_graded_step_and_never_the_answer_before_it(kb: An
 def test_the_same_seed_replays_the_same_session(runner: Any, tmp_path: Path) -> None:
     outputs = []
     for name in ("a", "b"):
-        result = run(runner, ["train", "--db", str(tmp_path / f"{name}.db"), "--trainee", "ana", "--new", "--seed", "77",
-                              "--format", "json"], "1\n2\n")
+        result = run(runner, ["train", "--db", str(tmp_path / f"{name}.db"), "--trainee", "ana", "--new",
+                              "--seed", "77", "--format", "json"], "1\n2\n")
         assert result.exit_code == 1, result.output  # input ended mid-exercise
         events = [json.loads(line) for line in result.output.splitlines()]
         outputs.append([{k: v for k, v in e.items() if k not in ("seconds", "exercise")} for e in events
@@ -330,8 +330,8 @@ def test_an_interrupted_exam_resumes_and_closes_when_its_time_is_up(runner: Any,
 
 # ----------------------------------------------------------------------------- glossary command
 def test_glossary_looks_terms_up_by_name_alias_or_id_in_any_case(runner: Any) -> None:
-    for query in ("TUPE", "tupe", "transfer of undertakings (protection of employment) regulations 2006", "step in rights",
-                  "cpi-x"):
+    for query in ("TUPE", "tupe", "transfer of undertakings (protection of employment) regulations 2006",
+                  "step in rights", "cpi-x"):
         result = run(runner, ["glossary", query])
         assert result.exit_code == 0, (query, result.output)
     data = json.loads(run(runner, ["glossary", "psc", "--format", "json"]).output)

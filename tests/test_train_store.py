@@ -53,10 +53,10 @@ def v1_database(path: Path) -> None:
     conn.execute("INSERT INTO trainees(name, created) VALUES ('ana', '2025-01-01T00:00:00Z')")
     conn.execute("INSERT INTO exercises(id, trainee_id, kind, case_id, seed, kb_fingerprint, started, finished, score) "
                  "VALUES ('e1', 1, 'case', 'x', 1, 'fp', '2025-01-01T00:00:00Z', '2025-01-01T00:10:00Z', 1.0)")
-    conn.execute("INSERT INTO attempts(attempt_key, trainee_id, exercise_id, item_id, item_type, case_id, topic, sections, "
-                 "rules, answer, score, correct, hints, seconds, kb_fingerprint, created) VALUES ('e1/case/x/verdict', 1, "
-                 "'e1', 'case/x/verdict', 'verdict', 'x', 'model-selection', '[\"why-ppp\"]', '{}', '\"ppp\"', 1.0, 1, 0, "
-                 "3.0, 'fp', '2025-01-01T00:05:00Z')")
+    conn.execute("INSERT INTO attempts(attempt_key, trainee_id, exercise_id, item_id, item_type, case_id, topic, "
+                 "sections, rules, answer, score, correct, hints, seconds, kb_fingerprint, created) "
+                 "VALUES ('e1/case/x/verdict', 1, 'e1', 'case/x/verdict', 'verdict', 'x', 'model-selection', "
+                 "'[\"why-ppp\"]', '{}', '\"ppp\"', 1.0, 1, 0, 3.0, 'fp', '2025-01-01T00:05:00Z')")
     conn.execute("INSERT INTO mastery VALUES (1, 'topic', 'model-selection', 1, 1.0, 0.5, '2025-01-01T00:05:00Z')")
     conn.execute("INSERT INTO leitner VALUES (1, 'case/x/verdict', 2, '2025-01-02T00:05:00Z', '2025-01-01T00:05:00Z')")
     conn.commit()

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Iterable, TypeVar
 
-from ppp_expert.advice import contract as out
-from ppp_expert.advice import confidence
+from ppp_expert.advice import confidence, contract as out
 from ppp_expert.engine.aggregate import Decision, rank
+from ppp_expert.engine.reasoner import Trace
 from ppp_expert.engine.recorder import Firing
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.loader import KnowledgeBase, Rule
 from ppp_expert.kb.schema import TOPICS
-from ppp_expert.engine.reasoner import Trace
 
 T = TypeVar("T")
 CRITERION_FLOOR = 5.0

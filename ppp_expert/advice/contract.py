@@ -158,7 +158,7 @@ class ErrorResult(Out):
 
 
 __all__ = [
-    "Advice", "AdviceItem", "Appropriate", "Condition", "ConfidenceOut", "ErrorResult", "FiredRule", "Out", "Overridden", "Ranked",
-    "Reason", "Recommendation", "RedFlag", "RiskAllocation", "Setting", "SettingValue", "TopicAdvice",
-    "result_json_schema",
+    "Advice", "AdviceItem", "Appropriate", "Condition", "ConfidenceOut", "ErrorResult", "FiredRule", "Out",
+    "Overridden", "Ranked", "Reason", "Recommendation", "RedFlag", "RiskAllocation", "Setting", "SettingValue",
+    "TopicAdvice", "result_json_schema",
 ]

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from ppp_expert.kb import conditions as cond
 from ppp_expert.advice.contract import Advice
-from ppp_expert.kb.loader import KnowledgeBase, Rule
 from ppp_expert.engine.aggregate import decisions_of
-from ppp_expert.kb.conclusions import OUTCOMES, PPP_OUTCOME, TRADITIONAL
 from ppp_expert.engine.reasoner import Trace
+from ppp_expert.kb import conditions as cond
+from ppp_expert.kb.conclusions import OUTCOMES, PPP_OUTCOME, TRADITIONAL, GateConclusion
+from ppp_expert.kb.loader import KnowledgeBase, Rule
 
 NodeSpec = tuple[str, dict[str, object], dict[str, object]]
 
@@ -62,7 +62,7 @@ def precedence_winners(advice: Advice) -> dict[str, str]:
 
 def build_graph(kb: KnowledgeBase, trace: Trace, advice: Advice) -> nx.DiGraph:
     """The explanation graph of one evaluated case."""
-    g = nx.DiGraph(case=advice.case)
+    g: nx.DiGraph[str] = nx.DiGraph(case=advice.case)
     d = trace.decision
     winners = precedence_winners(advice)
     values = _winning_values(advice)
@@ -125,8 +125,8 @@ def resolve_target(g: nx.DiGraph, target: str, option: str = "--how") -> str:
         if f"{prefix}{target}" in g:
             return f"{prefix}{target}"
     aliases = {"verdict": "verdict:", "model": "model:", "recommendation": "model:"}
-    prefix = aliases.get(target)
-    matches = sorted(n for n in g if (prefix and n.startswith(prefix)) or n.split(":", 1)[-1] == target
+    alias = aliases.get(target)
+    matches = sorted(n for n in g if (alias and n.startswith(alias)) or n.split(":", 1)[-1] == target
                      or n.endswith(":" + target) or n == f"rule:{target}")
     if len(matches) == 1:
         return matches[0]
@@ -364,7 +364,8 @@ def why_not_claim(kb: KnowledgeBase, trace: Trace, advice: Advice, claim: str) -
     for rule, _ in sorted(rules, key=lambda pair: pair[0].precedence):
         is_fired = rule.id in fired
         winner = winners.get(target)
-        candidates.append(Candidate(rule, is_fired, winner if is_fired and precedence_kind and winner != rule.id else None,
+        candidates.append(Candidate(rule, is_fired,
+                                    winner if is_fired and precedence_kind and winner != rule.id else None,
                                     [] if is_fired else failed_leaves(rule, state)))
     shown = f"{target}={wanted}" if precedence_kind else target
     return ClaimWhyNot(shown, holds, actual or "not concluded", candidates)
@@ -401,7 +402,7 @@ def _why_not_verdict(kb: KnowledgeBase, trace: Trace, advice: Advice, wanted: st
             continue
         weight = sum(w if o == PPP_OUTCOME else -w if o == TRADITIONAL else 0.0
                      for c in rule.conclusions for o, w, _ in c.evidence_on())
-        decides = {c.gate.decides for c in rule.conclusions if c.kind == "gate"}
+        decides = {c.gate.decides for c in rule.conclusions if isinstance(c, GateConclusion)}
         gate_helps = (wanted == "not_yet" and decides & {"not_yet", "rescope"}) or (
             wanted == "traditional" and "traditional" in decides)
         if gate_helps:

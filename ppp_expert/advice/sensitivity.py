@@ -20,7 +20,6 @@ from ppp_expert.advice.variants import alternatives
 from ppp_expert.engine.reasoner import reasoner_for
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import KnowledgeBase
-from ppp_expert.kb.schema import Question
 
 UNKNOWN = cond.UNKNOWN
 

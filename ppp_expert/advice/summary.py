@@ -144,7 +144,8 @@ def _strongest_reasons(advice: Advice, count: int = 3) -> tuple[Reason, ...]:
     a, r = advice.appropriate, advice.recommendation
     sign = -1 if a.verdict == "traditional" else 1
     if r.model == TRADITIONAL or not r.determined:
-        return tuple(sorted((x for x in a.reasons if x.weight * sign > 0), key=lambda e: (-abs(e.weight), e.rule))[:count])
+        return tuple(sorted((x for x in a.reasons if x.weight * sign > 0),
+                            key=lambda e: (-abs(e.weight), e.rule))[:count])
     verdict = sorted((x for x in a.reasons if x.weight * sign > 0), key=lambda e: (-abs(e.weight), e.rule))
     ranked = next(x for x in r.ranking if x.model == r.model)
     model = sorted((e for e in ranked.evidence if e.weight > 0), key=lambda e: (-e.weight, e.rule))
@@ -168,7 +169,7 @@ def _fragility(sweep: Sweep | None) -> dict[str, list[Flip]]:
 
 
 def _sensitivity_line(kb: KnowledgeBase, sweep: Sweep, flips: dict[str, list[Flip]]) -> str:
-    first = (flips["verdict"] or flips["model"] or [None])[0]
+    first = next(iter(flips["verdict"] or flips["model"]), None)
     if first is None:
         return "Robust: no single change of answer flips the verdict or the model."
     what = " and ".join(k for k in ("verdict", "model") if flips[k])

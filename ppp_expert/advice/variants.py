@@ -28,9 +28,9 @@ def alternatives(kb: KnowledgeBase, question: Question, current: Any) -> list[tu
                 out.append((value, 1.0 if here is None else float(abs(i - here))))
     else:
         for low, high in _numeric_ranges(kb, question):
-            value = _nearest(low, high, current, question.type == "integer")
-            if value is not None and not (current != UNKNOWN and _within(low, high, current)):
-                out.append((value, _relative(current, value)))
+            nearest = _nearest(low, high, current, question.type == "integer")
+            if nearest is not None and not (current != UNKNOWN and _within(low, high, current)):
+                out.append((nearest, _relative(current, nearest)))
     return out
 
 

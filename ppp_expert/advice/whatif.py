@@ -7,8 +7,8 @@ from typing import Any, Iterable
 
 from ppp_expert.advice.contract import Advice
 from ppp_expert.cases.case import Case, check_answer
-from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.errors import CaseError
+from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.loader import KnowledgeBase, suggest
 from ppp_expert.yaml_io import plain_scalar
 
@@ -50,7 +50,8 @@ class WhatIf:
 
         return {
             "case": self.case, "answers": pairs(self.answers), "verdict": single(self.verdict),
-            "model": single(self.model), "confidence": single(self.confidence), "conditions": single(self.conditions), "scores": pairs(self.scores), "risks": pairs(self.risks),
+            "model": single(self.model), "confidence": single(self.confidence),
+            "conditions": single(self.conditions), "scores": pairs(self.scores), "risks": pairs(self.risks),
             "red_flags": {"added": self.red_flags_added, "removed": self.red_flags_removed},
             "settings": pairs(self.settings),
         }

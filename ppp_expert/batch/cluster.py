@@ -53,7 +53,7 @@ def compile_on_worker(kb_path: Optional[str]) -> None:
     _engine(kb_path)
 
 
-class CompileKnowledgeBase(WorkerPlugin):  # type: ignore[misc, valid-type]
+class CompileKnowledgeBase(WorkerPlugin):
     """A Dask worker plugin: compile the knowledge base when a worker starts.
 
     Registered under one name per knowledge-base path, so registering it again (a second

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import IO, Any, Optional
 
 from ppp_expert import files
-from ppp_expert.errors import printable, shown_name
 from ppp_expert.batch.check import Outcome
 from ppp_expert.batch.discover import Discovery
+from ppp_expert.errors import printable, shown_name
 from ppp_expert.kb.conclusions import OUTCOMES
 
 SUMMARY_COLUMNS = ("case", "path", "verdict", "model", "score", "close_call", "top_red_flags",

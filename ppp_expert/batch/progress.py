@@ -38,8 +38,13 @@ class Progress:
         if getattr(self.stream, "isatty", lambda: False)():
             from rich.console import Console
             from rich.progress import (
-                BarColumn, MofNCompleteColumn, Progress as Bar, TaskProgressColumn, TextColumn,
-                TimeElapsedColumn, TimeRemainingColumn,
+                BarColumn,
+                MofNCompleteColumn,
+                Progress as Bar,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
             )
 
             self._bar = Bar(

@@ -22,9 +22,17 @@ from ppp_expert.batch.check import Outcome, compare, format_diff
 from ppp_expert.batch.discover import Discovery, discover
 from ppp_expert.batch.outputs import ResultsFile, SummaryCsv, Tally, render_summary
 from ppp_expert.batch.progress import Progress
-from ppp_expert.batch.resume import Entry, compact, results_fingerprint, read_manifest, scan, write_manifest
+from ppp_expert.batch.resume import Entry, compact, read_manifest, results_fingerprint, scan, write_manifest
+from ppp_expert.batch.worker import (
+    CaseResult,
+    WorkerConfig,
+    evaluate_chunk,
+    evaluate_path,
+    failed_result,
+    init_worker,
+    prime,
+)
 from ppp_expert.errors import ExitCode
-from ppp_expert.batch.worker import CaseResult, WorkerConfig, evaluate_chunk, evaluate_path, failed_result, init_worker, prime
 
 MAX_CHUNK = 16
 LOCK_NAME = ".lock"  # hidden: a later `batch .` never reads it as input
@@ -175,6 +183,7 @@ class _Writer:
             if outcome is None:  # a damaged record with an intact end: evaluate the case again, here
                 result = evaluate_path(self.config, result.path)
         if result.line is None:
+            assert outcome is not None  # read back above: a fresh evaluation always has a line
             diff = compare(result.expected, outcome) if self.check else None
         else:
             offset, length = self.results.append(result.line)

@@ -10,8 +10,8 @@ from typing import Any, Mapping, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.errors import CaseError, printable
+from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.loader import KnowledgeBase, default_kb, suggest
 from ppp_expert.kb.schema import MODEL_IDS, PARTIES, Question
 from ppp_expert.yaml_io import check_size, decode, parse_text, read_bytes
@@ -25,7 +25,8 @@ class Expected(BaseModel):
     """Outcomes a case is expected to produce (batch --check, training)."""
 
     model_config = ConfigDict(extra="forbid")
-    appropriate: Optional[str] = Field(default=None, pattern="^(ppp|traditional|not_yet|insufficient_information|undetermined)$")
+    appropriate: Optional[str] = Field(
+        default=None, pattern="^(ppp|traditional|not_yet|insufficient_information|undetermined)$")
     model: Optional[str] = None
 
     @field_validator("appropriate")
@@ -154,13 +155,14 @@ def _expected(raw: Any, kb: KnowledgeBase, where: str) -> Optional[Expected]:
         loc = ".".join(str(p) for p in first["loc"])
         raise CaseError(first["msg"], path=where, field=f"expected.{loc}" if loc else "expected") from None
     if expected.model is not None and expected.model not in MODEL_IDS:
-        raise CaseError(f"unknown model '{expected.model}'{suggest(expected.model, MODEL_IDS)}; expected one of {list(MODEL_IDS)}",
-                        path=where, field="expected.model")
+        raise CaseError(f"unknown model '{expected.model}'{suggest(expected.model, MODEL_IDS)}; "
+                        f"expected one of {list(MODEL_IDS)}", path=where, field="expected.model")
     for risk, party in expected.risks.items():
         if risk not in kb.risks:
             raise CaseError(f"unknown risk{suggest(risk, kb.risks)}", path=where, field=f"expected.risks.{risk}")
         if party not in PARTIES:
-            raise CaseError(f"expected one of {list(PARTIES)}, got {party!r}", path=where, field=f"expected.risks.{risk}")
+            raise CaseError(f"expected one of {list(PARTIES)}, got {party!r}", path=where,
+                            field=f"expected.risks.{risk}")
     return expected
 
 

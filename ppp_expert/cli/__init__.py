@@ -28,6 +28,7 @@ def main(ctx: click.Context, kb_path: str | None) -> None:
 
 # Commands stay in their modules (``ppp_expert.cli.ask`` is the module, not the command).
 for _command in (ask.ask, batch.batch):  # the same one-line errors as every other command, never a traceback
+    assert _command.callback is not None
     _command.callback = handle_errors(_command.callback)
 for _command in (evaluate.evaluate, evaluate.explain, whatif.whatif, report.report, reference.questions,
                  reference.schema, kb.kb, ask.ask, batch.batch, glossary.glossary, train.train):

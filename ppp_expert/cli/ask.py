@@ -56,9 +56,8 @@ def ask(state: Any, answers_path: str | None, save_path: str | None, resume_path
 
 def _consult(state: Any, answers_path: str | None, save_path: str | None, resume_path: str | None,
              title: str | None, graph_path: str | None, refine: bool | None, screening: bool = False) -> None:
-    from ppp_expert.consult.storage import default_session_path, lock_session
-
     from ppp_expert.cli.common import check_graph_target
+    from ppp_expert.consult.storage import default_session_path, lock_session
 
     if answers_path and resume_path:
         raise click.UsageError("use --answers to start from a case file or --resume to continue a session, not both")
@@ -78,13 +77,13 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
 def _locked(kb: Any, path: Path, stale: list[Path], answers_path: str | None, save_path: str | None,
             resume_path: str | None, title: str | None, graph_path: str | None, refine: bool | None,
             screening: bool) -> None:
-    from ppp_expert.engine.relevance import CORE_TARGETS
+    from ppp_expert.cli.common import setting_up
     from ppp_expert.consult.session import Session
     from ppp_expert.consult.storage import SessionFile, read_case
     from ppp_expert.consult.terminal import EndOfInput, TerminalProvider
+    from ppp_expert.engine.relevance import CORE_TARGETS
     from ppp_expert.errors import CaseError
     from ppp_expert.render.text import make_console, print_advice
-    from ppp_expert.cli.common import setting_up
 
     answers: dict[str, Any] = {}
     if resume_path:

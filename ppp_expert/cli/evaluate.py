@@ -5,7 +5,13 @@ from __future__ import annotations
 import click
 
 from ppp_expert.cli.common import (
-    State, check_graph_target, echo_lines, evaluate_file, handle_errors, pass_state, write_graph_note,
+    State,
+    check_graph_target,
+    echo_lines,
+    evaluate_file,
+    handle_errors,
+    pass_state,
+    write_graph_note,
 )
 
 

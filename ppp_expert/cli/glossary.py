@@ -23,9 +23,7 @@ def glossary(term: tuple[str, ...], topic: str | None, primer: bool, fmt: str) -
     Examples: ppp-expert glossary TUPE · ppp-expert glossary "step-in rights" ·
     ppp-expert glossary --topic risk-allocation · ppp-expert glossary --primer red-flags
     """
-    from ppp_expert.content.loader import ContentError
-    from ppp_expert.content.loader import glossary as load
-    from ppp_expert.content.loader import primer as load_primer
+    from ppp_expert.content.loader import ContentError, glossary as load, primer as load_primer
     from ppp_expert.render.glossary import primer_panel, term_panel, terms_table
     from ppp_expert.render.text import make_console
 
@@ -54,14 +52,14 @@ def glossary(term: tuple[str, ...], topic: str | None, primer: bool, fmt: str) -
         if fmt == "json":
             click.echo(json.dumps(asdict(entry), indent=1))
             return
-        console.print(primer_panel(entry, [g.get(t).term if g.get(t) else t for t in entry.terms]))
+        console.print(primer_panel(entry, [found.term if (found := g.get(t)) else t for t in entry.terms]))
         return
     if text:
         found = g.lookup(text)
         if fmt == "json":
             click.echo(json.dumps(asdict(found), indent=1))
             return
-        console.print(term_panel(found, [g.get(t).term if g.get(t) else t for t in found.see_also]))
+        console.print(term_panel(found, [other.term if (other := g.get(t)) else t for t in found.see_also]))
         return
     terms = g.terms
     if topic is not None:

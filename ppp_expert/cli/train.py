@@ -14,7 +14,8 @@ import click
 from ppp_expert.cli.common import State, exit_interrupted, fail, handle_errors
 from ppp_expert.errors import ExitCode
 
-DB_HELP = "Training database (default: $XDG_DATA_HOME/ppp-expert/training.db, i.e. ~/.local/share/ppp-expert/training.db)."
+DB_HELP = ("Training database (default: $XDG_DATA_HOME/ppp-expert/training.db, "
+           "i.e. ~/.local/share/ppp-expert/training.db).")
 TRAINEE_HELP = "The trainee's name (env PPP_EXPERT_TRAINEE; may be left out when the database has one trainee)."
 
 
@@ -168,7 +169,9 @@ def _session(state: State, trainee: str | None, new: bool, db_path: str | None, 
         raise CurriculumError("the programme has no cases; add one with: ppp-expert train add-case FILE")
     if case_id is not None:
         tutor.programme.get(case_id)  # unknown case: one-line error with the valid ids
-    resume = f"ppp-expert train --trainee {shlex.quote(who.name)}" + (f" --db {shlex.quote(db_path)}" if db_path else "")
+    resume = f"ppp-expert train --trainee {shlex.quote(who.name)}"
+    if db_path:
+        resume += f" --db {shlex.quote(db_path)}"
     rng = random.Random(f"session/{seed}")
     exclude: set[str] = set()
     try:
@@ -177,7 +180,8 @@ def _session(state: State, trainee: str | None, new: bool, db_path: str | None, 
         if exercise is not None and case_id not in (None, exercise.case_id):
             exercise = None
         if exercise is None:
-            plan = (case_id, tuple(s for s in _steps(topic))) if case_id else next_case(tutor, who, topic, section, rng, seed)
+            plan = ((case_id, tuple(s for s in _steps(topic))) if case_id
+                    else next_case(tutor, who, topic, section, rng, seed))
             if plan is None:
                 _note(tutor, f"No case step exercises this curriculum ({topic or section}); practising items instead.")
             else:
@@ -385,7 +389,8 @@ def _cases(state: State, db_path: str | None, fmt: str) -> None:
     rows = sorted(programme.cases.values(), key=lambda c: (summaries[c.id].difficulty.score, c.id))
     if fmt == "json":
         click.echo(json.dumps([{"id": c.id, "title": c.case.title, "origin": c.origin,
-                                "level": summaries[c.id].difficulty.level, "difficulty": summaries[c.id].difficulty.score,
+                                "level": summaries[c.id].difficulty.level,
+                                "difficulty": summaries[c.id].difficulty.score,
                                 "model_margin": summaries[c.id].difficulty.margin,
                                 "overridden_allocations": summaries[c.id].difficulty.overridden,
                                 "red_flags": summaries[c.id].difficulty.red_flags} for c in rows], indent=1))
@@ -397,8 +402,8 @@ def _cases(state: State, db_path: str | None, fmt: str) -> None:
         table.add_column(name, justify="left" if name == "Level" else "right", no_wrap=True)
     for c in rows:
         d = summaries[c.id].difficulty
-        table.add_row(Text(c.id + (" *" if c.origin == "trainer" else "")), d.level, f"{d.score:.2f}", f"{d.margin:.2f}",
-                      str(d.overridden), str(d.red_flags))
+        table.add_row(Text(c.id + (" *" if c.origin == "trainer" else "")), d.level, f"{d.score:.2f}",
+                      f"{d.margin:.2f}", str(d.overridden), str(d.red_flags))
     _console(False).print(table)
 
 

@@ -37,13 +37,13 @@ def whatif(state: State, case_path: str, assignments: tuple[str, ...], sweep: bo
     if sweep:
         from ppp_expert.advice.sensitivity import sweep as run_sweep
 
-        result = run_sweep(state.kb, case.id, case.answers)
+        swept = run_sweep(state.kb, case.id, case.answers)
         if fmt == "json":
-            click.echo(json.dumps(result.to_dict()))
+            click.echo(json.dumps(swept.to_dict()))
         else:
             from ppp_expert.render.explanations import sweep_lines
 
-            echo_lines(sweep_lines(result, state.kb))
+            echo_lines(sweep_lines(swept, state.kb))
         return
     changes = parse_assignments(state.kb, assignments)
     before, after = evaluate(case, state.kb), evaluate(apply(case, changes), state.kb)

@@ -15,18 +15,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ppp_expert.kb import conditions as cond
 from ppp_expert.advice.contract import Advice
-from ppp_expert.kb.conclusions import OUTCOMES, TRADITIONAL
 from ppp_expert.cases.case import check_answer
-from ppp_expert.kb.conditions import UNKNOWN
-from ppp_expert.errors import CaseError
-from ppp_expert.kb.loader import KnowledgeBase, Rule
-from ppp_expert.kb.schema import Question
-from ppp_expert.engine.reasoner import Trace
 from ppp_expert.consult.engine import ConsultEngine
 from ppp_expert.consult.guide import Passage, passage
-from ppp_expert.engine.relevance import CORE_TARGETS, NO_MODEL, Outlook, Relevance, relevance_for
+from ppp_expert.engine.reasoner import Trace
+from ppp_expert.engine.relevance import CORE_TARGETS, NO_MODEL, Outlook, relevance_for
+from ppp_expert.errors import CaseError
+from ppp_expert.kb import conditions as cond
+from ppp_expert.kb.conclusions import OUTCOMES, TRADITIONAL, RedFlagConclusion
+from ppp_expert.kb.conditions import UNKNOWN
+from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.schema import Question
 
 
 class Command(str, enum.Enum):
@@ -266,8 +266,8 @@ class Session:
                 self.engine.next_turn()
                 continue
             break
-        from ppp_expert.api import reasoner_for
         from ppp_expert.advice.assemble import build_advice
+        from ppp_expert.api import reasoner_for
 
         # The advice always comes from the real engine on the closed answer set, exactly as
         # `evaluate` computes it: unanswered questions are unknown.
@@ -428,7 +428,7 @@ def label(target: str, kb: KnowledgeBase) -> str:
 def red_flag_titles(kb: KnowledgeBase) -> dict[str, str]:
     """Red-flag id -> title, from the rules that raise them."""
     return kb.derived("red_flag_titles", lambda: {
-        c.red_flag.id: c.red_flag.title for r in kb.rules for c in r.conclusions if c.kind == "red_flag"})
+        c.red_flag.id: c.red_flag.title for r in kb.rules for c in r.conclusions if isinstance(c, RedFlagConclusion)})
 
 
 def describe(c: Any, kb: KnowledgeBase) -> str:

@@ -19,9 +19,6 @@ from rich.table import Table
 from rich.text import Text
 
 from ppp_expert.cases.money import AmbiguousAmount, is_money, parse_millions
-from ppp_expert.errors import printable
-from ppp_expert.kb.loader import KnowledgeBase
-from ppp_expert.kb.schema import Question
 from ppp_expert.consult.session import (
     AskContext,
     Command,
@@ -35,6 +32,9 @@ from ppp_expert.consult.session import (
     Status,
     Why,
 )
+from ppp_expert.errors import printable
+from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.schema import Question
 
 COMMAND_WORDS = {c.value: c for c in Command} | {"?": Command.HELP, "exit": Command.QUIT,
                                                  "why detail": Command.WHY_DETAIL}
@@ -337,7 +337,9 @@ class TerminalProvider:
         if len(s.models) > 1:
             lines.append(Text("Still possible: " + ", ".join(s.models), style="dim"))
         if s.open_targets:
-            shown = ", ".join(s.open_targets[:6]) + (f" and {len(s.open_targets) - 6} more" if len(s.open_targets) > 6 else "")
+            shown = ", ".join(s.open_targets[:6])
+            if len(s.open_targets) > 6:
+                shown += f" and {len(s.open_targets) - 6} more"
             lines.append(Text(f"Still open: {shown}.", style="dim"))
         self.console.print(Panel(Group(*lines), title="Status", title_align="left"))
 
@@ -361,5 +363,6 @@ class TerminalProvider:
                     f"({s.verdict}) or the recommended model ({model}). Risk owners and red flags can still "
                     "change: continue to refine them.")
         if s.refinable:
-            text += f" {s.refinable} more question{'s' if s.refinable != 1 else ''} could still refine scores and details."
+            text += (f" {s.refinable} more question{'s' if s.refinable != 1 else ''} could still refine scores "
+                     "and details.")
         self.console.print(Panel(Text(text), title="Settled", title_align="left", border_style="green"))

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from ppp_expert.engine.recorder import Firing
-from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL
+from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL, GateConclusion
 from ppp_expert.kb.loader import KnowledgeBase
 from ppp_expert.kb.schema import PPP_MODELS
 
@@ -217,7 +217,7 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[floa
             for outcome_id, weight, text in c.evidence_on():
                 reason = Reason(reason=text, weight=weight, rule=firing.rule.id)
                 (ppp if outcome_id == PPP_OUTCOME else evidence[outcome_id]).append(reason)
-            gate = c.gate if c.kind == "gate" else None
+            gate = c.gate if isinstance(c, GateConclusion) else None
             if gate is not None and gate.id not in gates:
                 gates[gate.id] = FailedGate(gate.id, gate.title, gate.decides,
                                             {q: tuple(v) for q, v in gate.clear.items()}, gate.reason, firing.rule.id)

@@ -24,13 +24,13 @@ anything, but the advice is never declared settled while some answer could still
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ppp_expert.engine.aggregate import combine, outcome, thin_evidence, verdict_questions
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL
+from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL, GateConclusion
 from ppp_expert.kb.loader import KnowledgeBase, Rule
 from ppp_expert.kb.schema import PHASES, PPP_MODELS
 
@@ -192,7 +192,7 @@ class Relevance:
             for c in rule.conclusions:
                 if c.competition == "certainty":
                     self._add_evidence(rule, c.evidence_on())
-                elif c.kind == "gate":
+                elif isinstance(c, GateConclusion):
                     self.gates[rule.id] = self.gates.get(rule.id, frozenset()) | {c.gate.decides}
                 elif c.group in self.contests:
                     contest = self.contests[c.group].setdefault(
@@ -210,13 +210,13 @@ class Relevance:
         self.questions_of = {r.id: set(r.questions) for r in kb.rules}
 
     def _add_evidence(self, rule: Rule, items: Iterable[tuple[str, float, str]]) -> None:
-        for outcome, weight, _ in items:
-            if outcome == PPP_OUTCOME:
+        for target, weight, _ in items:
+            if target == PPP_OUTCOME:
                 self.pool_weights.setdefault(rule.id, []).append(weight)
-            elif outcome == TRADITIONAL:  # evidence for traditional procurement is against a PPP
+            elif target == TRADITIONAL:  # evidence for traditional procurement is against a PPP
                 self.pool_weights.setdefault(rule.id, []).append(-weight)
             else:
-                self.evidence.setdefault(rule.id, []).append((outcome, weight))
+                self.evidence.setdefault(rule.id, []).append((target, weight))
 
     def decisiveness(self, rule_id: str) -> float:
         """How much one rule can move the outcome: a gate decides it outright (1.0), evidence by
@@ -296,7 +296,8 @@ class Relevance:
                 thin = frozenset([thin_evidence(certainty.sure, thin_bounds.lo(), thin_bounds.hi(), threshold)])
             else:
                 thin = may_be_thin(thin_bounds, threshold)
-        verdicts = possible_outcomes(certainty, self.kb.settings.verdict_threshold, sure_gates, open_gates, viable, thin)
+        verdicts = possible_outcomes(certainty, self.kb.settings.verdict_threshold, sure_gates, open_gates, viable,
+                                     thin)
         contenders = _contenders(scores)
         models: set[str] = set()
         if verdicts & {"ppp", "not_yet"}:

@@ -10,7 +10,7 @@ from ppp_expert.kb.loader import KnowledgeBase
 
 def build_kb_graph(kb: KnowledgeBase, include_defaults: bool = False) -> nx.DiGraph:
     """Nodes of the same kinds as the explanation graph, so the same renderer draws both."""
-    g = nx.DiGraph(case="knowledge base")
+    g: nx.DiGraph[str] = nx.DiGraph(case="knowledge base")
     for rule in kb.rules:
         if not include_defaults and ".default." in rule.id:
             continue

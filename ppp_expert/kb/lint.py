@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.loader import KnowledgeBase
 from ppp_expert.kb.conclusions import PPP_OUTCOME
+from ppp_expert.kb.loader import KnowledgeBase
 from ppp_expert.kb.schema import GUIDE_SECTIONS, PPP_MODELS
 
 

@@ -6,24 +6,38 @@ import difflib
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ppp_expert.kb import conditions as cond
+from ppp_expert import yaml_io
 from ppp_expert.errors import KnowledgeBaseError
+from ppp_expert.kb import cache, conditions as cond
 from ppp_expert.kb.conclusions import (
-    CONCLUSION_KINDS, OUTCOMES, AllocateConclusion, Allocation, Conclusion, GateConclusion,
+    CONCLUSION_KINDS,
+    OUTCOMES,
+    AllocateConclusion,
+    Allocation,
+    Conclusion,
+    GateConclusion,
 )
 from ppp_expert.kb.schema import (
-    CRITERIA, MODEL_IDS, Model, ModelsFile, PracticeFile, PracticeSource, Question, QuestionsFile, Risk,
-    RisksFile, RuleSpec, RulesFile, Settings,
+    CRITERIA,
+    MODEL_IDS,
+    Model,
+    ModelsFile,
+    PracticeFile,
+    PracticeSource,
+    Question,
+    QuestionsFile,
+    Risk,
+    RisksFile,
+    RulesFile,
+    RuleSpec,
+    Settings,
 )
-from ppp_expert import yaml_io
-from ppp_expert.kb import cache
-
 
 
 def shipped_kb_dir() -> Path:
@@ -300,14 +314,16 @@ def _check_question(q: Question, path: str) -> None:
     if q.type != "choice" and q.answers:
         raise KnowledgeBaseError("a numeric question takes min/max, not answers", path=path, field=f"questions.{q.id}")
     if cond.UNKNOWN in q.answers:
-        raise KnowledgeBaseError("'unknown' is always accepted; do not list it", path=path, field=f"questions.{q.id}.answers")
+        raise KnowledgeBaseError("'unknown' is always accepted; do not list it", path=path,
+                                 field=f"questions.{q.id}.answers")
 
 
 def _check_unique_ids(rules: list[Rule]) -> None:
     seen: dict[str, str] = {}
     for rule in rules:
         if rule.id in seen:
-            raise KnowledgeBaseError(f"duplicate rule id (also in {seen[rule.id]})", path=rule.file, field=f"rule {rule.id}")
+            raise KnowledgeBaseError(f"duplicate rule id (also in {seen[rule.id]})", path=rule.file,
+                                     field=f"rule {rule.id}")
         seen[rule.id] = rule.file
 
 
@@ -320,7 +336,8 @@ def _build_rule(spec_raw: RuleSpec, path: str, position: int, questions: Mapping
         raise KnowledgeBaseError(str(exc), path=path, field=f"{field_base}: when") from None
     for leaf in cond.leaves(condition):
         _check_leaf(leaf, questions, path, field_base)
-    conclusions = tuple(_conclusion(raw, path, f"{field_base}: then[{i}]", risks) for i, raw in enumerate(spec_raw.then))
+    conclusions = tuple(_conclusion(raw, path, f"{field_base}: then[{i}]", risks)
+                        for i, raw in enumerate(spec_raw.then))
     for i, c in enumerate(conclusions):
         if isinstance(c, GateConclusion):
             _check_gate_clear(c.gate.clear, questions, path, f"{field_base}: then[{i}].gate.clear")
@@ -351,7 +368,8 @@ def _check_leaf(leaf: cond.Leaf, questions: Mapping[str, Question], path: str, f
         question = questions.get(leaf.question)
         if question is None:
             raise KnowledgeBaseError(
-                f"unknown question '{leaf.question}'{suggest(leaf.question, questions)}", path=path, field=f"{field}: when"
+                f"unknown question '{leaf.question}'{suggest(leaf.question, questions)}", path=path,
+                field=f"{field}: when",
             )
         if isinstance(leaf, cond.AnswerCompare) and question.type == "choice":
             raise KnowledgeBaseError(
@@ -361,7 +379,8 @@ def _check_leaf(leaf: cond.Leaf, questions: Mapping[str, Question], path: str, f
             allowed = set(question.answers) | {cond.UNKNOWN}
             for value in sorted(leaf.values - allowed):
                 raise KnowledgeBaseError(
-                    f"'{value}' is not an answer of '{leaf.question}'{suggest(value, allowed)}; expected one of {sorted(allowed)}",
+                    f"'{value}' is not an answer of '{leaf.question}'{suggest(value, allowed)}; "
+                    f"expected one of {sorted(allowed)}",
                     path=path, field=f"{field}: when",
                 )
     elif isinstance(leaf, cond.DecisionIn):
@@ -384,7 +403,8 @@ def _conclusion(raw: Any, path: str, field: str, risks: Mapping[str, Risk]) -> C
     catalogues = {"risk": risks}
     for what, name in conclusion.references().items():
         if name not in catalogues[what]:
-            raise KnowledgeBaseError(f"unknown {what} '{name}'{suggest(name, catalogues[what])}", path=path, field=field)
+            raise KnowledgeBaseError(f"unknown {what} '{name}'{suggest(name, catalogues[what])}", path=path,
+                                     field=field)
     return conclusion
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ppp_expert.advice.summary import OUTCOME_WORDS
 from ppp_expert.advice.contract import Advice
 from ppp_expert.advice.explain import ClaimWhyNot, WhyNot
 from ppp_expert.advice.sensitivity import NO_MODEL, Flip, Sweep
+from ppp_expert.advice.summary import OUTCOME_WORDS
 from ppp_expert.advice.whatif import WhatIf
 from ppp_expert.kb.loader import KnowledgeBase
 
@@ -128,7 +128,8 @@ def sweep_lines(result: Sweep, kb: KnowledgeBase, limit: int = 12) -> list[str]:
     for name, flips, what in (("verdict", result.verdict_flips, f"The verdict ({VERDICT_WORDS[base.verdict]})"),
                               ("model", result.model_flips, f"The model ({model_title(kb, base.model)})")):
         if flips:
-            out.append(f"  {what} is FRAGILE: {len(flips)} single change{'s flip' if len(flips) != 1 else ' flips'} it.")
+            changes = "changes flip" if len(flips) != 1 else "change flips"
+            out.append(f"  {what} is FRAGILE: {len(flips)} single {changes} it.")
             shown = [f for f in flips if name == "verdict" or not f.verdict]
             if len(shown) < len(flips):
                 out.append(f"    (the {len(flips) - len(shown)} verdict changes above, and:)" if shown

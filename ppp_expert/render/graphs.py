@@ -40,7 +40,8 @@ def to_dot(g: nx.DiGraph) -> graphviz.Digraph:
     """A left-to-right DOT graph, one cluster per node kind, labels short and escaped."""
     dot = graphviz.Digraph("explanation", graph_attr={
         "rankdir": "LR", "fontname": "Helvetica", "fontsize": "11", "nodesep": "0.15",
-        "ranksep": "0.9", "newrank": "true", "label": graphviz.escape(f"ppp-expert explanation: {g.graph.get('case', '')}"),
+        "ranksep": "0.9", "newrank": "true",
+        "label": graphviz.escape(f"ppp-expert explanation: {g.graph.get('case', '')}"),
         "labelloc": "t",
     }, node_attr={"fontname": "Helvetica", "fontsize": "10", "height": "0.3"},
         edge_attr={"color": "#888888", "arrowsize": "0.6"})
@@ -139,7 +140,7 @@ def _write(g: nx.DiGraph, out: Path, suffix: str) -> Path:
 
 def _stringified(g: nx.DiGraph) -> nx.DiGraph:
     """GraphML takes only scalar attributes; everything else is written as text."""
-    h = nx.DiGraph()
+    h: nx.DiGraph[str] = nx.DiGraph()
     h.graph.update({k: str(v) for k, v in g.graph.items()})
     for n, data in g.nodes(data=True):
         h.add_node(n, **{k: v if isinstance(v, (str, int, float, bool)) else str(v) for k, v in data.items()})

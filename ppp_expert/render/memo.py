@@ -130,7 +130,8 @@ def _options(kb: KnowledgeBase, advice: Advice, trace: Trace) -> list[dict[str, 
         title = kb.models[ranked.model].title
         entry: dict[str, Any] = {
             "model": ranked.model, "title": title, "score": ranked.score, "chosen": ranked.model == rec.model,
-            "for": [e for e in ranked.evidence if e.weight > 0], "against": [e for e in ranked.evidence if e.weight < 0],
+            "for": [e for e in ranked.evidence if e.weight > 0],
+            "against": [e for e in ranked.evidence if e.weight < 0],
             "why_not": "",
         }
         if not entry["chosen"]:

@@ -47,7 +47,8 @@ def verdict_panel(advice: Advice, kb: KnowledgeBase, title: str = "") -> Panel:
     for cond in a.conditions:
         clear = "; ".join(f"{q}: {' or '.join(map(str, v))}" for q, v in cond.clear.items())
         head = "Condition" if a.verdict == "not_yet" else "Ruled out by"
-        lines.append(Text.assemble((f"{head}: ", "bold"), cond.title, (f" (clears with {clear})" if clear else "", "dim"),
+        lines.append(Text.assemble((f"{head}: ", "bold"), cond.title,
+                                   (f" (clears with {clear})" if clear else "", "dim"),
                                    "\n  ", cond.reason, " ", (f"[{cond.rule}]" if cond.rule else "", "dim")))
     if r.close_call and r.runner_up and r.determined:
         runner_score = next(x.score for x in r.ranking if x.model == r.runner_up)
@@ -160,7 +161,7 @@ def print_advice(advice: Advice, kb: KnowledgeBase, console: Console, title: str
     console.print(ranking_table(advice, kb))
     screening = assessed is not None and not {"risks", "red_flags"} <= assessed
     if not advice.recommendation.determined:
-        missing = ", ".join(advice.appropriate.missing) or "the questions listed as unknown below"
+        missing = ", ".join(advice.appropriate.questions_first) or "the questions listed as unknown below"
         console.print(not_assessed(
             "Risk allocation, structuring, governance, procurement and implementation depend on the "
             f"partnership model, which is not yet determined. Answer first: {missing}."))

@@ -21,7 +21,12 @@ import random
 from typing import Callable, Iterable
 
 from ppp_expert.kb.conclusions import (
-    AllocateConclusion, EvidenceConclusion, PPPConclusion, RedFlagConclusion, SetConclusion,
+    AdviseConclusion,
+    AllocateConclusion,
+    EvidenceConclusion,
+    PPPConclusion,
+    RedFlagConclusion,
+    SetConclusion,
 )
 from ppp_expert.kb.loader import Rule
 from ppp_expert.kb.schema import GUIDE_SECTIONS, PARTIES, PHASES
@@ -53,7 +58,7 @@ def topic_of(rule: Rule) -> str | None:
             return "red-flags"
         if isinstance(c, SetConclusion):
             return c.set.topic
-        if c.kind == "advise":
+        if isinstance(c, AdviseConclusion):
             return c.advise.topic
         if c.kind == "criteria":
             return "procurement"
@@ -109,7 +114,8 @@ def mc_item(solved: Solved) -> Item | None:
     distractors = others[:2] + rng.sample(others[2:], max(0, min(MC_CHOICES - 3, len(others) - 2)))
     shown = [m for m in kb.models if m in {r.model, *distractors}]
     ranking = "; ".join(f"{model_title(kb, x.model)} {x.score:+.2f}" for x in r.ranking)
-    claim = Claim("", "model", r.model, backings, (), f"{model_title(kb, r.model)}. Ranking in the full case: {ranking}.")
+    claim = Claim("", "model", r.model, backings, (),
+                  f"{model_title(kb, r.model)}. Ranking in the full case: {ranking}.")
     prompt = Prompt("single", "Which model fits?", "A case with these facts: which partnership model fits it best?",
                     tuple(Choice(m, model_title(kb, m)) for m in shown), (), context)
     return Item(item_id, "mc", "model-selection", sections_of(kb, (claim,)), prompt, (claim,), solved.case.id,
@@ -198,7 +204,6 @@ def ar_items(solved: Solved) -> list[Item]:
 # ----------------------------------------------------------------------------- sequencing
 def seq_phases_item(solved: Solved) -> Item | None:
     """One fired rule per phase of the partnership; put them in the phases' order."""
-    kb = solved.kb
     item_id = f"seq/phases/{solved.case.id}"
     rng = item_rng(item_id)
     steps: list[Rule] = []

@@ -20,8 +20,8 @@ from ppp_expert.train.describe import answer_text
 
 WITHHELD = "[…]"
 #: Words a narrative uses for a verdict or a risk label rather than for a fact of the case.
-VERDICT_WORDS = (r"procurement", r"PPPs?", r"public[- ]private partnerships?", r"build[- ](?:own[- ])?operate[- ]transfer",
-                 r"concessionaires?", r"labelled")
+VERDICT_WORDS = (r"procurement", r"PPPs?", r"public[- ]private partnerships?",
+                 r"build[- ](?:own[- ])?operate[- ]transfer", r"concessionaires?", r"labelled")
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
 PHASE_TITLES = {"need": "The need", "drivers": "Why a partner", "market": "The market",
                 "selection": "Priorities and constraints", "structuring": "Deal and context"}
@@ -42,7 +42,8 @@ def outcome_pattern(kb: KnowledgeBase) -> re.Pattern[str]:
             first = model.id.split("_")[0]
             if first not in ("data", "traditional", "joint", "managed"):  # too common alone
                 phrases.add(first)
-        words = [re.escape(p.lower()).replace(r"\ ", r"[\s-]+") + r"(?:s|es)?" for p in sorted(phrases, key=len, reverse=True)]
+        words = [re.escape(p.lower()).replace(r"\ ", r"[\s-]+") + r"(?:s|es)?"
+                 for p in sorted(phrases, key=len, reverse=True)]
         words = [w.replace(r"services(?:s|es)?", r"services?") for w in words]
         return re.compile(r"\b(?:" + "|".join(words + list(VERDICT_WORDS)) + r")\b", re.IGNORECASE)
 

@@ -15,10 +15,9 @@ import json
 import random
 from typing import Any
 
-from ppp_expert.kb.conclusions import RedFlagConclusion, SetConclusion
+from ppp_expert.kb.conclusions import OUTCOMES, RedFlagConclusion, SetConclusion
 from ppp_expert.kb.loader import KnowledgeBase
 from ppp_expert.kb.schema import PARTIES
-from ppp_expert.kb.conclusions import OUTCOMES
 from ppp_expert.train.describe import VERDICT_WORDS, model_title, value_text
 from ppp_expert.train.items import Alternative, Backing, Choice, Claim, Item, Prompt, Row
 from ppp_expert.train.solved import Solved
@@ -72,13 +71,15 @@ def verdict_step(solved: Solved, seed: int) -> Item:
     if gates:  # gates decided: the failed gates are what the trainee must spot
         deciding = tuple(solved.backing(c.rule, f"gate failed: {c.title}") for c in gates[:3] if c.rule)
     else:
-        sign = 1.0 if a.verdict == "ppp" else -1.0 if a.verdict == "traditional" else (1.0 if a.certainty >= 0 else -1.0)
+        sign = (1.0 if a.verdict == "ppp" else -1.0 if a.verdict == "traditional"
+                else (1.0 if a.certainty >= 0 else -1.0))
         strongest = sorted((r for r in a.reasons if r.weight * sign > 0), key=lambda r: (-abs(r.weight), r.rule))[:2]
         deciding = tuple(solved.backing(r.rule, f"{r.weight:+.2f}") for r in strongest)
     if a.verdict in ("ppp", "traditional") and not gates and abs(a.certainty) - threshold < margin:
         other = "traditional" if a.verdict == "ppp" else "ppp"
-        alternatives.append(Alternative(other, CLOSE_CREDIT, f"a close call: the certainty {a.certainty:+.2f} is within "
-                                                             f"{margin:.2f} of the threshold ±{threshold:.2f}"))
+        alternatives.append(Alternative(other, CLOSE_CREDIT,
+                                        f"a close call: the certainty {a.certainty:+.2f} is within "
+                                        f"{margin:.2f} of the threshold ±{threshold:.2f}"))
     evidence = "; ".join(f"{r.weight:+.2f} {kb.rule(r.rule).title} ({r.rule})"
                          for r in sorted(a.reasons, key=lambda r: (-abs(r.weight), r.rule))[:4])
     conditions = "; ".join(c.title for c in a.conditions)
@@ -142,11 +143,11 @@ def risks_step(solved: Solved, seed: int) -> Item:
         for o in a.overridden:
             if o.value != a.party and o.value not in alternatives:
                 alternatives[o.value] = Alternative(
-                    o.value, CLOSE_CREDIT, f"rule {o.rule} puts it there too, but the more specific rule {a.rules[0]} wins",
-                    o.rule)
+                    o.value, CLOSE_CREDIT,
+                    f"rule {o.rule} puts it there too, but the more specific rule {a.rules[0]} wins", o.rule)
         overridden = f" (overrides {', '.join(f'{o.rule} -> {o.value}' for o in a.overridden)})" if a.overridden else ""
-        claims.append(Claim(a.risk, a.title, a.party, (solved.backing(a.rules[0], a.party),), tuple(alternatives.values()),
-                            f"{a.title}: {a.party}. {a.mechanism}{overridden}"))
+        claims.append(Claim(a.risk, a.title, a.party, (solved.backing(a.rules[0], a.party),),
+                            tuple(alternatives.values()), f"{a.title}: {a.party}. {a.mechanism}{overridden}"))
     rows = tuple(Row(c.key, c.label, kb.risks[c.key].description) for c in claims)
     prompt = Prompt("matrix", STEP_TITLES["risks"],
                     "Who should carry each of these risks in this case?",
@@ -204,8 +205,8 @@ def flags_step(solved: Solved, seed: int, flags_elsewhere: list[str]) -> Item:
                     tuple(Choice(c.key, c.label) for c in claims_t))
     why = ("A red flag is raised by rules that recognise a known failure pattern in the facts; several can apply, "
            "or none. The options mix flags of this case with flags that other cases raise.")
-    return Item(f"case/{solved.case.id}/red_flags", "red_flags", "red-flags", sections_of(kb, claims_t), prompt, claims_t,
-                solved.case.id, solved.case.difficulty.score, {"why": why})
+    return Item(f"case/{solved.case.id}/red_flags", "red_flags", "red-flags", sections_of(kb, claims_t), prompt,
+                claims_t, solved.case.id, solved.case.difficulty.score, {"why": why})
 
 
 def setting_values(kb: KnowledgeBase) -> dict[str, list[Any]]:

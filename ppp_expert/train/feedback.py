@@ -90,7 +90,8 @@ def rule_note(solved: Solved, backing: Backing, target: str | None = None) -> Ru
                     rule.source, section_title(rule.source), fired, () if fired else solved.failed(rule))
 
 
-def _blocked_note(solved: Solved, claim_text: str, blocked: Blocked | None, against: Blocked | None = None) -> WhyNotNote | None:
+def _blocked_note(solved: Solved, claim_text: str, blocked: Blocked | None,
+                  against: Blocked | None = None) -> WhyNotNote | None:
     if blocked is None and against is None:
         return None
     against_text = None
@@ -138,7 +139,8 @@ def _why_not(solved: Solved, item: Item, claim: Claim, graded: ClaimGrade) -> Wh
         return None
     kb = solved.kb
     if item.type == "verdict":
-        against, blocked = solved.why_not_verdict(graded.given) if graded.given in ("ppp", "traditional") else (None, None)
+        against, blocked = (solved.why_not_verdict(graded.given) if graded.given in ("ppp", "traditional")
+                            else (None, None))
         return _blocked_note(solved, f"that {VERDICT_WORDS[graded.given]}", blocked, against)
     if item.type == "model":
         top = graded.given[0]

@@ -81,13 +81,15 @@ def _order(claim: Claim, given: list[str]) -> ClaimGrade:
 def grade(item: Item, answer: Any) -> Grade:
     """Grade ``answer`` (shaped as the item's prompt kind expects) against the item's claims."""
     kind = item.prompt.kind
+    claims: tuple[ClaimGrade, ...]
     if kind == "single":
         claims = (_single(item.claims[0], answer),)
     elif kind == "rank":
         claims = (_rank(item, list(answer)),)
     elif kind == "multi":
         chosen = set(answer)
-        claims = tuple(ClaimGrade(c.key, c.label, c.key in chosen, c.expected, 1.0 if (c.key in chosen) == c.expected else 0.0)
+        claims = tuple(ClaimGrade(c.key, c.label, c.key in chosen, c.expected,
+                                  1.0 if (c.key in chosen) == c.expected else 0.0)
                        for c in item.claims)
     elif kind == "matrix":
         claims = tuple(_single(c, answer.get(c.key)) for c in item.claims)

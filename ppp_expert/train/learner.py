@@ -239,7 +239,8 @@ class Learner:
         """Remove a trainer case by its id or by the file name it was added from (a file that no
         longer fits the knowledge base has no readable id)."""
         with self.db.transaction() as conn:
-            if conn.execute("DELETE FROM programme_cases WHERE case_id = ? OR name = ?", (case_id, case_id)).rowcount == 0:
+            deleted = conn.execute("DELETE FROM programme_cases WHERE case_id = ? OR name = ?", (case_id, case_id))
+            if deleted.rowcount == 0:
                 names = [r[0] for r in conn.execute("SELECT case_id FROM programme_cases ORDER BY case_id")]
                 raise TrainingDBError(f"no trainer case '{case_id}'; expected one of {', '.join(names) or '(none)'}",
                                       field="case")

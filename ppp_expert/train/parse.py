@@ -84,7 +84,7 @@ def answer(prompt: Prompt, line: str) -> Any:
     if prompt.kind == "multi":
         if text.lower() in ("none", "0", "-"):
             return []
-        picked: list[str] = []
+        picked = []
         for t in tokens(text):
             value = choice_of(t, prompt.choices)
             if value not in picked:

@@ -12,9 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from ppp_expert.cases.case import Case, case_from_bytes
 from ppp_expert.errors import CaseError

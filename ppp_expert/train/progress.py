@@ -101,7 +101,8 @@ def print_report(rep: Report, console: Console) -> None:
     boxes = "  ".join(f"box {b}: {n}" for b, n in rep.boxes.items())
     console.print(Text(f"Review: {rep.due_now} due now, {rep.due_week} within a week ({boxes})"))
     for e in rep.exams:
-        state = "unfinished" if e["finished"] is None else f"{e['score']:.0%} {'passed' if e['passed'] else 'not passed'}"
+        passed = "passed" if e["passed"] else "not passed"
+        state = "unfinished" if e["finished"] is None else f"{e['score']:.0%} {passed}"
         console.print(Text(f"Exam {e['started']}: {state}", style="dim"))
     if rep.due_now:
         console.print(Text(f"Next: ppp-expert train --trainee {rep.trainee}", style="cyan"))

@@ -369,9 +369,10 @@ class Tutor:
         rows = tuple(results[i] for i in asked)
         score = round(sum(r[2] for r in rows) / len(rows), 4) if rows else 0.0
         self.learner.finish(exercise, score)
-        summary = ev.Summary(f"Case finished: {self.programme.get(case_id).case.title or case_id}", rows, score, True)
-        self.provider.show(summary)
-        return summary
+        finished = ev.Summary(f"Case finished: {self.programme.get(case_id).case.title or case_id}", rows, score,
+                              True)
+        self.provider.show(finished)
+        return finished
 
     # --------------------------------------------------------------- reviews
     def brief_for(self, item: Item, last_case: str | None) -> str | None:

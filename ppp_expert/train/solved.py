@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any, Iterable
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL
 from ppp_expert.kb.loader import KnowledgeBase, Rule
-from ppp_expert.train.describe import facts_text, fact_producers, failed_conditions, final_state
+from ppp_expert.train.describe import fact_producers, facts_text, failed_conditions, final_state
 from ppp_expert.train.items import Backing
 from ppp_expert.train.programme import ProgrammeCase
 
 if TYPE_CHECKING:
     from ppp_expert.advice.contract import Advice
-    from ppp_expert.engine.recorder import Firing
     from ppp_expert.engine.reasoner import Trace
+    from ppp_expert.engine.recorder import Firing
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,8 @@ class TerminalProvider:
             for i, c in enumerate(p.choices, 1):
                 table.add_row(str(i), Text(c.label), Text(c.detail))
             parts.append(table)
-        hint = "no hints in an exam · skip · quit" if e.exam else "hint · why · brief · glossary TERM · primer · skip · quit"
+        hint = ("no hints in an exam · skip · quit" if e.exam
+                else "hint · why · brief · glossary TERM · primer · skip · quit")
         parts.append(Text(f"Commands: {hint}", style="dim"))
         title = f"{e.number} of {e.total} · {p.title}"
         if e.seconds_left is not None:

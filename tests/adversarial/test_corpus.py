@@ -23,7 +23,6 @@ from typing import Any, Callable
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 from ppp_expert.cli import main
