@@ -71,7 +71,7 @@ NAMED = [
     Named("fact readers no longer ordered after their producers", "ppp_expert/kb/loader.py",
           "stratum, phase = max(stratum, p_stratum + 1), max(phase, p_phase)",
           "stratum, phase = 0, max(phase, p_phase)"),
-    Named("rounding margin of the relevance bounds set to zero", "ppp_expert/engine/relevance.py",
+    Named("rounding margin of the relevance bounds set to zero", "ppp_expert/engine/bounds.py",
           "EPS = 1.5e-4", "EPS = 0.0"),
     Named("combine() no longer rounds", "ppp_expert/engine/aggregate.py",
           "return round((positive - negative) / denominator, 4)", "return (positive - negative) / denominator"),

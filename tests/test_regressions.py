@@ -17,7 +17,8 @@ from conftest import BROADBAND, rule, write_kb
 
 from ppp_expert.api import evaluate, load_kb
 from ppp_expert.engine.aggregate import combine
-from ppp_expert.engine.relevance import ALL_TARGETS, CORE_TARGETS, EPS, Relevance
+from ppp_expert.engine.bounds import EPS
+from ppp_expert.engine.relevance import ALL_TARGETS, CORE_TARGETS, Relevance
 from ppp_expert.kb.conclusions import EvidenceConclusion
 
 YES = {"answer": "a", "is": "yes"}

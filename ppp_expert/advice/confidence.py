@@ -30,8 +30,9 @@ from typing import Any, Iterable, Mapping
 
 from ppp_expert.advice.variants import alternatives
 from ppp_expert.engine.aggregate import Decision, Weighed, weigh_rules
+from ppp_expert.engine.bounds import bounds, possible_outcomes, viability
 from ppp_expert.engine.reasoner import open_bounds
-from ppp_expert.engine.relevance import bounds, possible_outcomes, relevance_for, viability
+from ppp_expert.engine.relevance import relevance_for
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.loader import KnowledgeBase, Rule
 from ppp_expert.kb.schema import PPP_MODELS

@@ -28,37 +28,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ppp_expert.engine.aggregate import combine, outcome, thin_evidence, verdict_questions
+from ppp_expert.engine.aggregate import thin_evidence, verdict_questions
+from ppp_expert.engine.bounds import Bounds, bounds, may_be_thin, model_contenders, possible_outcomes, viability
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL, GateConclusion
 from ppp_expert.kb.loader import KnowledgeBase, Rule
 from ppp_expert.kb.schema import PHASES, PPP_MODELS
 
 Truth = cond.Truth
-#: combine() rounds to 4 decimals; an interval that may still move is widened by more than
-#: one rounding step so that float noise can never make a bound unsound.
-EPS = 1.5e-4
 
 #: The outcomes a consultation settles: verdict, model, risk owners, red flags.
 CORE_TARGETS = frozenset({"verdict", "model", "risks", "red_flags"})
 #: Also settle the structuring / governance / procurement / implementation details.
 ALL_TARGETS = CORE_TARGETS | {"settings", "advice", "criteria"}
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """A score interval; ``exact`` when no open rule can move it."""
-
-    low: float
-    high: float
-    sure: float
-    exact: bool
-
-    def lo(self) -> float:
-        return self.low if self.exact else self.low - EPS
-
-    def hi(self) -> float:
-        return self.high if self.exact else self.high + EPS
 
 
 @dataclass(frozen=True)
@@ -91,51 +73,6 @@ class Outlook:
 
 #: In ``Outlook.models``: the outcome may recommend no model at all.
 NO_MODEL = ""
-
-
-def bands(b: Bounds, threshold: float) -> list[float]:
-    """One certainty from each verdict band the bounds reach (above, inside, below the threshold)."""
-    lo, hi = b.lo(), b.hi()
-    values = []
-    if hi >= threshold:
-        values.append(hi)
-    if lo <= -threshold:
-        values.append(lo)
-    if lo < threshold and hi > -threshold:
-        values.append(min(max(0.0, lo), hi))
-    return values
-
-
-def viability(scores: Iterable[Bounds], threshold: float) -> frozenset[bool]:
-    """Whether some partnership model can score the model threshold: True, False or both."""
-    scores = list(scores)
-    return frozenset(v for v in (True, False) if (v and any(b.hi() >= threshold for b in scores))
-                     or (not v and all(b.lo() < threshold for b in scores)))
-
-
-def possible_outcomes(certainty: Bounds, threshold: float, sure_gates: frozenset[str], open_gates: frozenset[str],
-                      viable: frozenset[bool], thin: frozenset[bool] = frozenset([False])) -> frozenset[str]:
-    """Every outcome ``aggregate.outcome`` can give for some completion of the answers: each
-    certainty band the bounds reach, with the sure failed gates plus any of the open ones, with
-    or without a model that fits, with or without thin evidence (as ``thin`` allows)."""
-    extra: list[frozenset[str]] = [frozenset()]
-    for effect in sorted(open_gates - sure_gates):
-        extra += [e | {effect} for e in extra]
-    return frozenset(outcome(c, threshold, sure_gates | e, v, t) for c in bands(certainty, threshold)
-                     for e in extra for v in viable for t in thin)
-
-
-def may_be_thin(b: Bounds, threshold: float) -> frozenset[bool]:
-    """Can the evidence end up thin (``aggregate.thin_evidence``)? Only while the bounds reach both
-    sides of the line: answering more questions only narrows them."""
-    return frozenset([True, False]) if b.lo() <= -threshold and b.hi() >= threshold else frozenset([False])
-
-
-def bounds(sure: list[float], open_: list[float]) -> Bounds:
-    """Bounds of the combination of ``sure`` weights and any subset of ``open_`` ones."""
-    positive = [w for w in open_ if w > 0]
-    negative = [w for w in open_ if w < 0]
-    return Bounds(combine(sure + negative), combine(sure + positive), combine(sure), not (positive or negative))
 
 
 #: Outcome groups whose rules compete for a conclusion other than a score, in tracking order.
@@ -298,7 +235,7 @@ class Relevance:
                 thin = may_be_thin(thin_bounds, threshold)
         verdicts = possible_outcomes(certainty, self.kb.settings.verdict_threshold, sure_gates, open_gates, viable,
                                      thin)
-        contenders = _contenders(scores)
+        contenders = model_contenders(scores)
         models: set[str] = set()
         if verdicts & {"ppp", "not_yet"}:
             if True in viable:
@@ -438,13 +375,3 @@ def _first_firing(entries: list[tuple[Rule, Any]], status: Mapping[str, Truth]) 
     values.add(None)  # possibly no rule fires at all
     return values, movers
 
-
-def _contenders(scores: Mapping[str, Bounds]) -> list[str]:
-    """Partnership models that rank first for at least one combination of the bounds."""
-    order = {m: i for i, m in enumerate(PPP_MODELS)}
-
-    def can_beat(a: str, b: str) -> bool:
-        hi, lo = scores[a].hi(), scores[b].lo()
-        return hi > lo or (hi == lo and order[a] < order[b])
-
-    return [m for m in PPP_MODELS if all(can_beat(m, other) for other in PPP_MODELS if other != m)]
