@@ -102,7 +102,7 @@ def explain(state: State, case_path: str, how_target: str | None, why_not_model:
         how_target = "model"
     claim = None
     if why_not_model is not None and why_not_model not in state.kb.models:
-        from ppp_expert.advice.explain import why_not_claim
+        from ppp_expert.advice.why_not import why_not_claim
 
         if not why_not_model.strip():
             raise CaseError("expected a model id or a claim such as risk:demand=private", field="--why-not")
@@ -118,7 +118,7 @@ def explain(state: State, case_path: str, how_target: str | None, why_not_model:
         if graph:
             write_graph_note(g, graph, how_target, option="--how")
     if why_not_model is not None:
-        from ppp_expert.advice.explain import why_not
+        from ppp_expert.advice.why_not import why_not
         from ppp_expert.render.explanations import claim_lines, why_not_lines
 
         if claim is not None:

@@ -22,9 +22,10 @@ import jinja2
 
 from ppp_expert import __version__
 from ppp_expert.advice.contract import Advice
-from ppp_expert.advice.explain import build_graph, focus, why_not
+from ppp_expert.advice.explain import build_graph, focus
 from ppp_expert.advice.sensitivity import Sweep
 from ppp_expert.advice.summary import NUMBERS_EXPLAINED, Summary
+from ppp_expert.advice.why_not import why_not
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.loader import KnowledgeBase

@@ -111,7 +111,7 @@ class Solved:
 
     def why_not_model(self, model: str) -> tuple[Blocked | None, Blocked | None]:
         """(the strongest fired rule against ``model``, the nearest rule for it that did not fire)."""
-        from ppp_expert.advice.explain import why_not
+        from ppp_expert.advice.why_not import why_not
 
         w = why_not(self.kb, self.trace, model)
         against = min(w.fired_against, key=lambda x: (x[1], x[0].position), default=None)
