@@ -120,7 +120,7 @@ def _tutor(state: State, learner: Any, who: Any, fmt: str, seed: int, no_color: 
     from ppp_expert.content.loader import glossary
     from ppp_expert.train.catalogue import Catalogue
     from ppp_expert.train.programme import kb_fingerprint, load_programme
-    from ppp_expert.train.session import Tutor
+    from ppp_expert.train.tutor import Tutor
 
     kb = state.kb
     programme = load_programme(kb, learner.trainer_cases())
@@ -129,7 +129,7 @@ def _tutor(state: State, learner: Any, who: Any, fmt: str, seed: int, no_color: 
 
         provider: Any = JsonProvider()
     else:
-        from ppp_expert.train.terminal import TerminalProvider
+        from ppp_expert.train.tutor_terminal import TerminalProvider
 
         provider = TerminalProvider(_console(no_color))
     tutor = Tutor(provider, programme, learner, who, glossary(), kb_fingerprint(kb), seed)
@@ -154,8 +154,8 @@ def _session(state: State, trainee: str | None, new: bool, db_path: str | None, 
              topic: str | None, section: str | None, items: int, fmt: str, seed: int | None, no_color: bool) -> None:
     import random
 
-    from ppp_expert.train.plan import check_section, check_topic, next_case, review_items
-    from ppp_expert.train.session import EndOfInput, Quit
+    from ppp_expert.train.provider import EndOfInput, Quit
+    from ppp_expert.train.study_plan import check_section, check_topic, next_case, review_items
 
     check_topic(topic)
     check_section(state.kb, section)
@@ -164,7 +164,7 @@ def _session(state: State, trainee: str | None, new: bool, db_path: str | None, 
     seed = _seed(seed)
     tutor = _tutor(state, learner, who, fmt, seed, no_color)
     if not len(tutor.programme):
-        from ppp_expert.train.plan import CurriculumError
+        from ppp_expert.train.study_plan import CurriculumError
 
         raise CurriculumError("the programme has no cases; add one with: ppp-expert train add-case FILE")
     if case_id is not None:
@@ -212,7 +212,7 @@ def _session(state: State, trainee: str | None, new: bool, db_path: str | None, 
 
 
 def _steps(topic: str | None) -> tuple[str, ...]:
-    from ppp_expert.train.plan import steps_for
+    from ppp_expert.train.study_plan import steps_for
 
     return steps_for(topic)
 
@@ -241,8 +241,8 @@ def exam(ctx: click.Context, trainee: str | None, db_path: str | None, count: in
 def _exam(state: State, trainee: str | None, db_path: str | None, count: int, minutes: float, pass_mark: int,
           topic: str | None, section: str | None, fmt: str, seed: int | None, no_color: bool) -> None:
     from ppp_expert.train.exam import ExamPlan, run_exam
-    from ppp_expert.train.plan import check_section, check_topic, exam_items
-    from ppp_expert.train.session import EndOfInput, Quit
+    from ppp_expert.train.provider import EndOfInput, Quit
+    from ppp_expert.train.study_plan import check_section, check_topic, exam_items
 
     check_topic(topic)
     check_section(state.kb, section)
@@ -255,7 +255,7 @@ def _exam(state: State, trainee: str | None, db_path: str | None, count: int, mi
         if exercise is None:
             chosen = exam_items(tutor, count, seed, topic, section)
             if not chosen:
-                from ppp_expert.train.plan import CurriculumError
+                from ppp_expert.train.study_plan import CurriculumError
 
                 raise CurriculumError("no exam items for this curriculum; choose another --topic or --section")
             plan = ExamPlan(tuple(i.id for i in chosen), minutes, pass_mark / 100)

@@ -17,8 +17,8 @@ from rich.text import Text
 from ppp_expert.kb.loader import KnowledgeBase
 from ppp_expert.kb.sections import section_title
 from ppp_expert.train.learner import Learner, Trainee, export_rows
-from ppp_expert.train.plan import TOPICS, sections
 from ppp_expert.train.schedule import MAX_BOX
+from ppp_expert.train.study_plan import TOPICS, sections
 
 BAR = 20
 WEAKEST = 5
