@@ -77,9 +77,10 @@ class Tutor:
         case = self.programme.get(case_id)
         self._pending[case_id] = self._pool.submit(Solved, self.programme.kb, case)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the solver thread (without waiting for a solve under way when ``wait`` is False)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
 
     def preview(self, case_id: str, seed: int, step: str) -> Askable | None:
