@@ -65,13 +65,12 @@ def main() -> None:
 
     from ppp_expert.api import default_kb, reasoner_for
     from ppp_expert.content.loader import glossary
-    from ppp_expert.train.casework import build_step
+    from ppp_expert.train.casework import ALL_STEPS, build_step
     from ppp_expert.train.catalogue import Catalogue
     from ppp_expert.train.feedback import build_feedback
     from ppp_expert.train.grading import grade
     from ppp_expert.train.learner import Learner
     from ppp_expert.train.programme import ProgrammeCase, load_programme
-    from ppp_expert.train.session import ALL_STEPS
     from ppp_expert.train.solved import Solved
     from ppp_expert.train.store import Database
 

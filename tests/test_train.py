@@ -38,12 +38,13 @@ from ppp_expert.train.feedback import build_feedback
 from ppp_expert.train.grading import grade, skipped
 from ppp_expert.train.items import Item
 from ppp_expert.train.learner import Learner
-from ppp_expert.train.plan import TOPICS, check_section, check_topic, exam_items, fits, review_items, sections
 from ppp_expert.train.programme import load_programme
+from ppp_expert.train.provider import EndOfInput, Quit
 from ppp_expert.train.schedule import BOX_DAYS, MAX_BOX, Candidate, next_box, pick_case, target_difficulty
-from ppp_expert.train.session import EndOfInput, Quit, Tutor
 from ppp_expert.train.solved import Solved
 from ppp_expert.train.store import Database
+from ppp_expert.train.study_plan import TOPICS, check_section, check_topic, exam_items, fits, review_items, sections
+from ppp_expert.train.tutor import Tutor
 
 CASE_STEPS = ("verdict", "model", "risks", "red_flags", "setting:structuring", "setting:governance",
               "setting:procurement")

@@ -20,12 +20,11 @@ from pty_helpers import phrase
 
 from ppp_expert.cli import main
 from ppp_expert.kb.schema import PARTIES
-from ppp_expert.train.casework import build_step
+from ppp_expert.train.casework import ALL_STEPS, build_step
 from ppp_expert.train.catalogue import Catalogue
 from ppp_expert.train.items import Item
 from ppp_expert.train.learner import Learner
 from ppp_expert.train.programme import load_programme
-from ppp_expert.train.session import ALL_STEPS
 from ppp_expert.train.solved import Solved
 from ppp_expert.train.store import Database
 

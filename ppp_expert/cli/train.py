@@ -4,14 +4,12 @@ trainer's programme (add or remove case files)."""
 from __future__ import annotations
 
 import os
-import shlex
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
-from ppp_expert.cli.common import State, exit_interrupted, fail, handle_errors
+from ppp_expert.cli.common import State, exit_interrupted, handle_errors
 from ppp_expert.errors import ExitCode
 
 DB_HELP = ("Training database (default: $XDG_DATA_HOME/ppp-expert/training.db, "
@@ -69,44 +67,13 @@ def train(ctx: click.Context, trainee: str | None, new: bool, db_path: str | Non
     ctx.meta["ppp_train_trainee"] = trainee
     if ctx.invoked_subcommand is not None:
         return
-    _guarded(_session, ctx.find_object(State), trainee, new, db_path, case_id, topic, section, items, fmt, seed,
-             no_color)
+    _guarded(_sit, "practise", ctx.find_object(State), fmt, no_color, db_path, trainee, new, case_id, topic, section,
+             items, seed)
 
 
 def _guarded(func: Any, *args: Any) -> None:
     """One-line errors (exit 2) for every training failure, like every other command."""
-    from ppp_expert.errors import PPPExpertError
-
-    try:
-        handle_errors(func)(*args)
-    except PPPExpertError as exc:  # pragma: no cover - handle_errors already maps these
-        fail(exc)
-
-
-# ---------------------------------------------------------------------------- helpers
-def _open(db_path: str | None, readonly: bool = False) -> Any:
-    from ppp_expert.train.learner import Learner
-    from ppp_expert.train.store import Database, default_db_path
-
-    return Learner(Database(Path(db_path) if db_path else default_db_path(), readonly=readonly))
-
-
-def _who(learner: Any, name: str | None, new: bool = False) -> Any:
-    from ppp_expert.train.store import TrainingDBError
-
-    if new:
-        if not name:
-            raise TrainingDBError("--new needs a name: --trainee NAME --new", field="--trainee")
-        return learner.add_trainee(name)
-    if name:
-        return learner.trainee(name)
-    known = learner.trainees()
-    if len(known) == 1:
-        return known[0]
-    if not known:
-        raise TrainingDBError("no trainees yet; start with --trainee NAME --new", field="--trainee")
-    raise TrainingDBError(f"several trainees; name one with --trainee: {', '.join(t.name for t in known)}",
-                          field="--trainee")
+    handle_errors(func)(*args)
 
 
 def _console(no_color: bool) -> Any:
@@ -116,105 +83,26 @@ def _console(no_color: bool) -> Any:
                    color_system=None if no_color else "auto")
 
 
-def _tutor(state: State, learner: Any, who: Any, fmt: str, seed: int, no_color: bool) -> Any:
-    from ppp_expert.content.loader import glossary
-    from ppp_expert.train.catalogue import Catalogue
-    from ppp_expert.train.programme import kb_fingerprint, load_programme
-    from ppp_expert.train.session import Tutor
-
-    kb = state.kb
-    programme = load_programme(kb, learner.trainer_cases())
+def _provider(fmt: str, no_color: bool) -> Any:
     if fmt == "json":
         from ppp_expert.train.jsonio import JsonProvider
 
-        provider: Any = JsonProvider()
-    else:
-        from ppp_expert.train.terminal import TerminalProvider
+        return JsonProvider()
+    from ppp_expert.train.tutor_terminal import TerminalProvider
 
-        provider = TerminalProvider(_console(no_color))
-    tutor = Tutor(provider, programme, learner, who, glossary(), kb_fingerprint(kb), seed)
-    tutor.catalogue = Catalogue(programme, learner, tutor.solved)
-    return tutor
+    return TerminalProvider(_console(no_color))
 
 
-def _seed(seed: int | None) -> int:
-    import secrets
+def _sit(run: str, state: State, fmt: str, no_color: bool, *args: Any) -> None:
+    """Run a sitting (``practise`` or ``sit_exam``) and turn how it ended into the exit code:
+    0 done or quit, 1 unfinished or not passed, 130 Ctrl-C."""
+    from ppp_expert.train import practice
 
-    return seed if seed is not None else secrets.randbelow(1_000_000)
-
-
-def _note(tutor: Any, text: str, style: str = "dim") -> None:
-    from ppp_expert.train.events import Note
-
-    tutor.provider.show(Note(text, style))
-
-
-# ---------------------------------------------------------------------------- the session
-def _session(state: State, trainee: str | None, new: bool, db_path: str | None, case_id: str | None,
-             topic: str | None, section: str | None, items: int, fmt: str, seed: int | None, no_color: bool) -> None:
-    import random
-
-    from ppp_expert.train.plan import check_section, check_topic, next_case, review_items
-    from ppp_expert.train.session import EndOfInput, Quit
-
-    check_topic(topic)
-    check_section(state.kb, section)
-    learner = _open(db_path)
-    who = _who(learner, trainee, new)
-    seed = _seed(seed)
-    tutor = _tutor(state, learner, who, fmt, seed, no_color)
-    if not len(tutor.programme):
-        from ppp_expert.train.plan import CurriculumError
-
-        raise CurriculumError("the programme has no cases; add one with: ppp-expert train add-case FILE")
-    if case_id is not None:
-        tutor.programme.get(case_id)  # unknown case: one-line error with the valid ids
-    resume = f"ppp-expert train --trainee {shlex.quote(who.name)}"
-    if db_path:
-        resume += f" --db {shlex.quote(db_path)}"
-    rng = random.Random(f"session/{seed}")
-    exclude: set[str] = set()
-    try:
-        _note(tutor, f"Training {who.name} (seed {seed}); every answer is saved to {learner.db.path}.")
-        exercise = learner.unfinished(who, "case")
-        if exercise is not None and case_id not in (None, exercise.case_id):
-            exercise = None
-        if exercise is None:
-            plan = ((case_id, tuple(s for s in _steps(topic))) if case_id
-                    else next_case(tutor, who, topic, section, rng, seed))
-            if plan is None:
-                _note(tutor, f"No case step exercises this curriculum ({topic or section}); practising items instead.")
-            else:
-                chosen, steps = plan
-                exercise = learner.start_exercise(who, "case", seed, tutor.kb_fingerprint, chosen,
-                                                  {"steps": list(steps), "topic": topic, "section": section})
-        if exercise is not None:
-            tutor.run_case(exercise)
-            exclude |= set(learner.answered(exercise))
-        if items:
-            chosen_items = review_items(tutor, who, topic, section, items, rng, seed, exclude)
-            if chosen_items:
-                review = learner.start_exercise(who, "review", seed, tutor.kb_fingerprint, None,
-                                                {"items": [i.id for i in chosen_items]})
-                tutor.run_items(review, chosen_items, "Review")
-        _note(tutor, f"Well done. Progress: ppp-expert train progress --trainee {who.name}", "cyan")
-    except Quit:
-        _note(tutor, f"Stopped; every answer so far is saved. Continue with: {resume}", "")
-    except EndOfInput:
-        _note(tutor, f"Input ended; every answer so far is saved. Continue with: {resume}", "")
-        sys.exit(ExitCode.FAILED)
-    except KeyboardInterrupt:
-        _note(tutor, f"\nInterrupted; every answer so far is saved. Continue with: {resume}", "")
+    outcome = getattr(practice, run)(state.kb, _provider(fmt, no_color), *args)
+    if outcome is practice.Outcome.INTERRUPTED:
         exit_interrupted()
-    finally:
-        tutor.close()
-        learner.db.close()
-
-
-def _steps(topic: str | None) -> tuple[str, ...]:
-    from ppp_expert.train.plan import steps_for
-
-    return steps_for(topic)
+    if outcome in (practice.Outcome.INCOMPLETE, practice.Outcome.NOT_PASSED):
+        sys.exit(ExitCode.FAILED)
 
 
 # ---------------------------------------------------------------------------- exam
@@ -234,49 +122,8 @@ def exam(ctx: click.Context, trainee: str | None, db_path: str | None, count: in
 
     Example: ppp-expert train exam --trainee ana --seed 2024 --minutes 20 --pass-mark 70
     """
-    _guarded(_exam, ctx.find_object(State), trainee or ctx.meta.get("ppp_train_trainee"),
-             db_path or ctx.meta.get("ppp_train_db"), count, minutes, pass_mark, topic, section, fmt, seed, no_color)
-
-
-def _exam(state: State, trainee: str | None, db_path: str | None, count: int, minutes: float, pass_mark: int,
-          topic: str | None, section: str | None, fmt: str, seed: int | None, no_color: bool) -> None:
-    from ppp_expert.train.exam import ExamPlan, run_exam
-    from ppp_expert.train.plan import check_section, check_topic, exam_items
-    from ppp_expert.train.session import EndOfInput, Quit
-
-    check_topic(topic)
-    check_section(state.kb, section)
-    learner = _open(db_path)
-    who = _who(learner, trainee)
-    exercise = learner.unfinished(who, "exam")
-    seed = exercise.seed if exercise is not None else (seed if seed is not None else 1)
-    tutor = _tutor(state, learner, who, fmt, seed, no_color)
-    try:
-        if exercise is None:
-            chosen = exam_items(tutor, count, seed, topic, section)
-            if not chosen:
-                from ppp_expert.train.plan import CurriculumError
-
-                raise CurriculumError("no exam items for this curriculum; choose another --topic or --section")
-            plan = ExamPlan(tuple(i.id for i in chosen), minutes, pass_mark / 100)
-            exercise = learner.start_exercise(who, "exam", seed, tutor.kb_fingerprint, None, plan.to_plan())
-            _note(tutor, f"Exam for {who.name}: {len(chosen)} items, {minutes:g} minutes, pass mark {pass_mark}%. "
-                         "No hints; feedback comes with the report.", "bold")
-        else:
-            chosen = [i for i in (tutor.item_by_id(x, seed) for x in exercise.plan["items"]) if i is not None]
-        summary = run_exam(tutor, exercise, chosen)
-    except (Quit, EndOfInput):
-        _note(tutor, "Stopped; the answers so far are saved and the exam clock keeps running. Continue with: "
-                     f"ppp-expert train exam --trainee {shlex.quote(who.name)}", "")
-        sys.exit(ExitCode.FAILED)
-    except KeyboardInterrupt:
-        _note(tutor, "\nInterrupted; the answers so far are saved and the exam clock keeps running.", "")
-        exit_interrupted()
-    finally:
-        tutor.close()
-        learner.db.close()
-    if not summary.passed:
-        sys.exit(ExitCode.FAILED)
+    _guarded(_sit, "sit_exam", ctx.find_object(State), fmt, no_color, db_path or ctx.meta.get("ppp_train_db"),
+             trainee or ctx.meta.get("ppp_train_trainee"), count, minutes, pass_mark, topic, section, seed)
 
 
 # ---------------------------------------------------------------------------- progress, export
@@ -299,25 +146,15 @@ def progress(ctx: click.Context, trainee: str | None, db_path: str | None, fmt: 
 def _progress(state: State, trainee: str | None, db_path: str | None, fmt: str, no_color: bool) -> None:
     import json
 
-    from ppp_expert.train.progress import cohort, print_cohort, print_report, report
+    from ppp_expert.train.progress import print_cohort, print_report, progress_of
 
-    learner = _open(db_path, readonly=True)
-    try:
-        console = _console(no_color)
-        if trainee is None and len(learner.trainees()) != 1:
-            rows = cohort(learner)
-            if fmt == "json":
-                click.echo(json.dumps(rows, indent=1))
-            else:
-                print_cohort(rows, console)
-            return
-        rep = report(learner, _who(learner, trainee), state.kb)
-        if fmt == "json":
-            click.echo(json.dumps(rep.to_json(), indent=1))
-        else:
-            print_report(rep, console)
-    finally:
-        learner.db.close()
+    found = progress_of(state.kb, db_path, trainee)
+    if fmt == "json":
+        click.echo(json.dumps(found if isinstance(found, list) else found.to_json(), indent=1))
+    elif isinstance(found, list):
+        print_cohort(found, _console(no_color))
+    else:
+        print_report(found, _console(no_color))
 
 
 @train.command()
@@ -337,23 +174,13 @@ def export(ctx: click.Context, db_path: str | None, out_path: str | None, fmt: s
 
 
 def _export(db_path: str | None, out_path: str | None, fmt: str | None, attempts: bool) -> None:
-    from ppp_expert.errors import PPPExpertError
-    from ppp_expert.train.progress import export as export_text
+    from ppp_expert.train.progress import export_cohort
 
-    fmt = fmt or ("json" if out_path and out_path.lower().endswith(".json") else "csv")
-    learner = _open(db_path, readonly=True)
-    try:
-        text = export_text(learner, fmt, attempts)
-    finally:
-        learner.db.close()
-    if out_path is None:
+    text = export_cohort(db_path, out_path, fmt, attempts)
+    if text is not None:
         click.echo(text, nl=False)
-        return
-    try:
-        Path(out_path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise PPPExpertError(f"cannot write the export ({exc.strerror or exc})", path=out_path) from None
-    click.echo(f"written {out_path}", err=True)
+    else:
+        click.echo(f"written {out_path}", err=True)
 
 
 # ---------------------------------------------------------------------------- the programme
@@ -372,39 +199,13 @@ def cases_command(ctx: click.Context, db_path: str | None, fmt: str) -> None:
 def _cases(state: State, db_path: str | None, fmt: str) -> None:
     import json
 
-    from rich.table import Table
-    from rich.text import Text
+    from ppp_expert.train.trainer_cases import print_programme, programme_rows
 
-    from ppp_expert.train.catalogue import Catalogue
-    from ppp_expert.train.programme import load_programme
-    from ppp_expert.train.store import default_db_path
-
-    learner = _open(db_path, readonly=True) if (Path(db_path) if db_path else default_db_path()).exists() else None
-    try:
-        programme = load_programme(state.kb, learner.trainer_cases() if learner else [])
-        summaries = Catalogue(programme, learner).all()  # cached difficulties when the database has them
-    finally:
-        if learner is not None:
-            learner.db.close()
-    rows = sorted(programme.cases.values(), key=lambda c: (summaries[c.id].difficulty.score, c.id))
+    rows = programme_rows(state.kb, db_path)
     if fmt == "json":
-        click.echo(json.dumps([{"id": c.id, "title": c.case.title, "origin": c.origin,
-                                "level": summaries[c.id].difficulty.level,
-                                "difficulty": summaries[c.id].difficulty.score,
-                                "model_margin": summaries[c.id].difficulty.margin,
-                                "overridden_allocations": summaries[c.id].difficulty.overridden,
-                                "red_flags": summaries[c.id].difficulty.red_flags} for c in rows], indent=1))
-        return
-    table = Table(title=f"Training programme ({len(rows)} cases, clearest first)",
-                  caption="* added by a trainer to this database" if any(c.origin == "trainer" for c in rows) else None)
-    table.add_column("Case", no_wrap=True)
-    for name in ("Level", "Difficulty", "Margin", "Overrides", "Flags"):
-        table.add_column(name, justify="left" if name == "Level" else "right", no_wrap=True)
-    for c in rows:
-        d = summaries[c.id].difficulty
-        table.add_row(Text(c.id + (" *" if c.origin == "trainer" else "")), d.level, f"{d.score:.2f}",
-                      f"{d.margin:.2f}", str(d.overridden), str(d.red_flags))
-    _console(False).print(table)
+        click.echo(json.dumps(rows, indent=1))
+    else:
+        print_programme(rows, _console(False))
 
 
 @train.command("add-case")
@@ -422,26 +223,9 @@ def add_case(ctx: click.Context, case_file: str, db_path: str | None, replace: b
 
 
 def _add_case(state: State, case_file: str, db_path: str | None, replace: bool) -> None:
-    from ppp_expert.cases.case import CaseError
-    from ppp_expert.train.programme import case_from_file_bytes, load_programme
-    from ppp_expert.yaml_io import read_bytes
+    from ppp_expert.train.trainer_cases import add_case as add_trainer_case
 
-    path = Path(case_file)
-    raw = read_bytes(path, CaseError)
-    added = case_from_file_bytes(raw, str(path), state.kb, "trainer")
-    learner = _open(db_path)
-    try:
-        others = [(n, c) for n, c in learner.trainer_cases() if not (replace and n == path.name)]
-        programme = load_programme(state.kb, others)
-        if added.id in programme.cases and programme.cases[added.id].origin == "shipped":
-            raise CaseError(f"case id '{added.id}' is a shipped case; expected a new id", path=str(path), field="id")
-        new = learner.add_case(added.id, path.name, raw, replace)
-    finally:
-        learner.db.close()
-    advice = added.advice
-    click.echo(f"{'Added' if new else 'Replaced'} case '{added.id}' ({added.difficulty.level}; the engine "
-               f"recommends {advice.recommendation.model}, {len(advice.red_flags)} red flags). It joins the programme "
-               "in this database.")
+    click.echo(add_trainer_case(state.kb, case_file, db_path, replace))
 
 
 @train.command("remove-case")
@@ -455,7 +239,8 @@ def remove_case(ctx: click.Context, case_id: str, db_path: str | None) -> None:
 
 
 def _remove_case(case_id: str, db_path: str | None) -> None:
-    learner = _open(db_path)
+    from ppp_expert.train.learner import open_learner
+    learner = open_learner(db_path)
     try:
         learner.remove_case(case_id)
     finally:

@@ -25,6 +25,11 @@ from ppp_expert.train.solved import Solved
 STEPS = ("verdict", "model", "risks", "red_flags", "setting")
 STEP_TITLES = {"verdict": "PPP or traditional procurement", "model": "The partnership model",
                "risks": "Who carries which risk", "red_flags": "Red flags", "setting": "A structuring setting"}
+#: The steps a case exercise asks by default, and those a ``--topic`` keeps.
+ALL_STEPS = ("verdict", "model", "risks", "red_flags", "setting:structuring")
+TOPIC_STEPS = {"model-selection": ("verdict", "model"), "risk-allocation": ("risks",), "red-flags": ("red_flags",),
+               "structuring": ("setting:structuring",), "governance": ("setting:governance",),
+               "procurement": ("setting:procurement",)}
 #: Partial credit for a defensible alternative (a close call, an allocation a less specific rule made).
 CLOSE_CREDIT = 0.5
 MIN_RISKS, MAX_RISKS = 5, 8

@@ -57,7 +57,7 @@ class Ask(Event):
     """An item to answer (shown once; a matrix then asks its rows one by one)."""
 
     kind: ClassVar[str] = "prompt"
-    item: Any   # an Item, or a session.Pending (same id, type, topic, sections, prompt)
+    item: Any   # an Item, or a asking.Pending (same id, type, topic, sections, prompt)
     number: int
     total: int
     exam: bool = False

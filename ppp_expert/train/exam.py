@@ -10,7 +10,7 @@ from ppp_expert.train import events as ev
 from ppp_expert.train.grading import skipped
 from ppp_expert.train.items import Item
 from ppp_expert.train.learner import Exercise, parse_stamp
-from ppp_expert.train.session import Tutor
+from ppp_expert.train.tutor import Tutor
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import sys
 from typing import IO
 
 from ppp_expert.train import events as ev
-from ppp_expert.train.session import EndOfInput
+from ppp_expert.train.provider import EndOfInput
 
 
 class JsonProvider:

@@ -13,12 +13,13 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ppp_expert.train.grading import Grade
 from ppp_expert.train.items import Item
 from ppp_expert.train.schedule import next_box
-from ppp_expert.train.store import Database, TrainingDBError
+from ppp_expert.train.store import Database, TrainingDBError, default_db_path
 
 Clock = Callable[[], datetime]
 NAME_MAX = 64
@@ -267,6 +268,28 @@ class Learner:
         """``(name, content)`` of every case a trainer added, in the order they were added."""
         rows = self.db.query("SELECT name, content FROM programme_cases ORDER BY added, case_id")
         return [(r["name"], bytes(r["content"])) for r in rows]
+
+
+def open_learner(db_path: str | None, readonly: bool = False) -> Learner:
+    """The learner model on the training database (``--db`` or the default path)."""
+    return Learner(Database(Path(db_path) if db_path else default_db_path(), readonly=readonly))
+
+
+def find_trainee(learner: Learner, name: str | None, new: bool = False) -> Trainee:
+    """The trainee named (registered first with ``new``), or the only one in the database."""
+    if new:
+        if not name:
+            raise TrainingDBError("--new needs a name: --trainee NAME --new", field="--trainee")
+        return learner.add_trainee(name)
+    if name:
+        return learner.trainee(name)
+    known = learner.trainees()
+    if len(known) == 1:
+        return known[0]
+    if not known:
+        raise TrainingDBError("no trainees yet; start with --trainee NAME --new", field="--trainee")
+    raise TrainingDBError(f"several trainees; name one with --trainee: {', '.join(t.name for t in known)}",
+                          field="--trainee")
 
 
 def rule_scores_of(item: Item, grade: Grade) -> dict[str, float]:

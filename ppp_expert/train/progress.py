@@ -8,17 +8,19 @@ import io
 import json
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.loader import KnowledgeBase
 from ppp_expert.kb.sections import section_title
-from ppp_expert.train.learner import Learner, Trainee, export_rows
-from ppp_expert.train.plan import TOPICS, sections
+from ppp_expert.train.learner import Learner, Trainee, export_rows, find_trainee, open_learner
 from ppp_expert.train.schedule import MAX_BOX
+from ppp_expert.train.study_plan import TOPICS, sections
 
 BAR = 20
 WEAKEST = 5
@@ -161,3 +163,33 @@ def _attempt(a: dict[str, Any]) -> dict[str, Any]:
     out["correct"] = bool(out["correct"])
     out["skipped"] = bool(out["skipped"])
     return out
+
+
+def progress_of(kb: KnowledgeBase, db_path: str | None, trainee: str | None) -> Report | list[dict[str, Any]]:
+    """The trainee's report; the cohort's rows when no trainee is named and the database has
+    several (or none)."""
+    learner = open_learner(db_path, readonly=True)
+    try:
+        if trainee is None and len(learner.trainees()) != 1:
+            return cohort(learner)
+        return report(learner, find_trainee(learner, trainee), kb)
+    finally:
+        learner.db.close()
+
+
+def export_cohort(db_path: str | None, out_path: str | None, fmt: str | None, attempts: bool) -> str | None:
+    """The cohort export (``fmt`` by default from the suffix of ``out_path``, else csv): written
+    to ``out_path``, or returned as text when there is none."""
+    fmt = fmt or ("json" if out_path and out_path.lower().endswith(".json") else "csv")
+    learner = open_learner(db_path, readonly=True)
+    try:
+        text = export(learner, fmt, attempts)
+    finally:
+        learner.db.close()
+    if out_path is None:
+        return text
+    try:
+        Path(out_path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise PPPExpertError(f"cannot write the export ({exc.strerror or exc})", path=out_path) from None
+    return None

@@ -20,7 +20,7 @@ from rich.text import Text
 from ppp_expert.render.glossary import term_panel
 from ppp_expert.train import events as ev
 from ppp_expert.train.feedback import ClaimFeedback, Feedback
-from ppp_expert.train.session import EndOfInput
+from ppp_expert.train.provider import EndOfInput
 
 MARKS = {"right": ("✔", "green"), "partly right": ("½", "yellow"), "wrong": ("✘", "red"), "skipped": ("–", "dim")}
 

@@ -15,10 +15,11 @@ from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.loader import KnowledgeBase, suggest
 from ppp_expert.kb.schema import GUIDE_SECTIONS, TOPICS as KB_TOPICS
 from ppp_expert.train.banks import BANK_TYPES, case_bank
+from ppp_expert.train.casework import ALL_STEPS, TOPIC_STEPS
 from ppp_expert.train.items import Item
 from ppp_expert.train.learner import Trainee
 from ppp_expert.train.schedule import Candidate, pick_case, weakness
-from ppp_expert.train.session import ALL_STEPS, TOPIC_STEPS, Tutor
+from ppp_expert.train.tutor import Tutor
 
 TOPICS = ("model-selection", "risk-allocation", "red-flags", *KB_TOPICS)
 

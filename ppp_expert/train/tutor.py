@@ -1,0 +1,208 @@
+"""The tutor: one trainee's programme, its solved cases and items, a case's brief, and the case
+and review exercises asked one item at a time (``asking``) through a provider (``provider``).
+
+Cases are solved on demand, the first one in a background thread while the trainee reads the
+brief. An unfinished case resumes at the first step not yet answered.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from ppp_expert.content.loader import Glossary
+from ppp_expert.train import events as ev
+from ppp_expert.train.asking import Askable, Asked, Pending, ask
+from ppp_expert.train.banks import resolve
+from ppp_expert.train.brief import case_facts, scenario, unknown_questions
+from ppp_expert.train.casework import (
+    ALL_STEPS,
+    STEP_TITLES,
+    STEPS,
+    build_step,
+    model_prompt,
+    setting_step,
+    verdict_prompt,
+)
+from ppp_expert.train.catalogue import Catalogue
+from ppp_expert.train.items import Item
+from ppp_expert.train.learner import Exercise, Learner, Trainee
+from ppp_expert.train.programme import Programme
+from ppp_expert.train.provider import Provider
+from ppp_expert.train.solved import Solved
+
+
+@dataclass
+class Tutor:
+    provider: Provider
+    programme: Programme
+    learner: Learner
+    trainee: Trainee
+    glossary: Glossary
+    kb_fingerprint: str
+    seed: int
+    monotonic: Callable[[], float] = time.monotonic
+    catalogue: Catalogue | None = None
+    _solved: dict[str, Solved] = field(default_factory=dict)
+    _pending: dict[str, "Future[Solved]"] = field(default_factory=dict)
+    _pool: ThreadPoolExecutor | None = None
+
+    def __post_init__(self) -> None:
+        if self.catalogue is None:
+            self.catalogue = Catalogue(self.programme, None, self.solved)
+
+    # ------------------------------------------------------------------ helpers
+    def solved(self, case_id: str) -> Solved:
+        if case_id not in self._solved:
+            future = self._pending.pop(case_id, None)
+            if future is not None:
+                self._solved[case_id] = future.result()
+            else:
+                # The engine is one instance per knowledge base: never run it in two threads.
+                for other in list(self._pending):
+                    self._solved[other] = self._pending.pop(other).result()
+                self._solved[case_id] = Solved(self.programme.kb, self.programme.get(case_id))
+        return self._solved[case_id]
+
+    def prefetch(self, case_id: str) -> None:
+        """Solve a case in the background (compiling the engine on first use) while the trainee
+        reads the brief; ``solved`` waits for it. One worker thread: experta is not thread-safe,
+        and only that thread touches the engine until its result is taken."""
+        if case_id in self._solved or case_id in self._pending:
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ppp-expert-solve")
+        case = self.programme.get(case_id)
+        self._pending[case_id] = self._pool.submit(Solved, self.programme.kb, case)
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the solver thread (without waiting for a solve under way when ``wait`` is False)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._pool = None
+
+    def preview(self, case_id: str, seed: int, step: str) -> Askable | None:
+        """The step as it can be shown now: the real item once the case is solved; for the steps
+        whose prompt is the same for every case (verdict, model), a ``Pending`` before that."""
+        assert self.catalogue is not None
+        summary = self.catalogue.summary(case_id)
+        if step not in summary.steps:
+            return None
+        if case_id in self._solved or step not in ("verdict", "model"):
+            return self.step_item(case_id, seed, step)
+        part = summary.steps[step]
+        prompt = verdict_prompt() if step == "verdict" else model_prompt(self.programme.kb)
+        return Pending(f"case/{case_id}/{step}", step, part.topic, part.sections, prompt, case_id,
+                       lambda: self._made(case_id, seed, step))
+
+    def _made(self, case_id: str, seed: int, step: str) -> Item:
+        item = self.step_item(case_id, seed, step)
+        assert item is not None
+        return item
+
+    def step_item(self, case_id: str, seed: int, step: str) -> Item | None:
+        """One step of a case exercise (``verdict``, ``risks``, ``setting:governance`` ...)."""
+        assert self.catalogue is not None
+        elsewhere = self.catalogue.flags_elsewhere(case_id) if step == "red_flags" else []
+        return build_step(self.solved(case_id), seed, step, elsewhere)
+
+    def item_by_id(self, item_id: str, seed: int) -> Item | None:
+        """Rebuild any item from its id (case steps with ``seed``); None if it no longer exists."""
+        parts = item_id.split("/")
+        if parts[0] == "case" and len(parts) >= 3:
+            if parts[1] not in self.programme.cases:
+                return None
+            if parts[2] == "setting" and len(parts) == 4:  # this very setting, whatever the seed draws
+                topic, _, key = parts[3].partition(".")
+                item = setting_step(self.solved(parts[1]), seed, topic, key)
+            else:
+                item = self.step_item(parts[1], seed, parts[2])
+            return item if item is not None and item.id == item_id else None
+        return resolve(item_id, self._solved_in_programme)
+
+    def _solved_in_programme(self, case_id: str) -> Solved:
+        """The solved case; a KeyError when it left the programme (``resolve`` then gives None)."""
+        if case_id not in self.programme.cases:
+            raise KeyError(case_id)
+        return self.solved(case_id)
+
+    def show_brief(self, case_id: str, steps: Iterable[str]) -> None:
+        pc = self.programme.get(case_id)
+        kb = self.programme.kb
+        assert self.catalogue is not None
+        level = self.catalogue.summary(case_id).difficulty.level
+        self.provider.show(ev.Brief(pc.id, pc.case.title or pc.id, level, scenario(pc.case, kb),
+                                    tuple(case_facts(pc.case, kb)),
+                                    tuple(STEP_TITLES[s.split(":")[0]] for s in steps),
+                                    tuple(unknown_questions(pc.case, kb))))
+
+    # ------------------------------------------------------------------ one item
+    def ask(self, askable: Askable, number: int, total: int, exercise: Exercise, *, exam: bool = False,
+            deadline: float | None = None, context: dict[str, Any] | None = None) -> Asked:
+        """Ask one item until it is answered or skipped; record it; offer feedback (``asking.ask``)."""
+        return ask(self, askable, number, total, exercise, exam=exam, deadline=deadline, context=context)
+
+    # ----------------------------------------------------------------- a case
+    def run_case(self, exercise: Exercise) -> ev.Summary:
+        """Ask the steps of a case exercise not yet answered (all of them on a fresh start)."""
+        case_id = exercise.case_id or ""
+        assert self.catalogue is not None
+        summary = self.catalogue.summary(case_id)  # before the background solve: one engine user at a time
+        steps = tuple(exercise.plan.get("steps", ALL_STEPS))
+        done = self.learner.answered(exercise)
+        present = [s for s in steps if s in summary.steps]
+        self.show_brief(case_id, present)
+        if done:
+            self.provider.show(ev.Note(f"Resuming this case: {len(done)} of {len(present)} steps already "
+                                       "answered.", "dim"))
+        results: dict[str, tuple[str, str, float]] = {}
+        asked: list[str] = []
+        for number, step in enumerate(present, 1):
+            shown = self.preview(case_id, exercise.seed, step)
+            if shown is None:
+                continue
+            asked.append(shown.id)
+            if shown.id in done:
+                results[shown.id] = (shown.prompt.title, _result(done[shown.id]), done[shown.id]["score"])
+                continue
+            outcome = self.ask(shown, number, len(present), exercise, context={"exercise": exercise.id})
+            assert outcome.grade is not None
+            results[shown.id] = (outcome.item.prompt.title, outcome.grade.verdict, outcome.grade.score)
+        rows = tuple(results[i] for i in asked)
+        score = round(sum(r[2] for r in rows) / len(rows), 4) if rows else 0.0
+        self.learner.finish(exercise, score)
+        finished = ev.Summary(f"Case finished: {self.programme.get(case_id).case.title or case_id}", rows, score,
+                              True)
+        self.provider.show(finished)
+        return finished
+
+    # --------------------------------------------------------------- reviews
+    def brief_for(self, item: Item, last_case: str | None) -> str | None:
+        """Show a case's brief before the first of its steps asked outside a case exercise (a review,
+        an exam); bank items carry their own situation. Returns the case now on screen."""
+        if item.type in STEPS and item.case and item.case != last_case:
+            self.show_brief(item.case, ())
+            return item.case
+        return last_case
+
+    def run_items(self, exercise: Exercise, items: list[Item], title: str) -> ev.Summary:
+        rows = []
+        shown: str | None = None
+        for number, item in enumerate(items, 1):
+            shown = self.brief_for(item, shown)
+            asked = self.ask(item, number, len(items), exercise, context={"exercise": exercise.id})
+            assert asked.grade is not None
+            rows.append((item.prompt.title, asked.grade.verdict, asked.grade.score))
+        score = round(sum(r[2] for r in rows) / len(rows), 4) if rows else 0.0
+        self.learner.finish(exercise, score)
+        summary = ev.Summary(title, tuple(rows), score, True)
+        self.provider.show(summary)
+        return summary
+
+
+def _result(attempt: dict[str, Any]) -> str:
+    if attempt["skipped"]:
+        return "skipped"
+    return "right" if attempt["correct"] else "partly right" if attempt["score"] > 0 else "wrong"
