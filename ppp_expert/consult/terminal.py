@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ppp_expert.cases.money import AmbiguousAmount, is_money, parse_millions
-from ppp_expert.consult.session import (
+from ppp_expert.consult.messages import (
     AskContext,
     Command,
     Glossed,
