@@ -33,7 +33,7 @@ from ppp_expert.engine.aggregate import Decision, Weighed, weigh_rules
 from ppp_expert.engine.reasoner import open_bounds
 from ppp_expert.engine.relevance import bounds, possible_outcomes, relevance_for, viability
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 from ppp_expert.kb.schema import PPP_MODELS
 
 LEVELS: tuple[str, ...] = ("high", "moderate", "low")

@@ -15,7 +15,7 @@ from ppp_expert.engine.aggregate import decisions_of
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import OUTCOMES, PPP_OUTCOME, TRADITIONAL, GateConclusion
-from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 
 NodeSpec = tuple[str, dict[str, object], dict[str, object]]
 
@@ -134,7 +134,7 @@ def resolve_target(g: nx.DiGraph, target: str, option: str = "--how") -> str:
 
     if matches:
         raise CaseError(f"'{target}' is ambiguous; expected one of {matches}", field=option)
-    from ppp_expert.kb.loader import suggest
+    from ppp_expert.kb.files import suggest
 
     candidates = sorted(n for n in g if g.nodes[n]["kind"] in ("decision", "conclusion", "fact"))
     raise CaseError(f"no conclusion '{target}'{suggest(target, candidates)} in this case; expected one of "
@@ -328,7 +328,7 @@ def why_not_claim(kb: KnowledgeBase, trace: Trace, advice: Advice, claim: str) -
     """Why the advice does not conclude ``claim``: ``risk:demand=private``, ``red_flag:single_bidder``,
     ``structuring:payment_mechanism=user_fees`` or ``verdict=traditional``."""
     from ppp_expert.errors import CaseError
-    from ppp_expert.kb.loader import suggest
+    from ppp_expert.kb.files import suggest
 
     target, sep, wanted = claim.partition("=")
     target, wanted = target.strip(), wanted.strip()

@@ -13,7 +13,7 @@ from ppp_expert.consult.messages import Help, Status, Why, WhyReason
 from ppp_expert.engine.relevance import NO_MODEL, Outlook
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import OUTCOMES, TRADITIONAL, RedFlagConclusion
-from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 
 
 def why(kb: KnowledgeBase, outlook: Outlook, question_id: str, detail: bool = False) -> Why:

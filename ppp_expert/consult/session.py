@@ -38,7 +38,7 @@ from ppp_expert.engine.reasoner import Trace
 from ppp_expert.engine.relevance import CORE_TARGETS, Outlook, relevance_for
 from ppp_expert.errors import CaseError
 from ppp_expert.kb.conditions import UNKNOWN
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 
 @dataclass

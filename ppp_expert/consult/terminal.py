@@ -33,7 +33,7 @@ from ppp_expert.consult.messages import (
     Why,
 )
 from ppp_expert.errors import printable
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import Question
 
 COMMAND_WORDS = {c.value: c for c in Command} | {"?": Command.HELP, "exit": Command.QUIT,

@@ -31,7 +31,7 @@ from typing import Any
 from ppp_expert.engine.aggregate import combine, outcome, thin_evidence, verdict_questions
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL, GateConclusion
-from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 from ppp_expert.kb.schema import PHASES, PPP_MODELS
 
 Truth = cond.Truth

@@ -307,7 +307,7 @@ class Tutor:
         entries = {**p.topics, **p.phases, **p.questions}
         entry = entries.get(name.strip().lower())
         if entry is None:
-            from ppp_expert.kb.loader import suggest
+            from ppp_expert.kb.files import suggest
 
             self.provider.show(ev.Note(f"No primer page '{name}'{suggest(name, entries)}; topics: "
                                        f"{', '.join(p.topics)}.", "yellow"))
