@@ -11,7 +11,7 @@ from ppp_expert.kb.conclusions import (
     CONCLUSION_KINDS,
     OUTCOMES,
     AllocateConclusion,
-    Allocation,
+    AllocationSpec,
     Conclusion,
     GateConclusion,
 )
@@ -120,7 +120,7 @@ def default_allocation_rules(risks: Mapping[str, Risk], start: int, path: str) -
                 title=f"Default allocation of {risk.title.lower()} under {model}",
                 source=risk.source, salience=0,
                 condition=cond.DecisionIn("model", frozenset([model])),
-                conclusions=(AllocateConclusion(allocate=Allocation(risk=risk.id, **default.model_dump())),),
+                conclusions=(AllocateConclusion(allocate=AllocationSpec(risk=risk.id, **default.model_dump())),),
                 position=start + len(rules), file=path, specificity=1,
             ))
     return rules
