@@ -80,9 +80,9 @@ def main() -> None:
     from ppp_expert.api import default_kb, reasoner_for
     from ppp_expert.cases.case import load_case
     from ppp_expert.cases.generate import random_answers
-    from ppp_expert.consult.session import Session, relevance_for
+    from ppp_expert.consult.session import Session
     from ppp_expert.consult.storage import SessionFile
-    from ppp_expert.engine.relevance import CORE_TARGETS
+    from ppp_expert.engine.relevance import CORE_TARGETS, relevance_for
 
     kb = default_kb()
     reasoner = reasoner_for(kb)

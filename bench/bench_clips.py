@@ -62,7 +62,7 @@ from ppp_expert.engine.aggregate import decide  # noqa: E402
 from ppp_expert.engine.reasoner import open_bounds  # noqa: E402
 from ppp_expert.kb import conditions as cond  # noqa: E402
 from ppp_expert.kb.conditions import UNKNOWN  # noqa: E402
-from ppp_expert.kb.loader import KnowledgeBase, Rule  # noqa: E402
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule  # noqa: E402
 
 #: CLIPS accepts saliences from -10000 to 10000.
 MAX_SALIENCE = 10000

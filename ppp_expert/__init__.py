@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Advice": "advice.contract", "evaluate": "api", "default_kb": "kb.loader", "Case": "cases.case",
     "load_case": "cases.case", "CaseError": "errors", "KnowledgeBaseError": "errors",
-    "PPPExpertError": "errors", "KnowledgeBase": "kb.loader", "load_kb": "kb.loader",
+    "PPPExpertError": "errors", "KnowledgeBase": "kb.knowledge_base", "load_kb": "kb.loader",
 }
 __all__ = [*sorted(_EXPORTS), "__version__"]
 

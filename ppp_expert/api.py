@@ -12,7 +12,8 @@ from ppp_expert.advice.assemble import build_advice
 from ppp_expert.advice.contract import Advice
 from ppp_expert.cases.case import Case, case_from_data, load_case
 from ppp_expert.engine.reasoner import reasoner_for
-from ppp_expert.kb.loader import KnowledgeBase, default_kb, load_kb
+from ppp_expert.kb.knowledge_base import KnowledgeBase
+from ppp_expert.kb.loader import default_kb, load_kb
 
 CaseLike = Union[Case, Mapping[str, Any], str, Path]
 

@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from ppp_expert.api import default_kb, reasoner_for
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 # Tests never read or write the user's cache (kb.cache): one fresh folder for the whole run,
 # which subprocesses inherit. Set before anything loads a knowledge base.

@@ -20,10 +20,11 @@ from ppp_expert.api import default_kb, evaluate, reasoner_for
 from ppp_expert.cases.case import load_case
 from ppp_expert.cli import main
 from ppp_expert.consult.engine import ConsultEngine, Need
-from ppp_expert.consult.session import AskContext, Command, Help, Note, Session, Settled, Status, Why, relevance_for
+from ppp_expert.consult.messages import AskContext, Command, Help, Note, Settled, Status, Why
+from ppp_expert.consult.session import Session
 from ppp_expert.consult.storage import SessionFile, default_session_path, read_case
 from ppp_expert.consult.terminal import TerminalProvider
-from ppp_expert.engine.relevance import ALL_TARGETS, Relevance
+from ppp_expert.engine.relevance import ALL_TARGETS, Relevance, relevance_for
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.schema import Question

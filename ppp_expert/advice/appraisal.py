@@ -10,7 +10,7 @@ from ppp_expert.advice.contract import Advice
 from ppp_expert.advice.sensitivity import Sweep, sweep as run_sweep
 from ppp_expert.advice.summary import Summary, summarise
 from ppp_expert.engine.reasoner import Trace, reasoner_for
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from ppp_expert.engine.aggregate import Decision, rank
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.engine.recorder import Firing
 from ppp_expert.kb.conditions import UNKNOWN
-from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 from ppp_expert.kb.schema import TOPICS
 
 T = TypeVar("T")

@@ -34,7 +34,7 @@ from ppp_expert.engine.bounds import bounds, possible_outcomes, viability
 from ppp_expert.engine.reasoner import open_bounds
 from ppp_expert.engine.relevance import relevance_for
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 from ppp_expert.kb.schema import PPP_MODELS
 
 LEVELS: tuple[str, ...] = ("high", "moderate", "low")

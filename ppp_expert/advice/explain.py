@@ -12,7 +12,7 @@ import networkx as nx
 from ppp_expert.advice.contract import Advice
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.kb.conclusions import TRADITIONAL
-from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 
 NodeSpec = tuple[str, dict[str, object], dict[str, object]]
 
@@ -131,7 +131,7 @@ def resolve_target(g: nx.DiGraph, target: str, option: str = "--how") -> str:
 
     if matches:
         raise CaseError(f"'{target}' is ambiguous; expected one of {matches}", field=option)
-    from ppp_expert.kb.loader import suggest
+    from ppp_expert.kb.files import suggest
 
     candidates = sorted(n for n in g if g.nodes[n]["kind"] in ("decision", "conclusion", "fact"))
     raise CaseError(f"no conclusion '{target}'{suggest(target, candidates)} in this case; expected one of "

@@ -19,7 +19,7 @@ from ppp_expert.advice.assemble import index, risk_allocation
 from ppp_expert.advice.variants import alternatives
 from ppp_expert.engine.reasoner import reasoner_for
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 UNKNOWN = cond.UNKNOWN
 

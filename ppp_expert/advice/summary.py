@@ -14,7 +14,7 @@ from ppp_expert.advice.confidence import LEVELS
 from ppp_expert.advice.contract import Advice, Condition, Reason, RedFlag, RiskAllocation
 from ppp_expert.advice.sensitivity import Flip, Sweep
 from ppp_expert.kb.conclusions import TRADITIONAL
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 #: The confidence levels, worded once (``advice.confidence``); every view shows these words.
 CONFIDENCE_WORDS = LEVELS

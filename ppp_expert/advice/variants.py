@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import Question
 
 UNKNOWN = cond.UNKNOWN

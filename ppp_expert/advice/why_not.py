@@ -16,7 +16,7 @@ from ppp_expert.engine.aggregate import decisions_of
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import OUTCOMES, PPP_OUTCOME, TRADITIONAL, GateConclusion
-from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 
 # --- WHY NOT, for a model -----------------------------------------------------------------
 
@@ -114,7 +114,7 @@ def why_not_claim(kb: KnowledgeBase, trace: Trace, advice: Advice, claim: str) -
     """Why the advice does not conclude ``claim``: ``risk:demand=private``, ``red_flag:single_bidder``,
     ``structuring:payment_mechanism=user_fees`` or ``verdict=traditional``."""
     from ppp_expert.errors import CaseError
-    from ppp_expert.kb.loader import suggest
+    from ppp_expert.kb.files import suggest
 
     target, sep, wanted = claim.partition("=")
     target, wanted = target.strip(), wanted.strip()

@@ -10,7 +10,7 @@ from typing import Iterable
 from ppp_expert.api import reasoner_for
 from ppp_expert.cases.case import load_case
 from ppp_expert.errors import CaseError, printable
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 
 @dataclass

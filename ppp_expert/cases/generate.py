@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 MAX_GENERATED_NUMBER = 2000.0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ppp_expert.kb.conclusions import OUTCOMES
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import MODEL_IDS, PARTIES
 
 

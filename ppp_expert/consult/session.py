@@ -6,143 +6,39 @@ hands every change to ``on_change`` at once (the session file), and drives the c
 engine (``engine.py``) whose asking rule calls back ``ask``. ``back`` undoes the last answer
 by replaying the remaining ones into a fresh engine, so the state after ``back`` is exactly
 the state before that answer was given.
+
+What the session and the provider say to each other is in ``messages.py``; what ``why``,
+``help`` and ``status`` show is worked out in ``commands.py``.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from ppp_expert.advice.contract import Advice
 from ppp_expert.cases.case import check_answer
+from ppp_expert.consult import commands
+from ppp_expert.consult.commands import label
 from ppp_expert.consult.engine import ConsultEngine
-from ppp_expert.consult.guide import Passage, passage
+from ppp_expert.consult.messages import (
+    AnswerProvider,
+    AskContext,
+    Command,
+    Glossed,
+    Help,
+    Interim,
+    Note,
+    Settled,
+    Status,
+    Why,
+)
 from ppp_expert.engine.reasoner import Trace
-from ppp_expert.engine.relevance import CORE_TARGETS, NO_MODEL, Outlook, relevance_for
+from ppp_expert.engine.relevance import CORE_TARGETS, Outlook, relevance_for
 from ppp_expert.errors import CaseError
-from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.conclusions import OUTCOMES, TRADITIONAL, RedFlagConclusion
 from ppp_expert.kb.conditions import UNKNOWN
-from ppp_expert.kb.loader import KnowledgeBase, Rule
-from ppp_expert.kb.schema import Question
-
-
-class Command(str, enum.Enum):
-    """What a user can type instead of an answer."""
-
-    WHY = "why"
-    WHY_DETAIL = "why --detail"
-    HELP = "help"
-    BACK = "back"
-    SKIP = "skip"
-    STATUS = "status"
-    QUIT = "quit"
-
-
-Reply = Command | str | int | float
-
-
-@dataclass(frozen=True)
-class AskContext:
-    """What a provider may show with a question."""
-
-    number: int          # 1-based number of this question in the session
-    remaining: int       # questions still needed, this one included (an upper bound)
-    answered: int        # answers held so far (pre-filled ones included)
-    refining: bool       # the advice is settled; this question only refines it
-    can_go_back: bool
-
-
-@dataclass(frozen=True)
-class WhyReason:
-    rule: str
-    title: str
-    source: str
-    could: tuple[str, ...]     # what the rule could conclude
-    changes: tuple[str, ...]   # the unsettled outcomes it can change
-    via: tuple[str, ...]       # derived facts through which the answer reaches it
-
-
-@dataclass(frozen=True)
-class Why:
-    question: Question
-    reasons: tuple[WhyReason, ...]
-    refining: bool
-    because: str = ""          # the adviser's reason for asking, in plain words (the primer)
-    detail: bool = False       # list the rules (``why --detail``)
-
-
-@dataclass(frozen=True)
-class Help:
-    question: Question
-    passages: tuple[Passage, ...]
-    primer: tuple[tuple[str, str], ...] = ()  # (title, body): the question's and its phase's primer pages
-
-
-@dataclass(frozen=True)
-class Glossed:
-    """A glossary entry asked for at a prompt (``glossary TERM``), or the names nearest to it."""
-
-    term: str
-    definition: str = ""
-    why_it_matters: str = ""
-    suggestions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Status:
-    answered: int
-    needed: int
-    refinable: int
-    verdicts: tuple[str, ...]
-    leader: str
-    leader_title: str
-    leader_score: float
-    score_range: tuple[float, float]
-    models: tuple[str, ...]
-    open_targets: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Settled:
-    asked: int
-    answered: int
-    refinable: int
-    verdict: str
-    model: str
-    targets: frozenset[str] = CORE_TARGETS  # what "settled" covers (a screening: verdict, model)
-
-
-@dataclass(frozen=True)
-class Note:
-    text: str
-
-
-@dataclass(frozen=True)
-class Interim:
-    """The verdict and the model are settled; risk owners and red flags are not yet."""
-
-    summary: Any  # advice.summary.Summary of the answers so far (unanswered read as unknown)
-    open_targets: tuple[str, ...]  # plain-word names of what is not yet assessed
-    remaining: int
-
-
-Message = Why | Help | Status | Settled | Note | Interim | Glossed
-
-
-class AnswerProvider(Protocol):
-    """Answers the consultation's questions: the terminal, a case file, a test script."""
-
-    def ask(self, question: Question, context: AskContext) -> Reply:
-        """An answer (a value, ``unknown``) or a command."""
-
-    def show(self, message: Message) -> None:
-        """Tell the user something (why, help, status, settled, notes)."""
-
-    def confirm(self, text: str, default: bool = False) -> bool:
-        """A yes/no decision (continue for refinement?)."""
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 
 @dataclass
@@ -330,107 +226,13 @@ class Session:
         checked = check_answer(question, value, "", question_id)
         return UNKNOWN if checked is None else checked
 
-    # ------------------------------------------------------------- commands
+    # ------------------------------------------------------------- commands (commands.py)
     def why(self, question_id: str, detail: bool = False) -> Why:
         """Which rules need this answer, what each could conclude, and which outcome it can change."""
-        outlook = self.outlook
-        rule_ids = list(outlook.needed_by.get(question_id, ()))
-        refining = not rule_ids
-        if refining:  # only refinement left: the open rules that read it directly
-            rule_ids = [r.id for r in self.kb.rules
-                        if outlook.status.get(r.id) is None and question_id in r.questions]
-        reasons = []
-        for rid in rule_ids:
-            rule = self.kb.rule(rid)
-            reasons.append(WhyReason(
-                rule=rule.id, title=rule.title, source=rule.source,
-                could=tuple(describe(c, self.kb) for c in rule.conclusions),
-                changes=tuple(label(t, self.kb) for t in outlook.moves.get(rid, ())),
-                via=tuple(self._via(rule, question_id)),
-            ))
-        from ppp_expert.content.loader import ContentError, primer
-
-        try:
-            entry = primer().questions.get(question_id)
-        except ContentError:
-            entry = None
-        return Why(self.kb.questions[question_id], tuple(reasons), refining, entry.body if entry else "", detail)
-
-    def _via(self, rule: Rule, question_id: str) -> list[str]:
-        if question_id in rule.questions:
-            return []
-        found = []
-        for fact in cond.facts_of(rule.condition):
-            if self._fact_reads(fact, question_id, set()) and fact not in found:
-                found.append(fact)
-        return found
-
-    def _fact_reads(self, fact: str, question_id: str, seen: set[str]) -> bool:
-        if fact in seen:
-            return False
-        seen.add(fact)
-        for rid in self.kb.fact_producers.get(fact, ()):
-            producer = self.kb.rule(rid)
-            if question_id in producer.questions:
-                return True
-            if any(self._fact_reads(f, question_id, seen) for f in cond.facts_of(producer.condition)):
-                return True
-        return False
+        return commands.why(self.kb, self.outlook, question_id, detail)
 
     def help(self, question_id: str) -> Help:
-        question = self.kb.questions[question_id]
-        from ppp_expert.content.loader import ContentError, primer
-
-        pages: list[tuple[str, str]] = []
-        try:
-            book = primer()
-            for entry in (book.questions.get(question_id), book.phases.get(question.phase)):
-                if entry is not None:
-                    pages.append((entry.title if entry.title != question_id else "Why this question", entry.body))
-        except ContentError:
-            pass
-        return Help(question, tuple(passage(s) for s in question.guide), tuple(pages))
+        return commands.help_for(self.kb, question_id)
 
     def status(self) -> Status:
-        o = self.outlook
-        leader = o.leader
-        if leader == TRADITIONAL:
-            score, rng = -o.certainty.sure, (-o.certainty.high, -o.certainty.low)
-        elif leader == NO_MODEL:
-            score, rng = 0.0, (0.0, 0.0)
-        else:
-            b = o.scores[leader]
-            score, rng = b.sure, (b.low, b.high)
-        return Status(
-            answered=len(self.answers), needed=len(o.needed), refinable=len(o.refinable),
-            verdicts=tuple(v for v in OUTCOMES if v in o.verdicts),
-            leader=leader, leader_title=self.kb.models[leader].title if leader in self.kb.models else "none yet",
-            leader_score=score, score_range=rng,
-            models=tuple(m for m in self.kb.models if m in o.models),
-            open_targets=tuple(label(t, self.kb) for t in o.open_targets),
-        )
-
-
-def label(target: str, kb: KnowledgeBase) -> str:
-    """A readable name for an outcome of the relevance analysis."""
-    kind, _, rest = target.partition(":")
-    if target == "verdict":
-        return "the PPP verdict"
-    if target == "model":
-        return "the recommended model"
-    if kind == "risk" and rest in kb.risks:
-        return f"who carries {kb.risks[rest].title.lower()} risk"
-    if kind == "red_flag":
-        return f"red flag: {red_flag_titles(kb).get(rest, rest)}"
-    return target.replace("_", " ")
-
-
-def red_flag_titles(kb: KnowledgeBase) -> dict[str, str]:
-    """Red-flag id -> title, from the rules that raise them."""
-    return kb.derived("red_flag_titles", lambda: {
-        c.red_flag.id: c.red_flag.title for r in kb.rules for c in r.conclusions if isinstance(c, RedFlagConclusion)})
-
-
-def describe(c: Any, kb: KnowledgeBase) -> str:
-    """One line saying what a conclusion would add to the advice."""
-    return c.describe(kb)
+        return commands.status(self.kb, self.outlook, self.answers)

@@ -27,7 +27,7 @@ from ppp_expert import files
 from ppp_expert.cases.case import load_case
 from ppp_expert.errors import CaseError
 from ppp_expert.kb.conditions import UNKNOWN
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.yaml_io import parse_text, read_text
 
 HEADER = (

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ppp_expert.cases.money import AmbiguousAmount, is_money, parse_millions
-from ppp_expert.consult.session import (
+from ppp_expert.consult.messages import (
     AskContext,
     Command,
     Glossed,
@@ -33,7 +33,7 @@ from ppp_expert.consult.session import (
     Why,
 )
 from ppp_expert.errors import printable
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import Question
 
 COMMAND_WORDS = {c.value: c for c in Command} | {"?": Command.HELP, "exit": Command.QUIT,

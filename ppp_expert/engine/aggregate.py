@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ppp_expert.engine.recorder import Firing
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL, GateConclusion
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import PPP_MODELS
 
 

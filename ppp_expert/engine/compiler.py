@@ -14,7 +14,7 @@ from ppp_expert.engine.experta_seam import AND, rule_with_body
 from ppp_expert.engine.matchers import keyed_matcher, matcher_choice
 from ppp_expert.engine.patterns import condition_pattern
 from ppp_expert.engine.recorder import BaseEngine, rule_body
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 
 def compile_engine(kb: KnowledgeBase, matcher: str | None = None,

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from ppp_expert.engine.facts import fact_class
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 #: The matchers an engine can be compiled with: ``keyed`` (specialised to the knowledge base's
 #: vocabulary, ``ppp_expert.engine.keyed``) and ``stock`` (experta's Rete with dirty tracking).

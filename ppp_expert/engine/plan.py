@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 from ppp_expert.engine.experta_seam import AND, EXPERTA_VERSION, NOT, OR, TEST, Rule, dnf
 from ppp_expert.kb import cache, conditions as cond
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 #: The position that stands for experta's ``InitialFact`` in a branch.
 INITIAL = -1

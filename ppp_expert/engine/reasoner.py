@@ -12,7 +12,8 @@ from ppp_expert.engine.matchers import matcher_choice
 from ppp_expert.engine.recorder import BaseEngine, Firing
 from ppp_expert.engine.relevance import relevance_for
 from ppp_expert.kb.conditions import UNKNOWN
-from ppp_expert.kb.loader import KnowledgeBase, gc_paused
+from ppp_expert.kb.knowledge_base import KnowledgeBase
+from ppp_expert.kb.loader import gc_paused
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from ppp_expert.engine.experta_seam import DirtyTrackingMatcher, ExpertaEngine
 from ppp_expert.engine.facts import Finding, fact_label
 from ppp_expert.engine.firing_order import PhasedAgenda, StableStrategy
-from ppp_expert.kb.loader import Rule
+from ppp_expert.kb.knowledge_base import Rule
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from ppp_expert.engine.aggregate import thin_evidence, verdict_questions
 from ppp_expert.engine.bounds import Bounds, bounds, may_be_thin, model_contenders, possible_outcomes, viability
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL, GateConclusion
-from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 from ppp_expert.kb.schema import PHASES, PPP_MODELS
 
 Truth = cond.Truth

@@ -44,28 +44,30 @@ class Catalogue(Protocol):
 
 
 # --- payloads ------------------------------------------------------------------------------
+# What a conclusion carries, as written in the rule files (`Spec`: a knowledge-base payload, not the
+# result contract of the same name in advice/contract.py).
 
 
-class Evidence(Strict):
+class EvidenceSpec(Strict):
     model: Literal[MODEL_IDS]  # type: ignore[valid-type]
     weight: float = Field(ge=-1, le=1)
     reason: str = Field(min_length=1)
 
 
-class Allocation(Strict):
+class AllocationSpec(Strict):
     risk: str
     party: Party
     mechanism: str = Field(min_length=1)
     rationale: str = Field(min_length=1)
 
 
-class RedFlag(Strict):
+class RedFlagSpec(Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1)
     mitigation: str = Field(min_length=1)
 
 
-class Gate(Strict):
+class GateSpec(Strict):
     """A screening condition practice treats as a gate, failed in this case.
 
     ``decides`` says what the failure means: ``not_yet`` (a partnership could fit once the
@@ -81,20 +83,20 @@ class Gate(Strict):
     reason: str = Field(min_length=1)
 
 
-class AdviceItem(Strict):
+class AdviceItemSpec(Strict):
     topic: Topic
     key: str = Field(pattern=ID_PATTERN)
     text: str = Field(min_length=1)
 
 
-class SettingValue(Strict):
+class SettingValueSpec(Strict):
     topic: Topic
     key: str = Field(pattern=ID_PATTERN)
     value: Union[str, int, float, dict[str, Union[int, float, str]]]
     reason: str = Field(min_length=1)
 
 
-class CriterionShift(Strict):
+class CriterionShiftSpec(Strict):
     criterion: Literal[CRITERIA]  # type: ignore[valid-type]
     delta: float
     reason: str = Field(min_length=1)
@@ -199,7 +201,7 @@ class GateConclusion(ConclusionKind):
     kind: ClassVar[str] = "gate"
     competition: ClassVar[Competition] = "union"
     group: ClassVar[str | None] = "gates"
-    gate: Gate
+    gate: GateSpec
 
     @property
     def target(self) -> str:
@@ -216,7 +218,7 @@ class EvidenceConclusion(ConclusionKind):
     kind: ClassVar[str] = "evidence"
     competition: ClassVar[Competition] = "certainty"
     group: ClassVar[str | None] = "model"
-    evidence: Evidence
+    evidence: EvidenceSpec
 
     @property
     def target(self) -> str:
@@ -237,7 +239,7 @@ class AllocateConclusion(ConclusionKind):
     kind: ClassVar[str] = "allocate"
     competition: ClassVar[Competition] = "precedence"
     group: ClassVar[str | None] = "risks"
-    allocate: Allocation
+    allocate: AllocationSpec
 
     @property
     def target(self) -> str:
@@ -261,7 +263,7 @@ class RedFlagConclusion(ConclusionKind):
     kind: ClassVar[str] = "red_flag"
     competition: ClassVar[Competition] = "union"
     group: ClassVar[str | None] = "red_flags"
-    red_flag: RedFlag
+    red_flag: RedFlagSpec
 
     @property
     def target(self) -> str:
@@ -278,7 +280,7 @@ class AdviseConclusion(ConclusionKind):
     kind: ClassVar[str] = "advise"
     competition: ClassVar[Competition] = "union"
     group: ClassVar[str | None] = "advice"
-    advise: AdviceItem
+    advise: AdviceItemSpec
 
     @property
     def target(self) -> str:
@@ -297,7 +299,7 @@ class SetConclusion(ConclusionKind):
     kind: ClassVar[str] = "set"
     competition: ClassVar[Competition] = "precedence"
     group: ClassVar[str | None] = "settings"
-    set: SettingValue
+    set: SettingValueSpec
 
     @property
     def target(self) -> str:
@@ -315,7 +317,7 @@ class CriteriaConclusion(ConclusionKind):
     kind: ClassVar[str] = "criteria"
     competition: ClassVar[Competition] = "sum"
     group: ClassVar[str | None] = "criteria"
-    criteria: CriterionShift
+    criteria: CriterionShiftSpec
 
     @property
     def target(self) -> str:

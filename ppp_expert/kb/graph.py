@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 
 def build_kb_graph(kb: KnowledgeBase, include_defaults: bool = False) -> nx.DiGraph:

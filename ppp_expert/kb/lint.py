@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import PPP_OUTCOME
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import GUIDE_SECTIONS, PPP_MODELS
 
 
@@ -71,7 +71,7 @@ def _citations(kb: KnowledgeBase) -> list[Finding]:
     found = []
     for name, where in sorted(practice.items()):
         if name not in kb.practice:
-            from ppp_expert.kb.loader import suggest
+            from ppp_expert.kb.files import suggest
 
             found.append(Finding("error", where[0], f"cites practice:{name}, which the register (practice.yaml) "
                                  f"does not list{suggest(name, kb.practice)}" + (

@@ -12,7 +12,7 @@ from ppp_expert.advice.sensitivity import NO_MODEL, Flip, Sweep
 from ppp_expert.advice.summary import OUTCOME_WORDS
 from ppp_expert.advice.whatif import WhatIf
 from ppp_expert.advice.why_not import ClaimWhyNot, WhyNot
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 
 def how_lines(target: str, case_id: str, lines: list[str]) -> list[str]:

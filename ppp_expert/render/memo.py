@@ -28,7 +28,7 @@ from ppp_expert.advice.summary import NUMBERS_EXPLAINED, Summary
 from ppp_expert.advice.why_not import why_not
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.errors import PPPExpertError
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.sections import section_title
 from ppp_expert.render.explanations import VERDICT_WORDS, flip_line
 from ppp_expert.render.graphs import dot_available, to_dot

@@ -28,7 +28,7 @@ from ppp_expert.kb.conclusions import (
     RedFlagConclusion,
     SetConclusion,
 )
-from ppp_expert.kb.loader import Rule
+from ppp_expert.kb.knowledge_base import Rule
 from ppp_expert.kb.schema import GUIDE_SECTIONS, PARTIES, PHASES
 from ppp_expert.train.casework import PARTY_WORDS, flag_titles, sections_of, setting_values, value_key
 from ppp_expert.train.describe import condition_statements, model_title, value_text

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ppp_expert.cases.case import Case
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import PHASES
 from ppp_expert.train.describe import answer_text
 

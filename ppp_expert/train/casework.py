@@ -16,7 +16,7 @@ import random
 from typing import Any
 
 from ppp_expert.kb.conclusions import OUTCOMES, RedFlagConclusion, SetConclusion
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import PARTIES
 from ppp_expert.train.describe import VERDICT_WORDS, model_title, value_text
 from ppp_expert.train.items import Alternative, Backing, Choice, Claim, Item, Prompt, Row

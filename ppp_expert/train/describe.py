@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from ppp_expert.engine.aggregate import decisions_of
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 
 if TYPE_CHECKING:
     from ppp_expert.engine.reasoner import Trace

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Callable
 
 from ppp_expert.content.loader import glossary
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.train.catalogue import Catalogue
 from ppp_expert.train.events import Note
 from ppp_expert.train.exam import ExamPlan, run_exam

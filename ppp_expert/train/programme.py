@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from ppp_expert.cases.case import Case, case_from_bytes
 from ppp_expert.errors import CaseError
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.yaml_io import read_bytes
 
 if TYPE_CHECKING:  # the engine (experta) is imported when a case is first solved, not at start-up
@@ -133,7 +133,7 @@ class Programme:
 
     def get(self, case_id: str) -> ProgrammeCase:
         if case_id not in self.cases:
-            from ppp_expert.kb.loader import suggest
+            from ppp_expert.kb.files import suggest
 
             raise CaseError(f"no case '{case_id}' in the programme{suggest(case_id, self.cases)}; expected one of "
                             f"{', '.join(sorted(self.cases))}", field="--case")

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ppp_expert.errors import PPPExpertError
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.sections import section_title
 from ppp_expert.train.learner import Learner, Trainee, export_rows, find_trainee, open_learner
 from ppp_expert.train.schedule import MAX_BOX

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL
-from ppp_expert.kb.loader import KnowledgeBase, Rule
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 from ppp_expert.train.describe import fact_producers, facts_text, failed_conditions, final_state
 from ppp_expert.train.items import Backing
 from ppp_expert.train.programme import ProgrammeCase

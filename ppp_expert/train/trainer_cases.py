@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ppp_expert.cases.case import CaseError
-from ppp_expert.kb.loader import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.train.catalogue import Catalogue
 from ppp_expert.train.learner import open_learner
 from ppp_expert.train.programme import case_from_file_bytes, load_programme
