@@ -18,9 +18,9 @@ from conftest import MODEL_IDS, ROOT, rule, write_kb
 from ppp_expert.errors import KnowledgeBaseError
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import AllocateConclusion
-from ppp_expert.kb.files import shipped_kb_dir, suggest
 from ppp_expert.kb.loader import load_kb
 from ppp_expert.kb.schema import GUIDE_SECTIONS
+from ppp_expert.kb.sources import shipped_kb_dir, suggest
 
 A_YES = {"answer": "a", "is": "yes"}
 RULES = {

@@ -131,7 +131,7 @@ def resolve_target(g: nx.DiGraph, target: str, option: str = "--how") -> str:
 
     if matches:
         raise CaseError(f"'{target}' is ambiguous; expected one of {matches}", field=option)
-    from ppp_expert.kb.files import suggest
+    from ppp_expert.kb.sources import suggest
 
     candidates = sorted(n for n in g if g.nodes[n]["kind"] in ("decision", "conclusion", "fact"))
     raise CaseError(f"no conclusion '{target}'{suggest(target, candidates)} in this case; expected one of "

@@ -9,8 +9,8 @@ from ppp_expert.advice.contract import Advice
 from ppp_expert.cases.case import Case, check_answer
 from ppp_expert.errors import CaseError
 from ppp_expert.kb.conditions import UNKNOWN
-from ppp_expert.kb.files import suggest
 from ppp_expert.kb.knowledge_base import KnowledgeBase
+from ppp_expert.kb.sources import suggest
 from ppp_expert.yaml_io import plain_scalar
 
 

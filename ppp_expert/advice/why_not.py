@@ -114,7 +114,7 @@ def why_not_claim(kb: KnowledgeBase, trace: Trace, advice: Advice, claim: str) -
     """Why the advice does not conclude ``claim``: ``risk:demand=private``, ``red_flag:single_bidder``,
     ``structuring:payment_mechanism=user_fees`` or ``verdict=traditional``."""
     from ppp_expert.errors import CaseError
-    from ppp_expert.kb.files import suggest
+    from ppp_expert.kb.sources import suggest
 
     target, sep, wanted = claim.partition("=")
     target, wanted = target.strip(), wanted.strip()

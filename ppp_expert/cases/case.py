@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ppp_expert.errors import CaseError, printable
 from ppp_expert.kb.conditions import UNKNOWN
-from ppp_expert.kb.files import suggest
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.loader import default_kb
 from ppp_expert.kb.schema import MODEL_IDS, PARTIES, Question
+from ppp_expert.kb.sources import suggest
 from ppp_expert.yaml_io import check_size, decode, parse_text, read_bytes
 
 AnswerValue = Union[str, int, float]

@@ -43,7 +43,7 @@ def glossary(term: tuple[str, ...], topic: str | None, primer: bool, fmt: str) -
             console.print("Questions: " + ", ".join(p.questions), markup=False)
             return
         if text not in entries:
-            from ppp_expert.kb.files import suggest
+            from ppp_expert.kb.sources import suggest
 
             raise ContentError(f"no primer entry '{text}'{suggest(text, entries)}; expected a topic "
                                f"({', '.join(p.topics)}), a phase ({', '.join(p.phases)}) or a question id",
@@ -65,7 +65,7 @@ def glossary(term: tuple[str, ...], topic: str | None, primer: bool, fmt: str) -
     if topic is not None:
         topics = sorted({t for entry in g.terms for t in entry.topics})
         if topic not in topics:
-            from ppp_expert.kb.files import suggest
+            from ppp_expert.kb.sources import suggest
 
             raise ContentError(f"unknown topic '{topic}'{suggest(topic, topics)}; expected one of {', '.join(topics)}",
                                field="--topic")

@@ -15,9 +15,9 @@ from ppp_expert.kb.conclusions import (
     Conclusion,
     GateConclusion,
 )
-from ppp_expert.kb.files import suggest, validate
 from ppp_expert.kb.knowledge_base import Rule
 from ppp_expert.kb.schema import MODEL_IDS, Question, Risk, RuleSpec
+from ppp_expert.kb.sources import suggest, validate
 
 
 def check_unique_ids(rules: list[Rule]) -> None:

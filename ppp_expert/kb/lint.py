@@ -71,7 +71,7 @@ def _citations(kb: KnowledgeBase) -> list[Finding]:
     found = []
     for name, where in sorted(practice.items()):
         if name not in kb.practice:
-            from ppp_expert.kb.files import suggest
+            from ppp_expert.kb.sources import suggest
 
             found.append(Finding("error", where[0], f"cites practice:{name}, which the register (practice.yaml) "
                                  f"does not list{suggest(name, kb.practice)}" + (

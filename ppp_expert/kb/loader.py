@@ -1,6 +1,6 @@
 """Load and validate a knowledge base completely, so nothing fails half-way at run time.
 
-Reading and validating the files is in ``files.py``, building the rules in ``build.py``, their
+Reading and validating the files is in ``sources.py``, building the rules in ``build.py``, their
 phases and strata in ``strata.py``; the result is a ``KnowledgeBase`` (``knowledge_base.py``).
 """
 
@@ -15,7 +15,6 @@ from typing import Iterator
 from ppp_expert.errors import KnowledgeBaseError
 from ppp_expert.kb import cache, conditions as cond
 from ppp_expert.kb.build import build_rule, check_unique_ids, default_allocation_rules
-from ppp_expert.kb.files import checked, data_key, read_all, shipped_kb_dir, suggest, unique, validate
 from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 from ppp_expert.kb.schema import (
     CRITERIA,
@@ -29,6 +28,7 @@ from ppp_expert.kb.schema import (
     RuleSpec,
     Settings,
 )
+from ppp_expert.kb.sources import checked, data_key, read_all, shipped_kb_dir, suggest, unique, validate
 from ppp_expert.kb.strata import stratify
 
 

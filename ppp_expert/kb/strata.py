@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from ppp_expert.errors import KnowledgeBaseError
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.files import suggest
 from ppp_expert.kb.knowledge_base import Rule
+from ppp_expert.kb.sources import suggest
 
 
 def stratify(rules: list[Rule]) -> tuple[list[Rule], dict[str, list[str]]]:

@@ -192,7 +192,7 @@ def show_primer(tutor: AskingTutor, name: str) -> None:
     entries = {**p.topics, **p.phases, **p.questions}
     entry = entries.get(name.strip().lower())
     if entry is None:
-        from ppp_expert.kb.files import suggest
+        from ppp_expert.kb.sources import suggest
 
         tutor.provider.show(ev.Note(f"No primer page '{name}'{suggest(name, entries)}; topics: "
                                    f"{', '.join(p.topics)}.", "yellow"))

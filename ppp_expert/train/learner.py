@@ -80,7 +80,7 @@ class Learner:
         if rows:
             return Trainee(rows[0]["id"], rows[0]["name"])
         names = [t.name for t in self.trainees()]
-        from ppp_expert.kb.files import suggest
+        from ppp_expert.kb.sources import suggest
 
         known = f"expected one of {', '.join(names)}" if names else "no trainees yet"
         raise TrainingDBError(f"unknown trainee '{name}'{suggest(name, names)}; {known} "

@@ -133,7 +133,7 @@ class Programme:
 
     def get(self, case_id: str) -> ProgrammeCase:
         if case_id not in self.cases:
-            from ppp_expert.kb.files import suggest
+            from ppp_expert.kb.sources import suggest
 
             raise CaseError(f"no case '{case_id}' in the programme{suggest(case_id, self.cases)}; expected one of "
                             f"{', '.join(sorted(self.cases))}", field="--case")

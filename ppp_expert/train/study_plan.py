@@ -12,9 +12,9 @@ import random
 from typing import Iterable
 
 from ppp_expert.errors import PPPExpertError
-from ppp_expert.kb.files import suggest
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import GUIDE_SECTIONS, TOPICS as KB_TOPICS
+from ppp_expert.kb.sources import suggest
 from ppp_expert.train.banks import BANK_TYPES, case_bank
 from ppp_expert.train.casework import ALL_STEPS, TOPIC_STEPS
 from ppp_expert.train.items import Item
