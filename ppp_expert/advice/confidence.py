@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping
 from ppp_expert.advice.variants import alternatives
 from ppp_expert.engine.aggregate import Decision, Weighed, weigh_rules
 from ppp_expert.engine.bounds import bounds, possible_outcomes, viability
-from ppp_expert.engine.reasoner import open_bounds
+from ppp_expert.engine.reasoner import open_bounds, thin_possible
 from ppp_expert.engine.relevance import relevance_for
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
@@ -125,18 +125,27 @@ def _reach(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
     return kb.derived("confidence_reach", compute)
 
 
-def _can_change(kb: KnowledgeBase, decision: Decision, fired: frozenset[str], question: str) -> bool:
+def _can_change(kb: KnowledgeBase, decision: Decision, fired: frozenset[str], question: str,
+                thin: frozenset[bool]) -> bool:
     """Sound and cheap: can any answer to ``question`` change the outcome? Rules it cannot reach
-    keep their firing; the ones it reaches may each fire or not (the relevance bounds)."""
+    keep their firing; the ones it reaches may each fire or not (the relevance bounds). ``thin``:
+    whether the evidence may count as thin (``bounds.may_be_thin``) for some answer."""
     effects, reach = _effects(kb), _reach(kb).get(question, frozenset())
     sure = [effects[r] for r in fired if r in effects and r not in reach]
     open_ = [effects[r] for r in reach]
     certainty = bounds([w for e in sure for w in e.pool], [w for e in open_ for w in e.pool])
+    sure_gates = frozenset(g for e in sure for g in e.gates)
+    open_gates = frozenset(g for e in open_ for g in e.gates)
+    threshold = kb.settings.verdict_threshold
+    # First with a model that may or may not fit: when even that cannot move the outcome, the
+    # model scores need no bounds of their own.
+    if possible_outcomes(certainty, threshold, sure_gates, open_gates, frozenset([True, False]), thin) == {
+            decision.verdict}:
+        return False
     scores = [bounds([w for e in sure for m, w in e.models if m == model],
                      [w for e in open_ for m, w in e.models if m == model]) for model in PPP_MODELS]
-    possible = possible_outcomes(
-        certainty, kb.settings.verdict_threshold, frozenset(g for e in sure for g in e.gates),
-        frozenset(g for e in open_ for g in e.gates), viability(scores, kb.settings.model_threshold))
+    possible = possible_outcomes(certainty, threshold, sure_gates, open_gates,
+                                 viability(scores, kb.settings.model_threshold), thin)
     return possible != {decision.verdict}
 
 
@@ -190,10 +199,14 @@ def fragile_on(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision
     complete = {q: answers.get(q, cond.UNKNOWN) for q in kb.questions}
     fired_rules = list(fired)
     fired_ids = frozenset(r.id for r in fired_rules)
+    # Changing one known answer leaves the share answered as it is: thin evidence stays impossible
+    # when it is impossible now, and may come or go otherwise.
+    known = {q: v for q, v in complete.items() if v != cond.UNKNOWN}
+    thin = frozenset([True, False]) if thin_possible(kb, known) else frozenset([False])
     fragile = []
     for qid in kb.questions:
         current = complete[qid]
-        if current == cond.UNKNOWN or not _can_change(kb, decision, fired_ids, qid):
+        if current == cond.UNKNOWN or not _can_change(kb, decision, fired_ids, qid, thin):
             continue
         for value, distance in alternatives(kb, kb.questions[qid], current):
             if distance <= 1 and _decision_with(kb, complete, fired_rules, qid, value).verdict != decision.verdict:
