@@ -5,12 +5,19 @@ evaluator of their meaning. A leaf's ``holds(value)`` decides it for a known ans
 compiles it into experta's predicates. ``truth(state)`` is the three-valued reading of a whole
 tree (true / false / open), built on the same ``holds``: WHY-NOT explanations read it against a
 finished case, the consultation's relevance analysis against the answers given so far.
+
+Other modules never test a leaf's class. What several need is on the leaf: ``reads`` (``answer``,
+``fact`` or ``decision``) and ``subject`` (the question, fact name or decision kind), ``literal``
+(the one value an equality test compares, else None), ``value_test`` (the test of the value,
+None when the fact's presence is the test) and ``thresholds(question)``. What a leaf means in
+one module's own terms (an experta pattern, a CLIPS pattern, words) is a table keyed by leaf
+class in that module, covering every class in ``LEAF_CLASSES`` (tests/test_architecture.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterator, Mapping, Union
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Union, get_args
 
 from ppp_expert.errors import KnowledgeBaseError
 
@@ -66,6 +73,25 @@ class AnswerIn:
     question: str
     values: frozenset[str]
     negate: bool = False
+    reads: ClassVar[str] = "answer"
+
+    @property
+    def subject(self) -> str:
+        return self.question
+
+    @property
+    def literal(self) -> str | None:
+        if len(self.values) == 1 and not self.negate:
+            (value,) = self.values
+            return value
+        return None
+
+    @property
+    def value_test(self) -> Callable[[Any], bool]:
+        return self.holds
+
+    def thresholds(self, question: str) -> tuple[float, ...]:
+        return ()
 
     def holds(self, value: Any) -> bool:
         if self.negate:
@@ -93,6 +119,22 @@ class AnswerCompare:
     high: float | None
     low_strict: bool = False
     high_strict: bool = False
+    reads: ClassVar[str] = "answer"
+    literal: ClassVar[None] = None
+
+    @property
+    def subject(self) -> str:
+        return self.question
+
+    @property
+    def value_test(self) -> Callable[[Any], bool]:
+        return self.holds
+
+    def thresholds(self, question: str) -> tuple[float, ...]:
+        """The bounds this leaf tests on ``question``."""
+        if question != self.question:
+            return ()
+        return tuple(b for b in (self.low, self.high) if b is not None)
 
     def holds(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -131,6 +173,16 @@ class FactIs:
     """Another rule concluded the derived fact ``name``."""
 
     name: str
+    reads: ClassVar[str] = "fact"
+    literal: ClassVar[None] = None
+    value_test: ClassVar[None] = None  # the fact's presence is the test
+
+    @property
+    def subject(self) -> str:
+        return self.name
+
+    def thresholds(self, question: str) -> tuple[float, ...]:
+        return ()
 
     def describe(self) -> str:
         return f"fact {self.name}"
@@ -151,6 +203,25 @@ class DecisionIn:
 
     kind: str
     values: frozenset[str]
+    reads: ClassVar[str] = "decision"
+
+    @property
+    def subject(self) -> str:
+        return self.kind
+
+    @property
+    def literal(self) -> str | None:
+        if len(self.values) == 1:
+            (value,) = self.values
+            return value
+        return None
+
+    @property
+    def value_test(self) -> Callable[[Any], bool]:
+        return self.holds
+
+    def thresholds(self, question: str) -> tuple[float, ...]:
+        return ()
 
     def describe(self) -> str:
         return f"{self.kind} in [{', '.join(sorted(self.values))}]"
@@ -229,6 +300,8 @@ class Not:
 
 Condition = Union[AnswerIn, AnswerCompare, FactIs, DecisionIn, All, Any_, Not]
 Leaf = Union[AnswerIn, AnswerCompare, FactIs, DecisionIn]
+#: Every leaf class: each per-leaf table elsewhere has one entry for each.
+LEAF_CLASSES: tuple[type, ...] = get_args(Leaf)
 
 
 #: Bounds on one rule's condition. The shipped rules use at most 8 leaves, 5 levels deep; the
@@ -361,19 +434,19 @@ def questions_of(cond: Condition) -> list[str]:
     """The questions a condition reads, in first-use order."""
     seen: dict[str, None] = {}
     for leaf in leaves(cond):
-        if isinstance(leaf, (AnswerIn, AnswerCompare)):
-            seen.setdefault(leaf.question, None)
+        if leaf.reads == "answer":
+            seen.setdefault(leaf.subject, None)
     return list(seen)
 
 
 def facts_of(cond: Condition) -> list[str]:
     """The derived facts a condition reads."""
-    return [leaf.name for leaf in leaves(cond) if isinstance(leaf, FactIs)]
+    return [leaf.subject for leaf in leaves(cond) if leaf.reads == "fact"]
 
 
 def is_second_phase(cond: Condition) -> bool:
     """Does the condition depend on the aggregated decision (model or verdict)?"""
-    return any(isinstance(leaf, DecisionIn) for leaf in leaves(cond))
+    return any(leaf.reads == "decision" for leaf in leaves(cond))
 
 
 def evaluate(cond: Condition, state: State) -> Truth:
