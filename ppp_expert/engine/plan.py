@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ppp_expert.engine.experta_seam import AND, EXPERTA_VERSION, NOT, OR, TEST, Rule, dnf
+from ppp_expert.engine.facts import fact_class
 from ppp_expert.kb import cache, conditions as cond
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 
@@ -66,15 +67,12 @@ _INITIAL_LEAF = _Leaf(INITIAL, ("initial",))
 
 
 def pattern_key(leaf: cond.Leaf, position: int) -> tuple[Any, ...]:
-    """The equality of the experta pattern ``patterns.condition_pattern`` makes for ``leaf``."""
-    if isinstance(leaf, cond.AnswerIn) and len(leaf.values) == 1 and not leaf.negate:
-        (value,) = leaf.values
-        return ("answer", leaf.question, value)
-    if isinstance(leaf, cond.FactIs):
-        return ("fact", leaf.name)
-    if isinstance(leaf, cond.DecisionIn) and len(leaf.values) == 1:
-        (value,) = leaf.values
-        return ("decision", leaf.kind, value)
+    """The equality of the experta pattern ``patterns.leaf_pattern`` makes for ``leaf``: by fact
+    class and literal value, by fact class alone for a bare fact, by identity for a predicate."""
+    if leaf.literal is not None:
+        return (fact_class(leaf), leaf.literal)
+    if leaf.value_test is None:
+        return (fact_class(leaf),)
     return ("predicate", position)
 
 
