@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 from ppp_expert.engine.experta_seam import AND, EXPERTA_VERSION, NOT, OR, TEST, Rule, dnf
 from ppp_expert.engine.facts import fact_class
-from ppp_expert.kb import cache, conditions as cond
+from ppp_expert.kb import cache, condition_syntax, conditions as cond
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 #: The position that stands for experta's ``InitialFact`` in a branch.
@@ -163,13 +163,14 @@ def branches(condition: cond.Condition) -> list[Branch]:
 
 def match_plans(kb: KnowledgeBase) -> list[list[Branch]]:
     """Every rule's plan, from the cache when the knowledge base and the code deriving plans
-    (this module, the patterns it mirrors and their fact classes, the condition vocabulary,
-    experta's version) are unchanged; raises ``Unsupported`` as ``branches`` does."""
+    (this module, the patterns it mirrors and their fact classes, the condition vocabulary and
+    its syntax, experta's version) are unchanged; raises ``Unsupported`` as ``branches`` does."""
     key = None
     ids = [r.id for r in kb.rules]
     if kb.fingerprint and cache.enabled():
         here = Path(__file__)
-        sources = (here, here.with_name("patterns.py"), here.with_name("facts.py"), cond.__file__)
+        sources = (here, here.with_name("patterns.py"), here.with_name("facts.py"), cond.__file__,
+                   condition_syntax.__file__)
         code = cache.code_fingerprint(*sources, libraries=[f"experta {EXPERTA_VERSION}"])
         key = {"kb": kb.fingerprint, "code": code}
         cached = cache.load("plans", key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from ppp_expert.errors import KnowledgeBaseError
-from ppp_expert.kb import conditions as cond
+from ppp_expert.kb import condition_syntax, conditions as cond
 from ppp_expert.kb.conclusions import (
     CONCLUSION_KINDS,
     OUTCOMES,
@@ -33,8 +33,8 @@ def build_rule(spec_raw: RuleSpec, path: str, position: int, questions: Mapping[
                 risks: Mapping[str, Risk]) -> Rule:
     field_base = f"rule {spec_raw.id}"
     try:
-        condition = cond.parse(spec_raw.when)
-    except cond.ConditionSyntaxError as exc:
+        condition = condition_syntax.parse(spec_raw.when)
+    except condition_syntax.ConditionSyntaxError as exc:
         raise KnowledgeBaseError(str(exc), path=path, field=f"{field_base}: when") from None
     for leaf in cond.leaves(condition):
         _check_leaf(leaf, questions, path, field_base)
