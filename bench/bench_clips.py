@@ -98,26 +98,6 @@ class _Translator:
         self.variables = 0
 
     def ce(self, node: cond.Condition) -> str:
-        if isinstance(node, cond.AnswerIn):
-            if node.negate:  # known and none of the values
-                constraint = "&".join("~" + literal(v) for v in (UNKNOWN, *sorted(node.values)))
-            else:
-                constraint = _alternatives(node.values)
-            return f"(answer (question {literal(node.question)}) (value {constraint}))"
-        if isinstance(node, cond.AnswerCompare):
-            self.variables += 1
-            var = f"?v{self.variables}"
-            # AnswerCompare.holds: a number (never unknown or text) inside the range.
-            tests = [f":(numberp {var})"]
-            if node.low is not None:
-                tests.append(f":({'>' if node.low_strict else '>='} {var} {node.low!r})")
-            if node.high is not None:
-                tests.append(f":({'<' if node.high_strict else '<='} {var} {node.high!r})")
-            return f"(answer (question {literal(node.question)}) (value {var}&{'&'.join(tests)}))"
-        if isinstance(node, cond.FactIs):
-            return f"(finding (name {literal(node.name)}))"
-        if isinstance(node, cond.DecisionIn):
-            return f"(decision (kind {literal(node.kind)}) (value {_alternatives(node.values)}))"
         if isinstance(node, cond.All):
             return "(and " + " ".join(self.ce(p) for p in node.parts) + ")"
         if isinstance(node, cond.Any_):
@@ -127,7 +107,40 @@ class _Translator:
             if has_or(inner):  # CLIPS takes no `or` inside a `not`: not (A or B) = not A and not B
                 return self.ce(cond.All(tuple(cond.Not(cond.All(d)) for d in disjuncts(inner))))
             return f"(not {self.ce(inner)})"
-        raise TypeError(f"not a condition: {node!r}")
+        return LEAF_CE[type(node)](self, node)
+
+    def answer_in(self, node: cond.AnswerIn) -> str:
+        if node.negate:  # known and none of the values
+            constraint = "&".join("~" + literal(v) for v in (UNKNOWN, *sorted(node.values)))
+        else:
+            constraint = _alternatives(node.values)
+        return f"(answer (question {literal(node.question)}) (value {constraint}))"
+
+    def answer_compare(self, node: cond.AnswerCompare) -> str:
+        self.variables += 1
+        var = f"?v{self.variables}"
+        # AnswerCompare.holds: a number (never unknown or text) inside the range.
+        tests = [f":(numberp {var})"]
+        if node.low is not None:
+            tests.append(f":({'>' if node.low_strict else '>='} {var} {node.low!r})")
+        if node.high is not None:
+            tests.append(f":({'<' if node.high_strict else '<='} {var} {node.high!r})")
+        return f"(answer (question {literal(node.question)}) (value {var}&{'&'.join(tests)}))"
+
+    def fact_is(self, node: cond.FactIs) -> str:
+        return f"(finding (name {literal(node.name)}))"
+
+    def decision_in(self, node: cond.DecisionIn) -> str:
+        return f"(decision (kind {literal(node.kind)}) (value {_alternatives(node.values)}))"
+
+
+#: The CLIPS pattern of each kind of condition leaf.
+LEAF_CE: dict[type, Callable[[_Translator, Any], str]] = {
+    cond.AnswerIn: _Translator.answer_in,
+    cond.AnswerCompare: _Translator.answer_compare,
+    cond.FactIs: _Translator.fact_is,
+    cond.DecisionIn: _Translator.decision_in,
+}
 
 
 def has_or(node: cond.Condition) -> bool:

@@ -268,3 +268,71 @@ def test_the_line_limit_check_catches_a_long_module(tmp_path: Path) -> None:
     short.write_text("x = 1\n" * 4)
     assert too_long([long, short], 4, set(), root=tmp_path) == ["pkg/long.py: 5 lines"]
     assert too_long([long, short], 4, {"pkg/long.py"}, root=tmp_path) == []
+
+
+# --- Condition leaves: one table per concern, no class tests --------------------------------
+#
+# What other modules need to know about a condition leaf is on the leaf (``kb.conditions``: its
+# ``reads``, ``subject``, ``literal``, ``value_test``, ``thresholds``); what a leaf means in one
+# module's terms is a dict keyed by leaf class in that module. So a new kind of leaf is added in
+# the vocabulary and once in each table, and these checks find every place it is missing.
+
+BENCH = PACKAGE.parent / "bench"
+LEAF_NAMES = frozenset(c.__name__ for c in importlib.import_module("ppp_expert.kb.conditions").LEAF_CLASSES)
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    """The class names an expression mentions (``AnswerIn``, ``cond.AnswerIn``, tuples of them)."""
+    return {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(node)
+            if isinstance(n, ast.Name) or isinstance(n, ast.Attribute)}
+
+
+def leaf_class_tests(source: str) -> list[int]:
+    """Lines that test a value's class against a leaf class: ``isinstance``/``issubclass`` or
+    ``type(x) is`` / ``==`` a leaf class."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in ("isinstance", "issubclass") and len(node.args) == 2):
+            tested = _names_in(node.args[1])
+        elif (isinstance(node, ast.Compare) and isinstance(node.left, ast.Call)
+              and isinstance(node.left.func, ast.Name) and node.left.func.id == "type"):
+            tested = set().union(*(_names_in(c) for c in node.comparators))
+        else:
+            continue
+        if tested & LEAF_NAMES:
+            found.append(node.lineno)
+    return found
+
+
+def leaf_tables(source: str) -> list[tuple[int, set[str]]]:
+    """Every dict literal keyed by leaf classes: (line, the leaf classes it has keys for)."""
+    return [(node.lineno, keys) for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Dict)
+            for keys in [set().union(*(_names_in(k) for k in node.keys if k is not None)) & LEAF_NAMES] if keys]
+
+
+def _sources() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py")) + sorted(BENCH.glob("*.py"))
+
+
+def test_no_module_dispatches_on_a_leaf_class() -> None:
+    found = [f"{p.relative_to(PACKAGE.parent)}:{line}" for p in _sources()
+             for line in leaf_class_tests(p.read_text(encoding="utf-8"))]
+    assert not found, ("ask the leaf (kb.conditions) or look it up in a table keyed by leaf class, "
+                       "instead of testing its class:\n" + "\n".join(found))
+
+
+def test_every_leaf_table_covers_every_leaf_class() -> None:
+    tables = [(p, line, keys) for p in _sources() for line, keys in leaf_tables(p.read_text(encoding="utf-8"))]
+    assert len(tables) >= 7, "the per-leaf tables were not found: has the scan stopped seeing them?"
+    partial = [f"{p.relative_to(PACKAGE.parent)}:{line} lacks {sorted(LEAF_NAMES - keys)}"
+               for p, line, keys in tables if keys != LEAF_NAMES]
+    assert not partial, "a leaf class is missing from a table:\n" + "\n".join(partial)
+
+
+def test_the_leaf_checks_catch_a_class_test_and_a_partial_table() -> None:
+    source = ("def f(x):\n    if isinstance(x, (cond.All, cond.FactIs)):\n        pass\n"
+              "    if type(x) is AnswerIn:\n        pass\n    return isinstance(x, cond.Not)\n"
+              "TABLE = {cond.AnswerIn: 1, cond.FactIs: 2}\n")
+    assert leaf_class_tests(source) == [2, 4]
+    assert leaf_tables(source) == [(7, {"AnswerIn", "FactIs"})]

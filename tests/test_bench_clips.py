@@ -18,7 +18,7 @@ from conftest import CASES, ROOT
 
 from ppp_expert.cases.case import load_case
 from ppp_expert.cases.generate import random_answers
-from ppp_expert.kb import conditions as cond
+from ppp_expert.kb import condition_syntax, conditions as cond
 
 SCRIPT = ROOT / "bench" / "bench_clips.py"
 
@@ -52,7 +52,7 @@ def test_saliences_follow_the_engine_order_one_per_rule_within_clips_range(kb: A
 
 
 def test_negated_any_is_rewritten_into_negated_conjunctions(bench: Any) -> None:
-    tree = cond.parse({"not": {"any": [{"answer": "a", "is": "x"},
+    tree = condition_syntax.parse({"not": {"any": [{"answer": "a", "is": "x"},
                                        {"all": [{"fact": "f"}, {"any": [{"fact": "g"}, {"fact": "h"}]}]}]}})
     text = bench._Translator().ce(tree)
     assert "(or" not in text

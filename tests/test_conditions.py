@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ppp_expert.kb import conditions as c
+from ppp_expert.kb import condition_syntax as syntax, conditions as c
 
 
 def state(answers: dict, closed: bool = True, facts: frozenset = frozenset(),
@@ -13,7 +13,7 @@ def state(answers: dict, closed: bool = True, facts: frozenset = frozenset(),
 
 
 def test_list_means_all_and_leaves_count_specificity() -> None:
-    cond = c.parse([{"answer": "urgency", "is": "high"}, {"not": {"fact": "commodity_need"}}])
+    cond = syntax.parse([{"answer": "urgency", "is": "high"}, {"not": {"fact": "commodity_need"}}])
     assert isinstance(cond, c.All)
     assert len(list(c.leaves(cond))) == 2
     assert c.questions_of(cond) == ["urgency"]
@@ -21,7 +21,7 @@ def test_list_means_all_and_leaves_count_specificity() -> None:
 
 
 def test_negated_membership_is_false_for_unknown() -> None:
-    cond = c.parse({"answer": "urgency", "not_in": ["high"]})
+    cond = syntax.parse({"answer": "urgency", "not_in": ["high"]})
     assert c.evaluate(cond, state({"urgency": "low"})) is True
     assert c.evaluate(cond, state({"urgency": "high"})) is False
     assert c.evaluate(cond, state({})) is False  # closed world: unknown
@@ -29,16 +29,16 @@ def test_negated_membership_is_false_for_unknown() -> None:
 
 
 def test_numeric_ranges_are_inclusive_and_strict_where_asked() -> None:
-    between = c.parse({"answer": "capital_cost_musd", "between": [20, 100]})
+    between = syntax.parse({"answer": "capital_cost_musd", "between": [20, 100]})
     assert [c.evaluate(between, state({"capital_cost_musd": v})) for v in (19.9, 20, 100, 101)] == [
         False, True, True, False]
-    below = c.parse({"answer": "capital_cost_musd", "lt": 20})
+    below = syntax.parse({"answer": "capital_cost_musd", "lt": 20})
     assert c.evaluate(below, state({"capital_cost_musd": 20})) is False
     assert c.evaluate(below, state({"capital_cost_musd": "unknown"})) is False
 
 
 def test_any_and_not_are_three_valued() -> None:
-    cond = c.parse({"any": [{"answer": "urgency", "is": "high"}, {"fact": "x"}]})
+    cond = syntax.parse({"any": [{"answer": "urgency", "is": "high"}, {"fact": "x"}]})
     assert c.evaluate(cond, state({}, closed=False, possible=frozenset({"x"}))) is None
     assert c.evaluate(cond, state({"urgency": "high"}, closed=False)) is True
     assert c.evaluate(c.Not(cond), state({"urgency": "low"})) is True
@@ -55,8 +55,8 @@ def test_any_and_not_are_three_valued() -> None:
     ("urgency == high", "expected a mapping"),
 ])
 def test_syntax_errors_say_what_was_expected(raw: object, expected: str) -> None:
-    with pytest.raises(c.ConditionSyntaxError, match=expected):
-        c.parse(raw)
+    with pytest.raises(syntax.ConditionSyntaxError, match=expected):
+        syntax.parse(raw)
 
 
 # ------------------------------------------------------------------ parsing, node by node
@@ -84,7 +84,7 @@ def test_syntax_errors_say_what_was_expected(raw: object, expected: str) -> None
     ([{"fact": "f"}], c.All((c.FactIs("f"),))),
 ])
 def test_each_condition_form_parses_to_its_node(raw: object, node: c.Condition) -> None:
-    parsed = c.parse(raw)
+    parsed = syntax.parse(raw)
     assert parsed == node and type(parsed) is type(node)
 
 
@@ -124,8 +124,8 @@ def test_each_condition_form_parses_to_its_node(raw: object, node: c.Condition) 
     ({"answer": "x", "gt": 1, "lte": None}, "'lte' expects a number, got None"),
 ])
 def test_each_syntax_error_says_exactly_what_was_expected(raw: object, message: str) -> None:
-    with pytest.raises(c.ConditionSyntaxError) as info:
-        c.parse(raw)
+    with pytest.raises(syntax.ConditionSyntaxError) as info:
+        syntax.parse(raw)
     assert str(info.value).startswith(message)
 
 
@@ -172,7 +172,7 @@ def test_a_numeric_comparison_never_holds_for_text_unknown_or_booleans() -> None
     ({"any": [{"fact": "f"}, {"verdict": "ppp"}]}, "any of (fact f; verdict in [ppp])"),
 ])
 def test_each_condition_describes_itself_in_one_line(raw: object, text: str) -> None:
-    assert c.parse(raw).describe() == text
+    assert syntax.parse(raw).describe() == text
 
 
 # ----------------------------------------------------------------- three-valued truth
@@ -218,17 +218,17 @@ def test_failing_opens_nested_alls_and_keeps_any_not_and_leaves_whole() -> None:
 
 
 def test_an_unanswered_question_is_open_and_an_explicit_unknown_is_not() -> None:
-    node = c.parse({"answer": "u", "is": "high"})
+    node = syntax.parse({"answer": "u", "is": "high"})
     assert node.truth(state({}, closed=False)) is None
     assert node.truth(state({"u": c.UNKNOWN}, closed=False)) is False
     assert node.truth(state({"u": "high"}, closed=False)) is True
-    assert c.parse({"answer": "x", "lt": 5}).truth(state({}, closed=False)) is None
-    assert c.parse({"answer": "x", "lt": 5}).truth(state({"x": 4})) is True
-    assert c.parse({"answer": "u", "is_not": "high"}).truth(state({})) is False  # closed: unknown
+    assert syntax.parse({"answer": "x", "lt": 5}).truth(state({}, closed=False)) is None
+    assert syntax.parse({"answer": "x", "lt": 5}).truth(state({"x": 4})) is True
+    assert syntax.parse({"answer": "u", "is_not": "high"}).truth(state({})) is False  # closed: unknown
 
 
 def test_collect_open_names_exactly_the_inputs_an_open_condition_waits_on() -> None:
-    cond = c.parse({"any": [
+    cond = syntax.parse({"any": [
         {"answer": "q1", "is": "yes"},
         {"all": [{"fact": "f1"}, {"model": "alliance"}, {"answer": "n", "gt": 3}]},
         {"not": {"answer": "q2", "is": "no"}},
@@ -243,19 +243,19 @@ def test_collect_open_names_exactly_the_inputs_an_open_condition_waits_on() -> N
     assert (decided.questions, decided.facts, decided.decisions) == (set(), set(), set())
     for leaf, answers in (({"answer": "q", "is": "x"}, {"q": "y"}), ({"answer": "n", "lt": 1}, {"n": 5})):
         closed = c.OpenInputs()
-        c.parse(leaf).collect_open(c.State(answers=answers, closed=False), closed)
+        syntax.parse(leaf).collect_open(c.State(answers=answers, closed=False), closed)
         assert closed.questions == set()
 
 
 def test_inspection_helpers_list_leaves_questions_facts_and_phase() -> None:
-    cond = c.parse([{"answer": "b", "is": "x"}, {"any": [{"fact": "f"}, {"not": {"answer": "a", "gt": 1}}]},
+    cond = syntax.parse([{"answer": "b", "is": "x"}, {"any": [{"fact": "f"}, {"not": {"answer": "a", "gt": 1}}]},
                     {"answer": "b", "is_not": "y"}, {"fact": "g"}])
     assert [type(leaf).__name__ for leaf in c.leaves(cond)] == ["AnswerIn", "FactIs", "AnswerCompare", "AnswerIn",
                                                                 "FactIs"]
     assert c.questions_of(cond) == ["b", "a"]
     assert c.facts_of(cond) == ["f", "g"]
     assert not c.is_second_phase(cond)
-    assert c.is_second_phase(c.parse([{"fact": "f"}, {"not": {"verdict": "ppp"}}]))
+    assert c.is_second_phase(syntax.parse([{"fact": "f"}, {"not": {"verdict": "ppp"}}]))
     assert c.evaluate(cond, state({"b": "x", "a": 0}, facts=frozenset({"g", "f"}))) is True
 
 
@@ -268,9 +268,9 @@ def _nested(kind: str, levels: int) -> object:
 
 @pytest.mark.parametrize("kind", ["not", "all", "any", "list"])
 def test_conditions_nest_at_most_twelve_levels_exactly(kind: str) -> None:
-    assert c.parse(_nested(kind, c.MAX_CONDITION_DEPTH)) is not None
-    with pytest.raises(c.ConditionSyntaxError) as info:
-        c.parse(_nested(kind, c.MAX_CONDITION_DEPTH + 1))
+    assert syntax.parse(_nested(kind, syntax.MAX_CONDITION_DEPTH)) is not None
+    with pytest.raises(syntax.ConditionSyntaxError) as info:
+        syntax.parse(_nested(kind, syntax.MAX_CONDITION_DEPTH + 1))
     assert str(info.value) == "conditions nested more than 12 levels deep; expected a flatter condition"
 
 
@@ -283,16 +283,16 @@ def test_a_rule_holds_at_most_sixty_four_conditions_exactly(shape: str, message:
     def raw(n: int) -> object:
         return [{"fact": "x"}] * n if shape == "list" else {shape: [{"fact": "x"}] * n}
 
-    assert len(list(c.leaves(c.parse(raw(c.MAX_CONDITION_LEAVES))))) == 64
-    with pytest.raises(c.ConditionSyntaxError) as info:
-        c.parse(raw(c.MAX_CONDITION_LEAVES + 1))
+    assert len(list(c.leaves(syntax.parse(raw(syntax.MAX_CONDITION_LEAVES))))) == 64
+    with pytest.raises(syntax.ConditionSyntaxError) as info:
+        syntax.parse(raw(syntax.MAX_CONDITION_LEAVES + 1))
     assert str(info.value) == message
 
 
 def test_the_sixty_four_conditions_count_across_the_whole_rule() -> None:
     spread = [{"all": [{"fact": "x"}] * 40}, {"any": [{"fact": "y"}] * 24}]
-    assert len(list(c.leaves(c.parse(spread)))) == 64
-    with pytest.raises(c.ConditionSyntaxError) as info:
-        c.parse([*spread, {"fact": "z"}])
+    assert len(list(c.leaves(syntax.parse(spread)))) == 64
+    with pytest.raises(syntax.ConditionSyntaxError) as info:
+        syntax.parse([*spread, {"fact": "z"}])
     assert str(info.value) == ("65 conditions in one rule; expected at most 64 "
                                "(split the rule, or conclude a fact and test it)")

@@ -41,8 +41,7 @@ def _numeric_ranges(kb: KnowledgeBase, question: Question) -> list[tuple[float, 
         bounds: set[float] = set()
         for rule in kb.rules:
             for leaf in cond.leaves(rule.condition):
-                if isinstance(leaf, cond.AnswerCompare) and leaf.question == question.id:
-                    bounds.update(b for b in (leaf.low, leaf.high) if b is not None)
+                bounds.update(leaf.thresholds(question.id))
         low = question.min if question.min is not None else -1e18
         high = question.max if question.max is not None else 1e18
         edges = [low, *sorted(b for b in bounds if low < b < high), high]

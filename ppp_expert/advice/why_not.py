@@ -9,6 +9,7 @@ conditions failed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from ppp_expert.advice.contract import Advice
 from ppp_expert.advice.explain import precedence_winners, winning_values
@@ -36,11 +37,22 @@ def failed_leaves(rule: Rule, state: cond.State) -> list[str]:
 
 
 def _actual(node: cond.Condition, state: cond.State) -> str:
-    if isinstance(node, (cond.AnswerIn, cond.AnswerCompare)):
-        return f" (answer: {state.answers.get(node.question, cond.UNKNOWN)})"
-    if isinstance(node, cond.FactIs):
-        return " (not concluded)"
-    return ""
+    """What the case had instead, for a leaf (``not`` and ``any`` say nothing)."""
+    actual = _ACTUAL.get(type(node))
+    return actual(node, state) if actual else ""
+
+
+def _answer(leaf: cond.AnswerIn | cond.AnswerCompare, state: cond.State) -> str:
+    return f" (answer: {state.answers.get(leaf.question, cond.UNKNOWN)})"
+
+
+#: What a failed leaf's case had instead, per leaf kind.
+_ACTUAL: dict[type, Callable[[Any, cond.State], str]] = {
+    cond.AnswerIn: _answer,
+    cond.AnswerCompare: _answer,
+    cond.FactIs: lambda leaf, state: " (not concluded)",
+    cond.DecisionIn: lambda leaf, state: "",
+}
 
 
 def why_not(kb: KnowledgeBase, trace: Trace, model: str) -> WhyNot:

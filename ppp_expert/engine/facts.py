@@ -65,13 +65,18 @@ class DecisionFact(KeyedFact):
     key_field = "kind"
 
 
+#: The fact class each kind of condition leaf tests (specialised by the leaf's ``subject``).
+FACT_OF_LEAF: dict[type, type[KeyedFact]] = {
+    cond.AnswerIn: Answer,
+    cond.AnswerCompare: Answer,
+    cond.FactIs: Finding,
+    cond.DecisionIn: DecisionFact,
+}
+
+
 def fact_class(leaf: cond.Leaf) -> type:
     """The keyed fact class a condition leaf's pattern tests."""
-    if isinstance(leaf, (cond.AnswerIn, cond.AnswerCompare)):
-        return specialised(Answer, leaf.question)
-    if isinstance(leaf, cond.FactIs):
-        return specialised(Finding, leaf.name)
-    return specialised(DecisionFact, leaf.kind)
+    return specialised(FACT_OF_LEAF[type(leaf)], leaf.subject)
 
 
 def fact_label(fact: Fact) -> str | None:

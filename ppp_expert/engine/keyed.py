@@ -44,13 +44,9 @@ def _literal(expected: Any) -> Test:
 
 def leaf_test(leaf: cond.Leaf) -> Test | None:
     """The test of a fact's value ``v`` that the compiled experta pattern for ``leaf`` applies."""
-    if isinstance(leaf, cond.FactIs):
-        return None
-    if (isinstance(leaf, (cond.AnswerIn, cond.DecisionIn)) and len(leaf.values) == 1
-            and not getattr(leaf, "negate", False)):
-        (value,) = leaf.values
-        return _literal(value)
-    return leaf.holds
+    if leaf.literal is not None:
+        return _literal(leaf.literal)
+    return leaf.value_test
 
 
 @dataclass

@@ -12,36 +12,30 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ppp_expert.engine.experta_seam import AND, NOT, OR, P
-from ppp_expert.engine.facts import Answer, DecisionFact, Finding, specialised
+from ppp_expert.engine.facts import fact_class
 from ppp_expert.kb import conditions as cond
 
 
 def condition_pattern(node: cond.Condition) -> Any:
     """Translate one condition node into an experta conditional element."""
-    if isinstance(node, cond.AnswerIn):
-        answer = specialised(Answer, node.question)
-        if len(node.values) == 1 and not node.negate:
-            (value,) = node.values
-            return answer(v=value)
-        return answer(v=P(_predicate(node.holds)))
-    if isinstance(node, cond.AnswerCompare):
-        return specialised(Answer, node.question)(v=P(_predicate(node.holds)))
-    if isinstance(node, cond.FactIs):
-        return specialised(Finding, node.name)()
-    if isinstance(node, cond.DecisionIn):
-        decision = specialised(DecisionFact, node.kind)
-        if len(node.values) == 1:
-            (value,) = node.values
-            return decision(v=value)
-        values = node.values
-        return decision(v=P(_predicate(lambda v: v in values)))
     if isinstance(node, cond.All):
         return AND(*(condition_pattern(p) for p in node.parts))
     if isinstance(node, cond.Any_):
         return OR(*(condition_pattern(p) for p in node.parts))
     if isinstance(node, cond.Not):
         return NOT(condition_pattern(node.part))
-    raise TypeError(f"not a condition: {node!r}")  # pragma: no cover
+    return leaf_pattern(node)
+
+
+def leaf_pattern(leaf: cond.Leaf) -> Any:
+    """A leaf's pattern on its keyed fact class: a literal where the leaf compares one value, a
+    named predicate where it tests the value otherwise, the bare fact where its presence is the test."""
+    fact = fact_class(leaf)
+    if leaf.literal is not None:
+        return fact(v=leaf.literal)
+    if leaf.value_test is not None:
+        return fact(v=P(_predicate(leaf.value_test)))
+    return fact()
 
 
 def _predicate(test: Callable[[Any], bool]) -> Callable[[Any], bool]:

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ppp_expert.engine.experta_seam import AND, EXPERTA_VERSION, NOT, OR, TEST, Rule, dnf
-from ppp_expert.kb import cache, conditions as cond
+from ppp_expert.engine.facts import fact_class
+from ppp_expert.kb import cache, condition_syntax, conditions as cond
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 #: The position that stands for experta's ``InitialFact`` in a branch.
@@ -66,15 +67,12 @@ _INITIAL_LEAF = _Leaf(INITIAL, ("initial",))
 
 
 def pattern_key(leaf: cond.Leaf, position: int) -> tuple[Any, ...]:
-    """The equality of the experta pattern ``patterns.condition_pattern`` makes for ``leaf``."""
-    if isinstance(leaf, cond.AnswerIn) and len(leaf.values) == 1 and not leaf.negate:
-        (value,) = leaf.values
-        return ("answer", leaf.question, value)
-    if isinstance(leaf, cond.FactIs):
-        return ("fact", leaf.name)
-    if isinstance(leaf, cond.DecisionIn) and len(leaf.values) == 1:
-        (value,) = leaf.values
-        return ("decision", leaf.kind, value)
+    """The equality of the experta pattern ``patterns.leaf_pattern`` makes for ``leaf``: by fact
+    class and literal value, by fact class alone for a bare fact, by identity for a predicate."""
+    if leaf.literal is not None:
+        return (fact_class(leaf), leaf.literal)
+    if leaf.value_test is None:
+        return (fact_class(leaf),)
     return ("predicate", position)
 
 
@@ -165,13 +163,14 @@ def branches(condition: cond.Condition) -> list[Branch]:
 
 def match_plans(kb: KnowledgeBase) -> list[list[Branch]]:
     """Every rule's plan, from the cache when the knowledge base and the code deriving plans
-    (this module, the patterns it mirrors and their fact classes, the condition vocabulary,
-    experta's version) are unchanged; raises ``Unsupported`` as ``branches`` does."""
+    (this module, the patterns it mirrors and their fact classes, the condition vocabulary and
+    its syntax, experta's version) are unchanged; raises ``Unsupported`` as ``branches`` does."""
     key = None
     ids = [r.id for r in kb.rules]
     if kb.fingerprint and cache.enabled():
         here = Path(__file__)
-        sources = (here, here.with_name("patterns.py"), here.with_name("facts.py"), cond.__file__)
+        sources = (here, here.with_name("patterns.py"), here.with_name("facts.py"), cond.__file__,
+                   condition_syntax.__file__)
         code = cache.code_fingerprint(*sources, libraries=[f"experta {EXPERTA_VERSION}"])
         key = {"kb": kb.fingerprint, "code": code}
         cached = cache.load("plans", key)

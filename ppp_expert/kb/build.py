@@ -3,10 +3,10 @@ conclusions typed and checked against the catalogues, the default risk-allocatio
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ppp_expert.errors import KnowledgeBaseError
-from ppp_expert.kb import conditions as cond
+from ppp_expert.kb import condition_syntax, conditions as cond
 from ppp_expert.kb.conclusions import (
     CONCLUSION_KINDS,
     OUTCOMES,
@@ -33,8 +33,8 @@ def build_rule(spec_raw: RuleSpec, path: str, position: int, questions: Mapping[
                 risks: Mapping[str, Risk]) -> Rule:
     field_base = f"rule {spec_raw.id}"
     try:
-        condition = cond.parse(spec_raw.when)
-    except cond.ConditionSyntaxError as exc:
+        condition = condition_syntax.parse(spec_raw.when)
+    except condition_syntax.ConditionSyntaxError as exc:
         raise KnowledgeBaseError(str(exc), path=path, field=f"{field_base}: when") from None
     for leaf in cond.leaves(condition):
         _check_leaf(leaf, questions, path, field_base)
@@ -66,31 +66,52 @@ def _check_gate_clear(clear: Mapping[str, list[Any]], questions: Mapping[str, Qu
 
 
 def _check_leaf(leaf: cond.Leaf, questions: Mapping[str, Question], path: str, field: str) -> None:
-    if isinstance(leaf, (cond.AnswerIn, cond.AnswerCompare)):
-        question = questions.get(leaf.question)
-        if question is None:
-            raise KnowledgeBaseError(
-                f"unknown question '{leaf.question}'{suggest(leaf.question, questions)}", path=path,
-                field=f"{field}: when",
-            )
-        if isinstance(leaf, cond.AnswerCompare) and question.type == "choice":
-            raise KnowledgeBaseError(
-                f"numeric comparison on choice question '{leaf.question}'", path=path, field=f"{field}: when"
-            )
-        if isinstance(leaf, cond.AnswerIn):
-            allowed = set(question.answers) | {cond.UNKNOWN}
-            for value in sorted(leaf.values - allowed):
-                raise KnowledgeBaseError(
-                    f"'{value}' is not an answer of '{leaf.question}'{suggest(value, allowed)}; "
-                    f"expected one of {sorted(allowed)}",
-                    path=path, field=f"{field}: when",
-                )
-    elif isinstance(leaf, cond.DecisionIn):
-        allowed = set(MODEL_IDS) if leaf.kind == "model" else set(OUTCOMES)
-        for value in sorted(leaf.values - allowed):
-            raise KnowledgeBaseError(
-                f"'{value}' is not a {leaf.kind}{suggest(value, allowed)}", path=path, field=f"{field}: when"
-            )
+    _CHECK_LEAF[type(leaf)](leaf, questions, path, f"{field}: when")
+
+
+def _question(leaf: cond.AnswerIn | cond.AnswerCompare, questions: Mapping[str, Question], path: str,
+              field: str) -> Question:
+    question = questions.get(leaf.question)
+    if question is None:
+        raise KnowledgeBaseError(
+            f"unknown question '{leaf.question}'{suggest(leaf.question, questions)}", path=path, field=field,
+        )
+    return question
+
+
+def _check_answer_in(leaf: cond.AnswerIn, questions: Mapping[str, Question], path: str, field: str) -> None:
+    question = _question(leaf, questions, path, field)
+    allowed = set(question.answers) | {cond.UNKNOWN}
+    for value in sorted(leaf.values - allowed):
+        raise KnowledgeBaseError(
+            f"'{value}' is not an answer of '{leaf.question}'{suggest(value, allowed)}; "
+            f"expected one of {sorted(allowed)}",
+            path=path, field=field,
+        )
+
+
+def _check_compare(leaf: cond.AnswerCompare, questions: Mapping[str, Question], path: str, field: str) -> None:
+    if _question(leaf, questions, path, field).type == "choice":
+        raise KnowledgeBaseError(f"numeric comparison on choice question '{leaf.question}'", path=path, field=field)
+
+
+def _check_fact(leaf: cond.FactIs, questions: Mapping[str, Question], path: str, field: str) -> None:
+    """Any fact name will do here: a fact no rule concludes is caught with the strata (``strata``)."""
+
+
+def _check_decision(leaf: cond.DecisionIn, questions: Mapping[str, Question], path: str, field: str) -> None:
+    allowed = set(MODEL_IDS) if leaf.kind == "model" else set(OUTCOMES)
+    for value in sorted(leaf.values - allowed):
+        raise KnowledgeBaseError(f"'{value}' is not a {leaf.kind}{suggest(value, allowed)}", path=path, field=field)
+
+
+#: How a rule's leaf is checked against the knowledge base, per leaf kind.
+_CHECK_LEAF: dict[type, Callable[..., None]] = {
+    cond.AnswerIn: _check_answer_in,
+    cond.AnswerCompare: _check_compare,
+    cond.FactIs: _check_fact,
+    cond.DecisionIn: _check_decision,
+}
 
 
 def _conclusion(raw: Any, path: str, field: str, risks: Mapping[str, Risk]) -> Conclusion:

@@ -1,30 +1,28 @@
-"""The closed condition vocabulary of rules: parsing, evaluation, inspection.
+"""The closed condition vocabulary of rules: its meaning (evaluation) and inspection.
 
-A condition is parsed once from YAML into small frozen dataclasses, and this module is the one
-evaluator of their meaning. A leaf's ``holds(value)`` decides it for a known answer: the engine
+A condition is parsed once from YAML (``condition_syntax``) into small frozen dataclasses, and
+this module is the one evaluator of their meaning. A leaf's ``holds(value)`` decides it for a known answer: the engine
 compiles it into experta's predicates. ``truth(state)`` is the three-valued reading of a whole
 tree (true / false / open), built on the same ``holds``: WHY-NOT explanations read it against a
 finished case, the consultation's relevance analysis against the answers given so far.
+
+What other modules need to know of a leaf is on the leaf (``_Leaf``); what a leaf means in one
+module's own terms (an experta pattern, CLIPS, words) is a table keyed by leaf class there, with
+an entry for each of ``LEAF_CLASSES`` (tests/test_architecture.py checks both).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterator, Mapping, Union
-
-from ppp_expert.errors import KnowledgeBaseError
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Union, get_args
 
 UNKNOWN = "unknown"
 
 #: Tri-state truth: True, False, or None when it depends on answers not yet given.
 Truth = Union[bool, None]
 
-NUMERIC_OPS = ("gt", "gte", "lt", "lte", "between")
-CHOICE_OPS = ("is", "in", "not_in", "is_not")
 
 
-class ConditionSyntaxError(KnowledgeBaseError, ValueError):
-    """A condition does not fit the vocabulary; the message says what was expected."""
 
 
 _MISSING = object()
@@ -59,13 +57,65 @@ class OpenInputs:
     decisions: set[str] = field(default_factory=set)
 
 
+class _Leaf:
+    """What every leaf tells the modules that use it, so that none of them tests its class.
+
+    A leaf ``reads`` one of the ``questions``, derived ``facts`` or ``decisions`` (as ``OpenInputs``
+    names them), the one its ``subject`` names. ``literal`` is the one value it compares for
+    equality (else None), ``value_test`` its test of the value (None for a fact: being concluded
+    is the test), ``thresholds(question)`` the numeric bounds it tests on a question.
+    """
+
+    reads: ClassVar[str]
+    truth: Callable[[State], Truth]
+
+    @property
+    def subject(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def literal(self) -> str | None:
+        return None
+
+    @property
+    def value_test(self) -> Callable[[Any], bool] | None:
+        return getattr(self, "holds", None)
+
+    def thresholds(self, question: str) -> tuple[float, ...]:
+        return ()
+
+    def collect_open(self, state: State, inputs: OpenInputs) -> None:
+        if self.truth(state) is None:
+            getattr(inputs, self.reads).add(self.subject)
+
+
+class _AnswerLeaf(_Leaf):
+    question: str
+    holds: Callable[[Any], bool]
+    reads = "questions"
+
+    @property
+    def subject(self) -> str:
+        return self.question
+
+    def truth(self, state: State) -> Truth:
+        value = state.answers.get(self.question, _MISSING)
+        if value is _MISSING:
+            return self.holds(UNKNOWN) if state.closed else None
+        return self.holds(value)
+
+
 @dataclass(frozen=True)
-class AnswerIn:
+class AnswerIn(_AnswerLeaf):
     """The answer to ``question`` is one of ``values`` (``negate``: known and none of them)."""
 
     question: str
     values: frozenset[str]
     negate: bool = False
+
+    @property
+    def literal(self) -> str | None:
+        return next(iter(self.values)) if len(self.values) == 1 and not self.negate else None
 
     def holds(self, value: Any) -> bool:
         if self.negate:
@@ -76,16 +126,9 @@ class AnswerIn:
         values = ", ".join(sorted(self.values))
         return f"{self.question} {'not in' if self.negate else 'in'} [{values}]"
 
-    def truth(self, state: State) -> Truth:
-        return _answer_truth(self, state)
-
-    def collect_open(self, state: State, inputs: OpenInputs) -> None:
-        if self.truth(state) is None:
-            inputs.questions.add(self.question)
-
 
 @dataclass(frozen=True)
-class AnswerCompare:
+class AnswerCompare(_AnswerLeaf):
     """A numeric answer lies in the closed range [low, high] (open ends are ``None``)."""
 
     question: str
@@ -93,6 +136,9 @@ class AnswerCompare:
     high: float | None
     low_strict: bool = False
     high_strict: bool = False
+
+    def thresholds(self, question: str) -> tuple[float, ...]:
+        return tuple(b for b in (self.low, self.high) if b is not None) if question == self.question else ()
 
     def holds(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -111,26 +157,17 @@ class AnswerCompare:
             parts.append(f"{self.question} {'<' if self.high_strict else '<='} {self.high:g}")
         return " and ".join(parts)
 
-    def truth(self, state: State) -> Truth:
-        return _answer_truth(self, state)
-
-    def collect_open(self, state: State, inputs: OpenInputs) -> None:
-        if self.truth(state) is None:
-            inputs.questions.add(self.question)
-
-
-def _answer_truth(leaf: AnswerIn | AnswerCompare, state: State) -> Truth:
-    value = state.answers.get(leaf.question, _MISSING)
-    if value is _MISSING:
-        return leaf.holds(UNKNOWN) if state.closed else None
-    return leaf.holds(value)
-
 
 @dataclass(frozen=True)
-class FactIs:
+class FactIs(_Leaf):
     """Another rule concluded the derived fact ``name``."""
 
     name: str
+    reads = "facts"
+
+    @property
+    def subject(self) -> str:
+        return self.name
 
     def describe(self) -> str:
         return f"fact {self.name}"
@@ -140,17 +177,22 @@ class FactIs:
             return True
         return None if self.name in state.possible_facts else False
 
-    def collect_open(self, state: State, inputs: OpenInputs) -> None:
-        if self.truth(state) is None:
-            inputs.facts.add(self.name)
-
 
 @dataclass(frozen=True)
-class DecisionIn:
+class DecisionIn(_Leaf):
     """The second-phase decision ``kind`` (``model`` or ``verdict``) is one of ``values``."""
 
     kind: str
     values: frozenset[str]
+    reads = "decisions"
+
+    @property
+    def subject(self) -> str:
+        return self.kind
+
+    @property
+    def literal(self) -> str | None:
+        return next(iter(self.values)) if len(self.values) == 1 else None
 
     def describe(self) -> str:
         return f"{self.kind} in [{', '.join(sorted(self.values))}]"
@@ -165,10 +207,6 @@ class DecisionIn:
         if not (possible & self.values):  # an empty set: decided, and nothing was declared
             return False
         return True if possible <= self.values else None
-
-    def collect_open(self, state: State, inputs: OpenInputs) -> None:
-        if self.truth(state) is None:
-            inputs.decisions.add(self.kind)
 
 
 @dataclass(frozen=True)
@@ -229,121 +267,9 @@ class Not:
 
 Condition = Union[AnswerIn, AnswerCompare, FactIs, DecisionIn, All, Any_, Not]
 Leaf = Union[AnswerIn, AnswerCompare, FactIs, DecisionIn]
+#: Every leaf class: each per-leaf table elsewhere has one entry for each.
+LEAF_CLASSES: tuple[type, ...] = get_args(Leaf)
 
-
-#: Bounds on one rule's condition. The shipped rules use at most 8 leaves, 5 levels deep; the
-#: engine compiles a condition into nested patterns, and a rule of a thousand leaves would
-#: exhaust the interpreter's stack there, so a condition this large is refused at load instead.
-MAX_CONDITION_LEAVES = 64
-MAX_CONDITION_DEPTH = 12
-
-
-def parse(raw: Any) -> Condition:
-    """Parse YAML data into a condition tree; a list means ``all``. Bounded in size and depth."""
-    condition = _parse(raw, 1)
-    count = sum(1 for _ in leaves(condition))
-    if count > MAX_CONDITION_LEAVES:
-        raise ConditionSyntaxError(f"{count} conditions in one rule; expected at most {MAX_CONDITION_LEAVES} "
-                                   "(split the rule, or conclude a fact and test it)")
-    return condition
-
-
-def _parse(raw: Any, depth: int) -> Condition:
-    if depth > MAX_CONDITION_DEPTH:
-        raise ConditionSyntaxError(f"conditions nested more than {MAX_CONDITION_DEPTH} levels deep; expected a "
-                                   "flatter condition")
-    if isinstance(raw, list):
-        if not raw:
-            raise ConditionSyntaxError("an empty condition list; expected at least one condition")
-        if len(raw) > MAX_CONDITION_LEAVES:
-            raise ConditionSyntaxError(f"{len(raw)} conditions in one list; expected at most {MAX_CONDITION_LEAVES}")
-        return All(tuple(_parse(item, depth + 1) for item in raw))
-    if not isinstance(raw, Mapping):
-        raise ConditionSyntaxError(f"expected a mapping or a list, got {type(raw).__name__} {raw!r}")
-    keys = set(raw)
-    if keys == {"all"} or keys == {"any"}:
-        (key,) = keys
-        items = raw[key]
-        if not isinstance(items, list) or not items:
-            raise ConditionSyntaxError(f"'{key}' expects a non-empty list of conditions")
-        if len(items) > MAX_CONDITION_LEAVES:
-            raise ConditionSyntaxError(f"{len(items)} conditions in one '{key}'; expected at most "
-                                       f"{MAX_CONDITION_LEAVES} (split the rule, or conclude a fact and test it)")
-        parts = tuple(_parse(item, depth + 1) for item in items)
-        return All(parts) if key == "all" else Any_(parts)
-    if keys == {"not"}:
-        return Not(_parse(raw["not"], depth + 1))
-    if keys == {"fact"}:
-        return FactIs(_name(raw["fact"], "fact"))
-    if keys == {"model"} or keys == {"verdict"}:
-        (key,) = keys
-        return DecisionIn(key, frozenset([_name(raw[key], key)]))
-    if keys == {"model_in"}:
-        return DecisionIn("model", _names(raw["model_in"], "model_in"))
-    if "answer" in keys:
-        return _parse_answer(raw)
-    raise ConditionSyntaxError(
-        f"unknown condition keys {sorted(keys)}; expected answer/is/in/not_in/is_not/gt/gte/lt/lte/"
-        "between, fact, model, model_in, verdict, all, any or not"
-    )
-
-
-def _parse_answer(raw: Mapping[str, Any]) -> Condition:
-    question = _name(raw["answer"], "answer")
-    ops = set(raw) - {"answer"}
-    if len(ops & set(CHOICE_OPS)) == 1 and ops <= set(CHOICE_OPS):
-        (op,) = ops
-        if op in ("is", "is_not"):
-            values = frozenset([_value(raw[op], op)])
-        else:
-            values = _names(raw[op], op)
-        return AnswerIn(question, values, negate=op in ("not_in", "is_not"))
-    if ops and ops <= set(NUMERIC_OPS):
-        if "between" in ops:
-            if len(ops) != 1:
-                raise ConditionSyntaxError("'between' cannot be combined with other comparisons")
-            pair = raw["between"]
-            if not (isinstance(pair, list) and len(pair) == 2 and all(_is_number(x) for x in pair)):
-                raise ConditionSyntaxError(f"'between' expects [low, high] numbers, got {pair!r}")
-            return AnswerCompare(question, float(pair[0]), float(pair[1]))
-        for op in ops:
-            if not _is_number(raw[op]):
-                raise ConditionSyntaxError(f"'{op}' expects a number, got {raw[op]!r}")
-        low = raw.get("gt", raw.get("gte"))
-        high = raw.get("lt", raw.get("lte"))
-        return AnswerCompare(
-            question,
-            None if low is None else float(low),
-            None if high is None else float(high),
-            low_strict="gt" in ops,
-            high_strict="lt" in ops,
-        )
-    raise ConditionSyntaxError(
-        f"answer condition on '{question}' has operators {sorted(ops)}; expected exactly one of "
-        "is, in, not_in, is_not, or numeric gt/gte/lt/lte/between"
-    )
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _value(value: Any, key: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ConditionSyntaxError(f"'{key}' expects a value, got {value!r}")
-    return str(value)
-
-
-def _name(value: Any, key: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise ConditionSyntaxError(f"'{key}' expects a name, got {value!r}")
-    return value
-
-
-def _names(value: Any, key: str) -> frozenset[str]:
-    if not isinstance(value, list) or not value:
-        raise ConditionSyntaxError(f"'{key}' expects a non-empty list, got {value!r}")
-    return frozenset(_value(v, key) for v in value)
 
 
 def leaves(cond: Condition) -> Iterator[Leaf]:
@@ -361,19 +287,19 @@ def questions_of(cond: Condition) -> list[str]:
     """The questions a condition reads, in first-use order."""
     seen: dict[str, None] = {}
     for leaf in leaves(cond):
-        if isinstance(leaf, (AnswerIn, AnswerCompare)):
-            seen.setdefault(leaf.question, None)
+        if leaf.reads == "questions":
+            seen.setdefault(leaf.subject, None)
     return list(seen)
 
 
 def facts_of(cond: Condition) -> list[str]:
     """The derived facts a condition reads."""
-    return [leaf.name for leaf in leaves(cond) if isinstance(leaf, FactIs)]
+    return [leaf.subject for leaf in leaves(cond) if leaf.reads == "facts"]
 
 
 def is_second_phase(cond: Condition) -> bool:
     """Does the condition depend on the aggregated decision (model or verdict)?"""
-    return any(isinstance(leaf, DecisionIn) for leaf in leaves(cond))
+    return any(leaf.reads == "decisions" for leaf in leaves(cond))
 
 
 def evaluate(cond: Condition, state: State) -> Truth:

@@ -140,7 +140,7 @@ class Settings(Strict):
 
 
 class RuleSpec(Strict):
-    """A rule as written in YAML; ``when`` is parsed by conditions.parse in kb.py."""
+    """A rule as written in YAML; ``when`` is parsed by condition_syntax.parse in build.py."""
 
     id: str = Field(pattern=RULE_ID_PATTERN)
     title: str = Field(min_length=1)

@@ -8,7 +8,7 @@ words stay right when the knowledge base changes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from ppp_expert.engine.aggregate import decisions_of
 from ppp_expert.kb import conditions as cond
@@ -106,44 +106,60 @@ def failed_conditions(kb: KnowledgeBase, rule: Rule, state: cond.State) -> list[
 
 def leaf_text(kb: KnowledgeBase, node: cond.Condition) -> str:
     """What a condition requires, in words."""
-    if isinstance(node, cond.AnswerIn):
-        q = kb.questions.get(node.question)
-        values = sorted(node.values)
-        if q is not None and q.type == "choice":
-            shown = " or ".join(f"'{v}'" for v in values)
-            return f"{q.text} — {'anything but' if node.negate else 'needs'} {shown}"
-        return node.describe()
-    if isinstance(node, cond.AnswerCompare):
-        q = kb.questions.get(node.question)
-        return f"{q.text if q else node.question} — needs {node.describe().replace(node.question + ' ', '')}"
-    if isinstance(node, cond.FactIs):
-        producers = kb.fact_producers.get(node.name, ())
-        name = kb.rule(producers[0]).title if producers else node.name.replace("_", " ")
-        return f"the finding '{name}'"
-    if isinstance(node, cond.DecisionIn):
-        if node.kind == "model":
-            return "the recommended model being " + " or ".join(model_title(kb, m) for m in sorted(node.values))
-        return "the verdict being " + " or ".join(sorted(node.values))
     if isinstance(node, cond.Not):
         return f"not ({leaf_text(kb, node.part)})"
     if isinstance(node, (cond.All, cond.Any_)):
         joiner = "; and " if isinstance(node, cond.All) else "; or "
         return "(" + joiner.join(leaf_text(kb, p) for p in node.parts) + ")"
-    return str(node)
+    return _LEAF_TEXT[type(node)](kb, node)
+
+
+def _answer_in_text(kb: KnowledgeBase, leaf: cond.AnswerIn) -> str:
+    q = kb.questions.get(leaf.question)
+    values = sorted(leaf.values)
+    if q is not None and q.type == "choice":
+        shown = " or ".join(f"'{v}'" for v in values)
+        return f"{q.text} — {'anything but' if leaf.negate else 'needs'} {shown}"
+    return leaf.describe()
+
+
+def _compare_text(kb: KnowledgeBase, leaf: cond.AnswerCompare) -> str:
+    q = kb.questions.get(leaf.question)
+    return f"{q.text if q else leaf.question} — needs {leaf.describe().replace(leaf.question + ' ', '')}"
+
+
+def _fact_text(kb: KnowledgeBase, leaf: cond.FactIs) -> str:
+    return f"the finding '{_finding(kb, leaf.name)}'"
+
+
+def _finding(kb: KnowledgeBase, name: str) -> str:
+    """A derived fact by the title of the rule that concludes it (its name in words without one)."""
+    producers = kb.fact_producers.get(name, ())
+    return kb.rule(producers[0]).title if producers else name.replace("_", " ")
+
+
+def _decision_text(kb: KnowledgeBase, leaf: cond.DecisionIn) -> str:
+    if leaf.kind == "model":
+        return "the recommended model being " + " or ".join(model_title(kb, m) for m in sorted(leaf.values))
+    return "the verdict being " + " or ".join(sorted(leaf.values))
 
 
 def actual_text(kb: KnowledgeBase, node: cond.Condition, state: cond.State) -> str:
-    if isinstance(node, (cond.AnswerIn, cond.AnswerCompare)):
-        return f" (this case: '{state.answers.get(node.question, cond.UNKNOWN)}')"
-    if isinstance(node, cond.FactIs):
-        return " (not concluded in this case)"
-    if isinstance(node, cond.DecisionIn):
-        current = sorted(state.decisions.get(node.kind, ()))
-        shown = ", ".join(model_title(kb, m) if node.kind == "model" else m for m in current)
-        return f" (this case: {shown})"
     if isinstance(node, cond.Not):
         return " (but it holds in this case)"
-    return ""
+    if isinstance(node, (cond.All, cond.Any_)):
+        return ""
+    return _ACTUAL_TEXT[type(node)](kb, node, state)
+
+
+def _answer_actual(kb: KnowledgeBase, leaf: cond.AnswerIn | cond.AnswerCompare, state: cond.State) -> str:
+    return f" (this case: '{state.answers.get(leaf.question, cond.UNKNOWN)}')"
+
+
+def _decision_actual(kb: KnowledgeBase, leaf: cond.DecisionIn, state: cond.State) -> str:
+    current = sorted(state.decisions.get(leaf.kind, ()))
+    shown = ", ".join(model_title(kb, m) if leaf.kind == "model" else m for m in current)
+    return f" (this case: {shown})"
 
 
 def value_text(value: Any) -> str:
@@ -161,23 +177,49 @@ def condition_statements(kb: KnowledgeBase, condition: cond.Condition) -> list[s
 
 def statement(kb: KnowledgeBase, node: cond.Condition) -> str:
     """One condition as a statement: the meaning of the answer it needs, a finding, the model."""
-    if isinstance(node, cond.AnswerIn) and not node.negate:
-        q = kb.questions.get(node.question)
-        if q is not None and q.type == "choice":
-            order = list(q.answers) + [cond.UNKNOWN]
-            meanings = [answer_text(kb, q.id, v) for v in sorted(node.values, key=order.index)]
-            if len(meanings) == 1:
-                return meanings[0]
-            return "one of: " + " / ".join(m.rstrip(".") for m in meanings)
-    if isinstance(node, cond.FactIs):
-        producers = kb.fact_producers.get(node.name, ())
-        return f"Finding: {kb.rule(producers[0]).title}" if producers else f"Finding: {node.name.replace('_', ' ')}"
-    if isinstance(node, cond.DecisionIn):
-        if node.kind == "model":
-            return "The model is " + " or ".join(model_title(kb, m) for m in sorted(node.values))
-        return "The verdict is " + " or ".join(VERDICT_WORDS.get(v, v) for v in sorted(node.values))
     if isinstance(node, cond.Any_):
         return "one of: " + " / ".join(statement(kb, p).rstrip(".") for p in node.parts)
     if isinstance(node, cond.Not):
         return f"Not: {statement(kb, node.part).rstrip('.')}"
-    return leaf_text(kb, node)
+    if isinstance(node, cond.All):
+        return leaf_text(kb, node)
+    return _STATEMENT[type(node)](kb, node)
+
+
+def _answer_in_statement(kb: KnowledgeBase, leaf: cond.AnswerIn) -> str:
+    q = kb.questions.get(leaf.question)
+    if leaf.negate or q is None or q.type != "choice":
+        return leaf_text(kb, leaf)
+    order = list(q.answers) + [cond.UNKNOWN]
+    meanings = [answer_text(kb, q.id, v) for v in sorted(leaf.values, key=order.index)]
+    if len(meanings) == 1:
+        return meanings[0]
+    return "one of: " + " / ".join(m.rstrip(".") for m in meanings)
+
+
+def _decision_statement(kb: KnowledgeBase, leaf: cond.DecisionIn) -> str:
+    if leaf.kind == "model":
+        return "The model is " + " or ".join(model_title(kb, m) for m in sorted(leaf.values))
+    return "The verdict is " + " or ".join(VERDICT_WORDS.get(v, v) for v in sorted(leaf.values))
+
+
+#: Per leaf kind: what the leaf requires in words, what a case had instead, and the leaf as a
+#: statement a reader checks against a situation.
+_LEAF_TEXT: dict[type, Callable[[KnowledgeBase, Any], str]] = {
+    cond.AnswerIn: _answer_in_text,
+    cond.AnswerCompare: _compare_text,
+    cond.FactIs: _fact_text,
+    cond.DecisionIn: _decision_text,
+}
+_ACTUAL_TEXT: dict[type, Callable[[KnowledgeBase, Any, cond.State], str]] = {
+    cond.AnswerIn: _answer_actual,
+    cond.AnswerCompare: _answer_actual,
+    cond.FactIs: lambda kb, leaf, state: " (not concluded in this case)",
+    cond.DecisionIn: _decision_actual,
+}
+_STATEMENT: dict[type, Callable[[KnowledgeBase, Any], str]] = {
+    cond.AnswerIn: _answer_in_statement,
+    cond.AnswerCompare: leaf_text,
+    cond.FactIs: lambda kb, leaf: f"Finding: {_finding(kb, leaf.name)}",
+    cond.DecisionIn: _decision_statement,
+}
