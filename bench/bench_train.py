@@ -64,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from ppp_expert.api import default_kb, reasoner_for
-    from ppp_expert.content.loader import glossary
+    from ppp_expert.content.texts import glossary
     from ppp_expert.train.casework import ALL_STEPS, build_step
     from ppp_expert.train.catalogue import Catalogue
     from ppp_expert.train.feedback import build_feedback

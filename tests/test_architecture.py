@@ -336,3 +336,12 @@ def test_the_leaf_checks_catch_a_class_test_and_a_partial_table() -> None:
               "TABLE = {cond.AnswerIn: 1, cond.FactIs: 2}\n")
     assert leaf_class_tests(source) == [2, 4]
     assert leaf_tables(source) == [(7, {"AnswerIn", "FactIs"})]
+
+
+def test_no_two_modules_share_a_name_across_packages() -> None:
+    """One name, one meaning: a module name says what it holds wherever it is imported from."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name != "__init__.py":
+            seen.setdefault(path.stem, []).append(path.relative_to(PACKAGE.parent).as_posix())
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}

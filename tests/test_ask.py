@@ -759,7 +759,7 @@ def test_why_answers_as_an_adviser_without_rule_ids_unless_asked(kb) -> None:
 
 
 def test_help_shows_the_projects_own_primer(kb) -> None:
-    from ppp_expert.content.loader import primer
+    from ppp_expert.content.texts import primer
 
     session = Session(kb, Scripted({}))
     shown = _rendered(kb, session.help("need_type"))

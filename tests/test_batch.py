@@ -322,7 +322,7 @@ def test_resume_with_a_changed_knowledge_base_evaluates_again(batch, runner, kb_
 def test_plain_progress_lines_when_not_a_terminal() -> None:
     import io
 
-    from ppp_expert.batch.progress import Progress
+    from ppp_expert.batch.progress_bar import Progress
 
     stream = io.StringIO()
     progress = Progress(stream=stream, interval=0.0)

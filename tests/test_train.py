@@ -17,7 +17,7 @@ import yaml
 from conftest import ROOT
 
 from ppp_expert.api import evaluate
-from ppp_expert.content.loader import glossary as shipped_glossary
+from ppp_expert.content.texts import glossary as shipped_glossary
 from ppp_expert.kb.conclusions import (
     AllocateConclusion,
     EvidenceConclusion,

@@ -347,7 +347,7 @@ def test_glossary_looks_terms_up_by_name_alias_or_id_in_any_case(runner: Any) ->
 
 
 def test_a_malformed_glossary_is_a_one_line_error(tmp_path: Path) -> None:
-    from ppp_expert.content.loader import ContentError, load_glossary
+    from ppp_expert.content.texts import ContentError, load_glossary
 
     bad = tmp_path / "glossary.yaml"
     bad.write_text("terms:\n  - term: X\n    id: x\n    definition: ''\n")

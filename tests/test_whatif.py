@@ -6,7 +6,7 @@ import json
 
 from conftest import CASES
 
-from ppp_expert.advice.whatif import apply
+from ppp_expert.advice.answer_changes import apply
 from ppp_expert.api import evaluate
 from ppp_expert.cases.case import load_case
 from ppp_expert.cli import main

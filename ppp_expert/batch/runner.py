@@ -21,7 +21,7 @@ from ppp_expert import files
 from ppp_expert.batch.check import Outcome, compare, format_diff
 from ppp_expert.batch.discover import Discovery, discover
 from ppp_expert.batch.outputs import ResultsFile, SummaryCsv, Tally, render_summary
-from ppp_expert.batch.progress import Progress
+from ppp_expert.batch.progress_bar import Progress
 from ppp_expert.batch.resume import Entry, compact, read_manifest, results_fingerprint, scan, write_manifest
 from ppp_expert.batch.worker import (
     CaseResult,

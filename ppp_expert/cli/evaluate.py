@@ -55,7 +55,7 @@ def evaluate(state: State, case_path: str, fmt: str, full: bool, sweep: bool, gr
         click.echo(advice.to_json())
     else:
         from ppp_expert.advice.summary import summarise
-        from ppp_expert.render.summary import summary_panel
+        from ppp_expert.render.summary_panel import summary_panel
         from ppp_expert.render.text import make_console, print_advice
 
         swept = None

@@ -23,8 +23,8 @@ def glossary(term: tuple[str, ...], topic: str | None, primer: bool, fmt: str) -
     Examples: ppp-expert glossary TUPE · ppp-expert glossary "step-in rights" ·
     ppp-expert glossary --topic risk-allocation · ppp-expert glossary --primer red-flags
     """
-    from ppp_expert.content.loader import ContentError, glossary as load, primer as load_primer
-    from ppp_expert.render.glossary import primer_panel, term_panel, terms_table
+    from ppp_expert.content.texts import ContentError, glossary as load, primer as load_primer
+    from ppp_expert.render.glossary_panels import primer_panel, term_panel, terms_table
     from ppp_expert.render.text import make_console
 
     g = load()

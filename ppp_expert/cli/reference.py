@@ -42,6 +42,6 @@ def schema(state: State, of: str) -> None:
 
         click.echo(json.dumps(result_json_schema(), indent=1))
         return
-    from ppp_expert.cases.schema import case_json_schema
+    from ppp_expert.cases.json_schema import case_json_schema
 
     click.echo(json.dumps(case_json_schema(state.kb), indent=1))

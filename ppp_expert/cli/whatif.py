@@ -25,7 +25,7 @@ def whatif(state: State, case_path: str, assignments: tuple[str, ...], sweep: bo
     Examples: ppp-expert whatif cases/hmrc-aspire.yaml --set public_funding=unavailable --set duration_years=12;
     ppp-expert whatif cases/hmrc-aspire.yaml --sweep
     """
-    from ppp_expert.advice.whatif import apply, compare, parse_assignments
+    from ppp_expert.advice.answer_changes import apply, compare, parse_assignments
     from ppp_expert.api import evaluate
     from ppp_expert.cases.case import load_case
     from ppp_expert.errors import CaseError

@@ -32,7 +32,7 @@ def why(kb: KnowledgeBase, outlook: Outlook, question_id: str, detail: bool = Fa
             changes=tuple(label(t, kb) for t in outlook.moves.get(rid, ())),
             via=tuple(_via(kb, rule, question_id)),
         ))
-    from ppp_expert.content.loader import ContentError, primer
+    from ppp_expert.content.texts import ContentError, primer
 
     try:
         entry = primer().questions.get(question_id)
@@ -68,7 +68,7 @@ def _fact_reads(kb: KnowledgeBase, fact: str, question_id: str, seen: set[str]) 
 def help_for(kb: KnowledgeBase, question_id: str) -> Help:
     """The guide passages the question cites, and its own and its phase's primer pages."""
     question = kb.questions[question_id]
-    from ppp_expert.content.loader import ContentError, primer
+    from ppp_expert.content.texts import ContentError, primer
 
     pages: list[tuple[str, str]] = []
     try:

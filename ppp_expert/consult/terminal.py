@@ -201,7 +201,7 @@ class TerminalProvider:
 
     @staticmethod
     def _glossary(text: str) -> "Glossed":
-        from ppp_expert.content.loader import ContentError, glossary
+        from ppp_expert.content.texts import ContentError, glossary
 
         try:
             book = glossary()
@@ -344,7 +344,7 @@ class TerminalProvider:
         self.console.print(Panel(Group(*lines), title="Status", title_align="left"))
 
     def _interim(self, interim: Interim) -> None:
-        from ppp_expert.render.summary import summary_panel
+        from ppp_expert.render.summary_panel import summary_panel
 
         self.console.print(summary_panel(interim.summary, "Interim advice: verdict and model settled"))
         shown = ", ".join(interim.open_targets[:6]) + (

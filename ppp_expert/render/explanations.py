@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ppp_expert.advice.answer_changes import WhatIf
 from ppp_expert.advice.contract import Advice
 from ppp_expert.advice.sensitivity import NO_MODEL, Flip, Sweep
 from ppp_expert.advice.summary import OUTCOME_WORDS
-from ppp_expert.advice.whatif import WhatIf
 from ppp_expert.advice.why_not import ClaimWhyNot, WhyNot
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 

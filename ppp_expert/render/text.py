@@ -12,7 +12,7 @@ from rich.text import Text
 from ppp_expert.advice.contract import Advice, TopicAdvice
 from ppp_expert.kb.conclusions import TRADITIONAL
 from ppp_expert.kb.knowledge_base import KnowledgeBase
-from ppp_expert.render.summary import CONFIDENCE_STYLE
+from ppp_expert.render.summary_panel import CONFIDENCE_STYLE
 
 PARTY_COLUMNS = ("public", "shared", "private")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol, Union
 
-from ppp_expert.content.loader import ContentError, Glossary
+from ppp_expert.content.texts import ContentError, Glossary
 from ppp_expert.train import events as ev
 from ppp_expert.train.casework import STEPS
 from ppp_expert.train.feedback import Feedback, build_feedback, prompt_hint
@@ -186,7 +186,7 @@ def show_term(tutor: AskingTutor, text: str) -> None:
 
 def show_primer(tutor: AskingTutor, name: str) -> None:
     """The primer's page on a topic, a question phase or a question (the item's topic by default)."""
-    from ppp_expert.content.loader import primer
+    from ppp_expert.content.texts import primer
 
     p = primer()
     entries = {**p.topics, **p.phases, **p.questions}

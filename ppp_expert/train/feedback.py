@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
-from ppp_expert.content.loader import Glossary
+from ppp_expert.content.texts import Glossary
 from ppp_expert.kb.sections import section_title
 from ppp_expert.train.describe import VERDICT_WORDS, model_title
 from ppp_expert.train.grading import ClaimGrade, Grade

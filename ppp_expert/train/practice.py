@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Callable
 
-from ppp_expert.content.loader import glossary
+from ppp_expert.content.texts import glossary
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.train.catalogue import Catalogue
 from ppp_expert.train.events import Note

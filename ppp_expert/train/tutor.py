@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ppp_expert.content.loader import Glossary
+from ppp_expert.content.texts import Glossary
 from ppp_expert.train import events as ev
 from ppp_expert.train.asking import Askable, Asked, Pending, ask
 from ppp_expert.train.banks import resolve

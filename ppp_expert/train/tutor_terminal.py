@@ -17,7 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ppp_expert.render.glossary import term_panel
+from ppp_expert.render.glossary_panels import term_panel
 from ppp_expert.train import events as ev
 from ppp_expert.train.feedback import ClaimFeedback, Feedback
 from ppp_expert.train.provider import EndOfInput
