@@ -61,3 +61,8 @@ class KnowledgeBaseError(PPPExpertError):
 
 class CaseError(PPPExpertError):
     """A case file cannot be read or does not fit the questions."""
+
+
+class EndOfInput(Exception):
+    """Standard input closed: a script ran out of answers (what was answered is saved). One class
+    for the consultation and the tutor, both of which read answers a line at a time."""

@@ -345,3 +345,13 @@ def test_no_two_modules_share_a_name_across_packages() -> None:
         if path.name != "__init__.py":
             seen.setdefault(path.stem, []).append(path.relative_to(PACKAGE.parent).as_posix())
     assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
+
+
+def test_no_two_classes_share_a_name_across_the_package() -> None:
+    """One name, one meaning: a class name is defined once, so an import can never pick the wrong one."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef):
+                seen.setdefault(node.name, []).append(path.relative_to(PACKAGE.parent).as_posix())
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}

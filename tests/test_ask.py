@@ -23,7 +23,7 @@ from ppp_expert.consult.engine import ConsultEngine, Need
 from ppp_expert.consult.messages import AskContext, Command, Help, Note, Settled, Status, Why
 from ppp_expert.consult.session import Session
 from ppp_expert.consult.storage import SessionFile, default_session_path, read_case
-from ppp_expert.consult.terminal import TerminalProvider
+from ppp_expert.consult.terminal import ConsultTerminal
 from ppp_expert.engine.relevance import ALL_TARGETS, Relevance, relevance_for
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conditions import UNKNOWN
@@ -411,7 +411,7 @@ def test_an_unwritable_session_file_is_a_one_line_error(runner, tmp_path: Path) 
     ("why", Command.WHY), ("?", Command.HELP), ("skip", Command.SKIP), ("quit", Command.QUIT),
 ])
 def test_terminal_parses_numbers_values_and_commands(kb, line: str, expected: Any) -> None:
-    reply, problem = TerminalProvider(kb).parse(kb.questions["application_area"], line)
+    reply, problem = ConsultTerminal(kb).parse(kb.questions["application_area"], line)
     assert problem is None and reply == expected
 
 
@@ -425,7 +425,7 @@ def test_terminal_parses_numbers_values_and_commands(kb, line: str, expected: An
         ("capital_cost_musd", "18,5", "not an amount"),
 ])
 def test_terminal_explains_a_bad_answer(kb, question: str, line: str, message: str) -> None:
-    reply, problem = TerminalProvider(kb).parse(kb.questions[question], line)
+    reply, problem = ConsultTerminal(kb).parse(kb.questions[question], line)
     assert reply is None and message in problem
 
 
@@ -666,7 +666,7 @@ def test_cli_unexpected_failure_is_one_line_not_a_traceback(runner, tmp_path: Pa
     ("750k", 0.75), ("$18,000,000", 18.0), ("1,200", 1200.0),
 ])
 def test_money_is_read_in_the_forms_officials_type(kb, line: str, millions: float) -> None:
-    reply, problem = TerminalProvider(kb).parse(kb.questions["capital_cost_musd"], line)
+    reply, problem = ConsultTerminal(kb).parse(kb.questions["capital_cost_musd"], line)
     assert problem is None and reply == pytest.approx(millions)
 
 
@@ -676,7 +676,7 @@ def test_a_money_answer_is_said_back_in_its_unit(kb) -> None:
     from rich.console import Console
 
     out = io.StringIO()
-    provider = TerminalProvider(kb, Console(file=out, width=100))
+    provider = ConsultTerminal(kb, Console(file=out, width=100))
     provider._read = lambda prompt: "1.2bn"  # type: ignore[method-assign]
     context = AskContext(number=1, remaining=3, answered=0, refining=False, can_go_back=False)
     assert provider.ask(kb.questions["capital_cost_musd"], context) == pytest.approx(1200.0)
@@ -689,7 +689,7 @@ def test_the_question_panel_is_not_redrawn_after_a_command(kb) -> None:
     from rich.console import Console
 
     out = io.StringIO()
-    provider = TerminalProvider(kb, Console(file=out, width=100))
+    provider = ConsultTerminal(kb, Console(file=out, width=100))
     lines = iter(["why", "1"])
     provider._read = lambda prompt: next(lines)  # type: ignore[method-assign]
     context = AskContext(number=4, remaining=3, answered=3, refining=False, can_go_back=True)
@@ -744,7 +744,7 @@ def _rendered(kb, message) -> str:
     from rich.console import Console
 
     out = io.StringIO()
-    TerminalProvider(kb, Console(file=out, width=120)).show(message)
+    ConsultTerminal(kb, Console(file=out, width=120)).show(message)
     return out.getvalue()
 
 
@@ -769,7 +769,7 @@ def test_help_shows_the_projects_own_primer(kb) -> None:
 
 
 def test_glossary_at_a_prompt(kb) -> None:
-    reply, problem = TerminalProvider(kb).parse(kb.questions["need_type"], "glossary PSC")
+    reply, problem = ConsultTerminal(kb).parse(kb.questions["need_type"], "glossary PSC")
     assert problem is None and reply.definition and "comparator" in reply.term.lower()
-    missing, _ = TerminalProvider(kb).parse(kb.questions["need_type"], "glossary frobnication")
+    missing, _ = ConsultTerminal(kb).parse(kb.questions["need_type"], "glossary frobnication")
     assert not missing.definition and "No glossary entry" in _rendered(kb, missing)

@@ -18,6 +18,7 @@ from conftest import ROOT
 
 from ppp_expert.api import evaluate
 from ppp_expert.content.texts import glossary as shipped_glossary
+from ppp_expert.errors import EndOfInput
 from ppp_expert.kb.conclusions import (
     AllocateConclusion,
     EvidenceConclusion,
@@ -39,8 +40,8 @@ from ppp_expert.train.grading import grade, skipped
 from ppp_expert.train.items import Item
 from ppp_expert.train.learner import Learner
 from ppp_expert.train.programme import load_programme
-from ppp_expert.train.provider import EndOfInput, Quit
-from ppp_expert.train.schedule import BOX_DAYS, MAX_BOX, Candidate, next_box, pick_case, target_difficulty
+from ppp_expert.train.provider import Quit
+from ppp_expert.train.schedule import BOX_DAYS, MAX_BOX, CaseCandidate, next_box, pick_case, target_difficulty
 from ppp_expert.train.solved import Solved
 from ppp_expert.train.store import Database
 from ppp_expert.train.study_plan import TOPICS, check_section, check_topic, exam_items, fits, review_items, sections
@@ -379,14 +380,14 @@ def test_leitner_boxes_move_up_on_a_clean_right_answer_and_back_on_a_wrong_one(s
 def test_cases_grow_harder_with_success_and_weak_rules_are_preferred() -> None:
     import random
 
-    easy = Candidate("easy", 0.1, ("r1",), ("model-selection",))
-    hard = Candidate("hard", 0.9, ("r2",), ("model-selection",))
+    easy = CaseCandidate("easy", 0.1, ("r1",), ("model-selection",))
+    hard = CaseCandidate("hard", 0.9, ("r2",), ("model-selection",))
     rng = random.Random(1)
     assert pick_case([easy, hard], [], {}, {}, rng).case_id == "easy"
     assert target_difficulty([0.9] * 12) > target_difficulty([])
     assert pick_case([easy, hard], [0.9] * 12, {}, {}, rng).case_id == "hard"
-    twin_a = Candidate("a", 0.2, ("known",), ())
-    twin_b = Candidate("b", 0.2, ("weak",), ())
+    twin_a = CaseCandidate("a", 0.2, ("known",), ())
+    twin_b = CaseCandidate("b", 0.2, ("weak",), ())
     mastery = {"known": (0.95, 8), "weak": (0.1, 8)}
     assert pick_case([twin_a, twin_b], [], mastery, {}, rng).case_id == "b"
 
@@ -473,7 +474,7 @@ def test_a_whole_case_through_the_provider_seam_with_hints_feedback_and_resume(k
     graded = script.of(ev.Graded)
     assert [g.grade.verdict for g in graded] == ["wrong", "right"]
     assert graded[0].hints == 1 and graded[0].recorded
-    assert script.of(ev.Retry) and script.of(ev.Term)
+    assert script.of(ev.Retry) and script.of(ev.TermShown)
     levels = script.of(ev.Level)
     assert [lv.level for lv in levels] == ["more", "answer"]
     deciding = verdict.claims[0].deciding[0].rule

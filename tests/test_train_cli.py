@@ -483,3 +483,12 @@ def test_input_ending_after_the_last_answer_still_finishes_the_case(kb: Any, run
     assert result.exit_code == 0 and "Case finished" in result.output, result.output
     learner = Learner(Database(db))
     assert learner.unfinished(learner.trainee("ana"), "case") is None
+
+
+def test_the_terminal_draws_every_kind_of_tutor_event() -> None:
+    """Each event class has its drawing in the terminal's one table, so no event goes unshown."""
+    from ppp_expert.train import events as ev
+    from ppp_expert.train.tutor_terminal import _DRAW
+
+    kinds = {c for c in vars(ev).values() if isinstance(c, type) and issubclass(c, ev.Event) and c is not ev.Event}
+    assert kinds <= set(_DRAW), sorted(c.__name__ for c in kinds - set(_DRAW))

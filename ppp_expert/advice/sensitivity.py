@@ -29,7 +29,7 @@ NO_MODEL = "(no model)"
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SweepOutcome:
     """The parts of the advice a sweep compares."""
 
     verdict: str
@@ -67,7 +67,7 @@ class Sweep:
     """Every flip found for one case, smallest change first."""
 
     case: str
-    baseline: Outcome
+    baseline: SweepOutcome
     flips: tuple[Flip, ...]
     variants: int  # answer sets evaluated
 
@@ -102,12 +102,12 @@ class Sweep:
         }
 
 
-def outcome(kb: KnowledgeBase, answers: Mapping[str, Any]) -> Outcome:
+def outcome(kb: KnowledgeBase, answers: Mapping[str, Any]) -> SweepOutcome:
     """Verdict, model and risk owners for an answer set (no full advice assembly)."""
     trace = reasoner_for(kb).run(answers)
     owners = {r.risk: r.party for r in risk_allocation(kb, index(trace.firings))}
     d = trace.decision
-    return Outcome(d.verdict, d.model if d.determined else NO_MODEL, owners)
+    return SweepOutcome(d.verdict, d.model if d.determined else NO_MODEL, owners)
 
 
 def sweep(kb: KnowledgeBase, case_id: str, answers: Mapping[str, Any]) -> Sweep:
@@ -142,8 +142,8 @@ def sweep(kb: KnowledgeBase, case_id: str, answers: Mapping[str, Any]) -> Sweep:
     return Sweep(case_id, base, tuple(kept), variants)
 
 
-def _difference(question: str, before: Any, after: Any, distance: float, base: Outcome,
-                changed: Outcome) -> Flip | None:
+def _difference(question: str, before: Any, after: Any, distance: float, base: SweepOutcome,
+                changed: SweepOutcome) -> Flip | None:
     risks = {r: (base.risks.get(r), changed.risks.get(r))
              for r in sorted(set(base.risks) | set(changed.risks)) if base.risks.get(r) != changed.risks.get(r)}
     verdict = (base.verdict, changed.verdict) if base.verdict != changed.verdict else None

@@ -10,7 +10,7 @@ import click
 
 from ppp_expert import __version__
 from ppp_expert.cli import ask, batch, evaluate, glossary, kb, reference, report, train, whatif
-from ppp_expert.cli.common import State, handle_errors
+from ppp_expert.cli.common import CliState, handle_errors
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -23,7 +23,7 @@ def main(ctx: click.Context, kb_path: str | None) -> None:
 
     Exit codes: 0 ok, 1 advice or check failed, 2 bad input.
     """
-    ctx.obj = State(kb_path)
+    ctx.obj = CliState(kb_path)
 
 
 # Commands stay in their modules (``ppp_expert.cli.ask`` is the module, not the command).

@@ -80,9 +80,9 @@ def _locked(kb: Any, path: Path, stale: list[Path], answers_path: str | None, sa
     from ppp_expert.cli.common import setting_up
     from ppp_expert.consult.session import Session
     from ppp_expert.consult.storage import SessionFile, read_case
-    from ppp_expert.consult.terminal import EndOfInput, TerminalProvider
+    from ppp_expert.consult.terminal import ConsultTerminal
     from ppp_expert.engine.relevance import CORE_TARGETS
-    from ppp_expert.errors import CaseError
+    from ppp_expert.errors import CaseError, EndOfInput
     from ppp_expert.render.text import make_console, print_advice
 
     answers: dict[str, Any] = {}
@@ -103,7 +103,7 @@ def _locked(kb: Any, path: Path, stale: list[Path], answers_path: str | None, sa
     store.save(answers)  # at once: even an immediate Ctrl-C leaves a valid session file
 
     console = make_console()
-    provider = TerminalProvider(kb, console)
+    provider = ConsultTerminal(kb, console)
     for leftover in stale:
         console.print(f"Removed {leftover.name}, a temporary file an interrupted save left behind.", style="dim",
                       markup=False)

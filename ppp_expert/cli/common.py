@@ -20,7 +20,7 @@ from ppp_expert.errors import ExitCode
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class State:
+class CliState:
     """Shared by subcommands through click's context: the knowledge base, loaded on demand."""
 
     def __init__(self, kb_path: str | None) -> None:
@@ -36,7 +36,7 @@ class State:
         return self._kb
 
 
-pass_state = click.make_pass_decorator(State)
+pass_state = click.make_pass_decorator(CliState)
 
 
 def handle_errors(func: F) -> F:
@@ -128,7 +128,7 @@ def setting_up() -> Iterator[None]:
             gc.enable()
 
 
-def evaluate_file(state: State, case_path: str) -> tuple[Any, Any, Any]:
+def evaluate_file(state: CliState, case_path: str) -> tuple[Any, Any, Any]:
     """Load a case file and evaluate it: (case, trace, advice)."""
     with setting_up():
         from ppp_expert.advice.assemble import build_advice

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ppp_expert.cli.common import (
-    State,
+    CliState,
     check_graph_target,
     echo_lines,
     evaluate_file,
@@ -31,7 +31,7 @@ from ppp_expert.cli.common import (
               help="Draw only what leads to one conclusion (e.g. model, verdict, risk:demand).")
 @pass_state
 @handle_errors
-def evaluate(state: State, case_path: str, fmt: str, full: bool, sweep: bool, graph: str | None,
+def evaluate(state: CliState, case_path: str, fmt: str, full: bool, sweep: bool, graph: str | None,
              focus_on: str | None) -> None:
     """Evaluate a case file (YAML or JSON) and print the advice: one screen with the bottom line,
     or every section with --full.
@@ -87,7 +87,7 @@ def evaluate(state: State, case_path: str, fmt: str, full: bool, sweep: bool, gr
               help="Also draw the HOW chain as a graph (.dot .svg .png .graphml .json).")
 @pass_state
 @handle_errors
-def explain(state: State, case_path: str, how_target: str | None, why_not_model: str | None,
+def explain(state: CliState, case_path: str, how_target: str | None, why_not_model: str | None,
             graph: str | None) -> None:
     """Explain the reasoning for a case: HOW a conclusion was reached (with the certainty-factor
     arithmetic for the verdict and the models), WHY-NOT any conclusion.

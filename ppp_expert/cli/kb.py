@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ppp_expert.cli.common import State, check_graph_target, handle_errors, pass_state
+from ppp_expert.cli.common import CliState, check_graph_target, handle_errors, pass_state
 from ppp_expert.errors import ExitCode
 
 
@@ -19,7 +19,7 @@ def kb() -> None:
 @kb.command("lint")
 @pass_state
 @handle_errors
-def kb_lint(state: State) -> None:
+def kb_lint(state: CliState) -> None:
     """Check the knowledge base; exit 1 when there are errors.
 
     Example: ppp-expert kb lint
@@ -40,7 +40,7 @@ def kb_lint(state: State) -> None:
 @kb.command("stats")
 @pass_state
 @handle_errors
-def kb_stats(state: State) -> None:
+def kb_stats(state: CliState) -> None:
     """Print counts of questions, risks and rules by topic (JSON).
 
     Example: ppp-expert kb stats
@@ -56,7 +56,7 @@ def kb_stats(state: State) -> None:
               help="How many never-fired rules to list.")
 @pass_state
 @handle_errors
-def kb_coverage(state: State, paths: tuple[str, ...], show: int) -> None:
+def kb_coverage(state: CliState, paths: tuple[str, ...], show: int) -> None:
     """Evaluate case files and list the rules they never fire and the questions they never answer.
 
     Example: ppp-expert kb coverage cases/
@@ -90,7 +90,7 @@ def kb_coverage(state: State, paths: tuple[str, ...], show: int) -> None:
 @click.argument("output", type=click.Path(readable=False))
 @pass_state
 @handle_errors
-def kb_graph(state: State, output: str) -> None:
+def kb_graph(state: CliState, output: str) -> None:
     """Write the knowledge base's dependency graph (questions -> rules -> facts -> rules).
 
     Example: ppp-expert kb graph kb.svg

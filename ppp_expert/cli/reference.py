@@ -6,14 +6,14 @@ import json
 
 import click
 
-from ppp_expert.cli.common import State, echo_lines, handle_errors, pass_state
+from ppp_expert.cli.common import CliState, echo_lines, handle_errors, pass_state
 
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_state
 @handle_errors
-def questions(state: State, fmt: str) -> None:
+def questions(state: CliState, fmt: str) -> None:
     """List the questions a case can answer, with their allowed answers.
 
     Example: ppp-expert questions --format json
@@ -32,7 +32,7 @@ def questions(state: State, fmt: str) -> None:
               help="case: what a case file may say; result: what evaluate --format json prints.")
 @pass_state
 @handle_errors
-def schema(state: State, of: str) -> None:
+def schema(state: CliState, of: str) -> None:
     """Print the JSON Schema of case files (generated from the questions) or of results.
 
     Example: ppp-expert schema > case.schema.json; ppp-expert schema --of result > result.schema.json

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ppp_expert.cli.common import State, handle_errors, pass_state
+from ppp_expert.cli.common import CliState, handle_errors, pass_state
 
 
 @click.command()
@@ -21,7 +21,7 @@ from ppp_expert.cli.common import State, handle_errors, pass_state
               help="Include what would change the advice (the sensitivity sweep; about a second).")
 @pass_state
 @handle_errors
-def report(state: State, case_path: str, fmt: str, output: str | None, force: bool, sweep: bool) -> None:
+def report(state: CliState, case_path: str, fmt: str, output: str | None, force: bool, sweep: bool) -> None:
     """Write a decision memo for a case: bottom line first, then facts, strategic fit, options,
     risk matrix, commercial structure, procurement, governance, implementation, red flags, what
     would change the advice, and an annex with explanation graphs and every rule fired.

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ppp_expert.cli.common import State, exit_interrupted, handle_errors
+from ppp_expert.cli.common import CliState, exit_interrupted, handle_errors
 from ppp_expert.errors import ExitCode
 
 DB_HELP = ("Training database (default: $XDG_DATA_HOME/ppp-expert/training.db, "
@@ -67,7 +67,7 @@ def train(ctx: click.Context, trainee: str | None, new: bool, db_path: str | Non
     ctx.meta["ppp_train_trainee"] = trainee
     if ctx.invoked_subcommand is not None:
         return
-    _guarded(_sit, "practise", ctx.find_object(State), fmt, no_color, db_path, trainee, new, case_id, topic, section,
+    _guarded(_sit, "practise", ctx.find_object(CliState), fmt, no_color, db_path, trainee, new, case_id, topic, section,
              items, seed)
 
 
@@ -88,20 +88,20 @@ def _provider(fmt: str, no_color: bool) -> Any:
         from ppp_expert.train.jsonio import JsonProvider
 
         return JsonProvider()
-    from ppp_expert.train.tutor_terminal import TerminalProvider
+    from ppp_expert.train.tutor_terminal import TutorTerminal
 
-    return TerminalProvider(_console(no_color))
+    return TutorTerminal(_console(no_color))
 
 
-def _sit(run: str, state: State, fmt: str, no_color: bool, *args: Any) -> None:
+def _sit(run: str, state: CliState, fmt: str, no_color: bool, *args: Any) -> None:
     """Run a sitting (``practise`` or ``sit_exam``) and turn how it ended into the exit code:
     0 done or quit, 1 unfinished or not passed, 130 Ctrl-C."""
     from ppp_expert.train import practice
 
     outcome = getattr(practice, run)(state.kb, _provider(fmt, no_color), *args)
-    if outcome is practice.Outcome.INTERRUPTED:
+    if outcome is practice.SittingOutcome.INTERRUPTED:
         exit_interrupted()
-    if outcome in (practice.Outcome.INCOMPLETE, practice.Outcome.NOT_PASSED):
+    if outcome in (practice.SittingOutcome.INCOMPLETE, practice.SittingOutcome.NOT_PASSED):
         sys.exit(ExitCode.FAILED)
 
 
@@ -122,7 +122,7 @@ def exam(ctx: click.Context, trainee: str | None, db_path: str | None, count: in
 
     Example: ppp-expert train exam --trainee ana --seed 2024 --minutes 20 --pass-mark 70
     """
-    _guarded(_sit, "sit_exam", ctx.find_object(State), fmt, no_color, db_path or ctx.meta.get("ppp_train_db"),
+    _guarded(_sit, "sit_exam", ctx.find_object(CliState), fmt, no_color, db_path or ctx.meta.get("ppp_train_db"),
              trainee or ctx.meta.get("ppp_train_trainee"), count, minutes, pass_mark, topic, section, seed)
 
 
@@ -139,11 +139,11 @@ def progress(ctx: click.Context, trainee: str | None, db_path: str | None, fmt: 
 
     Example: ppp-expert train progress --trainee ana
     """
-    _guarded(_progress, ctx.find_object(State), trainee or ctx.meta.get("ppp_train_trainee"),
+    _guarded(_progress, ctx.find_object(CliState), trainee or ctx.meta.get("ppp_train_trainee"),
              db_path or ctx.meta.get("ppp_train_db"), fmt, no_color)
 
 
-def _progress(state: State, trainee: str | None, db_path: str | None, fmt: str, no_color: bool) -> None:
+def _progress(state: CliState, trainee: str | None, db_path: str | None, fmt: str, no_color: bool) -> None:
     import json
 
     from ppp_expert.train.progress import print_cohort, print_report, progress_of
@@ -193,10 +193,10 @@ def cases_command(ctx: click.Context, db_path: str | None, fmt: str) -> None:
 
     Example: ppp-expert train cases
     """
-    _guarded(_cases, ctx.find_object(State), db_path or ctx.meta.get("ppp_train_db"), fmt)
+    _guarded(_cases, ctx.find_object(CliState), db_path or ctx.meta.get("ppp_train_db"), fmt)
 
 
-def _cases(state: State, db_path: str | None, fmt: str) -> None:
+def _cases(state: CliState, db_path: str | None, fmt: str) -> None:
     import json
 
     from ppp_expert.train.trainer_cases import print_programme, programme_rows
@@ -219,10 +219,10 @@ def add_case(ctx: click.Context, case_file: str, db_path: str | None, replace: b
     The case is checked like any case file and solved by the engine; its expected: block is
     never shown to trainees. Example: ppp-expert train add-case county-fibre.yaml
     """
-    _guarded(_add_case, ctx.find_object(State), case_file, db_path or ctx.meta.get("ppp_train_db"), replace)
+    _guarded(_add_case, ctx.find_object(CliState), case_file, db_path or ctx.meta.get("ppp_train_db"), replace)
 
 
-def _add_case(state: State, case_file: str, db_path: str | None, replace: bool) -> None:
+def _add_case(state: CliState, case_file: str, db_path: str | None, replace: bool) -> None:
     from ppp_expert.train.trainer_cases import add_case as add_trainer_case
 
     click.echo(add_trainer_case(state.kb, case_file, db_path, replace))

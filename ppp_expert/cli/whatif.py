@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ppp_expert.cli.common import State, echo_lines, handle_errors, pass_state
+from ppp_expert.cli.common import CliState, echo_lines, handle_errors, pass_state
 
 
 @click.command()
@@ -19,7 +19,7 @@ from ppp_expert.cli.common import State, echo_lines, handle_errors, pass_state
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_state
 @handle_errors
-def whatif(state: State, case_path: str, assignments: tuple[str, ...], sweep: bool, fmt: str) -> None:
+def whatif(state: CliState, case_path: str, assignments: tuple[str, ...], sweep: bool, fmt: str) -> None:
     """Change some answers of a case and show what changes in the advice, or sweep them all.
 
     Examples: ppp-expert whatif cases/hmrc-aspire.yaml --set public_funding=unavailable --set duration_years=12;

@@ -32,7 +32,7 @@ from ppp_expert.consult.messages import (
     Status,
     Why,
 )
-from ppp_expert.errors import printable
+from ppp_expert.errors import EndOfInput, printable
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import Question
 
@@ -54,11 +54,7 @@ def one_line(text: str) -> str:
     return text if end < 0 else text[: end + 1]
 
 
-class EndOfInput(Exception):
-    """Standard input closed (a script ran out of answers)."""
-
-
-class TerminalProvider:
+class ConsultTerminal:
     """Asks in the terminal; works the same with input piped on stdin."""
 
     def __init__(self, kb: KnowledgeBase, console: Console | None = None) -> None:

@@ -37,7 +37,7 @@ class Unsupported(ValueError):
     """experta's rewrite produced a shape the keyed matcher does not reproduce (use the stock one)."""
 
 
-class _Leaf:
+class _PlannedLeaf:
     """Stands for one compiled fact pattern during the rewrite.
 
     ``key`` makes two placeholders equal exactly when experta would find the two compiled
@@ -52,7 +52,7 @@ class _Leaf:
         self.key = key
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, _Leaf):
+        if isinstance(other, _PlannedLeaf):
             return self.key == other.key
         return NotImplemented
 
@@ -60,10 +60,10 @@ class _Leaf:
         return hash(self.key)
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return f"_Leaf({self.position}, {self.key!r})"
+        return f"_PlannedLeaf({self.position}, {self.key!r})"
 
 
-_INITIAL_LEAF = _Leaf(INITIAL, ("initial",))
+_INITIAL_LEAF = _PlannedLeaf(INITIAL, ("initial",))
 
 
 def pattern_key(leaf: cond.Leaf, position: int) -> tuple[Any, ...]:
@@ -85,12 +85,12 @@ def _mirror(node: cond.Condition, positions: Iterator[int]) -> Any:
     if isinstance(node, cond.Not):
         return NOT(_mirror(node.part, positions))
     position = next(positions)
-    return _Leaf(position, pattern_key(node, position))
+    return _PlannedLeaf(position, pattern_key(node, position))
 
 
 def _has_facts(element: Any) -> bool:
     """experta's ``extract_facts`` is non-empty (placeholders stand for facts)."""
-    if isinstance(element, _Leaf):
+    if isinstance(element, _PlannedLeaf):
         return True
     if isinstance(element, TEST):
         return False
@@ -130,9 +130,9 @@ def _conjunction(elements: tuple[Any, ...]) -> Branch:
     positive: list[int] = []
     negative: list[int] = []
     for index, element in enumerate(elements):
-        if isinstance(element, _Leaf):
+        if isinstance(element, _PlannedLeaf):
             positive.append(element.position)
-        elif isinstance(element, NOT) and index > 0 and len(element) == 1 and isinstance(element[0], _Leaf):
+        elif isinstance(element, NOT) and index > 0 and len(element) == 1 and isinstance(element[0], _PlannedLeaf):
             negative.append(element[0].position)
         else:
             # A leading NOT or a nested element: experta would wire it in ways that are not the
@@ -153,7 +153,7 @@ def branches(condition: cond.Condition) -> list[Branch]:
         for sub in prepared[0]:
             if isinstance(sub, AND):
                 result.append(_conjunction(tuple(sub)))
-            elif isinstance(sub, _Leaf):
+            elif isinstance(sub, _PlannedLeaf):
                 result.append(_conjunction((sub,)))
             else:
                 raise Unsupported(f"unexpected disjunct {sub!r}")

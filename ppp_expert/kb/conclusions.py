@@ -36,7 +36,7 @@ GateEffect = Literal["not_yet", "traditional", "rescope"]
 GATE_EFFECTS: tuple[str, ...] = ("not_yet", "traditional", "rescope")
 
 
-class Catalogue(Protocol):
+class TitleCatalogue(Protocol):
     """What describing a conclusion needs from the knowledge base: titles of models and risks."""
 
     models: Mapping[str, Any]
@@ -141,7 +141,7 @@ class ConclusionKind(Strict):
         """Catalogue entries it names, checked at load: ``{"risk": id}``."""
         return {}
 
-    def describe(self, kb: Catalogue) -> str:
+    def describe(self, kb: TitleCatalogue) -> str:
         """One line saying what this conclusion would add to the advice."""
         raise NotImplementedError
 
@@ -167,7 +167,7 @@ class FactConclusion(ConclusionKind):
     def declares_fact(self) -> str | None:
         return self.fact
 
-    def describe(self, kb: Catalogue) -> str:
+    def describe(self, kb: TitleCatalogue) -> str:
         return f"finding {self.fact}"
 
     def node_label(self) -> str:
@@ -188,7 +188,7 @@ class PPPConclusion(ConclusionKind):
     def evidence_on(self) -> tuple[tuple[str, float, str], ...]:
         return ((PPP_OUTCOME, self.ppp, self.reason),)
 
-    def describe(self, kb: Catalogue) -> str:
+    def describe(self, kb: TitleCatalogue) -> str:
         return f"{self.ppp:+.2f} on whether a PPP is appropriate"
 
     def edge(self) -> dict[str, Any]:
@@ -207,7 +207,7 @@ class GateConclusion(ConclusionKind):
     def target(self) -> str:
         return f"gate:{self.gate.id}"
 
-    def describe(self, kb: Catalogue) -> str:
+    def describe(self, kb: TitleCatalogue) -> str:
         return f"gate failed: {self.gate.title} ({self.gate.decides.replace('_', ' ')})"
 
     def node_label(self) -> str:
@@ -228,7 +228,7 @@ class EvidenceConclusion(ConclusionKind):
         e = self.evidence
         return ((e.model, e.weight, e.reason),)
 
-    def describe(self, kb: Catalogue) -> str:
+    def describe(self, kb: TitleCatalogue) -> str:
         return f"{self.evidence.weight:+.2f} for {kb.models[self.evidence.model].title}"
 
     def edge(self) -> dict[str, Any]:
@@ -252,7 +252,7 @@ class AllocateConclusion(ConclusionKind):
     def references(self) -> Mapping[str, str]:
         return {"risk": self.allocate.risk}
 
-    def describe(self, kb: Catalogue) -> str:
+    def describe(self, kb: TitleCatalogue) -> str:
         return f"{kb.risks[self.allocate.risk].title} risk -> {self.allocate.party}"
 
     def edge(self) -> dict[str, Any]:
@@ -269,7 +269,7 @@ class RedFlagConclusion(ConclusionKind):
     def target(self) -> str:
         return f"red_flag:{self.red_flag.id}"
 
-    def describe(self, kb: Catalogue) -> str:
+    def describe(self, kb: TitleCatalogue) -> str:
         return f"red flag: {self.red_flag.title}"
 
     def node_label(self) -> str:
@@ -291,7 +291,7 @@ class AdviseConclusion(ConclusionKind):
         # Items with one key but different texts are separate pieces of advice.
         return f"{self.target} (advice)\0{self.advise.text}"
 
-    def describe(self, kb: Catalogue) -> str:
+    def describe(self, kb: TitleCatalogue) -> str:
         return f"{self.advise.topic} advice on {self.advise.key.replace('_', ' ')}"
 
 
@@ -309,7 +309,7 @@ class SetConclusion(ConclusionKind):
     def value(self) -> Any:
         return repr(self.set.value)
 
-    def describe(self, kb: Catalogue) -> str:
+    def describe(self, kb: TitleCatalogue) -> str:
         return f"{self.set.topic} {self.set.key} = {self.set.value}"
 
 
@@ -323,7 +323,7 @@ class CriteriaConclusion(ConclusionKind):
     def target(self) -> str:
         return "procurement:criteria_weights"
 
-    def describe(self, kb: Catalogue) -> str:
+    def describe(self, kb: TitleCatalogue) -> str:
         return f"evaluation criterion {self.criteria.criterion} {self.criteria.delta:+g}"
 
     def node_label(self) -> str:

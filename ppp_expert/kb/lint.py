@@ -12,7 +12,7 @@ from ppp_expert.kb.schema import GUIDE_SECTIONS, PPP_MODELS
 
 
 @dataclass(frozen=True)
-class Finding:
+class LintFinding:
     level: str  # "error" or "warning"
     where: str
     message: str
@@ -21,29 +21,29 @@ class Finding:
         return f"{self.level}: {self.where}: {self.message}"
 
 
-def lint(kb: KnowledgeBase) -> list[Finding]:
+def lint(kb: KnowledgeBase) -> list[LintFinding]:
     """All findings, errors first; loading already rejected anything structurally broken."""
-    found: list[Finding] = []
+    found: list[LintFinding] = []
     file_rules = [r for r in kb.rules if not r.id.startswith("risk.") or ".default." not in r.id]
     used_questions = {q for r in kb.rules for q in r.questions}
     for q in kb.questions:
         if q not in used_questions:
-            found.append(Finding("error", f"questions.{q}", "question is used by no rule"))
+            found.append(LintFinding("error", f"questions.{q}", "question is used by no rule"))
     cited = {r.source for r in kb.rules}
     for section in GUIDE_SECTIONS:
         if section not in cited:
-            found.append(Finding("error", f"guide section {section}", "cited by no rule"))
+            found.append(LintFinding("error", f"guide section {section}", "cited by no rule"))
     read_facts = {f for r in kb.rules for f in cond.facts_of(r.condition)}
     for fact, producers in sorted(kb.fact_producers.items()):
         if fact not in read_facts and not _has_effect(kb, producers):
-            found.append(Finding("warning", f"fact {fact}", f"concluded by {producers[0]} but read by no rule"))
+            found.append(LintFinding("warning", f"fact {fact}", f"concluded by {producers[0]} but read by no rule"))
     evidence = [(outcome, weight) for r in kb.rules for c in r.conclusions for outcome, weight, _ in c.evidence_on()]
     positive = {outcome for outcome, weight in evidence if weight > 0}
     for model in PPP_MODELS:
         if model not in positive:
-            found.append(Finding("error", f"model {model}", "no rule gives evidence for it: it can never win"))
+            found.append(LintFinding("error", f"model {model}", "no rule gives evidence for it: it can never win"))
     if not any(outcome == PPP_OUTCOME and weight < 0 for outcome, weight in evidence):
-        found.append(Finding("error", "model traditional_procurement", "no rule gives evidence against a PPP"))
+        found.append(LintFinding("error", "model traditional_procurement", "no rule gives evidence against a PPP"))
     found.extend(_citations(kb))
     found.extend(_duplicates(file_rules))
     found.extend(_conflicts(file_rules))
@@ -51,7 +51,7 @@ def lint(kb: KnowledgeBase) -> list[Finding]:
     return found
 
 
-def _citations(kb: KnowledgeBase) -> list[Finding]:
+def _citations(kb: KnowledgeBase) -> list[LintFinding]:
     """Every ``practice:`` citation must name a document of the register (practice.yaml)."""
     cited: dict[str, list[str]] = {}
     for rule in kb.rules:
@@ -66,14 +66,14 @@ def _citations(kb: KnowledgeBase) -> list[Finding]:
             cited.setdefault(source, []).append(f"questions.{question.id}")
     practice = {s.split(":", 1)[1]: where for s, where in cited.items() if s.startswith("practice:")}
     if kb.practice is None:
-        return [Finding("warning", "practice.yaml", f"no register of practice documents: {len(practice)} "
+        return [LintFinding("warning", "practice.yaml", f"no register of practice documents: {len(practice)} "
                         "practice citations cannot be checked")] if practice else []
     found = []
     for name, where in sorted(practice.items()):
         if name not in kb.practice:
             from ppp_expert.kb.sources import suggest
 
-            found.append(Finding("error", where[0], f"cites practice:{name}, which the register (practice.yaml) "
+            found.append(LintFinding("error", where[0], f"cites practice:{name}, which the register (practice.yaml) "
                                  f"does not list{suggest(name, kb.practice)}" + (
                                      f" (also cited by {len(where) - 1} more)" if len(where) > 1 else "")))
     return found
@@ -84,19 +84,20 @@ def _has_effect(kb: KnowledgeBase, producers: list[str]) -> bool:
     return any(len(kb.rule(p).conclusions) > 1 for p in producers)
 
 
-def _duplicates(rules: list) -> list[Finding]:
+def _duplicates(rules: list) -> list[LintFinding]:
     seen: dict[tuple, str] = {}
     out = []
     for r in rules:
         key = (r.condition, tuple(c.model_dump_json() for c in r.conclusions))
         if key in seen:
-            out.append(Finding("warning", f"rule {r.id}", f"redundant: same conditions and conclusions as {seen[key]}"))
+            out.append(LintFinding("warning", f"rule {r.id}",
+                                   f"redundant: same conditions and conclusions as {seen[key]}"))
         else:
             seen[key] = r.id
     return out
 
 
-def _conflicts(rules: list) -> list[Finding]:
+def _conflicts(rules: list) -> list[LintFinding]:
     """Two rules with the same condition that decide the same target (a risk owner, a setting)
     differently: precedence cannot choose between them by specificity."""
     placed: dict[tuple, list[tuple[str, str]]] = {}
@@ -110,7 +111,7 @@ def _conflicts(rules: list) -> list[Finding]:
         if len(values) > 1:
             ids = ", ".join(i for i, _ in entries)
             what = target.replace("risk:", "risk ", 1) if target.startswith("risk:") else target
-            out.append(Finding("error", what, f"conflicting conclusions under identical conditions: {ids}"))
+            out.append(LintFinding("error", what, f"conflicting conclusions under identical conditions: {ids}"))
     return out
 
 

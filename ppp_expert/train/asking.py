@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol, Union
 
 from ppp_expert.content.texts import ContentError, Glossary
+from ppp_expert.errors import EndOfInput
 from ppp_expert.train import events as ev
 from ppp_expert.train.casework import STEPS
 from ppp_expert.train.feedback import Feedback, build_feedback, prompt_hint
@@ -20,7 +21,7 @@ from ppp_expert.train.grading import Grade, grade, skipped
 from ppp_expert.train.items import Item, Prompt
 from ppp_expert.train.learner import Exercise, Learner, Trainee
 from ppp_expert.train.parse import FEEDBACK_COMMANDS, AnswerError, answer, command, row_answer
-from ppp_expert.train.provider import EndOfInput, Provider, Quit
+from ppp_expert.train.provider import Provider, Quit
 from ppp_expert.train.solved import Solved
 
 
@@ -106,7 +107,7 @@ def ask(tutor: AskingTutor, askable: Askable, number: int, total: int, exercise:
                 tutor.provider.show(ev.Lines("Brief", askable.prompt.context or ("This item has no case brief.",),
                                             "brief"))
         elif exam and cmd.name in ("hint", "why", "primer"):
-            tutor.provider.show(ev.Note(f"No {cmd.name}s in an exam.", "yellow"))
+            tutor.provider.show(ev.NoteShown(f"No {cmd.name}s in an exam.", "yellow"))
         elif cmd.name == "hint" and case_id:
             hints += 1
             tutor.provider.show(ev.Lines("Hint", prompt_hint(full(), tutor.solved(case_id), row), "hint"))
@@ -173,15 +174,15 @@ def _answer_prompt(prompt: Prompt) -> str:
 def show_term(tutor: AskingTutor, text: str) -> None:
     """``glossary TERM``: the entry, or a one-line note when there is none."""
     if not text:
-        tutor.provider.show(ev.Note("Type glossary and a term, e.g. 'glossary step-in rights'."))
+        tutor.provider.show(ev.NoteShown("Type glossary and a term, e.g. 'glossary step-in rights'."))
         return
     try:
         term = tutor.glossary.lookup(text)
     except ContentError as exc:
-        tutor.provider.show(ev.Note(exc.detail, "yellow"))
+        tutor.provider.show(ev.NoteShown(exc.detail, "yellow"))
         return
     see = tuple(t.term for t in (tutor.glossary.get(i) for i in term.see_also) if t is not None)
-    tutor.provider.show(ev.Term(term, see))
+    tutor.provider.show(ev.TermShown(term, see))
 
 
 def show_primer(tutor: AskingTutor, name: str) -> None:
@@ -194,7 +195,7 @@ def show_primer(tutor: AskingTutor, name: str) -> None:
     if entry is None:
         from ppp_expert.kb.sources import suggest
 
-        tutor.provider.show(ev.Note(f"No primer page '{name}'{suggest(name, entries)}; topics: "
+        tutor.provider.show(ev.NoteShown(f"No primer page '{name}'{suggest(name, entries)}; topics: "
                                    f"{', '.join(p.topics)}.", "yellow"))
         return
     terms = [t.term for t in (tutor.glossary.get(i) for i in entry.terms) if t is not None]

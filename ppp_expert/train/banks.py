@@ -32,7 +32,7 @@ from ppp_expert.kb.knowledge_base import Rule
 from ppp_expert.kb.schema import GUIDE_SECTIONS, PARTIES, PHASES
 from ppp_expert.train.casework import PARTY_WORDS, flag_titles, sections_of, setting_values, value_key
 from ppp_expert.train.describe import condition_statements, model_title, value_text
-from ppp_expert.train.items import Backing, Choice, Claim, Item, Prompt, Row
+from ppp_expert.train.items import Backing, Choice, Claim, Item, MatrixRow, Prompt
 from ppp_expert.train.solved import Solved, conclusion_reason
 
 BANK_TYPES = ("match", "mc", "ar", "seq")
@@ -92,7 +92,7 @@ def match_item(solved: Solved) -> Item | None:
     prompt = Prompt("matrix", "Match each risk to its owner",
                     "In this situation, who should carry each risk?",
                     tuple(Choice(p, PARTY_WORDS[p]) for p in PARTIES),
-                    tuple(Row(c.key, c.label, kb.risks[c.key].description) for c in claims), context)
+                    tuple(MatrixRow(c.key, c.label, kb.risks[c.key].description) for c in claims), context)
     return Item(item_id, "match", "risk-allocation", sections_of(kb, claims), prompt, claims, solved.case.id,
                 solved.case.difficulty.score)
 

@@ -19,7 +19,7 @@ from ppp_expert.kb.conclusions import OUTCOMES, RedFlagConclusion, SetConclusion
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import PARTIES
 from ppp_expert.train.describe import VERDICT_WORDS, model_title, value_text
-from ppp_expert.train.items import Alternative, Backing, Choice, Claim, Item, Prompt, Row
+from ppp_expert.train.items import Alternative, Backing, Choice, Claim, Item, MatrixRow, Prompt
 from ppp_expert.train.solved import Solved
 
 STEPS = ("verdict", "model", "risks", "red_flags", "setting")
@@ -153,7 +153,7 @@ def risks_step(solved: Solved, seed: int) -> Item:
         overridden = f" (overrides {', '.join(f'{o.rule} -> {o.value}' for o in a.overridden)})" if a.overridden else ""
         claims.append(Claim(a.risk, a.title, a.party, (solved.backing(a.rules[0], a.party),),
                             tuple(alternatives.values()), f"{a.title}: {a.party}. {a.mechanism}{overridden}"))
-    rows = tuple(Row(c.key, c.label, kb.risks[c.key].description) for c in claims)
+    rows = tuple(MatrixRow(c.key, c.label, kb.risks[c.key].description) for c in claims)
     prompt = Prompt("matrix", STEP_TITLES["risks"],
                     "Who should carry each of these risks in this case?",
                     tuple(Choice(p, PARTY_WORDS[p]) for p in PARTIES), rows)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from ppp_expert.train.brief import FactGroup
 from ppp_expert.train.feedback import Feedback
 from ppp_expert.train.grading import Grade
-from ppp_expert.train.items import Item, Row
+from ppp_expert.train.items import Item, MatrixRow
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Event:
 
 
 @dataclass(frozen=True)
-class Note(Event):
+class NoteShown(Event):
     kind: ClassVar[str] = "note"
     text: str
     style: str = ""
@@ -76,7 +76,7 @@ class Ask(Event):
 class AskRow(Event):
     kind: ClassVar[str] = "row"
     item: Any
-    row: Row
+    row: MatrixRow
     number: int
     total: int
 
@@ -108,7 +108,7 @@ class Lines(Event):
 
 
 @dataclass(frozen=True)
-class Term(Event):
+class TermShown(Event):
     kind: ClassVar[str] = "glossary"
     term: Any
     see_also: tuple[str, ...] = ()
@@ -163,7 +163,7 @@ class Level(Event):
 
 
 @dataclass(frozen=True)
-class Summary(Event):
+class ExerciseSummary(Event):
     """The end of an exercise: each item's result and the overall score."""
 
     kind: ClassVar[str] = "summary"

@@ -28,14 +28,14 @@ def seconds_left(tutor: Tutor, exercise: Exercise) -> float:
     return float(exercise.plan["minutes"]) * 60 - elapsed
 
 
-def run_exam(tutor: Tutor, exercise: Exercise, items: list[Item]) -> ev.Summary:
+def run_exam(tutor: Tutor, exercise: Exercise, items: list[Item]) -> ev.ExerciseSummary:
     """Ask every item not yet answered in this exam until the time is up; then report."""
     done = tutor.learner.answered(exercise)
     left = seconds_left(tutor, exercise)
     deadline = tutor.monotonic() + left
     pending = [i for i in items if i.id not in done]
     if done and pending and left > 0:
-        tutor.provider.show(ev.Note(f"Resuming the exam: {len(done)} of {len(items)} answered, "
+        tutor.provider.show(ev.NoteShown(f"Resuming the exam: {len(done)} of {len(items)} answered, "
                                     f"{int(left // 60)} min {int(left % 60)} s left.", "dim"))
     timed_out = False
     shown: str | None = None
@@ -60,7 +60,7 @@ def run_exam(tutor: Tutor, exercise: Exercise, items: list[Item]) -> ev.Summary:
                   else "partly right" if by_item[i.id]["score"] > 0 else "wrong", by_item[i.id]["score"])
                  for i in items)
     tutor.learner.finish(exercise, score)
-    summary = ev.Summary("Exam report", rows, score, True,
+    summary = ev.ExerciseSummary("Exam report", rows, score, True,
                          "Time ran out; unanswered items score zero." if timed_out else "",
                          score >= pass_mark, pass_mark,
                          tuple((t, round(sum(s) / len(s), 4), len(s)) for t, s in sorted(topics.items())))

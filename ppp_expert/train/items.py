@@ -25,7 +25,7 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class Row:
+class MatrixRow:
     """One line of a matrix prompt (a risk whose owner is asked)."""
 
     key: str
@@ -41,7 +41,7 @@ class Prompt:
     title: str
     question: str
     choices: tuple[Choice, ...]
-    rows: tuple[Row, ...] = ()
+    rows: tuple[MatrixRow, ...] = ()
     context: tuple[str, ...] = ()  # a described situation (item banks) or notes, one line each
 
     def to_json(self) -> dict[str, Any]:

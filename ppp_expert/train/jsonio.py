@@ -12,8 +12,8 @@ import json
 import sys
 from typing import IO
 
+from ppp_expert.errors import EndOfInput
 from ppp_expert.train import events as ev
-from ppp_expert.train.provider import EndOfInput
 
 
 class JsonProvider:

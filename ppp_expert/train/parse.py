@@ -24,7 +24,7 @@ SEPARATORS = re.compile(r"[\s,;>]+")
 
 
 @dataclass(frozen=True)
-class Command:
+class TraineeCommand:
     name: str
     argument: str = ""
 
@@ -33,12 +33,12 @@ class AnswerError(ValueError):
     """What was typed is not an answer here; the message says what is expected."""
 
 
-def command(line: str, allowed: tuple[str, ...] = COMMANDS) -> Command | None:
+def command(line: str, allowed: tuple[str, ...] = COMMANDS) -> TraineeCommand | None:
     """The command a line is, if it is one of ``allowed``."""
     word, _, rest = line.strip().partition(" ")
     name = ALIASES.get(word.lower(), word.lower())
     if name in allowed and (name in WITH_ARGUMENT or not rest.strip()):
-        return Command(name, rest.strip())
+        return TraineeCommand(name, rest.strip())
     return None
 
 

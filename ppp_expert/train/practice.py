@@ -1,7 +1,7 @@
 """A sitting from start to end: `ppp-expert train` (a case, then review items) and `ppp-expert
 train exam`. Open the trainee's record, build the tutor, pick what to ask, run it, and say how
 it ended: quit, the end of piped input and Ctrl-C each leave a note saying what is saved and how
-to continue. The command line turns the ``Outcome`` into an exit code.
+to continue. The command line turns the ``SittingOutcome`` into an exit code.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ from enum import Enum
 from typing import Callable
 
 from ppp_expert.content.texts import glossary
+from ppp_expert.errors import EndOfInput
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.train.catalogue import Catalogue
-from ppp_expert.train.events import Note
+from ppp_expert.train.events import NoteShown
 from ppp_expert.train.exam import ExamPlan, run_exam
 from ppp_expert.train.items import Item
 from ppp_expert.train.learner import Learner, Trainee, find_trainee, open_learner
 from ppp_expert.train.programme import kb_fingerprint, load_programme
-from ppp_expert.train.provider import EndOfInput, Provider, Quit
+from ppp_expert.train.provider import Provider, Quit
 from ppp_expert.train.study_plan import (
     CurriculumError,
     check_section,
@@ -34,7 +35,7 @@ from ppp_expert.train.study_plan import (
 from ppp_expert.train.tutor import Tutor
 
 
-class Outcome(Enum):
+class SittingOutcome(Enum):
     DONE = "done"                # finished, or the trainee typed quit in a case
     INCOMPLETE = "incomplete"    # input ended mid-exercise, or an exam was left before its end
     INTERRUPTED = "interrupted"  # Ctrl-C
@@ -56,10 +57,10 @@ class Stops:
     quit: str
     ended: str
     interrupted: str
-    on_quit: Outcome
+    on_quit: SittingOutcome
 
 
-def sitting(tutor: Tutor, learner: Learner, stops: Stops, body: Callable[[], Outcome]) -> Outcome:
+def sitting(tutor: Tutor, learner: Learner, stops: Stops, body: Callable[[], SittingOutcome]) -> SittingOutcome:
     """Run a sitting; every way it can stop early ends here, and the solver thread and the
     database are always closed (at once on Ctrl-C: the process is about to leave)."""
     interrupted = False
@@ -70,22 +71,23 @@ def sitting(tutor: Tutor, learner: Learner, stops: Stops, body: Callable[[], Out
         return stops.on_quit
     except EndOfInput:
         note(tutor, stops.ended, "")
-        return Outcome.INCOMPLETE
+        return SittingOutcome.INCOMPLETE
     except KeyboardInterrupt:
         interrupted = True
         note(tutor, stops.interrupted, "")
-        return Outcome.INTERRUPTED
+        return SittingOutcome.INTERRUPTED
     finally:
         tutor.close(wait=not interrupted)
         learner.db.close()
 
 
 def note(tutor: Tutor, text: str, style: str = "dim") -> None:
-    tutor.provider.show(Note(text, style))
+    tutor.provider.show(NoteShown(text, style))
 
 
 def practise(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee: str | None, new: bool,
-             case_id: str | None, topic: str | None, section: str | None, items: int, seed: int | None) -> Outcome:
+             case_id: str | None, topic: str | None, section: str | None, items: int,
+             seed: int | None) -> SittingOutcome:
     """`ppp-expert train`: the unfinished case (or the next one for this curriculum), then review items."""
     check_topic(topic)
     check_section(kb, section)
@@ -101,9 +103,9 @@ def practise(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee
     if db_path:
         resume += f" --db {shlex.quote(db_path)}"
     saved = f"every answer so far is saved. Continue with: {resume}"
-    stops = Stops(f"Stopped; {saved}", f"Input ended; {saved}", f"\nInterrupted; {saved}", Outcome.DONE)
+    stops = Stops(f"Stopped; {saved}", f"Input ended; {saved}", f"\nInterrupted; {saved}", SittingOutcome.DONE)
 
-    def body() -> Outcome:
+    def body() -> SittingOutcome:
         rng = random.Random(f"session/{seed}")
         exclude: set[str] = set()
         note(tutor, f"Training {who.name} (seed {seed}); every answer is saved to {learner.db.path}.")
@@ -129,13 +131,14 @@ def practise(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee
                                                 {"items": [i.id for i in chosen_items]})
                 tutor.run_items(review, chosen_items, "Review")
         note(tutor, f"Well done. Progress: ppp-expert train progress --trainee {who.name}", "cyan")
-        return Outcome.DONE
+        return SittingOutcome.DONE
 
     return sitting(tutor, learner, stops, body)
 
 
 def sit_exam(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee: str | None, count: int,
-             minutes: float, pass_mark: int, topic: str | None, section: str | None, seed: int | None) -> Outcome:
+             minutes: float, pass_mark: int, topic: str | None, section: str | None,
+             seed: int | None) -> SittingOutcome:
     """`ppp-expert train exam`: the unfinished exam (its clock still running) or a new one."""
     check_topic(topic)
     check_section(kb, section)
@@ -146,9 +149,9 @@ def sit_exam(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee
     tutor = make_tutor(kb, learner, who, provider, seed)
     saved = "the answers so far are saved and the exam clock keeps running"
     stopped = f"Stopped; {saved}. Continue with: ppp-expert train exam --trainee {shlex.quote(who.name)}"
-    stops = Stops(stopped, stopped, f"\nInterrupted; {saved}.", Outcome.INCOMPLETE)
+    stops = Stops(stopped, stopped, f"\nInterrupted; {saved}.", SittingOutcome.INCOMPLETE)
 
-    def body() -> Outcome:
+    def body() -> SittingOutcome:
         nonlocal exercise
         chosen: list[Item]
         if exercise is None:
@@ -162,6 +165,6 @@ def sit_exam(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee
         else:
             chosen = [i for i in (tutor.item_by_id(x, seed) for x in exercise.plan["items"]) if i is not None]
         summary = run_exam(tutor, exercise, chosen)
-        return Outcome.DONE if summary.passed else Outcome.NOT_PASSED
+        return SittingOutcome.DONE if summary.passed else SittingOutcome.NOT_PASSED
 
     return sitting(tutor, learner, stops, body)

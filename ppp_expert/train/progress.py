@@ -27,7 +27,7 @@ WEAKEST = 5
 
 
 @dataclass(frozen=True)
-class Row:
+class ProgressRow:
     key: str
     title: str
     mastery: float
@@ -37,9 +37,9 @@ class Row:
 @dataclass(frozen=True)
 class Report:
     trainee: str
-    topics: tuple[Row, ...]
-    sections: tuple[Row, ...]
-    weakest_rules: tuple[Row, ...]
+    topics: tuple[ProgressRow, ...]
+    sections: tuple[ProgressRow, ...]
+    weakest_rules: tuple[ProgressRow, ...]
     boxes: dict[int, int]
     due_now: int
     due_week: int
@@ -55,9 +55,9 @@ def report(learner: Learner, trainee: Trainee, kb: KnowledgeBase) -> Report:
     topic_levels = learner.mastery(trainee, "topic")
     section_levels = learner.mastery(trainee, "section")
     rule_levels = learner.mastery(trainee, "rule")
-    topics = tuple(Row(t, t, *topic_levels.get(t, (0.0, 0))) for t in TOPICS)
+    topics = tuple(ProgressRow(t, t, *topic_levels.get(t, (0.0, 0))) for t in TOPICS)
     cited = [s for s in sections(kb) if s in section_levels]
-    section_rows = tuple(Row(s, section_title(s), *section_levels[s]) for s in cited)
+    section_rows = tuple(ProgressRow(s, section_title(s), *section_levels[s]) for s in cited)
     known = {r.id: r.title for r in kb.rules}
     weakest = sorted((level, -n, rule) for rule, (level, n) in rule_levels.items() if rule in known)[:WEAKEST]
     boxes = {b: 0 for b in range(1, MAX_BOX + 1)}
@@ -68,7 +68,7 @@ def report(learner: Learner, trainee: Trainee, kb: KnowledgeBase) -> Report:
                    "passed": (e["score"] is not None and e["score"] >= json.loads(e["plan"]).get("pass_mark", 1))}
                   for e in learner.exams(trainee))
     return Report(trainee.name, topics, section_rows,
-                  tuple(Row(rule, known[rule], level, -n) for level, n, rule in weakest),
+                  tuple(ProgressRow(rule, known[rule], level, -n) for level, n, rule in weakest),
                   boxes, len(learner.due(trainee, now)), len(learner.due(trainee, now + timedelta(days=7))),
                   sum(learner.cases_done(trainee).values()), len(learner.attempts(trainee)), exams)
 
@@ -81,7 +81,7 @@ def bar(level: float, attempts: int) -> Text:
     return Text.assemble(("█" * filled, style), ("░" * (BAR - filled), "dim"), f" {level:4.0%}")
 
 
-def _table(title: str, rows: tuple[Row, ...], first: str) -> Table:
+def _table(title: str, rows: tuple[ProgressRow, ...], first: str) -> Table:
     table = Table(title=title, expand=False)
     table.add_column(first)
     table.add_column("Mastery")

@@ -12,10 +12,6 @@ from typing import Protocol
 from ppp_expert.train import events as ev
 
 
-class EndOfInput(Exception):
-    """Standard input closed: a script ran out of lines (what was answered is saved)."""
-
-
 class Quit(Exception):
     """The trainee typed quit (what was answered is saved)."""
 

@@ -56,7 +56,7 @@ UNSEEN_WEAKNESS = 0.6
 
 
 @dataclass(frozen=True)
-class Candidate:
+class CaseCandidate:
     case_id: str
     difficulty: float
     rules: tuple[str, ...]   # the rules that decide this case's steps
@@ -75,12 +75,13 @@ def weakness(rules: Iterable[str], mastery: Mapping[str, tuple[float, int]]) -> 
     return sum(values) / len(values) if values else 0.0
 
 
-def pick_case(candidates: Sequence[Candidate], scores: Sequence[float], rule_mastery: Mapping[str, tuple[float, int]],
-              done: Mapping[str, int], rng: random.Random) -> Candidate:
+def pick_case(candidates: Sequence[CaseCandidate], scores: Sequence[float],
+              rule_mastery: Mapping[str, tuple[float, int]],
+              done: Mapping[str, int], rng: random.Random) -> CaseCandidate:
     """The case to exercise next (see the module docstring); ties broken by the seeded ``rng``."""
     target = target_difficulty(scores)
 
-    def value(c: Candidate) -> float:
+    def value(c: CaseCandidate) -> float:
         return (-abs(c.difficulty - target) + 0.5 * weakness(c.rules, rule_mastery) - 0.3 * done.get(c.case_id, 0)
                 + rng.random() * 0.05)
 

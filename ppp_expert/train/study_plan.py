@@ -19,7 +19,7 @@ from ppp_expert.train.banks import BANK_TYPES, case_bank
 from ppp_expert.train.casework import ALL_STEPS, TOPIC_STEPS
 from ppp_expert.train.items import Item
 from ppp_expert.train.learner import Trainee
-from ppp_expert.train.schedule import Candidate, pick_case, weakness
+from ppp_expert.train.schedule import CaseCandidate, pick_case, weakness
 from ppp_expert.train.tutor import Tutor
 
 TOPICS = ("model-selection", "risk-allocation", "red-flags", *KB_TOPICS)
@@ -61,7 +61,7 @@ def fits(item: Item, topic: str | None, section: str | None) -> bool:
     return (topic is None or item.topic == topic) and (section is None or section in item.sections)
 
 
-def case_candidates(tutor: Tutor, steps: Iterable[str], section: str | None) -> list[Candidate]:
+def case_candidates(tutor: Tutor, steps: Iterable[str], section: str | None) -> list[CaseCandidate]:
     """Every programme case that has a step to ask (and, with a section, one citing it), from the
     catalogue's summaries (no engine run once they are cached)."""
     assert tutor.catalogue is not None
@@ -73,7 +73,7 @@ def case_candidates(tutor: Tutor, steps: Iterable[str], section: str | None) -> 
         if not parts:
             continue
         rules = tuple(dict.fromkeys(r for p in parts for r in p.rules))
-        found.append(Candidate(case_id, summary.difficulty.score, rules, tuple(sorted({p.topic for p in parts}))))
+        found.append(CaseCandidate(case_id, summary.difficulty.score, rules, tuple(sorted({p.topic for p in parts}))))
     return found
 
 

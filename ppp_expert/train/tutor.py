@@ -145,7 +145,7 @@ class Tutor:
         return ask(self, askable, number, total, exercise, exam=exam, deadline=deadline, context=context)
 
     # ----------------------------------------------------------------- a case
-    def run_case(self, exercise: Exercise) -> ev.Summary:
+    def run_case(self, exercise: Exercise) -> ev.ExerciseSummary:
         """Ask the steps of a case exercise not yet answered (all of them on a fresh start)."""
         case_id = exercise.case_id or ""
         assert self.catalogue is not None
@@ -155,7 +155,7 @@ class Tutor:
         present = [s for s in steps if s in summary.steps]
         self.show_brief(case_id, present)
         if done:
-            self.provider.show(ev.Note(f"Resuming this case: {len(done)} of {len(present)} steps already "
+            self.provider.show(ev.NoteShown(f"Resuming this case: {len(done)} of {len(present)} steps already "
                                        "answered.", "dim"))
         results: dict[str, tuple[str, str, float]] = {}
         asked: list[str] = []
@@ -173,8 +173,8 @@ class Tutor:
         rows = tuple(results[i] for i in asked)
         score = round(sum(r[2] for r in rows) / len(rows), 4) if rows else 0.0
         self.learner.finish(exercise, score)
-        finished = ev.Summary(f"Case finished: {self.programme.get(case_id).case.title or case_id}", rows, score,
-                              True)
+        title = self.programme.get(case_id).case.title or case_id
+        finished = ev.ExerciseSummary(f"Case finished: {title}", rows, score, True)
         self.provider.show(finished)
         return finished
 
@@ -187,7 +187,7 @@ class Tutor:
             return item.case
         return last_case
 
-    def run_items(self, exercise: Exercise, items: list[Item], title: str) -> ev.Summary:
+    def run_items(self, exercise: Exercise, items: list[Item], title: str) -> ev.ExerciseSummary:
         rows = []
         shown: str | None = None
         for number, item in enumerate(items, 1):
@@ -197,7 +197,7 @@ class Tutor:
             rows.append((item.prompt.title, asked.grade.verdict, asked.grade.score))
         score = round(sum(r[2] for r in rows) / len(rows), 4) if rows else 0.0
         self.learner.finish(exercise, score)
-        summary = ev.Summary(title, tuple(rows), score, True)
+        summary = ev.ExerciseSummary(title, tuple(rows), score, True)
         self.provider.show(summary)
         return summary
 

@@ -9,7 +9,7 @@ narratives) is printed as text, never as rich markup.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Callable
 
 from rich.console import Console, Group
 from rich.markup import escape
@@ -17,15 +17,15 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ppp_expert.errors import EndOfInput
 from ppp_expert.render.glossary_panels import term_panel
 from ppp_expert.train import events as ev
 from ppp_expert.train.feedback import ClaimFeedback, Feedback
-from ppp_expert.train.provider import EndOfInput
 
 MARKS = {"right": ("✔", "green"), "partly right": ("½", "yellow"), "wrong": ("✘", "red"), "skipped": ("–", "dim")}
 
 
-class TerminalProvider:
+class TutorTerminal:
     interactive = True
 
     def __init__(self, console: Console) -> None:
@@ -44,11 +44,13 @@ class TerminalProvider:
 
     # ------------------------------------------------------------------ output
     def show(self, event: ev.Event) -> None:
-        handler = getattr(self, f"_{type(event).__name__.lower()}", None)
+        # One table from event class to its drawing (not the class's name: a rename must not
+        # silently stop an event from being shown).
+        handler = _DRAW.get(type(event))
         if handler is not None:
-            handler(event)
+            handler(self, event)
 
-    def _note(self, e: ev.Note) -> None:
+    def _note(self, e: ev.NoteShown) -> None:
         self.console.print(Text(e.text, style=e.style))
 
     def _retry(self, e: ev.Retry) -> None:
@@ -113,7 +115,7 @@ class TerminalProvider:
         body = Group(*(Text(("• " if e.role == "hint" else "") + line) for line in e.lines))
         self.console.print(Panel(body, title=e.title, title_align="left", border_style=style))
 
-    def _term(self, e: ev.Term) -> None:
+    def _term(self, e: ev.TermShown) -> None:
         self.console.print(term_panel(e.term, e.see_also))
 
     def _graded(self, e: ev.Graded) -> None:
@@ -185,7 +187,7 @@ class TerminalProvider:
         title = f"The deciding rule{': ' + c.label if many else ''}"
         return Panel(Group(*parts), title=Text(title), title_align="left", border_style="cyan")
 
-    def _summary(self, e: ev.Summary) -> None:
+    def _summary(self, e: ev.ExerciseSummary) -> None:
         table = Table(title=e.title, expand=False)
         table.add_column("Item")
         table.add_column("Result")
@@ -204,6 +206,14 @@ class TerminalProvider:
                                     style="bold green" if e.passed else "bold red"))
         if e.note:
             self.console.print(Text(e.note, style="dim"))
+
+
+_DRAW: dict[type, Callable[[TutorTerminal, Any], None]] = {
+    ev.NoteShown: TutorTerminal._note, ev.Retry: TutorTerminal._retry, ev.Brief: TutorTerminal._brief,
+    ev.Ask: TutorTerminal._ask, ev.AskRow: TutorTerminal._askrow, ev.Lines: TutorTerminal._lines,
+    ev.TermShown: TutorTerminal._term, ev.Graded: TutorTerminal._graded, ev.Level: TutorTerminal._level,
+    ev.ExerciseSummary: TutorTerminal._summary,
+}
 
 
 def _join(lines: tuple[str, ...] | list[str]) -> str:
