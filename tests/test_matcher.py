@@ -196,13 +196,13 @@ def test_an_unreproducible_rewrite_falls_back_to_the_stock_matcher(kb: Any, monk
     """If experta ever rewrote a rule into a shape the plan does not reproduce (a conjunction led
     by a negation, say), the engine keeps experta's own network rather than guessing."""
     with pytest.raises(plan.Unsupported):
-        plan._conjunction((NOT(plan._Leaf(0, ("fact", "x"))),))
+        plan._conjunction((NOT(plan._PlannedLeaf(0, ("fact", "x"))),))
     real = plan.branches
     last = kb.rules[-1].condition
 
     def branches(condition: cond.Condition) -> list:
         if condition is last:
-            return plan._conjunction((NOT(plan._Leaf(0, ("fact", "x"))),))
+            return plan._conjunction((NOT(plan._PlannedLeaf(0, ("fact", "x"))),))
         return real(condition)
 
     monkeypatch.setattr(plan, "branches", branches)
