@@ -20,7 +20,7 @@ def _marked(node: ast.FunctionDef) -> set[str]:
 
 def test_every_terminal_or_browser_test_carries_its_marker() -> None:
     checked = 0
-    for path in sorted(p for p in TESTS.glob("test_*.py") if p.name != Path(__file__).name):
+    for path in sorted(p for p in TESTS.rglob("test_*.py") if p.name != Path(__file__).name):
         source = path.read_text(encoding="utf-8")
         for node in ast.parse(source).body:
             if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test")):
@@ -34,3 +34,14 @@ def test_every_terminal_or_browser_test_carries_its_marker() -> None:
             assert needs <= _marked(node), f"{path.name}::{node.name} needs @pytest.mark.{', '.join(sorted(needs))}"
             checked += bool(needs)
     assert checked >= 10  # the terminal and browser tests were found
+
+
+def test_the_tests_mirror_the_package_layout() -> None:
+    """Tests of a package live in the folder of the same name; only whole-project checks (layout,
+    docs, packaging, the run script, this file) stay at the top."""
+    package = TESTS.parent / "ppp_expert"
+    folders = {p.parent.name for p in TESTS.rglob("test_*.py") if p.parent != TESTS and p.parent.name != "adversarial"}
+    assert folders and all((package / name / "__init__.py").is_file() for name in folders), folders
+    top = {p.name for p in TESTS.glob("test_*.py")}
+    assert top == {"test_architecture.py", "test_docs.py", "test_packaging.py", "test_readme.py",
+                   "test_run_script.py", "test_suite_markers.py"}, top

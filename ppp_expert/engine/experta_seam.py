@@ -9,7 +9,7 @@ without re-reading their bodies, experta's DNF rewrite and its ``Activation`` cl
 those depends on that one release's internals, so importing this module checks the version
 first and refuses any other with an error naming the expected one: an upgrade fails here, at
 import, not somewhere in a run. Porting to a new release means porting this module (and the
-mirror of experta's ``prepare_rule`` in ``plan``, which tests/test_matcher.py checks against
+mirror of experta's ``prepare_rule`` in ``plan``, which tests/engine/test_matcher.py checks against
 the real one).
 
 Every other module imports experta's names from here; tests/test_architecture.py checks that

@@ -9,7 +9,7 @@ shape of that rewrite, quirks included. So the plan is not derived independently
 patterns (equal exactly when the compiled patterns would be equal), and only the last step,
 ``prepare_rule``, is repeated here because it counts facts by their class. That repetition
 mirrors a private function of the pinned experta release (``experta_seam`` refuses any other;
-tests/test_matcher.py compares the plans with the real ``prepare_rule``).
+tests/engine/test_matcher.py compares the plans with the real ``prepare_rule``).
 
 A plan is plain data (JSON): per branch the leaf positions (``cond.leaves`` order) matched
 positively and negatively, ``INITIAL`` standing for experta's ``InitialFact``. The plans of a

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 CONTENT = ROOT / "ppp_expert" / "content"
 KB = ROOT / "knowledge_base"
 
