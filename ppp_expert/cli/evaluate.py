@@ -92,7 +92,7 @@ def explain(state: CliState, case_path: str, how_target: str | None, why_not_mod
     """Explain the reasoning for a case: HOW a conclusion was reached (with the certainty-factor
     arithmetic for the verdict and the models), WHY-NOT any conclusion.
 
-    Example: ppp-expert explain cases/linknyc.yaml --how risk:demand --why-not joint_venture
+    Example: ppp-expert explain cases/linknyc-wifi-kiosks.yaml --how risk:demand --why-not joint_venture
     """
     from ppp_expert.errors import CaseError
 
