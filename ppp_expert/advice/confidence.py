@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from ppp_expert.advice.variants import alternatives
-from ppp_expert.engine.aggregate import Decision, Weighed, weigh_rules
+from ppp_expert.engine.aggregate import Decision, Weighed, thin_possible, weigh_rules
 from ppp_expert.engine.bounds import bounds, possible_outcomes, viability
-from ppp_expert.engine.reasoner import open_bounds, thin_possible
+from ppp_expert.engine.reasoner import open_bounds
 from ppp_expert.engine.relevance import relevance_for
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule

@@ -150,6 +150,14 @@ def outcome(certainty: float, threshold: float, decides: Iterable[str], viable: 
     return "insufficient_information"
 
 
+def thin_possible(kb: KnowledgeBase, known: Mapping[str, Any]) -> bool:
+    """Can evidence on these known answers count as thin? Only while fewer than the settings'
+    share of the questions behind the verdict are answered (answering more only raises it)."""
+    questions = verdict_questions(kb)
+    answered = sum(1 for q in questions if q in known)
+    return answered < kb.settings.thin_information_share * len(questions)
+
+
 def thin_evidence(certainty: float, low: float, high: float, threshold: float) -> bool:
     """Is the evidence too thin to stand? It leans one way, but the unanswered questions could
     still add enough to put it past the line on the other side (``low``/``high``: sound bounds of

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ppp_expert.engine.aggregate import Decision, decide, verdict_questions
+from ppp_expert.engine.aggregate import Decision, decide, thin_possible
 from ppp_expert.engine.compiler import compile_engine
 from ppp_expert.engine.facts import Answer, DecisionFact
 from ppp_expert.engine.matchers import matcher_choice
@@ -42,10 +42,22 @@ class Reasoner:
         self.engine: BaseEngine = self.engine_class()
         self.answers: dict[str, Any] = {}
 
-    def _finish(self) -> Trace:
-        """Run the evidence rules, decide, run the second phase."""
-        self.engine.run()  # the evidence phase; second-phase rules wait on the agenda
-        decision = self._decide()
+    def _evidence_phase(self, answers: Mapping[str, Any]) -> Decision:
+        """Reset, declare every answer (in knowledge-base order, in one declaration: the matcher is
+        polled once), run the evidence rules and decide; second-phase rules wait on the agenda."""
+        self.engine.reset()
+        self.answers = {q: answers.get(q, UNKNOWN) for q in self.kb.question_order}
+        self.engine.declare(*(Answer(q=q, v=v) for q, v in self.answers.items()))
+        self.engine.run()
+        return decide(self.kb, self.engine.firings, open_bounds(self.kb, self.answers))
+
+    def decision_only(self, answers: Mapping[str, Any]) -> Decision:
+        """The decision for an answer set without the second phase."""
+        return self._evidence_phase(answers)
+
+    def run(self, answers: Mapping[str, Any]) -> Trace:
+        """Evaluate a whole answer set: evidence phase, decision, second phase."""
+        decision = self._evidence_phase(answers)
         facts = [DecisionFact(kind="verdict", v=decision.verdict)]
         if decision.determined:  # no model, no deal design: second-phase model rules stay silent
             facts.append(DecisionFact(kind="model", v=decision.model))
@@ -54,25 +66,6 @@ class Reasoner:
         self.engine.run()
         ordered = {q: self.answers[q] for q in self.kb.question_order}
         return Trace(ordered, tuple(self.engine.firings), decision)
-
-    def _decide(self) -> Decision:
-        return decide(self.kb, self.engine.firings, open_bounds(self.kb, self.answers))
-
-    def decision_only(self, answers: Mapping[str, Any]) -> Decision:
-        """The decision for an answer set without the second phase (sensitivity, confidence)."""
-        self.engine.reset()
-        self.answers = {q: answers.get(q, UNKNOWN) for q in self.kb.question_order}
-        self.engine.declare(*(Answer(q=q, v=v) for q, v in self.answers.items()))
-        self.engine.run()
-        return self._decide()
-
-    def run(self, answers: Mapping[str, Any]) -> Trace:
-        """Evaluate a whole answer set; answers are declared in knowledge-base order."""
-        self.engine.reset()
-        self.answers = {q: answers.get(q, UNKNOWN) for q in self.kb.question_order}
-        # One declaration of all answers: the matcher is polled once, not once per answer.
-        self.engine.declare(*(Answer(q=q, v=v) for q, v in self.answers.items()))
-        return self._finish()
 
 
 def open_bounds(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[float, float] | None:
@@ -84,14 +77,6 @@ def open_bounds(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[float, f
         return None
     b = relevance_for(kb, {"verdict"}).certainty_bounds(known)
     return b.lo(), b.hi()
-
-
-def thin_possible(kb: KnowledgeBase, known: Mapping[str, Any]) -> bool:
-    """Can evidence on these known answers count as thin? Only while fewer than the settings'
-    share of the questions behind the verdict are answered."""
-    questions = verdict_questions(kb)
-    answered = sum(1 for q in questions if q in known)
-    return answered < kb.settings.thin_information_share * len(questions)
 
 
 def reasoner_for(kb: KnowledgeBase, matcher: str | None = None) -> Reasoner:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ppp_expert.engine.aggregate import thin_evidence, verdict_questions
+from ppp_expert.engine.aggregate import thin_evidence, thin_possible
 from ppp_expert.engine.bounds import Bounds, bounds, may_be_thin, model_contenders, possible_outcomes, viability
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL, GateConclusion
@@ -140,7 +140,6 @@ class Relevance:
             for contest in group.values():
                 if contest.competition == "precedence":
                     contest.entries.sort(key=lambda entry: entry[0].precedence)
-        self.verdict_questions = verdict_questions(kb)
         #: Every rule that can move the verdict: certainty evidence and gates.
         self.verdict_rules: list[str] = list(dict.fromkeys([*self.pool_weights, *self.gates]))
         self.producers = {fact: [kb.rule(rid) for rid in ids] for fact, ids in kb.fact_producers.items()}
@@ -199,11 +198,6 @@ class Relevance:
                     pools[model].append(weight)
         return bounds(sure_pool, open_pool), {m: bounds(sure_ev[m], open_ev[m]) for m in PPP_MODELS}
 
-    def _thin_possible(self, known: Mapping[str, Any]) -> bool:
-        """``reasoner.thin_possible``: answering more only raises the share answered."""
-        questions = self.verdict_questions
-        return sum(1 for q in questions if q in known) < self.kb.settings.thin_information_share * len(questions)
-
     def certainty_bounds(self, answers: Mapping[str, Any]) -> Bounds:
         """Sound bounds of the PPP certainty over every answer the questions missing from
         ``answers`` could get (the first phase only)."""
@@ -224,7 +218,7 @@ class Relevance:
         viable = viability(scores.values(), threshold)
         known = {q: v for q, v in answers.items() if v != cond.UNKNOWN}
         thin = frozenset([False])
-        if self._thin_possible(known):
+        if thin_possible(self.kb, known):
             # Thin evidence is judged with every unknown answer open (as the final evaluation does).
             threshold = self.kb.settings.verdict_threshold
             thin_bounds = certainty if len(known) == len(answers) else self.certainty_bounds(known)
