@@ -114,13 +114,10 @@ def _effects(kb: KnowledgeBase) -> dict[str, _Effect]:
 
 
 def _reach(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
-    """question -> the decision rules whose firing can depend on it (through facts too)."""
+    """question -> the decision rules (evidence or gates) whose firing can depend on it."""
     def compute() -> dict[str, frozenset[str]]:
-        reach: dict[str, set[str]] = {}
-        for rid in _effects(kb):
-            for q in kb.upstream_questions([rid]):
-                reach.setdefault(q, set()).add(rid)
-        return {q: frozenset(rids) for q, rids in reach.items()}
+        effects = _effects(kb)
+        return {q: frozenset(r.id for r in rules if r.id in effects) for q, rules in _dependents(kb).items()}
 
     return kb.derived("confidence_reach", compute)
 
