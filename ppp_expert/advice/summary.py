@@ -105,6 +105,11 @@ def _title(kb: KnowledgeBase, model: str | None) -> str:
     return kb.models[model].title if model in kb.models else str(model)
 
 
+def clears_with(condition: Condition) -> str:
+    """The answers that would clear a condition, as every view writes them ("" when none would)."""
+    return "; ".join(f"{q}: {' or '.join(map(str, values))}" for q, values in condition.clear.items())
+
+
 def _titles(conditions: list[Condition]) -> str:
     return "; ".join(c.title[0].lower() + c.title[1:] for c in conditions)
 

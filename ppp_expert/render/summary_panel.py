@@ -6,7 +6,7 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.text import Text
 
-from ppp_expert.advice.summary import NUMBERS_EXPLAINED, OUTCOME_WORDS, Summary
+from ppp_expert.advice.summary import NUMBERS_EXPLAINED, OUTCOME_WORDS, Summary, clears_with
 
 CONFIDENCE_STYLE = {"high": "bold green", "moderate": "bold yellow", "low": "bold red"}
 
@@ -23,7 +23,7 @@ def summary_panel(summary: Summary, title: str = "") -> Panel:
     if s.conditions:
         lines.append(Text("Conditions to meet first:" if s.verdict == "not_yet" else "Ruled out by:", style="bold"))
         for c in s.conditions:
-            clear = "; ".join(f"{q}: {' or '.join(map(str, v))}" for q, v in c.clear.items())
+            clear = clears_with(c)
             lines.append(Text.assemble(f"  {c.title}", (f" (clears with {clear})" if clear else "", "dim")))
     if s.fragile_on:
         lines.append(Text.assemble(("Fragile on: ", "bold"), ", ".join(s.fragile_on),

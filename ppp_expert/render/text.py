@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ppp_expert.advice.contract import Advice, TopicAdvice
+from ppp_expert.advice.summary import clears_with
 from ppp_expert.kb.conclusions import TRADITIONAL
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.render.summary_panel import CONFIDENCE_STYLE
@@ -45,7 +46,7 @@ def verdict_panel(advice: Advice, kb: KnowledgeBase, title: str = "") -> Panel:
                       "insufficient_information" else "no partnership model fits clearly") + ")"),
     ]
     for cond in a.conditions:
-        clear = "; ".join(f"{q}: {' or '.join(map(str, v))}" for q, v in cond.clear.items())
+        clear = clears_with(cond)
         head = "Condition" if a.verdict == "not_yet" else "Ruled out by"
         lines.append(Text.assemble((f"{head}: ", "bold"), cond.title,
                                    (f" (clears with {clear})" if clear else "", "dim"),
