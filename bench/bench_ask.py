@@ -1,24 +1,30 @@
-"""Consultation benchmark: how many questions `ppp-expert ask` needs, and how fast it answers.
+"""Consultation benchmark: how soon `ppp-expert ask` gives advice, when it settles, how fast it answers.
 
-Run: .venv/bin/python bench/bench_ask.py [--random 300] [--seed 11]
+Run: .venv/bin/python bench/bench_ask.py [--random 100] [--seed 11]
 
-Over the shipped cases/ and generated random complete answer sets, a scripted provider
-answers every question the consultation asks from the set (a question the set leaves out is
-answered unknown). For each consultation it records the number of questions asked before the
-advice is settled, checks that the advice (verdict, model, risk owners, red flags) equals
-`evaluate` on the full set, and times every answer: from the moment the provider returns an
-answer to the moment the next question is asked (or the advice is ready), including the
-atomic write of the session file. Targets: median questions <= 60% of the core
-questions with identical advice; per-answer p95 <= 10 ms.
+Every shipped case in cases/ (and, with --random, generated complete answer sets) is replayed
+through the JSON-lines protocol of `ppp-expert ask --format json` (the same provider and session
+the command runs, in process): each question event is answered from the case file, "unknown"
+where the file has no answer. For each consultation it records
 
-A breakdown settles smaller sets of outcomes (verdict only, + model, + risk owners, + red
-flags) to show where the questions go; it depends on the knowledge base, not on the engine.
+- the questions answered before the first `advice` event (the first interim advice),
+- the questions answered before the `advice` event with stage `settled`,
+- whether the settled verdict and model equal `evaluate` of the whole case (a false "settled"
+  would be a bug: settled means no remaining answer can change them),
+- the latency of every answer: from the moment the answer line is read to the moment the next
+  question (or the end) is written, including the analysis, the choice of the next question, the
+  interim advice and the atomic write of the session file.
+
+Targets (the consultation issue): median questions before the first interim advice <= 10, before
+settled <= 20, identical verdict and model for every case, p95 latency <= 50 ms.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import io
+import json
 import random
 import statistics
 import sys
@@ -30,38 +36,58 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TARGET_SHARE = 0.60
-TARGET_P95 = 0.010
+TARGET_FIRST = 10
+TARGET_SETTLED = 20
+TARGET_P95 = 0.050
 
 
-class Timed:
-    """Answers from an answer set and timestamps each exchange."""
+class Replay(io.TextIOBase):
+    """stdin and stdout of the protocol at once: answers each question event from a case file."""
 
     def __init__(self, answers: dict[str, Any]) -> None:
         self.answers = answers
-        self.asked = 0
-        self.returned: float | None = None
-        self.responses: list[float] = []
+        self.events: list[dict[str, Any]] = []
+        self.latencies: list[float] = []
+        self._read_at: float | None = None
+        self._pending: str | None = None
 
-    def ask(self, question: Any, context: Any) -> Any:
-        now = time.perf_counter()
-        if self.returned is not None:
-            self.responses.append(now - self.returned)
-        self.asked += 1
-        value = self.answers.get(question.id, "unknown")
-        self.returned = time.perf_counter()
-        return value
+    def write(self, text: str) -> int:  # stdout: one event per line
+        for line in text.splitlines():
+            event = json.loads(line)
+            if self._read_at is not None and event["event"] in ("question", "done"):
+                self.latencies.append(time.perf_counter() - self._read_at)
+                self._read_at = None
+            self.events.append(event)
+            if event["event"] == "question":
+                self._pending = event["id"]
+        return len(text)
 
-    def show(self, message: Any) -> None:
+    def flush(self) -> None:
         pass
 
-    def confirm(self, text: str, default: bool = False) -> bool:
-        return False
+    def readline(self, size: int = -1) -> str:  # stdin: the answer to the last question
+        assert self._pending is not None
+        value = self.answers.get(self._pending, "unknown")
+        self._pending = None
+        self._read_at = time.perf_counter()
+        return f"{value}\n"
 
 
-def outcome(advice: Any) -> tuple[Any, ...]:
-    return (advice.appropriate.verdict, advice.recommendation.model,
-            tuple((r.risk, r.party) for r in advice.risk_allocation), tuple(sorted(f.id for f in advice.red_flags)))
+def consult(kb: Any, name: str, answers: dict[str, Any], folder: Path) -> Replay:
+    """One consultation through the protocol, saving the session file as `ask` does."""
+    from ppp_expert.consult.protocol import JsonLines
+    from ppp_expert.consult.session import Session
+    from ppp_expert.consult.storage import SessionFile
+    from ppp_expert.engine.relevance import CORE_TARGETS
+
+    replay = Replay(answers)
+    provider = JsonLines(stdin=replay, stdout=replay)  # type: ignore[arg-type]
+    store = SessionFile(folder / f"{name}.yaml", name)
+    session = Session(kb, provider, case_id=name, refine=False, targets=CORE_TARGETS,
+                      on_change=lambda given: store.save(given))
+    result = session.run()
+    provider.emit("done", verdict=result.advice.appropriate.verdict if result.advice else None, asked=result.asked)
+    return replay
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -71,93 +97,67 @@ def percentile(values: list[float], share: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--random", type=int, default=300, help="generated complete answer sets")
+    parser.add_argument("--random", type=int, default=0, help="also replay this many generated complete answer sets")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--no-breakdown", action="store_true", help="skip the per-outcome breakdown")
     args = parser.parse_args()
 
-    from ppp_expert.advice.assemble import build_advice
-    from ppp_expert.api import default_kb, reasoner_for
+    from ppp_expert.api import default_kb, evaluate
     from ppp_expert.cases.case import load_case
     from ppp_expert.cases.generate import random_answers
-    from ppp_expert.consult.session import Session
-    from ppp_expert.consult.storage import SessionFile
-    from ppp_expert.engine.relevance import CORE_TARGETS, relevance_for
+    from ppp_expert.engine.relevance import relevance_for
 
     kb = default_kb()
-    reasoner = reasoner_for(kb)
-    n_core = len(kb.questions)
     rng = random.Random(args.seed)
-    cases = [(p.stem, load_case(p, kb).answers) for p in sorted((ROOT / "cases").glob("*.yaml"))]
-    generated = [(f"random-{i}", random_answers(kb, rng, unknown_rate=0.0)) for i in range(args.random)]
-    start = time.perf_counter()
-    relevance_for(kb)
-    build = time.perf_counter() - start
+    sets = [("case", p.stem, load_case(p, kb).answers) for p in sorted((ROOT / "cases").glob("*.yaml"))]
+    sets += [("generated", f"random-{i}", random_answers(kb, rng, unknown_rate=0.0)) for i in range(args.random)]
+    relevance_for(kb, {"verdict", "model"})
+    evaluate({"id": "warm-up", "answers": {}}, kb)
     gc.freeze()  # as `ppp-expert ask` does once its analysis is built (cli.common.setting_up)
 
-    def run(sets: list[tuple[str, dict[str, Any]]], targets: frozenset[str], save: bool) -> dict[str, Any]:
-        asked, responses, same, saves = [], [], 0, []
-        with tempfile.TemporaryDirectory() as tmp:
-            for name, full in sets:
-                provider = Timed(full)
-                store = SessionFile(Path(tmp) / f"{name}.yaml", name)
+    rows: dict[str, dict[str, list[Any]]] = {}
+    latencies: list[float] = []
+    wrong: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, name, answers in sets:
+            replay = consult(kb, name, answers, Path(tmp))
+            advice = [e for e in replay.events if e["event"] == "advice"]
+            settled = next((e for e in advice if e["stage"] == "settled"), None)
+            asked = [e for e in replay.events if e["event"] == "question"]
+            first = advice[0]["asked"] if advice else len(asked)
+            whole = evaluate({"id": name, "answers": answers}, kb)
+            expected = (whole.appropriate.verdict, whole.recommendation.model if whole.recommendation.determined else None)
+            if settled is None or (settled["verdict"], settled["model"]) != expected:
+                wrong.append(f"{name}: settled {settled and (settled['verdict'], settled['model'])}, evaluate {expected}")
+            row = rows.setdefault(kind, {"first": [], "settled": [], "asked": []})
+            row["first"].append(first)
+            row["settled"].append(settled["asked"] if settled else len(asked))
+            row["asked"].append(len(asked))
+            latencies.extend(replay.latencies)
 
-                def timed_save(answers: dict[str, Any], store: Any = store) -> None:
-                    start = time.perf_counter()
-                    store.save(answers)
-                    saves.append(time.perf_counter() - start)
-
-                session = Session(kb, provider, case_id=name, targets=targets,
-                                  on_change=timed_save if save else None)
-                result = session.run()
-                if provider.returned is not None:
-                    provider.responses.append(time.perf_counter() - provider.returned)  # the final advice
-                expected = build_advice(kb, name, reasoner.run(full))
-                same += outcome(result.advice) == outcome(expected)
-                asked.append(provider.asked)
-                responses.extend(provider.responses)
-        return {"asked": asked, "responses": responses, "same": same, "n": len(sets), "saves": saves}
-
-    print(f"knowledge base: {n_core} core questions, {len(kb.rules)} rules; relevance analysis built in "
-          f"{build * 1000:.1f} ms")
-    print(f"answer sets: {len(cases)} shipped cases, {len(generated)} generated complete sets (seed {args.seed})\n")
-    header = f"{'set':<22}{'n':>5}{'median asked':>14}{'share':>8}{'max':>6}{'min':>6}{'same advice':>13}"
-    print(header)
-    everything = run(cases + generated, CORE_TARGETS, save=True)
-    for label, sets in (("shipped cases", cases), ("generated", generated)):
-        if not sets:
-            continue
-        r = run(sets, CORE_TARGETS, save=False)
-        med = statistics.median(r["asked"])
-        print(f"{label:<22}{r['n']:>5}{med:>14.1f}{med / n_core:>8.0%}{max(r['asked']):>6}{min(r['asked']):>6}"
-              f"{r['same']:>8}/{r['n']}")
-    med = statistics.median(everything["asked"])
-    print(f"{'all':<22}{everything['n']:>5}{med:>14.1f}{med / n_core:>8.0%}{max(everything['asked']):>6}"
-          f"{min(everything['asked']):>6}{everything['same']:>8}/{everything['n']}")
-    times = everything["responses"]
-    p95 = percentile(times, 0.95)
-    print(f"\nper-answer response ({len(times)} answers, session file written each time): "
-          f"median {statistics.median(times) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {max(times) * 1000:.1f} ms")
-    saves = everything["saves"]
-    if saves:  # the atomic write (YAML, fsync, rename) is part of every answer; its share depends on the disk
-        print(f"  of which the session-file write: median {statistics.median(saves) * 1000:.1f} ms, "
-              f"p95 {percentile(saves, 0.95) * 1000:.1f} ms")
-    share = med / n_core
-    print(f"\ntarget median <= {TARGET_SHARE:.0%} of core questions: {share:.0%} "
-          f"({'met' if share <= TARGET_SHARE else f'missed by {(share - TARGET_SHARE) * n_core:.1f} questions'}); "
-          f"identical advice {everything['same']}/{everything['n']}")
-    print(f"target p95 < {TARGET_P95 * 1000:.0f} ms: {p95 * 1000:.1f} ms ({'met' if p95 < TARGET_P95 else 'missed'})")
-
-    if args.no_breakdown:
-        return
-    print("\nwhere the questions go (median / max asked when only these outcomes must be settled):")
-    for targets in (("verdict",), ("verdict", "model"), ("verdict", "model", "risks"),
-                    ("verdict", "model", "red_flags"), ("risks",), ("red_flags",),
-                    ("verdict", "model", "risks", "red_flags"),
-                    ("verdict", "model", "risks", "red_flags", "settings", "advice", "criteria")):
-        r = run(cases + generated, frozenset(targets), save=False)
-        med = statistics.median(r["asked"])
-        print(f"  {' + '.join(targets):<62}{med:>6.1f} ({med / n_core:.0%}){max(r['asked']):>5}")
+    n_questions = len(kb.questions)
+    print(f"knowledge base: {n_questions} questions, {len(kb.rules)} rules; every answer replayed through "
+          "ask --format json\n")
+    print(f"{'answer sets':<16}{'n':>5}{'first advice':>14}{'settled':>9}{'max settled':>13}{'same':>10}")
+    for kind, row in rows.items():
+        n = len(row["settled"])
+        same = n - sum(1 for w in wrong if any(w.startswith(nm + ":") for k, nm, _ in sets if k == kind))
+        print(f"{kind:<16}{n:>5}{statistics.median(row['first']):>14.1f}{statistics.median(row['settled']):>9.1f}"
+              f"{max(row['settled']):>13}{same:>7}/{n}")
+    p95 = percentile(latencies, 0.95)
+    print(f"\nlatency per answer ({len(latencies)} answers): median {statistics.median(latencies) * 1000:.1f} ms, "
+          f"p95 {p95 * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms")
+    cases = rows["case"]
+    first, settled = statistics.median(cases["first"]), statistics.median(cases["settled"])
+    print("\ntargets on the shipped cases:")
+    print(f"  median questions before the first interim advice <= {TARGET_FIRST}: {first:.1f} "
+          f"({'met' if first <= TARGET_FIRST else 'missed'})")
+    print(f"  median questions before settled <= {TARGET_SETTLED}: {settled:.1f} "
+          f"({'met' if settled <= TARGET_SETTLED else 'missed'})")
+    print(f"  settled verdict and model equal evaluate of the whole case: {len(sets) - len(wrong)}/{len(sets)} "
+          f"({'met' if not wrong else 'MISSED'})")
+    print(f"  p95 latency <= {TARGET_P95 * 1000:.0f} ms: {p95 * 1000:.1f} ms ({'met' if p95 <= TARGET_P95 else 'missed'})")
+    for line in wrong:
+        print("  false settled:", line)
 
 
 if __name__ == "__main__":

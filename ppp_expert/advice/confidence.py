@@ -31,6 +31,7 @@ from typing import Any, Iterable, Mapping
 from ppp_expert.advice.variants import alternatives
 from ppp_expert.engine.aggregate import Decision, Weighed, thin_possible, weigh_rules
 from ppp_expert.engine.bounds import bounds, possible_outcomes, viability
+from ppp_expert.engine.dependents import dependents
 from ppp_expert.engine.reasoner import open_bounds
 from ppp_expert.engine.relevance import relevance_for
 from ppp_expert.kb import conditions as cond
@@ -117,7 +118,7 @@ def _reach(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
     """question -> the decision rules (evidence or gates) whose firing can depend on it."""
     def compute() -> dict[str, frozenset[str]]:
         effects = _effects(kb)
-        return {q: frozenset(r.id for r in rules if r.id in effects) for q, rules in _dependents(kb).items()}
+        return {q: frozenset(r.id for r in rules if r.id in effects) for q, rules in dependents(kb).items()}
 
     return kb.derived("confidence_reach", compute)
 
@@ -146,43 +147,19 @@ def _can_change(kb: KnowledgeBase, decision: Decision, fired: frozenset[str], qu
     return possible != {decision.verdict}
 
 
-def _dependents(kb: KnowledgeBase) -> dict[str, tuple[Rule, ...]]:
-    """question -> the phase-one rules whose firing can depend on it, directly or through facts,
-    in firing order (stratum, then position: a fact's producers before its readers)."""
-    def compute() -> dict[str, tuple[Rule, ...]]:
-        phase_one = sorted((r for r in kb.rules if r.phase == 1), key=lambda r: (r.stratum, r.position))
-        readers: dict[str, list[Rule]] = {}
-        for rule in phase_one:
-            for fact in cond.facts_of(rule.condition):
-                readers.setdefault(fact, []).append(rule)
-        out: dict[str, tuple[Rule, ...]] = {}
-        for qid in kb.questions:
-            reached: dict[str, Rule] = {}
-            stack = [r for r in phase_one if qid in r.questions]
-            while stack:
-                rule = stack.pop()
-                if rule.id not in reached:
-                    reached[rule.id] = rule
-                    stack.extend(reader for fact in rule.concluded_facts for reader in readers.get(fact, ()))
-            out[qid] = tuple(r for r in phase_one if r.id in reached)
-        return out
-
-    return kb.derived("confidence_dependents", compute)
-
-
 def _decision_with(kb: KnowledgeBase, answers: Mapping[str, Any], fired: Iterable[Rule], question: str,
                    value: Any) -> Weighed:
     """The decision's numbers once ``question`` is answered ``value``, the rest unchanged: the rules
     the question cannot reach keep their firing, the ones it can are evaluated again in order (the
     engine's own semantics on a complete answer set), and ``aggregate`` weighs them."""
-    dependents = _dependents(kb)[question]
-    moved = {r.id for r in dependents}
+    reached = dependents(kb)[question]
+    moved = {r.id for r in reached}
     kept = [r for r in fired if r.id not in moved and r.phase == 1]
     state = cond.State({**answers, question: value}, facts={f for r in kept for f in r.concluded_facts}, closed=True)
     facts = state.facts
     assert isinstance(facts, set)
     now = []
-    for rule in dependents:
+    for rule in reached:
         if rule.condition.truth(state):
             now.append(rule)
             facts.update(rule.concluded_facts)

@@ -20,7 +20,9 @@ from ppp_expert.yaml_io import check_size, decode, parse_text, read_bytes
 
 AnswerValue = Union[str, int, float]
 _LARGEST_FLOAT = int(sys.float_info.max)  # a larger integer cannot be compared with the questions' bounds
-CASE_KEYS = ("id", "title", "narrative", "answers", "expected")
+CASE_KEYS = ("id", "title", "narrative", "answers", "expected", "consultation")
+#: The largest count a session file may claim of questions asked (far above any real consultation).
+MAX_ASKED = 1_000_000
 
 
 class Expected(BaseModel):
@@ -48,6 +50,9 @@ class Case(BaseModel):
     narrative: str = ""
     answers: dict[str, AnswerValue] = {}
     expected: Optional[Expected] = None
+    #: How many questions the consultation that wrote this file has asked (``ask`` continues the
+    #: count after ``--resume``); evaluation ignores it.
+    asked: int = 0
 
 
 def check_answer(question: Question, value: Any, where: str, field: str) -> Optional[AnswerValue]:
@@ -120,7 +125,25 @@ def case_from_data(data: Any, kb: KnowledgeBase, where: str, default_id: str) ->
     raw_id, title, narrative = data.get("id"), data.get("title"), data.get("narrative")
     case_id = default_id if raw_id is None or raw_id == "" else str(raw_id)
     return Case(id=case_id, title="" if title is None else str(title),
-                narrative="" if narrative is None else str(narrative), answers=answers, expected=expected)
+                narrative="" if narrative is None else str(narrative), answers=answers, expected=expected,
+                asked=_asked(data.get("consultation"), where))
+
+
+def _asked(raw: Any, where: str) -> int:
+    """The ``consultation`` block a session file carries: ``{asked: N}``, N a whole number >= 0."""
+    if raw is None:
+        return 0
+    if not isinstance(raw, Mapping):
+        raise CaseError(f"expected a mapping like {{asked: 12}}, got {type(raw).__name__}", path=where,
+                        field="consultation")
+    for key in raw:
+        if key != "asked":
+            raise CaseError("unknown key; expected asked", path=where, field=f"consultation.{key}")
+    asked = raw.get("asked", 0)
+    if isinstance(asked, bool) or not isinstance(asked, int) or not 0 <= asked <= MAX_ASKED:
+        raise CaseError(f"expected a whole number from 0 to {MAX_ASKED:,}, got {asked!r:.40}", path=where,
+                        field="consultation.asked")
+    return asked
 
 
 #: Bidirectional controls reorder what a reader sees (an id shown as ``abc.yaml`` can hold other text).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ppp_expert.cases.case import MAX_ASKED
 from ppp_expert.kb.conclusions import OUTCOMES
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import MODEL_IDS, PARTIES
@@ -22,7 +23,7 @@ def _answer_schema(question: Any) -> dict[str, Any]:
 
 
 def case_json_schema(kb: KnowledgeBase) -> dict[str, Any]:
-    """A draft 2020-12 schema: id, title, narrative, answers (per question), expected."""
+    """A draft 2020-12 schema: id, title, narrative, answers (per question), expected, consultation."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "ppp-expert case file",
@@ -49,6 +50,13 @@ def case_json_schema(kb: KnowledgeBase) -> dict[str, Any]:
                     "risks": {"type": "object", "propertyNames": {"enum": list(kb.risks)},
                               "additionalProperties": {"enum": list(PARTIES)}},
                 },
+            },
+            "consultation": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "Written by `ppp-expert ask`: how many questions the consultation has asked, so "
+                               "that the count continues after --resume. Evaluation ignores it.",
+                "properties": {"asked": {"type": "integer", "minimum": 0, "maximum": MAX_ASKED}},
             },
         },
     }

@@ -25,21 +25,28 @@ from ppp_expert.errors import ExitCode
 @click.option("--title", default=None, help="Title stored in the session file (the case title).")
 @click.option("--graph", "graph_path", type=click.Path(readable=False), default=None,
               help="At the end, write the explanation graph here (.svg .png .dot .graphml .json) without asking.")
+@click.option("--memo", "memo_path", type=click.Path(readable=False), default=None,
+              help="At the end, write the decision memo here (.html or .md); an existing file is refused.")
 @click.option("--screening", is_flag=True, default=False,
-              help="Quick screening: stop as soon as the verdict and the recommended model are settled "
-                   "(risk owners and red flags may still change; refinement continues to them).")
+              help="Stop once the verdict and the recommended model are settled, without offering to settle "
+                   "the risk owners and red flags (the same as --no-refine).")
 @click.option("--refine/--no-refine", default=None,
-              help="Once the advice is settled, go on with refinement questions (--refine) or stop "
-                   "(--no-refine) without asking.")
+              help="Once the verdict and model are settled, go on to settle the risk owners and red flags "
+                   "(--refine) or stop (--no-refine) without asking.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: the JSON-lines protocol for other front ends (one event per line out, one answer "
+                   "per line in; `ppp-expert schema --of ask-events`).")
 @click.pass_obj
 def ask(state: Any, answers_path: str | None, save_path: str | None, resume_path: str | None,
-        title: str | None, graph_path: str | None, screening: bool, refine: bool | None) -> None:
-    """Consult interactively: only questions whose answer can still change the advice, in the guide's order.
+        title: str | None, graph_path: str | None, memo_path: str | None, screening: bool, refine: bool | None,
+        fmt: str) -> None:
+    """Consult interactively: the question that matters most to the decision comes next.
 
-    Stops as soon as the verdict, the model, every risk owner and every red flag are settled,
-    and offers to continue for refinement. At any prompt: a number or a value, unknown, or
-    why, help, back, skip, status, quit. Every answer is saved at once to the session file (a
-    case file: evaluate and batch accept it). Works with answers piped on stdin.
+    Says early what the advice looks like and how sure it is, and stops as soon as no remaining
+    answer can change the outcome or the model; then offers to settle the risk owners and red
+    flags. At any prompt: a number or a value, unknown, or why, help, back, skip, status, quit.
+    Every answer is saved at once to the session file (a case file: evaluate and batch accept
+    it). Works with answers piped on stdin, and as a JSON-lines protocol (--format json).
     Exit codes: 0 advice given (or quit), 1 input ended before the advice, 2 bad input,
     130 interrupted (the session is saved; continue with --resume).
 
@@ -47,21 +54,32 @@ def ask(state: Any, answers_path: str | None, save_path: str | None, resume_path
     """
     from ppp_expert.errors import PPPExpertError
 
+    protocol = None
+    if fmt == "json":
+        from ppp_expert.consult.protocol import JsonLines
+
+        protocol = JsonLines()
     try:
-        _consult(state, answers_path, save_path, resume_path, title, graph_path, refine, screening)
+        _consult(state, answers_path, save_path, resume_path, title, graph_path, memo_path,
+                 False if screening else refine, protocol)
     except PPPExpertError as exc:
+        if protocol is not None:
+            protocol.emit("error", message=exc.one_line())
         click.echo(f"error: {exc.one_line()}", err=True)
         sys.exit(exc.exit_code)
 
 
 def _consult(state: Any, answers_path: str | None, save_path: str | None, resume_path: str | None,
-             title: str | None, graph_path: str | None, refine: bool | None, screening: bool = False) -> None:
+             title: str | None, graph_path: str | None, memo_path: str | None, refine: bool | None,
+             protocol: Any) -> None:
     from ppp_expert.cli.common import check_graph_target
+    from ppp_expert.cli.consult_end import check_memo_target
     from ppp_expert.consult.storage import default_session_path, lock_session
 
     if answers_path and resume_path:
         raise click.UsageError("use --answers to start from a case file or --resume to continue a session, not both")
     check_graph_target(graph_path)
+    check_memo_target(memo_path)
     kb = state.kb
     if resume_path:
         path = Path(save_path or resume_path)
@@ -69,27 +87,28 @@ def _consult(state: Any, answers_path: str | None, save_path: str | None, resume
         path = Path(save_path) if save_path else default_session_path()
     lock, stale = lock_session(path)  # one consultation per session file, before reading or writing it
     try:
-        _locked(kb, path, stale, answers_path, save_path, resume_path, title, graph_path, refine, screening)
+        _locked(kb, path, stale, answers_path, save_path, resume_path, title, graph_path, memo_path, refine, protocol)
     finally:
         lock.release()
 
 
 def _locked(kb: Any, path: Path, stale: list[Path], answers_path: str | None, save_path: str | None,
-            resume_path: str | None, title: str | None, graph_path: str | None, refine: bool | None,
-            screening: bool) -> None:
+            resume_path: str | None, title: str | None, graph_path: str | None, memo_path: str | None,
+            refine: bool | None, protocol: Any) -> None:
     from ppp_expert.cli.common import setting_up
+    from ppp_expert.cli.consult_end import finish
     from ppp_expert.consult.session import Session
     from ppp_expert.consult.storage import SessionFile, read_case
     from ppp_expert.consult.terminal import ConsultTerminal
     from ppp_expert.engine.relevance import CORE_TARGETS
     from ppp_expert.errors import CaseError, EndOfInput
-    from ppp_expert.render.text import make_console, print_advice
+    from ppp_expert.render.text import make_console
 
     answers: dict[str, Any] = {}
     if resume_path:
         loaded = read_case(resume_path, kb)
         answers = loaded.answers
-        store = SessionFile(path, loaded.id, title or loaded.title, loaded.extra)
+        store = SessionFile(path, loaded.id, title or loaded.title, loaded.extra, loaded.asked)
     else:
         if os.path.lexists(path):
             raise CaseError("already exists; continue it with --resume, or choose another --save path", path=str(path))
@@ -102,88 +121,43 @@ def _locked(kb: Any, path: Path, stale: list[Path], answers_path: str | None, sa
             store = SessionFile(path, path.stem if save_path else f"consultation-{path.stem}", title or "")
     store.save(answers)  # at once: even an immediate Ctrl-C leaves a valid session file
 
-    console = make_console()
-    provider = ConsultTerminal(kb, console)
+    console = make_console(file=sys.stderr if protocol else None)
+    provider = protocol or ConsultTerminal(kb, console)
+    say = (lambda *a, **k: None) if protocol else console.print  # the protocol's stdout is for events only
     for leftover in stale:
-        console.print(f"Removed {leftover.name}, a temporary file an interrupted save left behind.", style="dim",
-                      markup=False)
+        say(f"Removed {leftover.name}, a temporary file an interrupted save left behind.", style="dim", markup=False)
     verb = "Resuming" if resume_path else "Starting"
     given = f" with {len(answers)} answer{'s' if len(answers) != 1 else ''} given" if answers else ""
     # markup=False wherever a path or a file's content is printed: "[/x].yaml" is a valid file name.
-    console.print(f"{verb} a consultation{given}. Every answer is saved to {store.path}", soft_wrap=True,
-                  markup=False)
-    console.print("Type a number or a value, unknown, or: why, help, back, skip, status, quit.", style="dim")
-    targets = frozenset({"verdict", "model"}) if screening else CORE_TARGETS
+    say(f"{verb} a consultation{given}. Every answer is saved to {store.path}", soft_wrap=True, markup=False)
+    say("Type a number or a value, unknown, or: why, help, back, skip, status, quit.", style="dim")
     with setting_up():  # the relevance analysis is built here: keep it out of garbage collection
-        session = Session(kb, provider, case_id=store.id, answers=answers, on_change=store.save, refine=refine,
-                          targets=targets)
+        session = Session(kb, provider, case_id=store.id, answers=answers, refine=refine, targets=CORE_TARGETS,
+                          asked=store.asked, on_change=lambda given: _save(store, session, given))
     resume_hint = f"ppp-expert ask --resume {shlex.quote(str(store.path))}"
     interrupted = (f"\nInterrupted. The session is saved in {store.path}; continue with: {resume_hint}")
     try:
         result = session.run()
     except KeyboardInterrupt:
-        console.print(interrupted, soft_wrap=True, markup=False)
+        if protocol:
+            protocol.emit("error", message=f"interrupted; the session is saved in {store.path}")
+        say(interrupted, soft_wrap=True, markup=False)
         exit_interrupted()
     except EndOfInput:
-        console.print(f"Input ended before the advice was settled. The session is saved in {store.path}; "
-                      f"continue with: {resume_hint}", soft_wrap=True, markup=False)
+        message = (f"Input ended before the advice was settled. The session is saved in {store.path}; "
+                   f"continue with: {resume_hint}")
+        if protocol:
+            protocol.emit("error", message=message)
+        say(message, soft_wrap=True, markup=False)
         sys.exit(ExitCode.FAILED)
-    if not result.finished:
-        console.print(f"Saved {len(result.answers)} answers in {store.path}; continue with: {resume_hint}",
-                      soft_wrap=True, markup=False)
-        return
-    assert result.advice is not None and result.trace is not None
     try:
-        print_advice(result.advice, kb, console, title=store.title or store.id, assessed=result.assessed)
-        _closing(kb, result, store, provider, console, graph_path)
+        finish(kb, result, store, provider, protocol, console, graph_path, memo_path, resume_hint)
     except KeyboardInterrupt:  # the advice is given and the session saved: the same 130 as during questions
-        console.print(interrupted, soft_wrap=True, markup=False)
+        say(interrupted, soft_wrap=True, markup=False)
         exit_interrupted()
 
 
-def _closing(kb: Any, result: Any, store: Any, provider: Any, console: Any, graph_path: str | None) -> None:
-    """The end-of-session offers: the explanation graph and a copy of the case file.
-
-    Nothing is overwritten without a yes at a prompt (``--graph`` on the command line is
-    already that yes). With input that is not a terminal the offers are not made: leftover
-    lines of a script must not become file names.
-    """
-    from ppp_expert.consult.storage import SessionFile
-    from ppp_expert.errors import PPPExpertError
-
-    interactive = sys.stdin.isatty()
-    target = graph_path
-    if target is None and interactive:
-        target = provider.text("Write the explanation graph to a file (.svg .png .dot .graphml .json; Enter to skip):")
-        if target and os.path.lexists(target) and not provider.confirm(f"{target} exists. Overwrite it?"):
-            console.print("The graph was not written.", markup=False)
-            target = ""
-    if target:
-        from ppp_expert.advice.explain import build_graph
-        from ppp_expert.render.graphs import write_graph
-
-        try:
-            written = write_graph(build_graph(kb, result.trace, result.advice), target)
-            console.print(f"Explanation graph written to {written}", markup=False)
-        except PPPExpertError as exc:
-            console.print(f"Could not write the graph: {exc.one_line()}", style="yellow", markup=False)
-    if not interactive:
-        console.print(f"The case file is saved in {store.path}.", soft_wrap=True, markup=False)
-        return
-    copy = provider.text(f"The case file is saved in {store.path}. Save a copy as (Enter to skip):")
-    if not copy:
-        return
-    overwrite = False
-    if os.path.lexists(copy):
-        if not provider.confirm(f"{copy} exists. Overwrite it?"):
-            console.print("The copy was not written.", markup=False)
-            return
-        overwrite = True
-    try:
-        SessionFile(Path(copy), store.id, store.title, store.extra).save(result.answers, overwrite=overwrite)
-        console.print(f"Case file written to {copy}", markup=False)
-    except FileExistsError:
-        console.print(f"Could not write the case file: {copy} appeared meanwhile; it was left as it is.",
-                      style="yellow", markup=False)
-    except PPPExpertError as exc:
-        console.print(f"Could not write the case file: {exc.one_line()}", style="yellow", markup=False)
+def _save(store: Any, session: Any, answers: dict[str, Any]) -> None:
+    """Every change goes to the session file at once, with the count of questions asked."""
+    store.asked = session.asked
+    store.save(answers)

@@ -28,15 +28,22 @@ def questions(state: CliState, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--of", "of", type=click.Choice(["case", "result"]), default="case", show_default=True,
-              help="case: what a case file may say; result: what evaluate --format json prints.")
+@click.option("--of", "of", type=click.Choice(["case", "result", "ask-events"]), default="case", show_default=True,
+              help="case: what a case file may say; result: what evaluate --format json prints; ask-events: "
+                   "one line of ask --format json.")
 @pass_state
 @handle_errors
 def schema(state: CliState, of: str) -> None:
-    """Print the JSON Schema of case files (generated from the questions) or of results.
+    """Print the JSON Schema of case files (generated from the questions), of results, or of the
+    events of the consultation protocol.
 
     Example: ppp-expert schema > case.schema.json; ppp-expert schema --of result > result.schema.json
     """
+    if of == "ask-events":
+        from ppp_expert.consult.protocol import protocol_json_schema
+
+        click.echo(json.dumps(protocol_json_schema(), indent=1))
+        return
     if of == "result":
         from ppp_expert.advice.contract import result_json_schema
 

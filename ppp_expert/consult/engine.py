@@ -4,7 +4,8 @@ The classic pattern: goal rules declare ``Need(question)``; one low-salience rul
 provider for a needed question that has no answer yet. Here the goal rule is ``plan``: each
 time the answers change (a new ``Turn`` fact), it asks the relevance analysis which questions
 can still change the advice and makes the ``Need`` facts match (retracting the stale ones).
-``ask`` then fires for the needed question that comes first in the guide's order.
+``ask`` then fires for the needed question ranked first: the one the session chose for its value
+to the decision (``choice.py``), else the first in the guide's order.
 
 Why a separate engine and not the compiled knowledge-base engine: experta fires a rule as soon
 as its patterns match, and a ``not`` condition matches while the question it tests is still
@@ -31,7 +32,8 @@ class Given(Fact):
 
 
 class Need(Fact):
-    """The answer to question ``q`` can still change the advice; ``rank`` is its guide order."""
+    """The answer to question ``q`` can still change the advice; ``rank`` orders the asking (the
+    most valuable question -1, the others their guide order)."""
 
 
 class Turn(Fact):
@@ -91,8 +93,8 @@ class ConsultEngine(KnowledgeEngine):
     def plan(self, n: int) -> None:
         """Goal rule: declare Need(q) for exactly the questions that can still change the advice."""
         wanted = dict(self.driver.plan())
-        for question in [q for q in self.needs if q not in wanted]:
-            self.retract(self.needs.pop(question))
+        for question in [q for q in self.needs if wanted.get(q) != self.needs[q]["rank"]]:
+            self.retract(self.needs.pop(question))  # no longer needed, or its rank changed
         for question, rank in wanted.items():
             if question not in self.needs:
                 self.needs[question] = self.declare(Need(q=question, rank=rank))

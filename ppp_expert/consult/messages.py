@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from ppp_expert.consult.guide import Passage
-from ppp_expert.engine.relevance import CORE_TARGETS
 from ppp_expert.kb.schema import Question
 
 
@@ -33,11 +32,12 @@ Reply = Command | str | int | float
 class AskContext:
     """What a provider may show with a question."""
 
-    number: int          # 1-based number of this question in the session
+    number: int          # 1-based number of this question in the consultation (across --resume)
     remaining: int       # questions still needed, this one included (an upper bound)
     answered: int        # answers held so far (pre-filled ones included)
-    refining: bool       # the advice is settled; this question only refines it
+    refining: bool       # the decision is settled; this question only settles risk owners and red flags
     can_go_back: bool
+    because: str = ""    # why this question now, in plain words (what its answer decides)
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Why:
     refining: bool
     because: str = ""          # the adviser's reason for asking, in plain words (the primer)
     detail: bool = False       # list the rules (``why --detail``)
+    decides: str = ""          # what the answer decides now (the value-of-information look ahead)
 
 
 @dataclass(frozen=True)
@@ -91,30 +92,36 @@ class Status:
 
 
 @dataclass(frozen=True)
-class Settled:
-    asked: int
-    answered: int
-    refinable: int
-    verdict: str
-    model: str
-    targets: frozenset[str] = CORE_TARGETS  # what "settled" covers (a screening: verdict, model)
-
-
-@dataclass(frozen=True)
 class Note:
     text: str
 
 
 @dataclass(frozen=True)
-class Interim:
-    """The verdict and the model are settled; risk owners and red flags are not yet."""
+class Rejected:
+    """An answer that is not allowed for the question (then the same question comes again)."""
 
-    summary: Any  # advice.summary.Summary of the answers so far (unanswered read as unknown)
-    open_targets: tuple[str, ...]  # plain-word names of what is not yet assessed
-    remaining: int
+    text: str
 
 
-Message = Why | Help | Status | Settled | Note | Interim | Glossed
+@dataclass(frozen=True)
+class AdviceUpdate:
+    """Where the advice stands after an answer: the outcome ``evaluate`` gives on the answers so
+    far and its confidence (the one definition, ``advice.confidence``). ``stage`` is ``interim``
+    while an answer can still change the outcome or the model, ``settled`` once none can."""
+
+    stage: str
+    verdict: str
+    model: str                     # the recommended model's id, '' for none
+    model_title: str
+    confidence: str                # high | moderate | low
+    could_flip: tuple[str, ...]    # open questions whose answer could change the outcome
+    asked: int
+    answered: int
+    refinable: int = 0             # settled: questions that could still settle risk owners and red flags
+    refined: bool = False          # settled: the risk owners and red flags are settled too
+
+
+Message = Why | Help | Status | Note | Rejected | AdviceUpdate | Glossed
 
 
 class AnswerProvider(Protocol):

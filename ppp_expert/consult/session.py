@@ -14,28 +14,30 @@ What the session and the provider say to each other is in ``messages.py``; what 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ppp_expert.advice.contract import Advice
 from ppp_expert.cases.case import check_answer
 from ppp_expert.consult import commands
-from ppp_expert.consult.commands import label
+from ppp_expert.consult.choice import Chooser, NextQuestion
 from ppp_expert.consult.engine import ConsultEngine
 from ppp_expert.consult.messages import (
+    AdviceUpdate,
     AnswerProvider,
     AskContext,
     Command,
     Glossed,
     Help,
-    Interim,
     Note,
-    Settled,
+    Rejected,
     Status,
     Why,
 )
+from ppp_expert.consult.wording import decides_text
+from ppp_expert.engine.lookahead import Lookahead
 from ppp_expert.engine.reasoner import Trace
-from ppp_expert.engine.relevance import CORE_TARGETS, Outlook, relevance_for
+from ppp_expert.engine.relevance import ALL_TARGETS, CORE_TARGETS, Outlook, relevance_for
 from ppp_expert.errors import CaseError
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.knowledge_base import KnowledgeBase
@@ -52,18 +54,29 @@ class Result:
     advice: Advice | None = None
     settled_after: int | None = None
     outlook: Outlook | None = field(default=None, repr=False)
-    #: The outcomes the consultation settled: all of them, or only verdict and model when the
-    #: user stopped at the interim advice (the risk owners and red flags are then not assessed).
+    #: The outcomes the consultation settled: verdict and model, and the risk owners and red
+    #: flags too when it went on to refine them.
     assessed: frozenset[str] = CORE_TARGETS
+    #: Questions asked before the first interim advice (None: never shown).
+    first_advice_after: int | None = None
+
+
+#: What the decision stage settles; refinement then settles the rest of the targets.
+DECISION = frozenset({"verdict", "model"})
 
 
 class Session:
-    """One consultation over a knowledge base, driven by the consultation engine."""
+    """One consultation over a knowledge base, driven by the consultation engine.
+
+    Two stages: first the questions that can change the decision (verdict and model), chosen by
+    their value to it (``choice.Chooser``); once it is settled, if wanted, the refinement questions
+    that can change a risk owner or a red flag (the rest of ``targets``).
+    """
 
     def __init__(self, kb: KnowledgeBase, provider: AnswerProvider, *, case_id: str = "consultation",
                  answers: Mapping[str, Any] | None = None,
                  on_change: Callable[[dict[str, Any]], None] | None = None,
-                 refine: bool | None = None, targets: frozenset[str] = CORE_TARGETS) -> None:
+                 refine: bool | None = None, targets: frozenset[str] = CORE_TARGETS, asked: int = 0) -> None:
         self.kb = kb
         self.provider = provider
         self.case_id = case_id
@@ -71,36 +84,55 @@ class Session:
         for question, value in (answers or {}).items():
             self.answers[question] = self._checked(question, value)
         self.on_change = on_change
-        self.refine = refine
-        self.relevance = relevance_for(kb, targets)
-        self.order = {q: i for i, q in enumerate(sorted(kb.questions, key=self.relevance.rank.__getitem__))}
+        self.refine = refine if targets - DECISION else False
+        self.decision = relevance_for(kb, DECISION)
+        self.relevance = relevance_for(kb, targets | DECISION)
+        self.chooser = Chooser(kb, self.decision)
         self.engine = ConsultEngine(self)
         self.refining = False
-        self.asked = 0
+        self.asked = asked  # continues the count of a resumed consultation
         self.settled_after: int | None = None
-        self.outlook: Outlook = self.relevance.analyse(self.answers)
+        self.first_advice_after: int | None = None
+        self.outlook: Outlook = self.decision.analyse(self.answers)
+        self.choice: NextQuestion | None = None
+        self._shown: AdviceUpdate | None = None
         self._stop: Command | None = None
-        self._interim_offered = False
-        self._stopped_at_interim = False
+        self._last: str | None = None
 
     # ------------------------------------------------------------- engine callbacks
     def plan(self) -> list[tuple[str, int]]:
-        """The questions to declare as Need: those that can still change the advice."""
-        self.outlook = self.relevance.analyse(self.answers)
-        if self.outlook.settled and self.settled_after is None:
-            self.settled_after = self.asked
-        wanted = self.outlook.refinable if self.refining else self.outlook.needed
-        return [(q, self.order[q]) for q in wanted]
+        """The questions to declare as Need: those that can still change what this stage settles,
+        the most valuable one first (rank -1), the others in the guide's order."""
+        if self.refining:
+            self.outlook = self.relevance.analyse(self.answers)
+            self.choice = self.chooser.refining(self.outlook, self._wanted())
+        else:
+            self.outlook = self.decision.analyse(self.answers)
+            self.choice = None
+            if self.outlook.settled:
+                if self.settled_after is None:
+                    self.settled_after = self.asked
+            else:
+                ahead = Lookahead(self.decision, self.answers)
+                self.choice = self.chooser.deciding(self.answers, self.outlook, self._last, ahead)
+                self._update(ahead.now.verdict != "insufficient_information")
+        chosen = self.choice.question if self.choice else None
+        return [(q, -1 if q == chosen else self.chooser.rank[q]) for q in self._wanted()]
+
+    def _wanted(self) -> tuple[str, ...]:
+        """The questions this stage asks: those that can change what it settles; with every target,
+        refinement asks every question an open rule still reads (the whole advice settles)."""
+        if self.refining and self.relevance.targets >= ALL_TARGETS:
+            return self.outlook.refinable
+        return self.outlook.needed
 
     def ask(self, question_id: str) -> None:
         """The asking rule fired for ``question_id``: ask until an answer or a stop."""
-        if self._offer_interim():
-            return
         question = self.kb.questions[question_id]
         while True:
-            wanted = self.outlook.refinable if self.refining else self.outlook.needed
-            context = AskContext(number=self.asked + 1, remaining=len(wanted), answered=len(self.answers),
-                                 refining=self.refining, can_go_back=bool(self.answers))
+            context = AskContext(number=self.asked + 1, remaining=len(self._wanted()), answered=len(self.answers),
+                                 refining=self.refining, can_go_back=bool(self.answers),
+                                 because=self._decides(question_id))
             reply = self.provider.ask(question, context)
             if isinstance(reply, Glossed):  # glossary TERM: look it up, then ask again
                 self.provider.show(reply)
@@ -127,34 +159,35 @@ class Session:
                 try:
                     value = self._checked(question_id, reply)
                 except CaseError as exc:
-                    self.provider.show(Note(exc.detail))
+                    self.provider.show(Rejected(exc.detail))
                     continue
             break
         self.answers[question_id] = value
         self.asked += 1
+        self._last = question_id
         self._changed()
         self.engine.give(question_id, value)
 
     # ----------------------------------------------------------------- the loop
     def run(self) -> Result:
-        """Consult until the advice is settled (and refined if wanted) or the user quits."""
+        """Consult until the decision is settled (and refined if wanted) or the user quits."""
         self.engine.replay(self.answers)
         while True:
             self._stop = None
             self.engine.run()
-            if self._stop is Command.QUIT and not self._stopped_at_interim:
-                return Result(False, dict(self.answers), self.asked, outlook=self.outlook)
-            if self._stopped_at_interim:
-                break
+            if self._stop is Command.QUIT:
+                return Result(False, dict(self.answers), self.asked, outlook=self.outlook,
+                              first_advice_after=self.first_advice_after)
             if self._stop is Command.BACK:
                 undone, value = self.answers.popitem()
                 self.asked = max(0, self.asked - 1)
-                self.settled_after = None if self.settled_after is None or self.settled_after > self.asked \
-                    else self.settled_after
+                if self.settled_after is not None and self.settled_after > self.asked:
+                    self.settled_after = None
                 self._changed()
                 self.provider.show(Note(f"Undid {undone} = {value}."))
-                if self.refining and not self.relevance.analyse(self.answers).settled:
+                if self.refining and not self.decision.analyse(self.answers).settled:
                     self.refining = False  # unsettled again: settle first, then offer refinement again
+                self._shown = None
                 self.engine.replay(self.answers)
                 continue
             if not self.refining and self._offer_refinement():
@@ -169,46 +202,59 @@ class Session:
         # `evaluate` computes it: unanswered questions are unknown.
         trace = reasoner_for(self.kb).run({q: v for q, v in self.answers.items() if v != UNKNOWN})
         advice = build_advice(self.kb, self.case_id, trace)
-        assessed = frozenset({"verdict", "model"}) if self._stopped_at_interim else self.relevance.targets
+        assessed = self.relevance.targets if self.refining else DECISION
         return Result(True, dict(self.answers), self.asked, trace, advice, self.settled_after, self.outlook,
-                      assessed)
+                      assessed, self.first_advice_after)
 
-    def _offer_interim(self) -> bool:
-        """Once the verdict and model are settled but risk owners or red flags are not, show the
-        interim advice and ask whether to go on. True when the user stops here."""
-        o = self.outlook
-        if (self._interim_offered or self.refining or o.settled or len(o.verdicts) != 1 or len(o.models) != 1
-                or not {"risks", "red_flags"} & self.relevance.targets):
-            return False
-        self._interim_offered = True
-        from ppp_expert.advice.summary import summarise
+    # ------------------------------------------------------------- the advice as it forms
+    def _update(self, leading: bool, stage: str = "interim", refinable: int = 0, refined: bool = False) -> None:
+        """Show where the advice stands once an outcome leads, whenever what is shown changes."""
+        if not leading:
+            return
         from ppp_expert.api import evaluate
 
-        known = {q: v for q, v in self.answers.items() if v != UNKNOWN}
-        advice = evaluate({"id": self.case_id, "answers": known}, self.kb)
-        open_targets = tuple(label(t, self.kb) for t in o.open_targets)
-        self.provider.show(Interim(summarise(self.kb, advice, known), open_targets, len(o.needed)))
-        # Only a person at a terminal is asked; scripts and piped input go on to the full advice.
-        if not getattr(self.provider, "interactive", False) or self.provider.confirm(
-                f"Continue to settle the risk owners and red flags (at most {len(o.needed)} more questions)?", True):
-            return False
-        self._stopped_at_interim = True
-        self._stop = Command.QUIT
-        self.engine.halt()
-        return True
+        advice = evaluate({"id": self.case_id, "answers": {q: v for q, v in self.answers.items() if v != UNKNOWN}},
+                          self.kb)
+        model = advice.recommendation.model if advice.recommendation.determined else ""
+        confidence = advice.appropriate.confidence
+        update = AdviceUpdate(stage, advice.appropriate.verdict, model or "",
+                              self.kb.models[model].title if model in self.kb.models else "",
+                              confidence.level, tuple(confidence.could_flip), self.asked, len(self.answers),
+                              refinable, refined)
+        if self.first_advice_after is None:
+            self.first_advice_after = self.asked
+        previous = self._shown
+        self._shown = update
+        if previous is not None and (previous.stage, previous.verdict, previous.model, previous.confidence,
+                                     previous.could_flip[:3]) == (update.stage, update.verdict, update.model,
+                                                                  update.confidence, update.could_flip[:3]):
+            return
+        self.provider.show(update)
+
+    def _decides(self, question_id: str) -> str:
+        """What the answer to the question being asked decides, in plain words."""
+        choice = self.choice
+        if choice is None or choice.question != question_id or choice.now is None:
+            return ""
+        return decides_text(self.kb, choice)
 
     def _offer_refinement(self) -> bool:
-        outlook = self.outlook
-        verdict = next(iter(outlook.verdicts)) if len(outlook.verdicts) == 1 else "open"
-        model = next(iter(outlook.models)) if len(outlook.models) == 1 else ""
-        self.provider.show(Settled(self.asked, len(self.answers), len(outlook.refinable), verdict, model,
-                                   self.relevance.targets))
-        if not outlook.refinable or self.refine is False:
+        """The decision is settled: say so, then go on to the risk owners and red flags if wanted."""
+        refinable: tuple[str, ...] = ()
+        if self.refine is not False:
+            self.refining = True  # to see what refinement would ask
+            self.outlook = self.relevance.analyse(self.answers)
+            refinable = self._wanted()
+            self.refining = False
+        self._update(True, "settled", len(refinable))
+        if not refinable:
             return False
         if self.refine:
             return True
+        if not getattr(self.provider, "interactive", False):
+            return False
         return self.provider.confirm(
-            f"Continue with up to {len(outlook.refinable)} more questions to refine scores and details?", False)
+            f"Continue with up to {len(refinable)} more questions to settle the risk owners and red flags?", True)
 
     def _changed(self) -> None:
         if self.on_change is not None:
@@ -229,7 +275,8 @@ class Session:
     # ------------------------------------------------------------- commands (commands.py)
     def why(self, question_id: str, detail: bool = False) -> Why:
         """Which rules need this answer, what each could conclude, and which outcome it can change."""
-        return commands.why(self.kb, self.outlook, question_id, detail)
+        why = commands.why(self.kb, self.outlook, question_id, detail)
+        return replace(why, decides=self._decides(question_id))
 
     def help(self, question_id: str) -> Help:
         return commands.help_for(self.kb, question_id)

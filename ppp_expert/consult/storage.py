@@ -63,6 +63,7 @@ class SessionFile:
     id: str
     title: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # narrative / expected kept from a resumed file
+    asked: int = 0  # questions the consultation has asked so far: written so --resume continues the count
 
     def data(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id}
@@ -70,6 +71,8 @@ class SessionFile:
             data["title"] = self.title
         data.update(self.extra)
         data["answers"] = dict(answers)
+        if self.asked:
+            data["consultation"] = {"asked": self.asked}
         return data
 
     def text(self, answers: Mapping[str, Any]) -> str:
@@ -117,6 +120,7 @@ class LoadedCase:
     title: str
     answers: dict[str, Any]
     extra: dict[str, Any]
+    asked: int = 0  # questions a consultation has asked (the file's ``consultation.asked``)
 
 
 def read_case(path: str | Path, kb: KnowledgeBase) -> LoadedCase:
@@ -134,4 +138,4 @@ def read_case(path: str | Path, kb: KnowledgeBase) -> LoadedCase:
         else:  # validated as unknown (or null)
             answers[qid] = UNKNOWN
     extra = {k: data[k] for k in ("narrative", "expected") if data.get(k)}
-    return LoadedCase(case.id, case.title, answers, extra)
+    return LoadedCase(case.id, case.title, answers, extra, case.asked)

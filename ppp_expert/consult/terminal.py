@@ -8,7 +8,6 @@ none when the output is not a terminal or when ``NO_COLOR`` is set.
 
 from __future__ import annotations
 
-import difflib
 import sys
 from typing import Any
 
@@ -18,26 +17,28 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ppp_expert.cases.money import AmbiguousAmount, is_money, parse_millions
+from ppp_expert.cases.money import is_money
 from ppp_expert.consult.messages import (
+    AdviceUpdate,
     AskContext,
     Command,
     Glossed,
     Help,
-    Interim,
     Message,
     Note,
+    Rejected,
     Reply,
-    Settled,
     Status,
     Why,
 )
+from ppp_expert.consult.replies import answer_range, parse_reply
 from ppp_expert.errors import EndOfInput, printable
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import Question
 
-COMMAND_WORDS = {c.value: c for c in Command} | {"?": Command.HELP, "exit": Command.QUIT,
-                                                 "why detail": Command.WHY_DETAIL}
+#: The outcome as the advice line names it.
+VERDICT_LINE = {"ppp": "PPP", "traditional": "traditional procurement", "not_yet": "not yet (conditions first)",
+                "insufficient_information": "insufficient information"}
 COMMAND_HINT = "why · help · glossary TERM · back · skip · status · quit"
 MAX_LINE = 4096  # characters in one line of input (a terminal's own line limit)
 MAX_WHY_RULES = 12
@@ -146,74 +147,14 @@ class ConsultTerminal:
                 return reply
             self.console.print(Text(problem, style="yellow"))
 
-    def parse(self, question: Question, line: str) -> tuple[Any, str | None]:
-        """(reply, None) or (None, a retry message): numbers, values, unknown and commands."""
-        word = line.strip()
-        lowered = word.lower()
-        if not word:
-            return None, "Please type an answer, unknown, or a command (why, help, back, skip, status, quit)."
-        if lowered in COMMAND_WORDS:
-            return COMMAND_WORDS[lowered], None
-        if lowered.startswith("glossary"):
-            return self._glossary(word[len("glossary"):].strip()), None
-        if lowered == "unknown":
-            return "unknown", None
-        if question.type == "choice":
-            choices = list(question.answers)
-            if word.isdigit():
-                n = int(word)
-                if 1 <= n <= len(choices):
-                    return choices[n - 1], None
-                return None, f"There is no answer {n}: type a number from 1 to {len(choices)}, a value, or unknown."
-            if lowered in question.answers:
-                return lowered, None
-            starts = [c for c in choices if c.startswith(lowered)]
-            if len(starts) == 1:
-                return starts[0], None
-            close = difflib.get_close_matches(lowered, choices, n=1, cutoff=0.6)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            return None, f"'{word}' is not an answer here.{hint} Type 1-{len(choices)}, one of: {', '.join(choices)}."
-        if is_money(question.id):
-            try:
-                amount = parse_millions(word)
-            except AmbiguousAmount as exc:
-                return None, f"{exc}."
-            if amount is None:
-                return None, (f"'{word}' is not an amount: type US$ millions (18), or with a unit "
-                              f"(18 million, $18m, 1.2bn, 750k), or unknown.")
-            value: Any = amount[0]
-        else:
-            try:
-                value = float(word.replace(",", ""))
-            except ValueError:
-                return None, f"'{word}' is not a number: type {self._range(question)}, or unknown."
-        if question.type == "integer":
-            if value != int(value):
-                return None, f"'{word}' is not a whole number: type {self._range(question)}, or unknown."
-            value = int(value)
-        if (question.min is not None and value < question.min) or (question.max is not None and value > question.max):
-            return None, f"{word} is out of range: type {self._range(question)}, or unknown."
-        return value, None
-
     @staticmethod
-    def _glossary(text: str) -> "Glossed":
-        from ppp_expert.content.texts import ContentError, glossary
-
-        try:
-            book = glossary()
-        except ContentError as exc:
-            return Glossed(text, suggestions=(), definition=f"The glossary cannot be read: {exc.one_line()}")
-        term = book.find(text) if text else None
-        if term is None:
-            return Glossed(text, suggestions=tuple(book.suggestions(text) if text else ()))
-        return Glossed(term.term, term.definition, term.why_it_matters)
+    def parse(question: Question, line: str) -> tuple[Any, str | None]:
+        """(reply, None) or (None, a retry message): see ``replies.parse_reply``."""
+        return parse_reply(question, line)
 
     @staticmethod
     def _range(question: Question) -> str:
-        kind = "a whole number" if question.type == "integer" else "a number"
-        if question.min is not None and question.max is not None:
-            return f"{kind} from {question.min:g} to {question.max:g}"
-        return kind
+        return answer_range(question)
 
     def _panel(self, question: Question, context: AskContext) -> Panel:
         parts: list[Any] = [Text(question.text, style="bold"), Text(one_line(question.help), style="dim")]
@@ -232,7 +173,7 @@ class ConsultTerminal:
         else:
             parts.append(Text(f"Type {self._range(question)}, or unknown."))
         parts.append(Text(f"Commands: {COMMAND_HINT}", style="dim"))
-        stage = "refining" if context.refining else f"at most {context.remaining} to go"
+        stage = "risk owners and red flags" if context.refining else f"at most {context.remaining} to go"
         title = f"Question {context.number} · {question.phase} · {stage}"
         return Panel(Group(*parts), title=title, title_align="left", subtitle=question.id, subtitle_align="right")
 
@@ -244,13 +185,11 @@ class ConsultTerminal:
             self._help(message)
         elif isinstance(message, Status):
             self._status(message)
-        elif isinstance(message, Settled):
-            self._settled(message)
-        elif isinstance(message, Interim):
-            self._interim(message)
+        elif isinstance(message, AdviceUpdate):
+            self._advice(message)
         elif isinstance(message, Glossed):
             self._glossed(message)
-        elif isinstance(message, Note):
+        elif isinstance(message, (Note, Rejected)):
             self.console.print(Text(message.text, style="yellow"))
 
     def _glossed(self, g: Glossed) -> None:
@@ -293,6 +232,8 @@ class ConsultTerminal:
     def _why_plain(self, why: Why) -> None:
         """Why an adviser asks this, and what the answer can still change, with no rule ids."""
         lines: list[Any] = []
+        if why.decides:
+            lines.append(Text(why.decides, style="bold"))
         if why.because:
             lines.append(Text(" ".join(why.because.split())))
         changes: list[str] = []
@@ -339,26 +280,22 @@ class ConsultTerminal:
             lines.append(Text(f"Still open: {shown}.", style="dim"))
         self.console.print(Panel(Group(*lines), title="Status", title_align="left"))
 
-    def _interim(self, interim: Interim) -> None:
-        from ppp_expert.render.summary_panel import summary_panel
-
-        self.console.print(summary_panel(interim.summary, "Interim advice: verdict and model settled"))
-        shown = ", ".join(interim.open_targets[:6]) + (
-            f" and {len(interim.open_targets) - 6} more" if len(interim.open_targets) > 6 else "")
-        self.console.print(Text(f"Not yet assessed: {shown}. The risk owners and red flags above are provisional "
-                                "until they are settled.", style="yellow"))
-
-    def _settled(self, s: Settled) -> None:
-        model = self.kb.models[s.model].title if s.model in self.kb.models else s.model
-        asked = f"{s.asked} question{'s' if s.asked != 1 else ''} ({s.answered} answers in all)"
-        if {"risks", "red_flags"} <= s.targets:
-            text = (f"The advice is settled after {asked}: no remaining answer can change the verdict "
-                    f"({s.verdict}), the recommended model ({model}), a risk owner or a red flag.")
-        else:
-            text = (f"The screening is settled after {asked}: no remaining answer can change the verdict "
-                    f"({s.verdict}) or the recommended model ({model}). Risk owners and red flags can still "
-                    "change: continue to refine them.")
-        if s.refinable:
-            text += (f" {s.refinable} more question{'s' if s.refinable != 1 else ''} could still refine scores "
-                     "and details.")
+    def _advice(self, a: AdviceUpdate) -> None:
+        """Interim: one line, each time it changes. Settled: a short panel saying nothing left can change it."""
+        outcome = VERDICT_LINE.get(a.verdict, a.verdict) + (f" · {a.model_title}" if a.model_title else "")
+        if a.stage == "interim":
+            flip = ""
+            if a.could_flip:
+                shown = ", ".join(a.could_flip[:3]) + (f" and {len(a.could_flip) - 3} more" if len(a.could_flip) > 3
+                                                       else "")
+                flip = f" · could change with: {shown}"
+            self.console.print(Text.assemble(("Advice so far: ", "bold cyan"), outcome,
+                                             f" · confidence {a.confidence}{flip}"), soft_wrap=False)
+            return
+        asked = f"{a.asked} question{'s' if a.asked != 1 else ''} ({a.answered} answers in all)"
+        text = (f"Settled after {asked}: {outcome}, confidence {a.confidence}. No remaining answer, whatever it is, "
+                "can change the outcome or the model.")
+        if a.refinable:
+            text += (f" Up to {a.refinable} more question{'s' if a.refinable != 1 else ''} would settle the risk "
+                     "owners and red flags.")
         self.console.print(Panel(Text(text), title="Settled", title_align="left", border_style="green"))

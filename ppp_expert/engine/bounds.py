@@ -10,7 +10,7 @@ from those bounds follow the verdict bands, model viability and the possible out
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ppp_expert.engine.aggregate import combine, outcome
 from ppp_expert.kb.schema import PPP_MODELS
@@ -90,3 +90,37 @@ def model_contenders(scores: Mapping[str, Bounds]) -> list[str]:
         return hi > lo or (hi == lo and order[a] < order[b])
 
     return [m for m in PPP_MODELS if all(can_beat(m, other) for other in PPP_MODELS if other != m)]
+
+
+#: The key of the PPP certainty in ``Pools``; the models' scores are keyed by model.
+CERTAINTY = "certainty"
+
+
+@dataclass
+class Pools:
+    """Weights on the PPP certainty and each model's score: of rules sure to fire, of open ones."""
+
+    sure: dict[str, list[float]] = field(default_factory=dict)
+    open: dict[str, list[float]] = field(default_factory=dict)
+
+    def plus(self, other: Pools) -> Pools:
+        """Both sets of weights together."""
+        return Pools({k: [*self.sure.get(k, ()), *other.sure.get(k, ())] for k in self.sure.keys() | other.sure.keys()},
+                     {k: [*self.open.get(k, ()), *other.open.get(k, ())] for k in self.open.keys() | other.open.keys()})
+
+    def bounds(self) -> tuple[Bounds, dict[str, Bounds]]:
+        """Bounds of the PPP certainty and of each partnership model's score."""
+        return (bounds(self.sure.get(CERTAINTY, []), self.open.get(CERTAINTY, [])),
+                {m: bounds(self.sure.get(m, []), self.open.get(m, [])) for m in PPP_MODELS})
+
+
+@dataclass(frozen=True)
+class DecisionSets:
+    """What the decision can still be: the possible verdicts and models, and the bounds behind them."""
+
+    verdicts: frozenset[str]
+    models: frozenset[str]
+    certainty: Bounds
+    scores: Mapping[str, Bounds]
+    contenders: list[str]
+    viable: frozenset[bool]

@@ -29,7 +29,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ppp_expert.engine.aggregate import thin_evidence, thin_possible
-from ppp_expert.engine.bounds import Bounds, bounds, may_be_thin, model_contenders, possible_outcomes, viability
+from ppp_expert.engine.bounds import (
+    CERTAINTY,
+    Bounds,
+    DecisionSets,
+    Pools,
+    may_be_thin,
+    model_contenders,
+    possible_outcomes,
+    viability,
+)
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL, GateConclusion
 from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
@@ -140,6 +149,9 @@ class Relevance:
             for contest in group.values():
                 if contest.competition == "precedence":
                     contest.entries.sort(key=lambda entry: entry[0].precedence)
+        #: Every rule with certainty or model evidence.
+        self.decision_rules: list[str] = list(dict.fromkeys([*self.pool_weights, *self.evidence]))
+        self.decision_rule_set = frozenset(self.decision_rules)
         #: Every rule that can move the verdict: certainty evidence and gates.
         self.verdict_rules: list[str] = list(dict.fromkeys([*self.pool_weights, *self.gates]))
         self.producers = {fact: [kb.rule(rid) for rid in ids] for fact, ids in kb.fact_producers.items()}
@@ -180,23 +192,25 @@ class Relevance:
                 elif fact not in facts:
                     possible.add(fact)
 
+    def pools(self, status: Mapping[str, Truth], rule_ids: Iterable[str] | None = None,
+              skip: frozenset[str] = frozenset()) -> Pools:
+        """The weights of the decision rules (all, or ``rule_ids``; never those in ``skip``) that
+        fire for sure and of those still open."""
+        out = Pools()
+        ids = self.decision_rules if rule_ids is None else rule_ids
+        for rid in ids:
+            state = status[rid]
+            if state is False or rid in skip:
+                continue
+            target = out.sure if state else out.open
+            target.setdefault(CERTAINTY, []).extend(self.pool_weights.get(rid, ()))
+            for model, weight in self.evidence.get(rid, ()):
+                target.setdefault(model, []).append(weight)
+        return out
+
     def _score_bounds(self, status: Mapping[str, Truth]) -> tuple[Bounds, dict[str, Bounds]]:
         """Bounds of the PPP certainty and of each partnership model's score."""
-        sure_pool: list[float] = []
-        open_pool: list[float] = []
-        sure_ev: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
-        open_ev: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
-        for rid, weights in self.pool_weights.items():
-            state = status[rid]
-            if state is not False:
-                (sure_pool if state else open_pool).extend(weights)
-        for rid, pairs in self.evidence.items():
-            state = status[rid]
-            if state is not False:
-                pools = sure_ev if state else open_ev
-                for model, weight in pairs:
-                    pools[model].append(weight)
-        return bounds(sure_pool, open_pool), {m: bounds(sure_ev[m], open_ev[m]) for m in PPP_MODELS}
+        return self.pools(status).bounds()
 
     def certainty_bounds(self, answers: Mapping[str, Any]) -> Bounds:
         """Sound bounds of the PPP certainty over every answer the questions missing from
@@ -206,22 +220,23 @@ class Relevance:
         self._evaluate(self.phase_one, state, status)
         return self._score_bounds(status)[0]
 
-    def analyse(self, answers: Mapping[str, Any]) -> Outlook:
-        """The outlook after ``answers`` (question -> value; ``unknown`` counts as answered)."""
-        state = cond.State(answers, facts=set(), possible_facts=set(), closed=False)
-        status: dict[str, Truth] = {}
-        self._evaluate(self.phase_one, state, status)
-        certainty, scores = self._score_bounds(status)
+    def decision_sets(self, answers: Mapping[str, Any], status: Mapping[str, Truth],
+                      thin_bounds: Bounds | None = None, pools: Pools | None = None) -> DecisionSets:
+        """The verdicts and models still possible, given the phase-one rule states ``status`` for
+        ``answers`` (the decision depends on the first phase only). ``thin_bounds``: the certainty
+        bounds with unknown answers open, and ``pools`` the weights of ``status``, when the caller
+        has them (else computed here)."""
+        certainty, scores = (pools or self.pools(status)).bounds()
         sure_gates = frozenset(e for rid, es in self.gates.items() if status[rid] for e in es)
         open_gates = frozenset(e for rid, es in self.gates.items() if status[rid] is None for e in es)
-        threshold = self.kb.settings.model_threshold
-        viable = viability(scores.values(), threshold)
+        viable = viability(scores.values(), self.kb.settings.model_threshold)
         known = {q: v for q, v in answers.items() if v != cond.UNKNOWN}
         thin = frozenset([False])
         if thin_possible(self.kb, known):
             # Thin evidence is judged with every unknown answer open (as the final evaluation does).
             threshold = self.kb.settings.verdict_threshold
-            thin_bounds = certainty if len(known) == len(answers) else self.certainty_bounds(known)
+            if thin_bounds is None:
+                thin_bounds = certainty if len(known) == len(answers) else self.certainty_bounds(known)
             if certainty.exact and all(q in answers for q in self.kb.questions):
                 # Nothing left to ask: the final evaluation judges exactly these bounds.
                 thin = frozenset([thin_evidence(certainty.sure, thin_bounds.lo(), thin_bounds.hi(), threshold)])
@@ -240,10 +255,20 @@ class Relevance:
             models.add(TRADITIONAL)
         if "insufficient_information" in verdicts:
             models.add(NO_MODEL)
+        return DecisionSets(verdicts, frozenset(models), certainty, scores, contenders, viable)
+
+    def analyse(self, answers: Mapping[str, Any]) -> Outlook:
+        """The outlook after ``answers`` (question -> value; ``unknown`` counts as answered)."""
+        state = cond.State(answers, facts=set(), possible_facts=set(), closed=False)
+        status: dict[str, Truth] = {}
+        self._evaluate(self.phase_one, state, status)
+        decided = self.decision_sets(answers, status)
+        certainty, scores, verdicts, models = decided.certainty, decided.scores, decided.verdicts, set(decided.models)
+        contenders, viable = decided.contenders, decided.viable
         state.decisions = {"verdict": verdicts, "model": frozenset(models)}
         self._evaluate(self.phase_two, state, status)
 
-        movers = self._open_outcomes(status, verdicts, models, contenders)
+        movers = self._open_outcomes(status, verdicts, models, contenders, viable)
         needs = self._needs(movers, state, status, verdicts, contenders)
         refinable: set[str] = set()
         for rule in self.rules:
@@ -261,7 +286,7 @@ class Relevance:
         )
 
     def _open_outcomes(self, status: Mapping[str, Truth], verdicts: frozenset[str], models: set[str],
-                       contenders: list[str]) -> dict[str, list[str]]:
+                       contenders: list[str], viable: frozenset[bool]) -> dict[str, list[str]]:
         """Each tracked outcome that still has several possible values -> the open rules able to move it."""
         movers: dict[str, list[str]] = {}
 
@@ -272,7 +297,7 @@ class Relevance:
             track("verdict", self.verdict_rules)
         if "model" in self.targets and len(models) > 1:
             model_movers = list(self.verdict_rules) if len(verdicts) > 1 else []
-            if len(contenders) > 1:
+            if len(contenders) > 1 or len(viable) > 1:  # which model leads, or whether it fits at all
                 model_movers += [rid for rid, pairs in self.evidence.items() if any(m in contenders for m, _ in pairs)]
             track("model", model_movers)
         for group in COMPETING_GROUPS:

@@ -20,7 +20,7 @@ from ppp_expert.api import default_kb, evaluate, reasoner_for
 from ppp_expert.cases.case import load_case
 from ppp_expert.cli import main
 from ppp_expert.consult.engine import ConsultEngine, Need
-from ppp_expert.consult.messages import AskContext, Command, Help, Note, Settled, Status, Why
+from ppp_expert.consult.messages import AdviceUpdate, AskContext, Command, Help, Note, Rejected, Status, Why
 from ppp_expert.consult.session import Session
 from ppp_expert.consult.storage import SessionFile, default_session_path, read_case
 from ppp_expert.consult.terminal import ConsultTerminal
@@ -84,6 +84,11 @@ def outcome(advice: Any) -> dict[str, Any]:
     }
 
 
+def decision(advice: Any) -> dict[str, Any]:
+    """What a consultation settles before refinement: the verdict and the model."""
+    return {k: v for k, v in outcome(advice).items() if k in ("verdict", "model")}
+
+
 def comparable(advice: Any) -> dict[str, Any]:
     """The whole result JSON minus what depends on which questions were left unasked.
 
@@ -102,9 +107,10 @@ def comparable(advice: Any) -> dict[str, Any]:
 
 
 def consult(kb: Any, full: dict[str, Any], refine: bool = False, **kwargs: Any) -> tuple[Any, Scripted]:
-    """A consultation answering from ``full``; ``kwargs`` go to Session (``answers`` pre-fills)."""
+    """A consultation answering from ``full``, refining the risk owners and red flags when
+    ``refine``; ``kwargs`` go to Session (``answers`` pre-fills)."""
     provider = Scripted(full, refine=refine)
-    result = Session(kb, provider, **kwargs).run()
+    result = Session(kb, provider, refine=refine, **kwargs).run()
     return result, provider
 
 
@@ -166,25 +172,31 @@ def test_consultation_of_a_case_reaches_the_advice_of_evaluate(kb, path: Path) -
     case = load_case(path, kb)
     result, provider = consult(kb, case.answers, case_id=case.id)
     assert result.finished
-    assert outcome(result.advice) == outcome(evaluate(case, kb))
+    assert decision(result.advice) == decision(evaluate(case, kb))
     assert result.asked == len(provider.asked)
+    refined, more = consult(kb, case.answers, refine=True, case_id=case.id)
+    assert outcome(refined.advice) == outcome(evaluate(case, kb))
+    assert more.asked[:len(provider.asked)] == provider.asked and len(more.asked) >= len(provider.asked)
     assert len(provider.asked) == len(set(provider.asked)) < len(kb.questions)  # each once, not all of them
-    assert any(isinstance(m, Settled) for m in provider.shown)
+    assert any(isinstance(m, AdviceUpdate) and m.stage == "settled" for m in provider.shown)
 
 
 def test_refinement_reaches_the_whole_advice_of_evaluate(kb) -> None:
     case = load_case(REFINED, kb)
-    result, provider = consult(kb, case.answers, refine=True, case_id=case.id)
+    result, provider = consult(kb, case.answers, refine=True, case_id=case.id, targets=ALL_TARGETS)
     assert comparable(result.advice) == comparable(evaluate(case, kb))
     assert provider.contexts[-1].refining
 
 
 def test_the_asking_rule_asks_exactly_the_declared_needs(kb) -> None:
     seen: list[tuple[str, set[str], set[str]]] = []
+    chosen: list[str] = []
 
     class Watching(Scripted):
         def ask(self, question: Question, context: AskContext) -> Any:
             needs = {f["q"] for f in session.engine.facts.values() if isinstance(f, Need)}
+            assert session.choice is not None
+            chosen.append(session.choice.question)  # the most valuable question, ranked first
             seen.append((question.id, needs, set(session.outlook.needed)))
             return super().ask(question, context)
 
@@ -192,9 +204,9 @@ def test_the_asking_rule_asks_exactly_the_declared_needs(kb) -> None:
     assert isinstance(session.engine, ConsultEngine)
     session.run()
     assert seen
-    for question, needs, needed in seen:
+    for (question, needs, needed), best in zip(seen, chosen):
         assert needs == needed
-        assert question == min(needs, key=session.order.__getitem__)
+        assert question == best
 
 
 def test_the_asking_rule_never_asks_an_answered_question_and_follows_guide_rank() -> None:
@@ -226,8 +238,8 @@ def test_why_names_rules_that_can_change_an_open_outcome(kb) -> None:
     help_ = next(m for m in provider.shown if isinstance(m, Help))
     assert [p.section for p in help_.passages] == list(help_.question.guide)
     status = next(m for m in provider.shown if isinstance(m, Status))
-    assert status.answered == 0 and status.needed == len(relevance_for(kb).analyse({}).needed)
-    assert provider.asked[0] == next(iter(kb.questions))  # commands did not consume the question
+    assert status.answered == 0 and status.needed == len(relevance_for(kb, {"verdict", "model"}).analyse({}).needed)
+    assert provider.asked[0] == why.question.id  # commands did not consume the question
 
 
 def test_back_undoes_the_last_answer_and_replays_to_the_same_state(kb) -> None:
@@ -245,21 +257,22 @@ def test_back_undoes_the_last_answer_and_replays_to_the_same_state(kb) -> None:
 
 def test_skip_answers_unknown_and_quit_stops_without_advice(kb) -> None:
     changes: list[dict[str, Any]] = []
-    provider = Scripted(BROADBAND, commands={1: Command.SKIP, 2: Command.QUIT})
+    provider = Scripted(BROADBAND, commands={2: Command.SKIP, 3: Command.QUIT})
     result = Session(kb, provider, on_change=changes.append).run()
     assert not result.finished and result.advice is None
-    first = next(iter(kb.questions))
-    assert result.answers == {first: UNKNOWN}
-    assert changes == [{first: UNKNOWN}]
+    first, second = [c for c in provider.contexts[:2]], None
+    asked = list(result.answers)
+    assert len(asked) == 2 and result.answers[asked[1]] == UNKNOWN
+    assert changes == [{asked[0]: BROADBAND.get(asked[0], UNKNOWN)}, dict(result.answers)]
+    assert [c.number for c in first] == [1, 2] and second is None
 
 
 def test_an_invalid_reply_is_refused_with_a_note_and_asked_again(kb) -> None:
-    first = next(iter(kb.questions))
     provider = Scripted(BROADBAND, commands={1: "no_such_value", 2: 12})
     Session(kb, provider).run()
-    notes = [m.text for m in provider.shown if isinstance(m, Note)]
+    notes = [m.text for m in provider.shown if isinstance(m, Rejected)]
     assert "not an allowed answer" in notes[0] and len(notes) >= 2
-    assert provider.asked[0] == first
+    assert provider.contexts[0].number == provider.contexts[2].number == 1  # the same question again
 
 
 def test_prefilled_answers_are_not_asked_again(kb) -> None:
@@ -280,7 +293,7 @@ def test_a_settled_prefill_asks_nothing_and_refinement_can_be_declined(kb) -> No
 def test_all_targets_settle_the_details_too(kb) -> None:
     case = load_case(DETAILED, kb)
     provider = Scripted(case.answers)
-    result = Session(kb, provider, targets=ALL_TARGETS).run()
+    result = Session(kb, provider, targets=ALL_TARGETS, refine=True).run()
     full = evaluate(case, kb)
     got, want = comparable(result.advice), comparable(full)
     for topic in ("structuring", "governance", "procurement", "implementation"):
@@ -330,7 +343,7 @@ def complete_answer_sets(kb: Any) -> Any:
 def test_property_consultation_reaches_the_advice_of_evaluate_on_the_full_set(data) -> None:
     kb = default_kb()  # not a fixture argument: hypothesis would print the whole knowledge base
     full = data.draw(complete_answer_sets(kb))
-    result, provider = consult(kb, full)
+    result, provider = consult(kb, full, refine=True)
     expected = build_advice(kb, "case", reasoner_for(kb).run(full))
     assert outcome(result.advice) == outcome(expected)
     # Every unasked question can no longer change anything tracked, whatever its value.
@@ -354,7 +367,7 @@ def test_property_three_valued_rule_states_match_the_engine_on_closed_answers(da
 def test_property_refined_consultation_gives_the_whole_advice(data) -> None:
     kb = default_kb()
     full = data.draw(complete_answer_sets(kb))
-    result, _ = consult(kb, full, refine=True)
+    result, _ = consult(kb, full, refine=True, targets=ALL_TARGETS)
     expected = build_advice(kb, "case", reasoner_for(kb).run(full))
     assert comparable(result.advice) == comparable(expected)
 
@@ -430,19 +443,11 @@ def test_terminal_explains_a_bad_answer(kb, question: str, line: str, message: s
 
 
 # --------------------------------------------------------------------- the CLI
-def _script(kb: Any, answers: dict[str, Any], targets: frozenset[str] | None = None) -> str:
-    """stdin for a consultation answering from ``answers`` in guide order (extra lines are harmless)."""
-    lines = []
-    relevance = relevance_for(kb) if targets is None else relevance_for(kb, targets)
-    given: dict[str, Any] = {}
-    while True:
-        outlook = relevance.analyse(given)
-        if outlook.settled:
-            break
-        q = outlook.needed[0]
-        given[q] = answers.get(q, UNKNOWN)
-        lines.append(str(given[q]))
-    return "\n".join(lines) + "\n"
+def _script(kb: Any, answers: dict[str, Any], refine: bool = False) -> str:
+    """stdin for a consultation answering from ``answers`` in the order the session asks
+    (found by running the same session with a scripted provider; extra lines are harmless)."""
+    _, provider = consult(kb, answers, refine=refine)
+    return "\n".join(str(answers.get(q, UNKNOWN)) for q in provider.asked) + "\n"
 
 
 def test_cli_piped_consultation_prints_the_advice_and_saves_the_case(kb, runner, tmp_path: Path) -> None:
@@ -454,12 +459,12 @@ def test_cli_piped_consultation_prints_the_advice_and_saves_the_case(kb, runner,
     result = runner.invoke(main, ["ask", "--save", str(session), "--title", "Piped", "--graph",
                                   str(tmp_path / "graph.dot")], input=stdin, env={"NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
-    assert "The advice is settled" in result.output
-    assert "Recommended model" in result.output
+    assert "Settled after" in result.output
+    assert evaluate(case, kb).appropriate.confidence.level in result.output
     assert (tmp_path / "graph.dot").read_text().startswith("digraph")
     assert not (tmp_path / "stray.dot").exists() and not (tmp_path / "stray.yaml").exists()
     saved = load_case(session, kb)
-    assert saved.title == "Piped" and outcome(evaluate(saved, kb)) == outcome(evaluate(case, kb))
+    assert saved.title == "Piped" and decision(evaluate(saved, kb)) == decision(evaluate(case, kb))
     evaluated = runner.invoke(main, ["evaluate", str(session), "--format", "json"])
     assert evaluated.exit_code == 0 and json.loads(evaluated.output)["case"] == "session"
 
@@ -468,13 +473,13 @@ def test_cli_answers_prefill_asks_nothing_when_settled(kb, runner, tmp_path: Pat
     result = runner.invoke(main, ["ask", "--answers", str(SETTLING), "--save", str(tmp_path / "s.yaml"),
                                   "--no-refine"], input="")
     assert result.exit_code == 0, result.output
-    assert "Question 1" not in result.output and "The advice is settled after 0 questions" in result.output
+    assert "Question 1" not in result.output and "Settled after 0 questions" in result.output
     assert load_case(tmp_path / "s.yaml", kb).answers == load_case(SETTLING, kb).answers
 
 
 def test_cli_input_ending_early_keeps_the_session_and_exits_1(kb, runner, tmp_path: Path) -> None:
     session = tmp_path / "s.yaml"
-    result = runner.invoke(main, ["ask", "--save", str(session)], input="1\n2\n")
+    result = runner.invoke(main, ["ask", "--save", str(session)], input="evolving\n2\n")
     assert result.exit_code == 1
     assert f"ppp-expert ask --resume {session}" in result.output
     assert len(read_case(session, kb).answers) == 2
@@ -535,19 +540,20 @@ def _spawn(args: list[str], tmp_path: Path) -> Any:
 def test_real_terminal_session_with_why_back_quit_then_resume(kb, tmp_path: Path) -> None:
     session = tmp_path / "pty-session.yaml"
     case = load_case(CASES / "nasa-cots.yaml", kb) if (CASES / "nasa-cots.yaml").exists() else load_case(SETTLING, kb)
-    questions = list(kb.questions.values())
-    first, second = questions[0], questions[1]
-
     child = _spawn(["ask", "--save", str(session)], tmp_path)
     child.expect(phrase("Question 1 "))
+    child.expect(r"─ (\w+) ─╯")                                  # the question id, in the panel's corner
+    first = kb.questions[child.match.group(1)]
     child.expect(phrase("Answer ["))
     number = list(first.answers).index(case.answers[first.id]) + 1
     child.sendline(str(number))                                   # by number
     child.expect(phrase("Question 2 "))
+    child.expect(r"─ (\w+) ─╯")
+    second = kb.questions[child.match.group(1)]
     child.expect(phrase("Answer ["))
     child.sendline("why")
     child.expect(phrase("Why I ask: "))                                  # in plain words, no rule ids
-    child.expect(phrase("can still change"))
+    child.expect(r"Your answer (decides between|narrows|can still change)")
     child.expect(phrase("Answer ["))
     child.sendline("why detail")                                  # the rules behind it, on request
     child.expect(r"Why ask " + second.id)
@@ -577,9 +583,10 @@ def test_real_terminal_session_with_why_back_quit_then_resume(kb, tmp_path: Path
 
     child = _spawn(["ask", "--resume", str(session), "--no-refine"], tmp_path)
     child.expect(phrase("Resuming a consultation with 2 answers given"))
+    child.expect(phrase("Question 3 "))                           # the count continues after --resume
     interim = 0
     while True:
-        index = child.expect([r"─ (\w+) ─╯", r"Enter to skip\)", r"Continue to settle the risk owners"])
+        index = child.expect([r"─ (\w+) ─╯", r"Enter to skip\)", r"to settle the risk owners"])
         if index == 1:
             break
         if index == 2:  # the interim advice once verdict and model are settled: go on
@@ -598,7 +605,7 @@ def test_real_terminal_session_with_why_back_quit_then_resume(kb, tmp_path: Path
     assert child.exitstatus == 0, output
     assert (tmp_path / "graph.dot").exists()
     resumed = load_case(session, kb)
-    assert outcome(evaluate(resumed, kb)) == outcome(evaluate(case, kb))
+    assert decision(evaluate(resumed, kb)) == decision(evaluate(case, kb))
 
 
 @pytest.mark.pty
@@ -607,7 +614,7 @@ def test_ctrl_c_leaves_a_valid_session_file(kb, tmp_path: Path) -> None:
     session = tmp_path / "interrupted.yaml"
     child = _spawn(["ask", "--save", str(session)], tmp_path)
     child.expect(phrase("Answer ["))
-    child.sendline("1")
+    child.sendline("evolving")
     child.expect(phrase("Question 2 "))
     child.expect(phrase("Answer ["))
     child.sendintr()
@@ -619,23 +626,25 @@ def test_ctrl_c_leaves_a_valid_session_file(kb, tmp_path: Path) -> None:
 
 
 def test_cli_screening_stops_at_a_settled_verdict_and_model_with_fewer_questions(kb, runner, tmp_path: Path) -> None:
-    """--screening settles only verdict and model: fewer questions, same verdict and model as evaluate."""
+    """--screening stops once verdict and model are settled; --refine goes on to settle the risk
+    owners and red flags: more questions, the same verdict and model, and then the same risk owners
+    and red flags as evaluate."""
     case = load_case(PIPED, kb)
     asked = {}
-    for mode, targets in (("full", None), ("screening", frozenset({"verdict", "model"}))):
+    for mode, refine in (("screening", False), ("refined", True)):
         session = tmp_path / f"{mode}.yaml"
-        flags = ["--screening"] if targets else []
-        result = runner.invoke(main, ["ask", *flags, "--no-refine", "--save", str(session)],
-                               input=_script(kb, case.answers, targets) + "\n\n", env={"NO_COLOR": "1"})
+        flags = ["--refine"] if refine else ["--screening"]
+        result = runner.invoke(main, ["ask", *flags, "--save", str(session)],
+                               input=_script(kb, case.answers, refine) + "\n\n", env={"NO_COLOR": "1"})
         assert result.exit_code == 0, result.output
-        assert ("The screening is settled" in result.output) == bool(targets)
+        assert ("risk owners and red flags above are provisional" in " ".join(result.output.split())) != refine
         saved = load_case(session, kb)
         asked[mode] = len(saved.answers)
-        expected = evaluate(case, kb)
-        got = evaluate(saved, kb)
-        assert (got.appropriate.verdict, got.recommendation.model) == \
-            (expected.appropriate.verdict, expected.recommendation.model)
-    assert 0 < asked["screening"] < asked["full"]
+        got, expected = evaluate(saved, kb), evaluate(case, kb)
+        assert decision(got) == decision(expected)
+        if refine:
+            assert outcome(got) == outcome(expected)
+    assert 0 < asked["screening"] < asked["refined"]
 
 
 def test_cli_session_path_with_brackets_is_printed_as_is_not_as_markup(runner, tmp_path: Path) -> None:
@@ -643,7 +652,7 @@ def test_cli_session_path_with_brackets_is_printed_as_is_not_as_markup(runner, t
     # resume hint, which then named a file that does not exist.
     for name in ("[/x].yaml", "[bold]my session.yaml"):
         session = tmp_path / name
-        result = runner.invoke(main, ["ask", "--save", str(session)], input="1\n")
+        result = runner.invoke(main, ["ask", "--save", str(session)], input="evolving\n")
         assert result.exit_code == 1, result.output
         assert "Traceback" not in result.output and session.exists()
         assert f"continue with: ppp-expert ask --resume '{session}'" in result.output
@@ -703,39 +712,35 @@ def test_the_question_panel_is_not_redrawn_after_a_command(kb) -> None:
 
 @pytest.mark.pty
 @pytest.mark.skipif(not SCRIPT.exists(), reason="the ppp-expert console script is not installed")
-def test_interim_advice_once_verdict_and_model_settle_and_stopping_there(kb, tmp_path: Path) -> None:
-    """At a terminal: the interim advice appears when verdict and model are settled while risk
-    owners and red flags are still open; stopping there prints the advice and says plainly which
-    parts were not assessed."""
-    data = yaml.safe_load((CASES / "ireland-national-broadband-plan.yaml").read_text(encoding="utf-8"))
-    data.pop("expected", None)
-    data["answers"] = {q: data["answers"].get(q, "unknown") for q in kb.questions}  # every question answered
-    relevance = relevance_for(kb)
-    # Drop answers that leave verdict and model settled until risk owners or red flags open up.
-    for question in [q.id for q in kb.questions.values() if q.phase == "structuring"]:
-        trial = {k: v for k, v in data["answers"].items() if k != question}
-        outlook = relevance.analyse(trial)
-        if len(outlook.verdicts) == 1 and len(outlook.models) == 1:
-            data["answers"] = trial
-            if not outlook.settled:
-                break
-    partial = tmp_path / "partial.yaml"
-    partial.write_text(yaml.safe_dump(data), encoding="utf-8")
-    outlook = relevance.analyse(read_case(partial, kb).answers)
-    assert len(outlook.verdicts) == 1 and len(outlook.models) == 1 and not outlook.settled  # the premise
-    child = _spawn(["ask", "--answers", str(partial), "--save", str(tmp_path / "s.yaml"), "--graph",
-                    str(tmp_path / "g.dot")], tmp_path)
-    child.expect(phrase("Interim advice: verdict and model settled"))
-    child.expect(phrase("Not yet assessed:"))
-    child.expect(phrase("Continue to settle the risk owners"))
+def test_interim_advice_then_settled_then_stopping_before_refinement(kb, tmp_path: Path) -> None:
+    """At a terminal: the advice so far appears as one line once an outcome leads, "Settled"
+    once no answer can change the outcome or the model; declining to go on prints the one-screen
+    summary and says the risk owners and red flags are provisional."""
+    case = load_case(CASES / "ireland-national-broadband-plan.yaml", kb)
+    child = _spawn(["ask", "--save", str(tmp_path / "s.yaml"), "--graph", str(tmp_path / "g.dot")], tmp_path)
+    interim = False
+    while True:
+        index = child.expect([r"─ (\w+) ─╯", phrase("Advice so far:"), r"─ Settled ─"])
+        if index == 1:
+            interim = True
+            continue
+        if index == 2:
+            break
+        question = child.match.group(1)
+        child.expect(phrase("Answer ["))
+        child.sendline(str(case.answers.get(question, UNKNOWN)))
+    assert interim
+    child.expect(phrase("to settle the risk owners and red flags?"))
     child.sendline("n")
-    child.expect(phrase("Risk allocation: not assessed"))
-    child.expect(phrase("Red flags: not assessed"))
+    child.expect(phrase("Confidence"))
+    child.expect(phrase("provisional"))
     child.expect(phrase("Save a copy as"))
     child.sendline("")
     child.expect(_pexpect().EOF)
     child.close()
     assert child.exitstatus == 0
+    expected = evaluate(case, kb)
+    assert decision(evaluate(load_case(tmp_path / "s.yaml", kb), kb)) == decision(expected)
 
 
 def _rendered(kb, message) -> str:
