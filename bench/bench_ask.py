@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import io
 import json
 import random
@@ -48,7 +49,9 @@ class Replay(io.TextIOBase):
         self.answers = answers
         self.events: list[dict[str, Any]] = []
         self.latencies: list[float] = []
+        self.cpu: list[float] = []  # the process's CPU time over the same span: unaffected by other load
         self._read_at: float | None = None
+        self._cpu_at = 0.0
         self._pending: str | None = None
 
     def write(self, text: str) -> int:  # stdout: one event per line
@@ -56,6 +59,7 @@ class Replay(io.TextIOBase):
             event = json.loads(line)
             if self._read_at is not None and event["event"] in ("question", "done"):
                 self.latencies.append(time.perf_counter() - self._read_at)
+                self.cpu.append(time.process_time() - self._cpu_at)
                 self._read_at = None
             self.events.append(event)
             if event["event"] == "question":
@@ -70,6 +74,7 @@ class Replay(io.TextIOBase):
         value = self.answers.get(self._pending, "unknown")
         self._pending = None
         self._read_at = time.perf_counter()
+        self._cpu_at = time.process_time()
         return f"{value}\n"
 
 
@@ -116,6 +121,7 @@ def main() -> None:
 
     rows: dict[str, dict[str, list[Any]]] = {}
     latencies: list[float] = []
+    cpu: list[float] = []
     wrong: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for kind, name, answers in sets:
@@ -133,6 +139,7 @@ def main() -> None:
             row["settled"].append(settled["asked"] if settled else len(asked))
             row["asked"].append(len(asked))
             latencies.extend(replay.latencies)
+            cpu.extend(replay.cpu)
 
     n_questions = len(kb.questions)
     print(f"knowledge base: {n_questions} questions, {len(kb.rules)} rules; every answer replayed through "
@@ -146,6 +153,9 @@ def main() -> None:
     p95 = percentile(latencies, 0.95)
     print(f"\nlatency per answer ({len(latencies)} answers): median {statistics.median(latencies) * 1000:.1f} ms, "
           f"p95 {p95 * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms")
+    print(f"  CPU time of the process over the same spans: median {statistics.median(cpu) * 1000:.1f} ms, "
+          f"p95 {percentile(cpu, 0.95) * 1000:.1f} ms (what the wall time would be on an idle machine)")
+    print(f"  load average while running: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     cases = rows["case"]
     first, settled = statistics.median(cases["first"]), statistics.median(cases["settled"])
     print("\ntargets on the shipped cases:")

@@ -6,10 +6,11 @@ the rules tell apart, and ``unknown``, all equally likely), what the advice woul
 what could still happen. Its *value* is the expected change:
 
 - how often its answer changes the advice ``evaluate`` would give now (the verdict counts 1, the
-  model alone 0.5): the questions that could overturn the current view come first;
+  model alone ``MODEL_SHARE``): the questions that could overturn the current view come first;
 - plus how much the answer narrows what can still happen: verdicts and models no longer possible
-  (0.5 for a model), the certainty range it closes, and a quarter of the range it closes on the
-  scores of the models still in contention: the questions that bring the advice to *settled*.
+  (a model ``MODEL_SHARE``), the certainty range it closes, and ``SCORE_SHARE`` of the range it
+  closes on the scores of the models still in contention: the questions that bring the advice to
+  *settled*. The verdict comes first, then the model, as an adviser would settle them.
 
 Only the questions that can still change the decision are candidates (``Relevance.needed``), and
 only the few that can move the most evidence (each gate counts 1, a weight its size) are looked
@@ -32,7 +33,12 @@ from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 
 #: How many candidates, ranked by the evidence they can move, are looked at one step ahead.
-LOOKED_AHEAD = 8
+LOOKED_AHEAD = 6
+#: The verdict comes first: a change of model alone, or a model ruled out, counts this much of a
+#: change of verdict; the range an answer closes on the models' scores this much of the range it
+#: closes on the certainty.
+MODEL_SHARE = 0.25
+SCORE_SHARE = 0.1
 #: Two values closer than this count as a tie.
 TIE = 1e-6
 
@@ -67,11 +73,11 @@ def worth(now: Projection, possible: DecisionSets, prospects: Sequence[Prospect]
     width, score_width = _width(possible)
     total = 0.0
     for p in prospects:
-        flips = (p.projected.verdict != now.verdict) + 0.5 * (p.projected.model != now.model)
+        flips = (p.projected.verdict != now.verdict) + MODEL_SHARE * (p.projected.model != now.model)
         narrowed = (len(possible.verdicts) - len(p.possible.verdicts)
-                    + 0.5 * (len(possible.models) - len(p.possible.models)))
+                    + MODEL_SHARE * (len(possible.models) - len(p.possible.models)))
         after, score_after = _width(p.possible)
-        total += flips + narrowed + (width - after) + 0.25 * (score_width - score_after)
+        total += flips + narrowed + (width - after) + SCORE_SHARE * (score_width - score_after)
     return total / len(prospects)
 
 

@@ -119,6 +119,9 @@ class AdviceUpdate:
     answered: int
     refinable: int = 0             # settled: questions that could still settle risk owners and red flags
     refined: bool = False          # settled: the risk owners and red flags are settled too
+    #: Of ``could_flip``, the questions answered ``unknown``: settled means no question not yet asked
+    #: can change the outcome, but finding these out still could.
+    reopen: tuple[str, ...] = ()
 
 
 Message = Why | Help | Status | Note | Rejected | AdviceUpdate | Glossed

@@ -83,7 +83,7 @@ class JsonLines:
         if isinstance(message, AdviceUpdate):
             self.emit("advice", stage=message.stage, verdict=message.verdict, model=message.model or None,
                       confidence=message.confidence, could_flip=list(message.could_flip), asked=message.asked,
-                      refinable=message.refinable)
+                      refinable=message.refinable, reopen=list(message.reopen))
         elif isinstance(message, Rejected):
             self.emit("error", message=message.text)
         elif isinstance(message, Note):
@@ -125,7 +125,11 @@ def protocol_json_schema() -> dict[str, Any]:
                 "could_flip": {"type": "array", "items": {"type": "string"},
                                "description": "open questions whose answer could change the outcome"},
                 "asked": {"type": "integer", "minimum": 0}, "refinable": {"type": "integer", "minimum": 0},
-            }, "Where the advice stands; settled: no remaining answer can change the outcome or the model."),
+                "reopen": {"type": "array", "items": {"type": "string"},
+                           "description": "of could_flip, the questions answered unknown: finding them out could "
+                                          "still change a settled outcome"},
+            }, "Where the advice stands; settled: no answer to a question not yet asked can change the outcome "
+               "or the model."),
             event("error", ["message"], {"message": {"type": "string"}, "question": {"type": "string"}},
                   "A reply that is not allowed (the same question follows) or a failure (then the stream ends)."),
             event("note", ["message"], {"message": {"type": "string"}}, "Said in passing, e.g. an answer undone."),

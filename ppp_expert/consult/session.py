@@ -220,7 +220,8 @@ class Session:
         update = AdviceUpdate(stage, advice.appropriate.verdict, model or "",
                               self.kb.models[model].title if model in self.kb.models else "",
                               confidence.level, tuple(confidence.could_flip), self.asked, len(self.answers),
-                              refinable, refined)
+                              refinable, refined,
+                              tuple(q for q in confidence.could_flip if self.answers.get(q) == UNKNOWN))
         if self.first_advice_after is None:
             self.first_advice_after = self.asked
         previous = self._shown

@@ -293,8 +293,11 @@ class ConsultTerminal:
                                              f" · confidence {a.confidence}{flip}"), soft_wrap=False)
             return
         asked = f"{a.asked} question{'s' if a.asked != 1 else ''} ({a.answered} answers in all)"
-        text = (f"Settled after {asked}: {outcome}, confidence {a.confidence}. No remaining answer, whatever it is, "
-                "can change the outcome or the model.")
+        text = (f"Settled after {asked}: {outcome}, confidence {a.confidence}. No answer to a question not yet "
+                "asked can change the outcome or the model.")
+        if a.reopen:
+            shown = ", ".join(a.reopen[:4]) + (f" and {len(a.reopen) - 4} more" if len(a.reopen) > 4 else "")
+            text += f" Finding out what you answered unknown could still change it: {shown}."
         if a.refinable:
             text += (f" Up to {a.refinable} more question{'s' if a.refinable != 1 else ''} would settle the risk "
                      "owners and red flags.")

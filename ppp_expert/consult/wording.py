@@ -15,8 +15,8 @@ from ppp_expert.kb.knowledge_base import KnowledgeBase
 VERDICT_WORDS = {
     "ppp": "a PPP",
     "traditional": "traditional procurement",
-    "not_yet": "not yet: conditions to meet first",
-    "insufficient_information": "leaving the advice open",
+    "not_yet": "not yet, conditions first",
+    "insufficient_information": "no advice yet",
 }
 
 
@@ -25,7 +25,7 @@ def outcome_words(kb: KnowledgeBase, projection: Projection) -> str:
     words = VERDICT_WORDS.get(projection.verdict, projection.verdict)
     if projection.verdict in ("ppp", "not_yet") and projection.model in kb.models:
         title = kb.models[projection.model].title
-        words = f"a PPP as {title}" if projection.verdict == "ppp" else f"{words} (then {title})"
+        words = f"a PPP as {title}" if projection.verdict == "ppp" else f"{words} (a {title} later)"
     return words
 
 
@@ -46,9 +46,10 @@ def decides_text(kb: KnowledgeBase, choice: NextQuestion) -> str:
     for p in choice.prospects:
         groups.setdefault(p.projected, []).append(p.value)
     if len(groups) == 1:
-        return (f"On the answers so far the advice would be {outcome_words(kb, choice.now)}, whatever you answer "
-                "here; your answer narrows what the remaining questions can still change, so the advice settles "
-                "sooner.")
+        now = "there is no advice yet" if choice.now.verdict == "insufficient_information" else \
+            f"the advice is {outcome_words(kb, choice.now)}"
+        return (f"On the answers so far {now}, whatever you answer here; your answer narrows what the "
+                "remaining questions can still change, so the advice settles sooner.")
     parts = [f"{outcome_words(kb, projection)} (if {_values(kb, choice.question, values)})"
              for projection, values in groups.items()]
     joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

@@ -123,7 +123,8 @@ class Lookahead:
         return pools.bounds()[0]
 
     def _project(self, closed: _Phase, thin_bounds: Bounds | None) -> Projection:
-        fired = [self.kb.rule(rid) for rid, state in closed.status.items() if state]
+        status = closed.status
+        fired = [self.kb.rule(rid) for rid in self.relevance.deciding if status[rid]]
         weighed = weigh_rules(self.kb, fired, None if thin_bounds is None else (thin_bounds.lo(), thin_bounds.hi()))
         if weighed.verdict == "traditional":
             return Projection("traditional", TRADITIONAL)

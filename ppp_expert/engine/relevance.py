@@ -152,6 +152,12 @@ class Relevance:
         #: Every rule with certainty or model evidence.
         self.decision_rules: list[str] = list(dict.fromkeys([*self.pool_weights, *self.evidence]))
         self.decision_rule_set = frozenset(self.decision_rules)
+        #: rule -> its (score, weight) pairs: CERTAINTY for the PPP certainty, else the model.
+        self.weights: dict[str, tuple[tuple[str, float], ...]] = {
+            rid: (*((CERTAINTY, w) for w in self.pool_weights.get(rid, ())), *self.evidence.get(rid, ()))
+            for rid in self.decision_rules}
+        #: The rules the decision reads: evidence and gates (what ``aggregate.weigh_rules`` weighs).
+        self.deciding: list[str] = list(dict.fromkeys([*self.decision_rules, *self.gates]))
         #: Every rule that can move the verdict: certainty evidence and gates.
         self.verdict_rules: list[str] = list(dict.fromkeys([*self.pool_weights, *self.gates]))
         self.producers = {fact: [kb.rule(rid) for rid in ids] for fact, ids in kb.fact_producers.items()}
@@ -198,14 +204,17 @@ class Relevance:
         fire for sure and of those still open."""
         out = Pools()
         ids = self.decision_rules if rule_ids is None else rule_ids
+        weights = self.weights
         for rid in ids:
             state = status[rid]
             if state is False or rid in skip:
                 continue
             target = out.sure if state else out.open
-            target.setdefault(CERTAINTY, []).extend(self.pool_weights.get(rid, ()))
-            for model, weight in self.evidence.get(rid, ()):
-                target.setdefault(model, []).append(weight)
+            for key, weight in weights[rid]:
+                if key in target:
+                    target[key].append(weight)
+                else:
+                    target[key] = [weight]
         return out
 
     def _score_bounds(self, status: Mapping[str, Truth]) -> tuple[Bounds, dict[str, Bounds]]:
