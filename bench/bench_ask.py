@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import io
 import json
+import os
 import random
 import statistics
 import sys
@@ -131,9 +131,11 @@ def main() -> None:
             asked = [e for e in replay.events if e["event"] == "question"]
             first = advice[0]["asked"] if advice else len(asked)
             whole = evaluate({"id": name, "answers": answers}, kb)
-            expected = (whole.appropriate.verdict, whole.recommendation.model if whole.recommendation.determined else None)
+            recommended = whole.recommendation.model if whole.recommendation.determined else None
+            expected = (whole.appropriate.verdict, recommended)
             if settled is None or (settled["verdict"], settled["model"]) != expected:
-                wrong.append(f"{name}: settled {settled and (settled['verdict'], settled['model'])}, evaluate {expected}")
+                got = settled and (settled["verdict"], settled["model"])
+                wrong.append(f"{name}: settled {got}, evaluate {expected}")
             row = rows.setdefault(kind, {"first": [], "settled": [], "asked": []})
             row["first"].append(first)
             row["settled"].append(settled["asked"] if settled else len(asked))
@@ -165,7 +167,8 @@ def main() -> None:
           f"({'met' if settled <= TARGET_SETTLED else 'missed'})")
     print(f"  settled verdict and model equal evaluate of the whole case: {len(sets) - len(wrong)}/{len(sets)} "
           f"({'met' if not wrong else 'MISSED'})")
-    print(f"  p95 latency <= {TARGET_P95 * 1000:.0f} ms: {p95 * 1000:.1f} ms ({'met' if p95 <= TARGET_P95 else 'missed'})")
+    verdict = "met" if p95 <= TARGET_P95 else "missed"
+    print(f"  p95 latency <= {TARGET_P95 * 1000:.0f} ms: {p95 * 1000:.1f} ms ({verdict})")
     for line in wrong:
         print("  false settled:", line)
 

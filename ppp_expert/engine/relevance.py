@@ -39,6 +39,7 @@ from ppp_expert.engine.bounds import (
     possible_outcomes,
     viability,
 )
+from ppp_expert.engine.contests import Contest, first_firing, still_open
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL, GateConclusion
 from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
@@ -89,15 +90,6 @@ COMPETING_GROUPS = ("risks", "red_flags", "settings", "advice", "criteria")
 
 
 @dataclass
-class _Contest:
-    """The rules able to conclude one outcome (a risk owner, a red flag, a setting ...)."""
-
-    label: str
-    competition: str
-    entries: list[tuple[Rule, Any]] = field(default_factory=list)  # (rule, the value it concludes)
-
-
-@dataclass
 class _Needs:
     """What the open outcomes need: question -> open rules, open rule -> outcomes it can change."""
 
@@ -133,7 +125,7 @@ class Relevance:
         self.evidence: dict[str, list[tuple[str, float]]] = {}
         #: Gate rules: rule -> what its failed gates decide (aggregate.outcome).
         self.gates: dict[str, frozenset[str]] = {}
-        self.contests: dict[str, dict[str, _Contest]] = {group: {} for group in COMPETING_GROUPS}
+        self.contests: dict[str, dict[str, Contest]] = {group: {} for group in COMPETING_GROUPS}
         for rule in kb.rules:
             for c in rule.conclusions:
                 if c.competition == "certainty":
@@ -142,7 +134,7 @@ class Relevance:
                     self.gates[rule.id] = self.gates.get(rule.id, frozenset()) | {c.gate.decides}
                 elif c.group in self.contests:
                     contest = self.contests[c.group].setdefault(
-                        c.slot, _Contest(c.slot.split("\0")[0], c.competition))
+                        c.slot, Contest(c.slot.split("\0")[0], c.competition))
                     if contest.competition == "precedence" or all(r is not rule for r, _ in contest.entries):
                         contest.entries.append((rule, c.value))
         for group in self.contests.values():
@@ -315,11 +307,11 @@ class Relevance:
             for contest in self.contests[group].values():
                 rules = [rule for rule, _ in contest.entries]
                 if contest.competition == "precedence":
-                    values, ahead = _first_firing(contest.entries, status)
+                    values, ahead = first_firing(contest.entries, status)
                     if len(values) > 1:
                         track(contest.label, ahead)
                 elif contest.competition == "union":
-                    if _still_open(rules, status):
+                    if still_open(rules, status):
                         track(contest.label, [r.id for r in rules])
                 elif any(status[r.id] is None for r in rules):  # "sum": any open shift can move it
                     track(contest.label, [r.id for r in rules])
@@ -380,26 +372,3 @@ def relevance_for(kb: KnowledgeBase, targets: Iterable[str] = CORE_TARGETS) -> R
     """The relevance analysis for ``kb`` and ``targets``, built once and kept on the knowledge base."""
     key = frozenset(targets)
     return kb.derived((Relevance, key), lambda: Relevance(kb, key))
-
-
-def _still_open(candidates: Iterable[Any], status: Mapping[str, Any]) -> bool:
-    """A conclusion several rules can give is open while none fired for sure and one may still."""
-    states = {status[r.id] for r in candidates}
-    return True not in states and None in states
-
-
-def _first_firing(entries: list[tuple[Rule, Any]], status: Mapping[str, Truth]) -> tuple[set[Any], list[str]]:
-    """Possible winning values of a precedence-ordered (rule, value) list, and the open rules ahead of a sure one."""
-    values: set[Any] = set()
-    movers: list[str] = []
-    for rule, value in entries:
-        state = status[rule.id]
-        if state is False:
-            continue
-        values.add(value)
-        if state:
-            return values, movers
-        movers.append(rule.id)
-    values.add(None)  # possibly no rule fires at all
-    return values, movers
-
