@@ -68,3 +68,16 @@ def test_security_of_a_service_the_supplier_operates_is_shared_in_a_conventional
                          asset_type="short_lived_technology")
     if bought_and_run.appropriate.verdict == "traditional":
         assert {r.risk: r.party for r in bought_and_run.risk_allocation}["cyber_security"] == "public"
+
+
+@pytest.mark.parametrize("stem", ["waze-connected-citizens", "copenhagen-city-data-exchange",
+                                  "uk-biobank-exome-sequencing"])
+def test_paying_a_firm_for_its_data_is_a_purchase_not_a_data_partnership(stem: str) -> None:
+    """Who pays whom: the same data project, but the data is the firm's and government pays."""
+    partnered = run(stem)
+    bought = run(stem, data_assets="private", revenue_source="government_payments")
+    assert partnered.recommendation.model == "data_partnership"
+    assert bought.recommendation.model != "data_partnership"
+    assert bought.appropriate.certainty < partnered.appropriate.certainty
+    assert any(r.rule == "model.data_partnership.bought_data" for r in bought.appropriate.reasons) or \
+        "model.data_partnership.bought_data" in {f.id for f in bought.fired_rules}
