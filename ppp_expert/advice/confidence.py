@@ -30,7 +30,7 @@ from typing import Any, Iterable, Mapping
 
 from ppp_expert.advice.variants import alternatives
 from ppp_expert.engine.aggregate import Decision, Weighed, thin_possible, weigh_rules
-from ppp_expert.engine.bounds import bounds, possible_outcomes, viability
+from ppp_expert.engine.bounds import bounds, fits_none, possible_outcomes, viability
 from ppp_expert.engine.dependents import dependents
 from ppp_expert.engine.reasoner import open_bounds
 from ppp_expert.engine.relevance import relevance_for
@@ -137,13 +137,13 @@ def _can_change(kb: KnowledgeBase, decision: Decision, fired: frozenset[str], qu
     threshold = kb.settings.verdict_threshold
     # First with a model that may or may not fit: when even that cannot move the outcome, the
     # model scores need no bounds of their own.
-    if possible_outcomes(certainty, threshold, sure_gates, open_gates, frozenset([True, False]), thin) == {
-            decision.verdict}:
+    either = frozenset([True, False])
+    if possible_outcomes(certainty, threshold, sure_gates, open_gates, either, thin, either) == {decision.verdict}:
         return False
     scores = [bounds([w for e in sure for m, w in e.models if m == model],
                      [w for e in open_ for m, w in e.models if m == model]) for model in PPP_MODELS]
     possible = possible_outcomes(certainty, threshold, sure_gates, open_gates,
-                                 viability(scores, kb.settings.model_threshold), thin)
+                                 viability(scores, kb.settings.model_threshold), thin, fits_none(scores))
     return possible != {decision.verdict}
 
 

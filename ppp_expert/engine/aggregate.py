@@ -91,6 +91,8 @@ class FailedGate:
 
 #: The gate the aggregation checks itself: some partnership model must fit well enough.
 VIABLE_MODEL_GATE = "viable_model"
+#: ... and when every partnership model has more evidence against it than for it, none fits at all.
+NO_MODEL_FITS_GATE = "no_model_fits"
 
 
 @dataclass(frozen=True)
@@ -124,15 +126,17 @@ def rank(scores: dict[str, float]) -> list[str]:
     return sorted(scores, key=lambda m: (-scores[m], order[m]))
 
 
-def outcome(certainty: float, threshold: float, decides: Iterable[str], viable: bool, thin: bool = False) -> str:
+def outcome(certainty: float, threshold: float, decides: Iterable[str], viable: bool, thin: bool = False,
+            fits_none: bool = False) -> str:
     """The one place the four outcomes are decided, from the certainty and the failed gates.
 
     Gates decide where practice uses gates: nothing affordable -> not yet (rescope); a
     partnership ruled out (value for money; unaffordable payments while a capital budget is at
     hand) -> traditional. Evidence so thin that the unanswered questions could still turn it to
-    the opposite side -> insufficient information. Then evidence against a partnership ->
-    traditional; a readiness condition unmet -> not yet; evidence for a partnership -> PPP if
-    some model fits, else not yet. Evidence too balanced to call -> insufficient information.
+    the opposite side -> insufficient information. Then evidence against a partnership, or
+    against every partnership model (``fits_none``: each scores below zero) -> traditional; a
+    readiness condition unmet -> not yet; evidence for a partnership -> PPP if some model fits,
+    else not yet. Evidence too balanced to call -> insufficient information.
     """
     decides = set(decides)
     if "rescope" in decides:
@@ -141,7 +145,7 @@ def outcome(certainty: float, threshold: float, decides: Iterable[str], viable: 
         return "traditional"
     if thin:
         return "insufficient_information"
-    if certainty <= -threshold:
+    if certainty <= -threshold or fits_none:
         return "traditional"
     if "not_yet" in decides:
         return "not_yet"
@@ -188,7 +192,9 @@ def _weigh(kb: KnowledgeBase, pool: list[float], model_weights: Mapping[str, lis
     leader, second = partnership[0], partnership[1]
     viable = scores[leader] >= kb.settings.model_threshold
     thin = open_bounds is not None and thin_evidence(certainty, *open_bounds, threshold)
-    return Weighed(certainty, scores, leader, second, viable, outcome(certainty, threshold, decides, viable, thin))
+    fits_none = scores[leader] < 0
+    return Weighed(certainty, scores, leader, second, viable,
+                   outcome(certainty, threshold, decides, viable, thin, fits_none))
 
 
 def weigh_rules(kb: KnowledgeBase, rules: Iterable[Any], open_bounds: tuple[float, float] | None = None) -> Weighed:
@@ -236,6 +242,13 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[floa
                      [g.decides for g in gates.values()], open_bounds)
     certainty, scores, verdict, viable = weighed.certainty, weighed.scores, weighed.verdict, weighed.viable
     leader, second = weighed.leader, weighed.second
+    if verdict == "traditional" and scores[leader] < 0 and weighed.certainty > -kb.settings.verdict_threshold \
+            and not any(g.decides == "traditional" for g in gates.values()):
+        gates[NO_MODEL_FITS_GATE] = FailedGate(
+            NO_MODEL_FITS_GATE, "A partnership model with more evidence for it than against", "traditional", {},
+            f"Every partnership model scores below zero (the best, {leader}, scores {scores[leader]:+.2f}): the "
+            "answers speak against each form of partnership, so buy conventionally, or reshape the project "
+            "before considering a partnership again.", None)
     if verdict == "not_yet" and not viable and not any(g.decides == "rescope" for g in gates.values()):
         gates[VIABLE_MODEL_GATE] = FailedGate(
             VIABLE_MODEL_GATE, "A partnership model that fits the case", "not_yet", {},

@@ -57,15 +57,25 @@ def viability(scores: Iterable[Bounds], threshold: float) -> frozenset[bool]:
 
 
 def possible_outcomes(certainty: Bounds, threshold: float, sure_gates: frozenset[str], open_gates: frozenset[str],
-                      viable: frozenset[bool], thin: frozenset[bool] = frozenset([False])) -> frozenset[str]:
+                      viable: frozenset[bool], thin: frozenset[bool] = frozenset([False]),
+                      none_fit: frozenset[bool] = frozenset([False])) -> frozenset[str]:
     """Every outcome ``aggregate.outcome`` can give for some completion of the answers: each
     certainty band the bounds reach, with the sure failed gates plus any of the open ones, with
-    or without a model that fits, with or without thin evidence (as ``thin`` allows)."""
+    or without a model that fits, with or without thin evidence (as ``thin`` allows), with or
+    without every partnership model below zero (as ``none_fit`` allows)."""
     extra: list[frozenset[str]] = [frozenset()]
     for effect in sorted(open_gates - sure_gates):
         extra += [e | {effect} for e in extra]
-    return frozenset(outcome(c, threshold, sure_gates | e, v, t) for c in bands(certainty, threshold)
-                     for e in extra for v in viable for t in thin)
+    return frozenset(outcome(c, threshold, sure_gates | e, v, t, f) for c in bands(certainty, threshold)
+                     for e in extra for v in viable for t in thin for f in none_fit)
+
+
+def fits_none(scores: Iterable[Bounds]) -> frozenset[bool]:
+    """Whether every partnership model can end below zero (True), some must reach zero (False),
+    or both (``aggregate.outcome``'s ``fits_none``)."""
+    scores = list(scores)
+    return frozenset(v for v in (True, False) if (v and all(b.lo() < 0 for b in scores))
+                     or (not v and any(b.hi() >= 0 for b in scores)))
 
 
 def may_be_thin(b: Bounds, threshold: float) -> frozenset[bool]:
@@ -124,3 +134,4 @@ class DecisionSets:
     scores: Mapping[str, Bounds]
     contenders: list[str]
     viable: frozenset[bool]
+    none_fit: frozenset[bool] = frozenset([False])  # can every partnership model end below zero?

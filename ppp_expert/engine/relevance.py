@@ -34,6 +34,7 @@ from ppp_expert.engine.bounds import (
     Bounds,
     DecisionSets,
     Pools,
+    fits_none,
     may_be_thin,
     model_contenders,
     possible_outcomes,
@@ -243,8 +244,9 @@ class Relevance:
                 thin = frozenset([thin_evidence(certainty.sure, thin_bounds.lo(), thin_bounds.hi(), threshold)])
             else:
                 thin = may_be_thin(thin_bounds, threshold)
+        none_fit = fits_none(scores.values())
         verdicts = possible_outcomes(certainty, self.kb.settings.verdict_threshold, sure_gates, open_gates, viable,
-                                     thin)
+                                     thin, none_fit)
         contenders = model_contenders(scores)
         models: set[str] = set()
         if verdicts & {"ppp", "not_yet"}:
@@ -256,7 +258,7 @@ class Relevance:
             models.add(TRADITIONAL)
         if "insufficient_information" in verdicts:
             models.add(NO_MODEL)
-        return DecisionSets(verdicts, frozenset(models), certainty, scores, contenders, viable)
+        return DecisionSets(verdicts, frozenset(models), certainty, scores, contenders, viable, none_fit)
 
     def analyse(self, answers: Mapping[str, Any]) -> Outlook:
         """The outlook after ``answers`` (question -> value; ``unknown`` counts as answered)."""
@@ -269,7 +271,7 @@ class Relevance:
         state.decisions = {"verdict": verdicts, "model": frozenset(models)}
         self._evaluate(self.phase_two, state, status)
 
-        movers = self._open_outcomes(status, verdicts, models, contenders, viable)
+        movers = self._open_outcomes(status, verdicts, models, contenders, viable, decided.none_fit)
         needs = self._needs(movers, state, status, verdicts, contenders)
         refinable: set[str] = set()
         for rule in self.rules:
@@ -287,7 +289,8 @@ class Relevance:
         )
 
     def _open_outcomes(self, status: Mapping[str, Truth], verdicts: frozenset[str], models: set[str],
-                       contenders: list[str], viable: frozenset[bool]) -> dict[str, list[str]]:
+                       contenders: list[str], viable: frozenset[bool],
+                       none_fit: frozenset[bool] = frozenset([False])) -> dict[str, list[str]]:
         """Each tracked outcome that still has several possible values -> the open rules able to move it."""
         movers: dict[str, list[str]] = {}
 
@@ -295,9 +298,12 @@ class Relevance:
             movers[target] = [r for r in rules if status[r] is None]
 
         if "verdict" in self.targets and len(verdicts) > 1:
-            track("verdict", self.verdict_rules)
+            # Model evidence moves the verdict too while every model may still end below zero.
+            track("verdict", [*self.verdict_rules, *(self.evidence if len(none_fit) > 1 else ())])
         if "model" in self.targets and len(models) > 1:
             model_movers = list(self.verdict_rules) if len(verdicts) > 1 else []
+            if len(none_fit) > 1:
+                model_movers += list(self.evidence)
             if len(contenders) > 1 or len(viable) > 1:  # which model leads, or whether it fits at all
                 model_movers += [rid for rid, pairs in self.evidence.items() if any(m in contenders for m, _ in pairs)]
             track("model", model_movers)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 
 from ppp_expert.advice.confidence import LEVELS, _decision_with, fragile_on
 from ppp_expert.advice.summary import bottom_line, summarise
-from ppp_expert.api import evaluate
+from ppp_expert.api import evaluate, reasoner_for
 from ppp_expert.cases.case import load_case
 from ppp_expert.cli import main
 from ppp_expert.engine.aggregate import outcome
@@ -395,3 +395,26 @@ def test_every_result_validates_against_the_published_result_schema(kb, runner) 
     assert {"ppp", "traditional", "not_yet", "insufficient_information"} <= seen
     broken = {**data, "appropriate": {**data["appropriate"], "verdict": "undetermined"}}
     assert not validator.is_valid(broken)
+
+
+def test_property_no_partnership_outcome_when_every_model_scores_below_zero(kb, strategy) -> None:
+    """A minimum viable model: when each partnership model has more evidence against it than
+    for it, the outcome is not a partnership (traditional procurement, or too little information
+    to say), unless nothing affordable is at hand at all (rescope)."""
+    seen = []
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(strategy)
+    def check(raw: dict[str, Any]) -> None:
+        answers = {q: v for q, v in raw.items() if v != "unknown"}
+        decision = reasoner_for(kb).decision_only(answers)
+        if max(decision.scores[m] for m in PPP_MODELS) >= 0 or any(g.decides == "rescope" for g in decision.gates):
+            return
+        seen.append(decision.verdict)
+        assert decision.verdict in ("traditional", "insufficient_information")
+        if decision.verdict == "traditional" and decision.certainty > -kb.settings.verdict_threshold \
+                and not any(g.decides == "traditional" and g.rule for g in decision.gates):
+            assert any(g.id == "no_model_fits" for g in decision.gates)
+
+    check()
+    assert seen  # the property was exercised
