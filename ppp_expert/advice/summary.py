@@ -60,6 +60,8 @@ class Summary:
     fragile_on: tuple[str, ...] = ()
     sensitivity: str | None = None
     fragile: tuple[str, ...] = field(default_factory=tuple)  # "verdict", "model"
+    #: The titles of the rules behind ``reasons`` (a short name for each reason, for one screen).
+    reason_titles: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +100,7 @@ def summarise(kb: KnowledgeBase, advice: Advice, answers: Mapping[str, Any], swe
         fragile_on=tuple(sure.fragile_on),
         sensitivity=_sensitivity_line(kb, sweep, flips) if sweep else None,
         fragile=tuple(k for k, v in flips.items() if v),
+        reason_titles=tuple(kb.rule(x.rule).title for x in _strongest_reasons(advice)),
     )
 
 

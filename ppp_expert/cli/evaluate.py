@@ -69,8 +69,8 @@ def evaluate(state: CliState, case_path: str, fmt: str, full: bool, sweep: bool,
         if full:
             print_advice(advice, state.kb, console, title=title)
         else:
-            console.print(f"Every section: ppp-expert evaluate {case_path} --full", style="dim", markup=False,
-                          soft_wrap=True)
+            console.print("More: add --full for every section, or write a memo with ppp-expert report.",
+                          style="dim", markup=False)
     if graph:
         write_graph_note(drawn, graph)
 

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ppp_expert.advice.contract import Advice, TopicAdvice
-from ppp_expert.advice.summary import clears_with
+from ppp_expert.advice.summary import NUMBERS_EXPLAINED, clears_with
 from ppp_expert.kb.conclusions import TRADITIONAL
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.render.summary_panel import CONFIDENCE_STYLE
@@ -186,3 +186,4 @@ def print_advice(advice: Advice, kb: KnowledgeBase, console: Console, title: str
         unknown = ", ".join(f"{kb.questions[q].text} [{q}]" if q in kb.questions else q
                             for q in advice.unknown_questions)
         console.print(Text("Unknown (not answered): " + unknown, style="dim"))
+    console.print(Text(NUMBERS_EXPLAINED, style="dim"))

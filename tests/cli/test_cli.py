@@ -58,11 +58,12 @@ def test_evaluate_leads_with_a_one_screen_summary(runner, write_case) -> None:
     assert result.exit_code == 0, result.output
     first_line_of_panel = result.output.splitlines()[1]
     assert "PPP fits" in first_line_of_panel and "Concession / BOT" in first_line_of_panel
-    for part in ("Confidence:", "Strongest reasons:", "Risk owners that matter most", "Sensitivity:",
-                 "How to read the numbers"):
+    for part in ("Confidence:", "Because:", "Risk owners:", "Red flags:", "Sensitivity:", "--full"):
         assert part in result.output
     assert "Model ranking" not in result.output  # the full sections only with --full
-    assert len(result.output.splitlines()) <= 45  # one screen
+    assert len(result.output.splitlines()) <= 24  # one screen
+    full = runner.invoke(main, ["evaluate", str(write_case(BROADBAND)), "--full"])
+    assert "How to read the numbers" in full.output  # explained with every section
 
 
 def test_evaluate_json_is_the_result_contract(runner, write_case, kb) -> None:
@@ -275,3 +276,16 @@ def test_kb_coverage_of_no_case_files_is_bad_input(runner, tmp_path) -> None:
     assert f"error: no case files found in {tmp_path / 'empty'}" in result.stderr
     result = runner.invoke(main, ["kb", "coverage", str(ROOT / "cases"), "--show", "-1"])
     assert result.exit_code == 2 and "-1 is not in the range" in result.output
+
+
+def test_the_summary_fits_an_80_column_terminal_for_every_library_case(runner) -> None:
+    """Bottom line first, and the panel with the pointer under it within 24 lines at 80 columns."""
+    sizes = {}
+    for path in sorted((ROOT / "cases").glob("*.yaml")):
+        result = runner.invoke(main, ["evaluate", str(path)], env={"COLUMNS": "80", "NO_COLOR": "1"})
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert all(len(line) <= 80 for line in lines)
+        assert lines[1].startswith("│ ") and lines[-1].startswith("More: add --full")
+        sizes[path.stem] = len(lines)
+    assert max(sizes.values()) <= 24, {k: v for k, v in sizes.items() if v > 24}
