@@ -310,7 +310,8 @@ def test_property_no_judgement_step_swings_certainty_by_more_than_0_6_without_a_
                 if 0 <= j < len(scale):
                     moved = reasoner.decision_only({**answers, question: scale[j]})
                     if abs(moved.certainty - base.certainty) > 0.6:
-                        assert moved.verdict != base.verdict and (moved.gates or base.gates), (
+                        # Only a step that makes a named gate fail or clear may move this much.
+                        assert {g.id for g in moved.gates} != {g.id for g in base.gates}, (
                             question, current, scale[j], base.certainty, moved.certainty)
 
     check()
