@@ -31,9 +31,7 @@ class ResultsFile:
     def __init__(self, path: Path, fresh: bool) -> None:
         self.path = path
         if fresh:
-            self.fd, tmp = files.temporary(path)
-            os.fchmod(self.fd, files.file_mode(path))
-            os.replace(tmp, path)
+            self.fd = files.fresh_file(path)
         else:
             self.fd = files.open_no_follow(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         self.size = os.fstat(self.fd).st_size
@@ -72,10 +70,7 @@ class SummaryCsv:
     """summary.csv, one row per case in results order, flushed as it goes (never through a link)."""
 
     def __init__(self, path: Path) -> None:
-        fd, tmp = files.temporary(path)
-        os.fchmod(fd, files.file_mode(path))
-        os.replace(tmp, path)
-        self.handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.handle: IO[str] = os.fdopen(files.fresh_file(path), "w", encoding="utf-8", newline="")
         self.writer = csv.writer(self.handle, lineterminator="\n")
         self.writer.writerow(SUMMARY_COLUMNS)
 

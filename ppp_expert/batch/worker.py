@@ -235,15 +235,9 @@ def _write_report(report: tuple[str, str], render: Any) -> None:
 
     root, target = Path(report[0]), Path(report[1])
     folder = files.make_subfolders(root, list(target.parent.relative_to(root).parts))
-    fd, tmp = files.temporary(folder / target.name)
-    try:
-        os.fchmod(fd, files.file_mode(target))
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
+    with files.NewFile(folder / target.name) as fd:
+        with os.fdopen(os.dup(fd), "w", encoding="utf-8", errors="backslashreplace") as handle:
             if isinstance(render, str):  # a memo, already rendered
                 handle.write(render)
             else:
                 render(make_console(file=handle, width=REPORT_WIDTH))
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

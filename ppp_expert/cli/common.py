@@ -11,6 +11,7 @@ import os
 import sys
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
 import click
@@ -96,11 +97,17 @@ def echo_lines(lines: list[str]) -> None:
 
 
 def check_graph_target(graph: str | None) -> None:
-    """Refuse a ``--graph`` that names a folder before any work is done (one line, exit 2)."""
-    if graph is not None and os.path.isdir(graph):
-        from ppp_expert.render.graphs import RenderError  # networkx and graphviz: only when drawing
+    """Refuse a ``--graph`` that cannot be written (empty, a folder, a link, a FIFO or device, a
+    missing folder) before any work is done: one line, exit 2."""
+    if graph is None:
+        return
+    from ppp_expert.files import check_target
 
-        raise RenderError("is a folder; expected a file name such as graph.svg", path=graph, field="--graph")
+    if graph == "":
+        from ppp_expert.files import OutputError
+
+        raise OutputError("is empty; expected a file name such as graph.svg", path="''", field="--graph")
+    check_target(Path(graph), option="--graph")
 
 
 def write_graph_note(g: Any, graph: str, focus_on: str | None = None, option: str = "--focus") -> None:

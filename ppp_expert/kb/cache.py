@@ -22,9 +22,11 @@ import json
 import math
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
+
+from ppp_expert import files
+from ppp_expert.errors import PPPExpertError
 
 ENV = "PPP_EXPERT_CACHE"
 FORMAT = 1
@@ -74,10 +76,10 @@ def load(kind: str, key: dict[str, str]) -> Any | None:
         return None
     try:
         path = _path(kind, key)
-        if not (_ours(path.parent, follow=True) and _ours(path)):
+        if not _ours(path.parent, follow=True):
             return None
-        raw = path.read_bytes()
-        if len(raw) > MAX_ENTRY_BYTES:
+        raw = files.read_own_file(path, MAX_ENTRY_BYTES)  # a regular file of ours: never a FIFO or a link
+        if raw is None:
             return None
         header, _, payload = raw.partition(b"\n")
         meta = json.loads(header)
@@ -103,17 +105,12 @@ def store(kind: str, key: dict[str, str], data: Any) -> bool:
         payload = json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
         header = json.dumps({"key": key, "sha256": hashlib.sha256(payload).hexdigest()}).encode()
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(header + b"\n" + payload)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        if not _ours(path.parent, follow=True):
+            return False
+        files.write_file(path, header + b"\n" + payload, mode=0o600)  # private; a FIFO or link there is refused
         _prune(path.parent, kind, keep=path)
         return True
-    except (OSError, ValueError):
+    except (OSError, ValueError, PPPExpertError):
         return False
 
 

@@ -272,7 +272,7 @@ class Learner:
 
 def open_learner(db_path: str | None, readonly: bool = False) -> Learner:
     """The learner model on the training database (``--db`` or the default path)."""
-    return Learner(Database(Path(db_path) if db_path else default_db_path(), readonly=readonly))
+    return Learner(Database(Path(db_path) if db_path is not None else default_db_path(), readonly=readonly))
 
 
 def find_trainee(learner: Learner, name: str | None, new: bool = False) -> Trainee:

@@ -188,8 +188,9 @@ def export_cohort(db_path: str | None, out_path: str | None, fmt: str | None, at
         learner.db.close()
     if out_path is None:
         return text
-    try:
-        Path(out_path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise PPPExpertError(f"cannot write the export ({exc.strerror or exc})", path=out_path) from None
+    from ppp_expert.files import write_file
+
+    if out_path == "":
+        raise PPPExpertError("is empty; expected a file name", path="''", field="--out")
+    write_file(Path(out_path), text, option="--out")
     return None

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from ppp_expert import files
 from ppp_expert.errors import PPPExpertError
 
 #: "PPXT": marks a ppp-expert training database.
@@ -130,22 +131,25 @@ class Database:
 
     def _connect(self) -> sqlite3.Connection:
         path = self.path
+        if str(path) in ("", "."):
+            raise self._error("is empty; expected a training database file name (or leave --db out)")
+        if path.is_symlink():
+            raise self._error("is a symbolic link; refusing to open a training database through it "
+                              "(choose another --db)")
         if path.exists() and not path.is_file():
             raise self._error("is not a file; expected a training database file (choose another --db)")
         if self.readonly:
             if not path.exists():
                 raise self._error("no training database here yet; train first or choose another --db")
             try:
-                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
-                                       isolation_level=None)
+                conn = files.open_database(path, readonly=True, timeout=BUSY_TIMEOUT_S)
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             except sqlite3.Error as exc:
                 if "not a database" in str(exc) or "malformed" in str(exc):
                     raise self._error(f"not a training database ({_reason(exc)}); expected a file written by "
                                       "'ppp-expert train' (choose another --db)") from None
                 # A read-only folder: the WAL index cannot be created; read the file as it stands.
-                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
-                                       isolation_level=None)
+                conn = files.open_database(path, readonly=True, immutable=True)
             return conn
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +158,7 @@ class Database:
         if path.exists() and not os.access(path, os.R_OK):
             raise self._error("cannot be read (permission denied); choose another --db")
         try:
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            conn = files.open_database(path, readonly=False, timeout=BUSY_TIMEOUT_S)
         except sqlite3.Error as exc:
             raise self._error(f"cannot be opened ({_reason(exc)}); choose another --db") from None
         return conn
