@@ -212,9 +212,9 @@ def _error_page(error: str, html: bool) -> str:
 
         return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Case not evaluated</title>"
                 f"</head><body><h1>Case not evaluated</h1><p>{escape(error)}</p></body></html>\n")
-    from ppp_expert.render.memo import md_escape
+    from ppp_expert.render.encode import md_text
 
-    return f"# Case not evaluated\n\n{md_escape(error)}\n"
+    return f"# Case not evaluated\n\n{md_text(error)}\n"
 
 
 def _print_report(console: Any, advice: Any, kb: Any, title: str) -> None:

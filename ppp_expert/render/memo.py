@@ -28,6 +28,7 @@ from ppp_expert.engine.reasoner import Trace
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.sections import section_title
+from ppp_expert.render.encode import md_cell, md_code, md_code_cell, md_text, url_path
 from ppp_expert.render.explanations import VERDICT_WORDS, flip_line
 from ppp_expert.render.graphs import dot_available, to_dot
 from ppp_expert.render.text import format_value
@@ -212,19 +213,14 @@ def _environment(fmt: str) -> jinja2.Environment:
     )
     env.filters["md"] = md_escape
     env.filters["cell"] = md_cell
+    env.filters["code"] = md_code
+    env.filters["code_cell"] = md_code_cell
+    env.filters["url"] = url_path
     env.filters["signed"] = lambda x: f"{x:+.2f}"
     return env
 
 
-def md_escape(text: Any) -> str:
-    """Text as literal Markdown inside a line: characters that would start emphasis, code, links,
-    HTML or a table cell are escaped (our text never starts a line, so line-start markers are safe)."""
-    return re.sub(r"([\\`*_\[\]<>|~])", r"\\\1", str(text))
-
-
-def md_cell(text: Any) -> str:
-    """Text for one Markdown table cell: escaped, and on one line."""
-    return md_escape(" ".join(str(text).split()))
+md_escape = md_text  # the Markdown encoder (render.encode)
 
 
 def render(memo: Memo, fmt: str) -> str:
