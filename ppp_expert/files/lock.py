@@ -23,9 +23,10 @@ class FileLock:
     to the file it locked) and tries again, so two holders are never possible.
     """
 
-    def __init__(self, lock_path: Path, what: str) -> None:
+    def __init__(self, lock_path: Path, what: str, hint: str = "wait for it to finish or choose another path") -> None:
         self.path = lock_path
         self.what = what  # e.g. "this output folder", "this session file"
+        self.hint = hint  # what the refused user can do
         self.fd: Optional[int] = None
 
     def acquire(self) -> "FileLock":
@@ -42,8 +43,8 @@ class FileLock:
                 holder = _read_pid(fd)
                 os.close(fd)
                 who = f"process {holder}" if holder else "another process"
-                raise LockedError(f"{who} is already writing to {self.what} (lock {self.path.name}); wait for it "
-                                  "to finish or choose another path", path=str(self.path.parent)) from None
+                raise LockedError(f"{who} is already writing to {self.what} (lock {self.path.name}); {self.hint}",
+                                  path=str(self.path.parent)) from None
             if _same_file(fd, self.path):
                 break
             os.close(fd)  # the holder released and removed it after we opened it: try again
