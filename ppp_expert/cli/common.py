@@ -6,6 +6,7 @@ Heavy modules (pydantic, experta, networkx, rich) are imported inside commands s
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
@@ -59,14 +60,37 @@ def handle_errors(func: F) -> F:
         except BrokenPipeError:  # output piped into `head`: not an error worth a message
             sys.stderr.close()
             sys.exit(ExitCode.OK)
-        except Exception as exc:  # a bug: one line, the traceback only on request
-            if os.environ.get("PPP_EXPERT_DEBUG"):
-                raise
-            click.echo(f"internal error: {type(exc).__name__}: {exc} (set PPP_EXPERT_DEBUG=1 for the traceback)",
-                       err=True)
+        except OSError as exc:
+            if exc.filename is not None or exc.errno not in _OUTPUT_LOST:
+                internal_error(exc)
+            _drop_stdout()  # what is still buffered cannot be written either: no second message at exit
+            click.echo(f"error: cannot write to standard output: {exc.strerror or exc}", err=True)
             sys.exit(ExitCode.FAILED)
+        except Exception as exc:  # a bug: one line, the traceback only on request
+            internal_error(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: Standard output cannot take more: a full disk (``> /dev/full``), a quota, a device error.
+_OUTPUT_LOST = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG}
+
+
+def internal_error(exc: Exception) -> None:
+    """A bug: one line, the traceback only on request."""
+    if os.environ.get("PPP_EXPERT_DEBUG"):
+        raise exc
+    click.echo(f"internal error: {type(exc).__name__}: {exc} (set PPP_EXPERT_DEBUG=1 for the traceback)", err=True)
+    sys.exit(ExitCode.FAILED)
+
+
+def _drop_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def exit_interrupted() -> None:

@@ -79,10 +79,10 @@ def _guarded(func: Any, *args: Any) -> None:
 
 
 def _console(no_color: bool) -> Any:
-    from rich.console import Console
+    from ppp_expert.render.text import make_console
 
-    return Console(highlight=False, no_color=no_color or bool(os.environ.get("NO_COLOR")),
-                   color_system=None if no_color else "auto")
+    return make_console(no_color=no_color or bool(os.environ.get("NO_COLOR")),
+                        color_system=None if no_color else "auto")
 
 
 def _provider(fmt: str, no_color: bool) -> Any:

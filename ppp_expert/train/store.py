@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -25,6 +26,7 @@ from ppp_expert.errors import PPPExpertError
 #: "PPXT": marks a ppp-expert training database.
 APPLICATION_ID = 0x50505854
 BUSY_TIMEOUT_S = 30.0
+QUIET_WAIT_MS = 1000  # a wait longer than this is announced on stderr
 
 #: Schema version -> the SQL that brings version N-1 to N. Never edit a released step: add one.
 MIGRATIONS: dict[int, str] = {
@@ -206,7 +208,7 @@ class Database:
     def _migrate(self, version: int) -> None:
         """Bring the file from ``version`` to the current schema in one transaction."""
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             current = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
             for step in range(current + 1, SCHEMA_VERSION + 1):
@@ -242,7 +244,7 @@ class Database:
         if self.readonly:
             raise self._error("is open read-only")
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._begin()
         except sqlite3.OperationalError as exc:
             raise self._write_error(exc) from None
         try:
@@ -254,6 +256,23 @@ class Database:
         except BaseException:
             self._rollback()
             raise
+
+    def _begin(self) -> None:
+        """``BEGIN IMMEDIATE``; when another process holds the write lock for over a second, say
+        so on stderr before waiting for it (up to ``BUSY_TIMEOUT_S``), rather than waiting without a word."""
+        conn = self.conn
+        conn.execute(f"PRAGMA busy_timeout = {QUIET_WAIT_MS}")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        print(f"note: {self.path}: another process is writing to this training database; waiting for it (up to "
+              f"{BUSY_TIMEOUT_S:.0f} s)", file=sys.stderr, flush=True)
+        conn.execute("BEGIN IMMEDIATE")
 
     def _rollback(self) -> None:
         try:
