@@ -129,7 +129,7 @@ def check_scheduler(address: str, timeout: float) -> str:
                      "(the address the scheduler prints when it starts)")
     limit = max(0.1, min(timeout, PROBE_LIMIT_S))
     try:
-        with socket.create_connection((host, port), timeout=limit) as conn:
+        with socket.create_connection(_resolved(host, port, limit), timeout=limit) as conn:
             if parts.scheme == "tcp":
                 conn.settimeout(limit)
                 _expect_dask_greeting(conn)
@@ -152,6 +152,29 @@ def check_scheduler(address: str, timeout: float) -> str:
 
 class _NotDask(Exception):
     pass
+
+
+def _resolved(host: str, port: int, limit: float) -> tuple[str, int]:
+    """``host`` looked up within ``limit`` seconds (a name lookup has no timeout of its own)."""
+    import socket
+    import threading
+
+    found: list[Any] = []
+
+    def look_up() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][:2])
+        except OSError as exc:
+            found.append(exc)
+
+    thread = threading.Thread(target=look_up, daemon=True)
+    thread.start()
+    thread.join(limit)
+    if not found:
+        raise TimeoutError(f"looking up {host} took over {limit:g} s")
+    if isinstance(found[0], OSError):
+        raise found[0]
+    return (str(found[0][0]), int(found[0][1]))
 
 
 def _expect_dask_greeting(conn: Any) -> None:
