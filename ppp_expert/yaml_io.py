@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from ppp_expert.errors import PPPExpertError
+from ppp_expert.errors import PPPExpertError, echoed
 
 #: Case and knowledge-base files are small; anything larger is refused before parsing.
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -42,8 +42,8 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
         spelled = str(key_node.value)
         if key in mapping:
             first = written[key]
-            problem = (f"duplicate key {key!r}" if first == spelled else
-                       f"keys {first!r} and {spelled!r} are read as equal values "
+            problem = (f"duplicate key {echoed(key)}" if first == spelled else
+                       f"keys {echoed(first)} and {echoed(spelled)} are read as equal values "
                        f"({_why_keys_are_equal(key, first, spelled)}); quote them to make them text")
             raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
         written[key] = spelled
@@ -102,7 +102,7 @@ def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     mapping: dict[str, Any] = {}
     for key, value in pairs:
         if key in mapping:
-            raise _JSONValueError(f"duplicate key {key!r}")
+            raise _JSONValueError(f"duplicate key {echoed(key)}")
         mapping[key] = value
     return mapping
 

@@ -101,10 +101,118 @@ class DaskExecutor(Executor):
         return max(1, sum(self.client.nthreads().values()))
 
 
+PROBE_LIMIT_S = 8.0  # the longest a bad --scheduler may take to be named, whatever the Dask timeout
+_SCHEMES = ("tcp", "tls")
+
+
+def check_scheduler(address: str, timeout: float) -> str:
+    """Refuse a ``--scheduler`` address that is not a Dask scheduler, quickly and in one line:
+    not ``tcp://HOST:PORT``; nothing listening (refused at once); a listener that does not
+    answer as a Dask scheduler does (silent, or a banner of another protocol such as HTTP or
+    SSH) within ``timeout`` seconds, at most ``PROBE_LIMIT_S``. Returns the address."""
+    import socket
+    from urllib.parse import urlsplit
+
+    def refuse(what: str) -> ClusterError:
+        return ClusterError(what, path=address or "''", field="--scheduler")
+
+    if not address:
+        raise refuse("is empty; expected tcp://HOST:PORT (or leave --scheduler out for a local cluster)")
+    try:
+        parts = urlsplit(address)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+        parts = urlsplit("")
+    if parts.scheme not in _SCHEMES or not host or not port or parts.path not in ("", "/") or parts.query:
+        raise refuse("is not a scheduler address; expected tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786 "
+                     "(the address the scheduler prints when it starts)")
+    limit = max(0.1, min(timeout, PROBE_LIMIT_S))
+    try:
+        with socket.create_connection(_resolved(host, port, limit), timeout=limit) as conn:
+            if parts.scheme == "tcp":
+                conn.settimeout(limit)
+                _expect_dask_greeting(conn)
+    except ConnectionRefusedError:
+        raise refuse("cannot reach the Dask scheduler: connection refused (nothing listens there); check that "
+                     "the scheduler is running and the host and port") from None
+    except socket.gaierror as exc:
+        raise refuse(f"cannot reach the Dask scheduler: unknown host ({exc.strerror or exc}); check the host "
+                     "name") from None
+    except (TimeoutError, socket.timeout):
+        raise refuse(f"cannot reach the Dask scheduler: no Dask answer within {limit:g} s; check the host and "
+                     "port (another service may listen there) and that a firewall lets it through") from None
+    except _NotDask as exc:
+        raise refuse(f"is not a Dask scheduler ({exc}); check the port: the scheduler prints its address "
+                     "when it starts") from None
+    except OSError as exc:
+        raise refuse(f"cannot reach the Dask scheduler: {exc.strerror or exc}; check the host and port") from None
+    return address
+
+
+class _NotDask(Exception):
+    pass
+
+
+def _resolved(host: str, port: int, limit: float) -> tuple[str, int]:
+    """``host`` looked up within ``limit`` seconds (a name lookup has no timeout of its own)."""
+    import socket
+    import threading
+
+    found: list[Any] = []
+
+    def look_up() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][:2])
+        except OSError as exc:
+            found.append(exc)
+
+    thread = threading.Thread(target=look_up, daemon=True)
+    thread.start()
+    thread.join(limit)
+    if not found:
+        raise TimeoutError(f"looking up {host} took over {limit:g} s")
+    if isinstance(found[0], OSError):
+        raise found[0]
+    return (str(found[0][0]), int(found[0][1]))
+
+
+def _expect_dask_greeting(conn: Any) -> None:
+    """A Dask scheduler greets first: an 8-byte length, then that many bytes of framed msgpack
+    that name the Python version it runs on."""
+    import struct
+
+    head = _read(conn, 8)
+    (length,) = struct.unpack("<Q", head)
+    if not 16 <= length <= 1 << 16:
+        raise _NotDask("it answered with something that is not Dask's protocol")
+    if b"python" not in _read(conn, length):
+        raise _NotDask("its greeting is not a Dask scheduler's")
+
+
+def _read(conn: Any, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            raise _NotDask("it closed the connection without a Dask greeting")
+        data += chunk
+    return data
+
+
 @contextlib.contextmanager
 def connect(scheduler: Optional[str], config: WorkerConfig, local_workers: int) -> Iterator[DaskExecutor]:
     """A Dask executor on the cluster at ``scheduler`` (``tcp://host:port``), or on a new local
-    cluster of ``local_workers`` single-threaded processes listening on 127.0.0.1 only."""
+    cluster of ``local_workers`` single-threaded processes listening on 127.0.0.1 only.
+
+    A ``scheduler`` is checked first (``check_scheduler``), so a wrong address is one line
+    within seconds, before Dask is asked to connect."""
+    import dask
+
+    # DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT
+    timeout = dask.config.get("distributed.comm.timeouts.connect")
+    if scheduler is not None:
+        check_scheduler(scheduler, _seconds(timeout))
     distributed = _distributed()
     with contextlib.ExitStack() as stack:
         if scheduler is None:
@@ -115,14 +223,22 @@ def connect(scheduler: Optional[str], config: WorkerConfig, local_workers: int) 
         else:
             address = scheduler
         try:
-            import dask
-
-            timeout = dask.config.get("distributed.comm.timeouts.connect")  # DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT
             client = stack.enter_context(distributed.Client(address, timeout=timeout, set_as_default=False))
-        except (OSError, TimeoutError) as exc:
-            raise ClusterError(f"cannot reach the Dask scheduler: {exc}", path=address, field="--scheduler") from None
+        except (OSError, TimeoutError, ValueError, MemoryError) as exc:
+            raise ClusterError(f"cannot reach the Dask scheduler: {type(exc).__name__}: {exc}; check the host and "
+                               "port", path=address, field="--scheduler") from None
         client.register_plugin(CompileKnowledgeBase(config.kb_path))
         yield DaskExecutor(client)
 
 
-__all__ = ["ClusterError", "CompileKnowledgeBase", "DaskExecutor", "INSTALL_HINT", "compile_on_worker", "connect"]
+def _seconds(value: Any) -> float:
+    from dask.utils import parse_timedelta
+
+    try:
+        return float(parse_timedelta(value, default="seconds") or PROBE_LIMIT_S)
+    except (TypeError, ValueError):
+        return PROBE_LIMIT_S
+
+
+__all__ = ["ClusterError", "CompileKnowledgeBase", "DaskExecutor", "INSTALL_HINT", "check_scheduler",
+           "compile_on_worker", "connect"]

@@ -11,8 +11,9 @@ from typing import IO, Any, Optional
 from ppp_expert import files
 from ppp_expert.batch.check import Outcome
 from ppp_expert.batch.discover import Discovery
-from ppp_expert.errors import printable, shown_name
+from ppp_expert.errors import printable
 from ppp_expert.kb.conclusions import OUTCOMES
+from ppp_expert.render.encode import csv_cell
 
 SUMMARY_COLUMNS = ("case", "path", "verdict", "model", "score", "close_call", "top_red_flags",
                    "red_flag_count", "check", "error")
@@ -31,9 +32,7 @@ class ResultsFile:
     def __init__(self, path: Path, fresh: bool) -> None:
         self.path = path
         if fresh:
-            self.fd, tmp = files.temporary(path)
-            os.fchmod(self.fd, files.file_mode(path))
-            os.replace(tmp, path)
+            self.fd = files.fresh_file(path)
         else:
             self.fd = files.open_no_follow(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         self.size = os.fstat(self.fd).st_size
@@ -52,30 +51,14 @@ class ResultsFile:
         os.close(self.fd)
 
 
-#: A cell starting with one of these is a formula to a spreadsheet (OWASP: CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutral_cell(value: str) -> str:
-    """Text that a spreadsheet shows as text: a leading ``'`` before a formula character.
-
-    Ids, paths and error texts come from the case files and their names, so ``=HYPERLINK(...)``
-    in an id must not become a live formula when summary.csv is opened. Numbers written by the
-    batch itself (scores, counts) are not passed through here. Undecodable file-name bytes
-    are written as backslash escapes, so the file stays UTF-8.
-    """
-    value = shown_name(value)
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+neutral_cell = csv_cell  # the CSV encoder (render.encode): a spreadsheet shows text, never a formula
 
 
 class SummaryCsv:
     """summary.csv, one row per case in results order, flushed as it goes (never through a link)."""
 
     def __init__(self, path: Path) -> None:
-        fd, tmp = files.temporary(path)
-        os.fchmod(fd, files.file_mode(path))
-        os.replace(tmp, path)
-        self.handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.handle: IO[str] = os.fdopen(files.fresh_file(path), "w", encoding="utf-8", newline="")
         self.writer = csv.writer(self.handle, lineterminator="\n")
         self.writer.writerow(SUMMARY_COLUMNS)
 

@@ -1,7 +1,8 @@
 """The portfolio page of a batch with decision memos: one row per case, linked to its memo.
 
 Written as ``reports/index.html`` next to the memos (HTML or Markdown): case, verdict, model,
-close call, red flags, and a link to the memo. Autoescaped Jinja2: file names and case ids are data.
+close call, red flags, and a link to the memo. Autoescaped Jinja2: file names and case ids are data;
+a link is a URL (``render.encode.url_path``) before it is an attribute.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import jinja2
 from ppp_expert import files
 from ppp_expert.batch.check import Outcome
 from ppp_expert.batch.worker import report_path
+from ppp_expert.errors import shown_name
+from ppp_expert.render.encode import url_path
 
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -27,8 +30,9 @@ def write_portfolio(reports_dir: Path, rows: Sequence[tuple[str, Outcome]], fmt:
     for path, outcome in rows:
         memo = Path(report_path(str(reports_dir), path, fmt))
         entries.append({
-            "path": path, "case": outcome.case, "link": memo.relative_to(reports_dir).as_posix(),
-            "error": outcome.error, "verdict": VERDICT_WORDS.get(outcome.verdict, outcome.verdict),
+            "path": shown_name(path), "case": shown_name(outcome.case),
+            "link": url_path(memo.relative_to(reports_dir).as_posix()),
+            "error": shown_name(outcome.error or ""), "verdict": VERDICT_WORDS.get(outcome.verdict, outcome.verdict),
             "model": outcome.model.replace("_", " "), "score": outcome.score, "close_call": outcome.close_call,
             "red_flags": [title for _, title in outcome.red_flags],
         })
@@ -39,5 +43,5 @@ def write_portfolio(reports_dir: Path, rows: Sequence[tuple[str, Outcome]], fmt:
         entries=entries, counts=sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])),
         failed=sum(1 for e in entries if e["error"]))
     target = reports_dir / "index.html"
-    files.write_atomic(target, text.encode("utf-8"))  # never through a link; whole or not at all
+    files.write_file(target, text)  # never through a link; whole or not at all
     return target

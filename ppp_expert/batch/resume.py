@@ -96,19 +96,13 @@ def compact(results: Path, entries: list[Entry]) -> bool:
         if position == size:
             return False
     source = os.fdopen(files.open_no_follow(results, os.O_RDONLY), "rb")
-    fd, tmp = files.temporary(results)  # a new name (O_EXCL): a link planted at any name is never followed
-    try:
-        os.fchmod(fd, files.file_mode(results))
-        with source, os.fdopen(fd, "wb") as target:
+    with source, files.NewFile(results) as fd:  # a new name (O_EXCL), renamed over: never through a link
+        with os.fdopen(os.dup(fd), "wb") as target:
             for entry in entries:
                 source.seek(entry.offset)
                 target.write(source.read(entry.length))
             target.flush()
             os.fsync(target.fileno())
-        os.replace(tmp, results)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return True
 
 

@@ -212,9 +212,9 @@ def _error_page(error: str, html: bool) -> str:
 
         return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Case not evaluated</title>"
                 f"</head><body><h1>Case not evaluated</h1><p>{escape(error)}</p></body></html>\n")
-    from ppp_expert.render.memo import md_escape
+    from ppp_expert.render.encode import md_text
 
-    return f"# Case not evaluated\n\n{md_escape(error)}\n"
+    return f"# Case not evaluated\n\n{md_text(error)}\n"
 
 
 def _print_report(console: Any, advice: Any, kb: Any, title: str) -> None:
@@ -235,15 +235,9 @@ def _write_report(report: tuple[str, str], render: Any) -> None:
 
     root, target = Path(report[0]), Path(report[1])
     folder = files.make_subfolders(root, list(target.parent.relative_to(root).parts))
-    fd, tmp = files.temporary(folder / target.name)
-    try:
-        os.fchmod(fd, files.file_mode(target))
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
+    with files.NewFile(folder / target.name) as fd:
+        with os.fdopen(os.dup(fd), "w", encoding="utf-8", errors="backslashreplace") as handle:
             if isinstance(render, str):  # a memo, already rendered
                 handle.write(render)
             else:
                 render(make_console(file=handle, width=REPORT_WIDTH))
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ppp_expert.errors import CaseError, printable
+from ppp_expert.errors import CaseError, echoed, echoed_key, printable
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.loader import default_kb
@@ -64,12 +64,12 @@ def check_answer(question: Question, value: Any, where: str, field: str) -> Opti
             value = "yes" if value else "no"
         if not isinstance(value, str):
             raise CaseError(
-                f"expected one of {sorted(question.answers)} or unknown, got {type(value).__name__} {value!r}",
+                f"expected one of {sorted(question.answers)} or unknown, got {type(value).__name__} {echoed(value)}",
                 path=where, field=field,
             )
         if value not in question.answers:
             raise CaseError(
-                f"'{value}' is not an allowed answer{suggest(value, question.answers)}; expected one of "
+                f"{echoed(value)} is not an allowed answer{suggest(value, question.answers)}; expected one of "
                 f"{sorted(question.answers)} or unknown", path=where, field=field,
             )
         return value
@@ -80,13 +80,13 @@ def check_answer(question: Question, value: Any, where: str, field: str) -> Opti
         raise CaseError(f"expected {kind}{bounds} or unknown, got a number of {len(str(abs(value))):,} digits",
                         path=where, field=field)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise CaseError(f"expected {kind}{bounds} or unknown, got {value!r}", path=where, field=field)
+        raise CaseError(f"expected {kind}{bounds} or unknown, got {echoed(value)}", path=where, field=field)
     if question.type == "integer":
         if value != int(value):
-            raise CaseError(f"expected {kind}{bounds}, got {value!r}", path=where, field=field)
+            raise CaseError(f"expected {kind}{bounds}, got {echoed(value)}", path=where, field=field)
         value = int(value)
     if (question.min is not None and value < question.min) or (question.max is not None and value > question.max):
-        raise CaseError(f"expected {kind}{bounds}, got {value!r}", path=where, field=field)
+        raise CaseError(f"expected {kind}{bounds}, got {echoed(value)}", path=where, field=field)
     return value
 
 
@@ -99,7 +99,7 @@ def case_from_data(data: Any, kb: KnowledgeBase, where: str, default_id: str) ->
     for key in data:
         if key not in CASE_KEYS:
             raise CaseError(f"unknown key{suggest(str(key), CASE_KEYS)}; expected {', '.join(CASE_KEYS)}",
-                            path=where, field=str(key))
+                            path=where, field=echoed_key(key))
     answers_raw = data.get("answers")
     if answers_raw is None:  # "answers:" with nothing under it: no answers yet
         answers_raw = {}
@@ -108,7 +108,7 @@ def case_from_data(data: Any, kb: KnowledgeBase, where: str, default_id: str) ->
                         path=where, field="answers")
     answers: dict[str, AnswerValue] = {}
     for question_id, value in answers_raw.items():
-        field = f"answers.{question_id}"
+        field = f"answers.{echoed_key(question_id)}"
         question = kb.questions.get(str(question_id))
         if question is None:
             raise CaseError(f"unknown question{suggest(str(question_id), kb.questions)}; see 'ppp-expert questions'",
@@ -138,7 +138,7 @@ def _asked(raw: Any, where: str) -> int:
                         field="consultation")
     for key in raw:
         if key != "asked":
-            raise CaseError("unknown key; expected asked", path=where, field=f"consultation.{key}")
+            raise CaseError("unknown key; expected asked", path=where, field=f"consultation.{echoed_key(key)}")
     asked = raw.get("asked", 0)
     if isinstance(asked, bool) or not isinstance(asked, int) or not 0 <= asked <= MAX_ASKED:
         raise CaseError(f"expected a whole number from 0 to {MAX_ASKED:,}, got {asked!r:.40}", path=where,
@@ -180,14 +180,15 @@ def _expected(raw: Any, kb: KnowledgeBase, where: str) -> Optional[Expected]:
         loc = ".".join(str(p) for p in first["loc"])
         raise CaseError(first["msg"], path=where, field=f"expected.{loc}" if loc else "expected") from None
     if expected.model is not None and expected.model not in MODEL_IDS:
-        raise CaseError(f"unknown model '{expected.model}'{suggest(expected.model, MODEL_IDS)}; "
+        raise CaseError(f"unknown model {echoed(expected.model)}{suggest(expected.model, MODEL_IDS)}; "
                         f"expected one of {list(MODEL_IDS)}", path=where, field="expected.model")
     for risk, party in expected.risks.items():
         if risk not in kb.risks:
-            raise CaseError(f"unknown risk{suggest(risk, kb.risks)}", path=where, field=f"expected.risks.{risk}")
+            raise CaseError(f"unknown risk{suggest(risk, kb.risks)}", path=where,
+                            field=f"expected.risks.{echoed_key(risk)}")
         if party not in PARTIES:
-            raise CaseError(f"expected one of {list(PARTIES)}, got {party!r}", path=where,
-                            field=f"expected.risks.{risk}")
+            raise CaseError(f"expected one of {list(PARTIES)}, got {echoed(party)}", path=where,
+                            field=f"expected.risks.{echoed_key(risk)}")
     return expected
 
 

@@ -6,6 +6,9 @@ The top layer: may import every other package; nothing imports it.
 
 from __future__ import annotations
 
+import io
+import sys
+
 import click
 
 from ppp_expert import __version__
@@ -24,6 +27,9 @@ def main(ctx: click.Context, kb_path: str | None) -> None:
     Exit codes: 0 ok, 1 advice or check failed, 2 bad input.
     """
     ctx.obj = CliState(kb_path)
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets an escape, not a crash
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
 
 
 # Commands stay in their modules (``ppp_expert.cli.ask`` is the module, not the command).

@@ -54,7 +54,7 @@ def batch(state: Any, paths: tuple[str, ...], out_dir: str, jobs: Optional[int],
     from ppp_expert.batch.runner import BatchOptions, render_summary, run_batch
     from ppp_expert.errors import PPPExpertError
 
-    if executor == "process" and scheduler:
+    if executor == "process" and scheduler is not None:
         raise click.UsageError("--scheduler runs on Dask; drop --executor process")
     try:
         kb = state.kb
@@ -62,12 +62,12 @@ def batch(state: Any, paths: tuple[str, ...], out_dir: str, jobs: Optional[int],
                                resume=resume, reports=reports, chunk_size=chunk_size)
         run = partial(run_batch, paths, kb, state.kb_path, options, echo=click.echo,
                       note=lambda text: click.echo(text, err=True))
-        if executor == "dask" or scheduler:
+        if executor == "dask" or scheduler is not None:  # an empty --scheduler is refused, not the default
             from ppp_expert.batch.cluster import connect
             from ppp_expert.batch.worker import WorkerConfig
 
             with connect(scheduler, WorkerConfig(kb_path=_absolute(state.kb_path)), options.jobs) as cluster:
-                if jobs is None and scheduler:
+                if jobs is None and scheduler is not None:
                     options.jobs = cluster.worker_count()
                 click.echo(f"batch: on Dask at {cluster.client.scheduler.address}", err=True)
                 result = run(executor=cluster)

@@ -6,11 +6,13 @@ Heavy modules (pydantic, experta, networkx, rich) are imported inside commands s
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
 import click
@@ -58,14 +60,37 @@ def handle_errors(func: F) -> F:
         except BrokenPipeError:  # output piped into `head`: not an error worth a message
             sys.stderr.close()
             sys.exit(ExitCode.OK)
-        except Exception as exc:  # a bug: one line, the traceback only on request
-            if os.environ.get("PPP_EXPERT_DEBUG"):
-                raise
-            click.echo(f"internal error: {type(exc).__name__}: {exc} (set PPP_EXPERT_DEBUG=1 for the traceback)",
-                       err=True)
+        except OSError as exc:
+            if exc.filename is not None or exc.errno not in _OUTPUT_LOST:
+                internal_error(exc)
+            _drop_stdout()  # what is still buffered cannot be written either: no second message at exit
+            click.echo(f"error: cannot write to standard output: {exc.strerror or exc}", err=True)
             sys.exit(ExitCode.FAILED)
+        except Exception as exc:  # a bug: one line, the traceback only on request
+            internal_error(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: Standard output cannot take more: a full disk (``> /dev/full``), a quota, a device error.
+_OUTPUT_LOST = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG}
+
+
+def internal_error(exc: Exception) -> None:
+    """A bug: one line, the traceback only on request."""
+    if os.environ.get("PPP_EXPERT_DEBUG"):
+        raise exc
+    click.echo(f"internal error: {type(exc).__name__}: {exc} (set PPP_EXPERT_DEBUG=1 for the traceback)", err=True)
+    sys.exit(ExitCode.FAILED)
+
+
+def _drop_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def exit_interrupted() -> None:
@@ -96,11 +121,17 @@ def echo_lines(lines: list[str]) -> None:
 
 
 def check_graph_target(graph: str | None) -> None:
-    """Refuse a ``--graph`` that names a folder before any work is done (one line, exit 2)."""
-    if graph is not None and os.path.isdir(graph):
-        from ppp_expert.render.graphs import RenderError  # networkx and graphviz: only when drawing
+    """Refuse a ``--graph`` that cannot be written (empty, a folder, a link, a FIFO or device, a
+    missing folder) before any work is done: one line, exit 2."""
+    if graph is None:
+        return
+    from ppp_expert.files import check_target
 
-        raise RenderError("is a folder; expected a file name such as graph.svg", path=graph, field="--graph")
+    if graph == "":
+        from ppp_expert.files import OutputError
+
+        raise OutputError("is empty; expected a file name such as graph.svg", path="''", field="--graph")
+    check_target(Path(graph), option="--graph")
 
 
 def write_graph_note(g: Any, graph: str, focus_on: str | None = None, option: str = "--focus") -> None:

@@ -29,15 +29,16 @@ def check_memo_target(memo_path: str | None) -> None:
 def write_memo(kb: Any, result: Any, title: str, memo_path: str) -> str:
     """The decision memo of the consultation's answers, in the format its suffix names."""
     from ppp_expert.advice.appraisal import appraise
+    from ppp_expert.files import write_file
     from ppp_expert.kb.conditions import UNKNOWN
-    from ppp_expert.render.memo import build_memo, render, write_atomically
+    from ppp_expert.render.memo import build_memo, render
 
     fmt = MEMO_FORMATS[Path(memo_path).suffix.lower()]
     known = {q: v for q, v in result.answers.items() if v != UNKNOWN}
     appraisal = appraise(kb, result.advice.case, known)
     memo = build_memo(kb, title, known, appraisal.advice, appraisal.trace, appraisal.summary, appraisal.sweep,
                       graphs=fmt == "html")
-    write_atomically(Path(memo_path), render(memo, fmt), False)
+    write_file(Path(memo_path), render(memo, fmt), replace=False, option="--memo")
     return memo_path
 
 

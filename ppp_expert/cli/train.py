@@ -17,8 +17,9 @@ DB_HELP = ("Training database (default: $XDG_DATA_HOME/ppp-expert/training.db, "
 TRAINEE_HELP = "The trainee's name (env PPP_EXPERT_TRAINEE; may be left out when the database has one trainee)."
 
 
-def _db_option(f: Any) -> Any:
-    return click.option("--db", "db_path", type=click.Path(), default=None, help=DB_HELP)(f)
+def _db_option(f: Any) -> Any:  # a subcommand's --db, else the group's; an empty one is kept (and refused)
+    return click.option("--db", "db_path", type=click.Path(), default=None, help=DB_HELP,
+                        callback=lambda ctx, _, value: ctx.meta.get("ppp_train_db") if value is None else value)(f)
 
 
 def _trainee_option(f: Any) -> Any:
@@ -34,7 +35,8 @@ def _curriculum(f: Any) -> Any:
 
 def _output(f: Any) -> Any:
     f = click.option("--no-color", is_flag=True, default=False, help="No colour (also when NO_COLOR is set).")(f)
-    f = click.option("--seed", type=int, default=None, help="Make the session reproducible (choices drawn from it).")(f)
+    f = click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
+                     help="Make the session reproducible (choices drawn from it).")(f)
     return click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
                         help="json: one JSON line per event (prompts, graded steps) for a learning platform.")(f)
 
@@ -77,10 +79,10 @@ def _guarded(func: Any, *args: Any) -> None:
 
 
 def _console(no_color: bool) -> Any:
-    from rich.console import Console
+    from ppp_expert.render.text import make_console
 
-    return Console(highlight=False, no_color=no_color or bool(os.environ.get("NO_COLOR")),
-                   color_system=None if no_color else "auto")
+    return make_console(no_color=no_color or bool(os.environ.get("NO_COLOR")),
+                        color_system=None if no_color else "auto")
 
 
 def _provider(fmt: str, no_color: bool) -> Any:
@@ -122,7 +124,7 @@ def exam(ctx: click.Context, trainee: str | None, db_path: str | None, count: in
 
     Example: ppp-expert train exam --trainee ana --seed 2024 --minutes 20 --pass-mark 70
     """
-    _guarded(_sit, "sit_exam", ctx.find_object(CliState), fmt, no_color, db_path or ctx.meta.get("ppp_train_db"),
+    _guarded(_sit, "sit_exam", ctx.find_object(CliState), fmt, no_color, db_path,
              trainee or ctx.meta.get("ppp_train_trainee"), count, minutes, pass_mark, topic, section, seed)
 
 
@@ -140,7 +142,7 @@ def progress(ctx: click.Context, trainee: str | None, db_path: str | None, fmt: 
     Example: ppp-expert train progress --trainee ana
     """
     _guarded(_progress, ctx.find_object(CliState), trainee or ctx.meta.get("ppp_train_trainee"),
-             db_path or ctx.meta.get("ppp_train_db"), fmt, no_color)
+             db_path, fmt, no_color)
 
 
 def _progress(state: CliState, trainee: str | None, db_path: str | None, fmt: str, no_color: bool) -> None:
@@ -170,7 +172,7 @@ def export(ctx: click.Context, db_path: str | None, out_path: str | None, fmt: s
 
     Example: ppp-expert train export --out cohort.csv
     """
-    _guarded(_export, db_path or ctx.meta.get("ppp_train_db"), out_path, fmt, attempts)
+    _guarded(_export, db_path, out_path, fmt, attempts)
 
 
 def _export(db_path: str | None, out_path: str | None, fmt: str | None, attempts: bool) -> None:
@@ -193,7 +195,7 @@ def cases_command(ctx: click.Context, db_path: str | None, fmt: str) -> None:
 
     Example: ppp-expert train cases
     """
-    _guarded(_cases, ctx.find_object(CliState), db_path or ctx.meta.get("ppp_train_db"), fmt)
+    _guarded(_cases, ctx.find_object(CliState), db_path, fmt)
 
 
 def _cases(state: CliState, db_path: str | None, fmt: str) -> None:
@@ -219,7 +221,7 @@ def add_case(ctx: click.Context, case_file: str, db_path: str | None, replace: b
     The case is checked like any case file and solved by the engine; its expected: block is
     never shown to trainees. Example: ppp-expert train add-case county-fibre.yaml
     """
-    _guarded(_add_case, ctx.find_object(CliState), case_file, db_path or ctx.meta.get("ppp_train_db"), replace)
+    _guarded(_add_case, ctx.find_object(CliState), case_file, db_path, replace)
 
 
 def _add_case(state: CliState, case_file: str, db_path: str | None, replace: bool) -> None:
@@ -235,7 +237,7 @@ def _add_case(state: CliState, case_file: str, db_path: str | None, replace: boo
 def remove_case(ctx: click.Context, case_id: str, db_path: str | None) -> None:
     """Remove a trainer case from the programme, by its id or the file name it was added from
     (attempts on it are kept). Example: ppp-expert train remove-case county-fibre"""
-    _guarded(_remove_case, case_id, db_path or ctx.meta.get("ppp_train_db"))
+    _guarded(_remove_case, case_id, db_path)
 
 
 def _remove_case(case_id: str, db_path: str | None) -> None:

@@ -4,8 +4,10 @@ What goes in: plain JSON data derived deterministically from the knowledge-base 
 parsed YAML, the rules' match plans). Nothing executable, never pickle. An entry is used only
 when its key matches exactly: the fingerprint of the knowledge base's bytes, the package
 version, and a fingerprint of the code that derived it (its source files and the versions of
-the libraries it used), so a stale or foreign entry is never trusted. The payload's SHA-256 is
-checked before it is parsed, which catches a torn or edited file. Any problem with the cache
+the libraries it used), so a stale or foreign entry is never trusted. Each entry is sealed with an
+HMAC of its key and payload under a secret private to the user (``secret`` in the cache folder,
+mode 0600), checked before it is parsed: a torn or edited entry, even one whose checksum was
+recomputed, is a miss, so a cache never changes the advice. Any problem with the cache
 (unreadable, read-only, corrupt, full disk) is a miss, never an error: the cache only saves time.
 
 Entries live in ``$XDG_CACHE_HOME/ppp-expert`` (default ``~/.cache/ppp-expert``), written
@@ -18,16 +20,20 @@ disables it.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
 import os
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from ppp_expert import files
+from ppp_expert.errors import PPPExpertError
+
 ENV = "PPP_EXPERT_CACHE"
-FORMAT = 1
+FORMAT = 2  # 2: entries sealed with the user's secret (HMAC), not a plain checksum
 KEEP = 8
 #: An entry is small (hundreds of KiB); anything far larger is not ours.
 MAX_ENTRY_BYTES = 32 * 1024 * 1024
@@ -74,18 +80,41 @@ def load(kind: str, key: dict[str, str]) -> Any | None:
         return None
     try:
         path = _path(kind, key)
-        if not (_ours(path.parent, follow=True) and _ours(path)):
+        if not _ours(path.parent, follow=True):
             return None
-        raw = path.read_bytes()
-        if len(raw) > MAX_ENTRY_BYTES:
+        raw = files.read_own_file(path, MAX_ENTRY_BYTES)  # a regular file of ours: never a FIFO or a link
+        if raw is None:
             return None
         header, _, payload = raw.partition(b"\n")
         meta = json.loads(header)
-        if meta.get("key") != key or meta.get("sha256") != hashlib.sha256(payload).hexdigest():
+        secret = _secret(create=False)
+        if secret is None or meta.get("key") != key or not hmac.compare_digest(
+                str(meta.get("mac", "")), _mac(secret, key, payload)):
             return None
         return json.loads(payload)
     except (OSError, ValueError, AttributeError, RecursionError):
         return None
+
+
+def _mac(secret: bytes, key: dict[str, str], payload: bytes) -> str:
+    """HMAC-SHA256 of the key (the source files' fingerprint among it) and the payload: an entry
+    edited, or moved under another key, no longer matches unless the user's secret is known."""
+    return hmac.new(secret, json.dumps(key, sort_keys=True).encode() + b"\n" + payload, hashlib.sha256).hexdigest()
+
+
+def _secret(create: bool) -> bytes | None:
+    """The user's cache secret (32 random bytes, a private file in the cache folder), made on first use."""
+    path = cache_dir() / "secret"
+    found = files.read_own_file(path, 64)
+    if found is None and create:
+        try:
+            files.write_file(path, secrets.token_bytes(32), replace=False, mode=0o600)
+        except PPPExpertError:
+            pass  # another process made it first, or the folder cannot take it: read what is there
+        found = files.read_own_file(path, 64)
+    if found is None or len(found) != 32 or os.stat(path).st_mode & 0o077:
+        return None
+    return found
 
 
 def _ours(path: Path, follow: bool = False) -> bool:
@@ -101,19 +130,15 @@ def store(kind: str, key: dict[str, str], data: Any) -> bool:
     path = _path(kind, key)
     try:
         payload = json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
-        header = json.dumps({"key": key, "sha256": hashlib.sha256(payload).hexdigest()}).encode()
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(header + b"\n" + payload)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        secret = _secret(create=True) if _ours(path.parent, follow=True) else None
+        if secret is None:
+            return False
+        header = json.dumps({"key": key, "mac": _mac(secret, key, payload)}).encode()
+        files.write_file(path, header + b"\n" + payload, mode=0o600)  # private; a FIFO or link there is refused
         _prune(path.parent, kind, keep=path)
         return True
-    except (OSError, ValueError):
+    except (OSError, ValueError, PPPExpertError):
         return False
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -90,44 +91,43 @@ def dot_available() -> bool:
 
 
 def write_graph(g: nx.DiGraph, path: str | Path) -> Path:
-    """Write ``g`` to ``path`` in the format its suffix names."""
+    """Write ``g`` to ``path`` in the format its suffix names, through the one safe writer
+    (``files.write_file``): a regular file or nothing at the name, whole or absent."""
+    from ppp_expert.files import check_target, write_file
+
     out = Path(path)
     suffix = out.suffix.lower()
+    if str(path) == "":
+        raise RenderError("is empty; expected a file name such as graph.svg", path="''", field="--graph")
     if suffix not in FORMATS:
         what = f"unsupported graph format '{suffix}'" if suffix else "no format suffix in the file name"
         raise RenderError(f"{what}; expected a name ending in one of {', '.join(FORMATS)}",
                           path=str(out), field="--graph")
-    if out.parent and not out.parent.exists():
-        raise RenderError("directory does not exist", path=str(out.parent), field="--graph")
-    if out.parent and not out.parent.is_dir():
-        raise RenderError("is not a directory", path=str(out.parent), field="--graph")
-    try:
-        return _write(g, out, suffix)
-    except OSError as exc:  # read-only file system, no permission, a folder where the file should go
-        raise RenderError(f"cannot write the graph: {exc.strerror or exc}", path=str(exc.filename or out),
-                          field="--graph") from None
+    check_target(out, option="--graph")
+    if suffix in (".graphml", ".json", ".dot", ".gv") or dot_available():
+        write_file(out, _encode(g, out, suffix), option="--graph")
+        return out
+    fallback = out.with_suffix(".dot")
+    write_file(fallback, to_dot(g).source, option="--graph")
+    raise RenderError(
+        f"the Graphviz 'dot' program is not installed (Debian: apt-get install graphviz); wrote {fallback} instead",
+        path=str(out), field="--graph",
+    )
 
 
-def _write(g: nx.DiGraph, out: Path, suffix: str) -> Path:
+def _encode(g: nx.DiGraph, out: Path, suffix: str) -> bytes:
+    """The bytes of the graph file: made in memory, so nothing is written but by the writer."""
     if suffix == ".graphml":
-        nx.write_graphml(_stringified(g), out)
-        return out
+        buffer = io.BytesIO()
+        nx.write_graphml(_stringified(g), buffer)
+        return buffer.getvalue()
     if suffix == ".json":
-        out.write_text(json.dumps(nx.node_link_data(g, edges="edges"), sort_keys=True, indent=1), encoding="utf-8")
-        return out
+        return json.dumps(nx.node_link_data(g, edges="edges"), sort_keys=True, indent=1).encode("utf-8")
     source = to_dot(g).source
     if suffix in (".dot", ".gv"):
-        out.write_text(source, encoding="utf-8")
-        return out
-    if not dot_available():
-        fallback = out.with_suffix(".dot")
-        fallback.write_text(source, encoding="utf-8")
-        raise RenderError(
-            f"the Graphviz 'dot' program is not installed (Debian: apt-get install graphviz); wrote {fallback} instead",
-            path=str(out), field="--graph",
-        )
+        return source.encode("utf-8")
     try:
-        result = subprocess.run(["dot", f"-T{suffix[1:]}", "-o", str(out)], input=source.encode("utf-8"),
+        result = subprocess.run(["dot", f"-T{suffix[1:]}"], input=source.encode("utf-8"),
                                 capture_output=True, timeout=60, check=False)
     except subprocess.TimeoutExpired:
         raise RenderError("Graphviz 'dot' took longer than 60 s", path=str(out), field="--graph") from None
@@ -135,7 +135,7 @@ def _write(g: nx.DiGraph, out: Path, suffix: str) -> Path:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
         raise RenderError(f"Graphviz 'dot' failed: {message[0] if message else result.returncode}",
                           path=str(out), field="--graph")
-    return out
+    return bytes(result.stdout)
 
 
 def _stringified(g: nx.DiGraph) -> nx.DiGraph:

@@ -10,10 +10,8 @@ Templates are Jinja2 with autoescaping for HTML; every value from a case file is
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from ppp_expert.engine.reasoner import Trace
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.sections import section_title
+from ppp_expert.render.encode import md_cell, md_code, md_code_cell, md_text, url_path
 from ppp_expert.render.explanations import VERDICT_WORDS, flip_line
 from ppp_expert.render.graphs import dot_available, to_dot
 from ppp_expert.render.text import format_value
@@ -214,19 +213,14 @@ def _environment(fmt: str) -> jinja2.Environment:
     )
     env.filters["md"] = md_escape
     env.filters["cell"] = md_cell
+    env.filters["code"] = md_code
+    env.filters["code_cell"] = md_code_cell
+    env.filters["url"] = url_path
     env.filters["signed"] = lambda x: f"{x:+.2f}"
     return env
 
 
-def md_escape(text: Any) -> str:
-    """Text as literal Markdown inside a line: characters that would start emphasis, code, links,
-    HTML or a table cell are escaped (our text never starts a line, so line-start markers are safe)."""
-    return re.sub(r"([\\`*_\[\]<>|~])", r"\\\1", str(text))
-
-
-def md_cell(text: Any) -> str:
-    """Text for one Markdown table cell: escaped, and on one line."""
-    return md_escape(" ".join(str(text).split()))
+md_escape = md_text  # the Markdown encoder (render.encode)
 
 
 def render(memo: Memo, fmt: str) -> str:
@@ -234,27 +228,3 @@ def render(memo: Memo, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ReportError(f"unknown format '{fmt}'; expected one of {', '.join(FORMATS)}", field="--format")
     return _environment(fmt).get_template(f"memo.{fmt}.j2").render(m=memo)
-
-
-def write_atomically(path: Path, text: str, force: bool, option: str = "-o") -> None:
-    """Write the whole file or nothing: a temporary file beside it, renamed over the target.
-    An existing file is kept unless ``force``."""
-    if path.is_dir():
-        raise ReportError("is a directory; expected a file name", path=str(path), field=option)
-    if (path.exists() or path.is_symlink()) and not force:
-        raise ReportError("already exists; use --force to replace it", path=str(path), field=option)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise ReportError("directory does not exist", path=str(parent), field=option)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise ReportError(f"cannot write here: {exc.strerror or exc}", path=str(parent), field=option) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ReportError(f"cannot write: {exc.strerror or exc}", path=str(path), field=option) from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import IO, Optional
+from typing import IO, Any, Optional
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -18,9 +18,17 @@ from ppp_expert.render.summary_panel import CONFIDENCE_STYLE
 PARTY_COLUMNS = ("public", "shared", "private")
 
 
-def make_console(file: Optional[IO[str]] = None, width: int | None = None) -> Console:
-    """A console that colours only on a terminal and honours NO_COLOR (rich does both)."""
-    return Console(file=file, width=width, highlight=False, soft_wrap=False)
+#: Narrower than this (``COLUMNS=0``, a tiny window) panels would print nothing or empty boxes.
+MIN_WIDTH = 40
+
+
+def make_console(file: Optional[IO[str]] = None, width: int | None = None, **options: Any) -> Console:
+    """A console that colours only on a terminal and honours NO_COLOR (rich does both), at least
+    ``MIN_WIDTH`` columns wide whatever ``COLUMNS`` or the terminal say."""
+    console = Console(file=file, width=width, highlight=False, soft_wrap=False, **options)
+    if console.width < MIN_WIDTH:
+        console.width = MIN_WIDTH
+    return console
 
 
 def _title(kb: KnowledgeBase, model: str) -> str:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from ppp_expert import files
 from ppp_expert.train.grading import Grade
 from ppp_expert.train.items import Item
 from ppp_expert.train.schedule import next_box
@@ -35,6 +36,38 @@ def stamp(moment: datetime) -> str:
 
 def parse_stamp(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def stored_json(db: Database, text: Any, what: str) -> Any:
+    """A JSON column as written by ``record``; a damaged value is a one-line error, not a crash."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        raise _damaged(db, f"{what} is not valid JSON") from None
+
+
+def stored_stamp(db: Database, text: Any, what: str) -> datetime:
+    """A time column as written by ``stamp``; a damaged value is a one-line error, not a crash."""
+    try:
+        return parse_stamp(text)
+    except (TypeError, ValueError):
+        raise _damaged(db, f"{what} is not a time like 2024-01-31T12:00:00Z") from None
+
+
+def _damaged(db: Database, what: str) -> TrainingDBError:
+    return TrainingDBError(f"is damaged ({what}); restore a copy or choose another --db", path=str(db.path))
+
+
+def lock_trainee(learner: "Learner", trainee: "Trainee") -> files.FileLock:
+    """One session per trainee and database at a time: an exclusive lock beside the database
+    (as ``ask`` locks a session file); a second session is refused in one line naming the
+    process that holds it. Two sessions would both resume the same exercise and one's answers
+    would be dropped."""
+    path = learner.db.path
+    digest = hashlib.sha256(trainee.name.encode("utf-8")).hexdigest()[:16]
+    lock = files.FileLock(path.parent / f".{path.name}.{digest}.lock", f"the training of '{trainee.name}' in this "
+                          "database", hint="finish or quit that session first (one session per trainee at a time)")
+    return lock.acquire()
 
 
 def mastery_step(level: float, attempts_before: int, score: float) -> float:
@@ -109,7 +142,8 @@ class Learner:
 
     def _exercise(self, row: Any) -> Exercise:
         return Exercise(row["id"], row["trainee_id"], row["kind"], row["case_id"], row["seed"], row["kb_fingerprint"],
-                        json.loads(row["plan"]), row["started"], row["finished"])
+                        stored_json(self.db, row["plan"], f"the plan of exercise {row['id']}"), row["started"],
+                        row["finished"])
 
     def unfinished(self, trainee: Trainee, kind: str) -> Exercise | None:
         """The trainee's latest unfinished exercise of a kind (a quit or interrupted case)."""
@@ -131,7 +165,8 @@ class Learner:
         rows = self.db.query("SELECT item_id, score, correct, skipped, answer, hints FROM attempts "
                              "WHERE exercise_id = ? ORDER BY id", (exercise.id,))
         return {r["item_id"]: {"score": r["score"], "correct": bool(r["correct"]), "skipped": bool(r["skipped"]),
-                               "answer": json.loads(r["answer"]), "hints": r["hints"]} for r in rows}
+                               "answer": stored_json(self.db, r["answer"], f"an answer in exercise {exercise.id}"),
+                               "hints": r["hints"]} for r in rows}
 
     def cases_done(self, trainee: Trainee) -> dict[str, int]:
         """Case id -> how many case exercises of it the trainee finished."""
@@ -194,7 +229,8 @@ class Learner:
     def boxes(self, trainee: Trainee) -> dict[str, tuple[int, datetime]]:
         """Item id -> (Leitner box, when it is due)."""
         rows = self.db.query("SELECT item_id, box, due FROM leitner WHERE trainee_id = ?", (trainee.id,))
-        return {r["item_id"]: (r["box"], parse_stamp(r["due"])) for r in rows}
+        return {r["item_id"]: (r["box"], stored_stamp(self.db, r["due"], f"the due time of item {r['item_id']}"))
+                for r in rows}
 
     def due(self, trainee: Trainee, now: datetime | None = None) -> list[str]:
         """Items due for review, lowest box first, then the longest overdue."""
@@ -272,7 +308,7 @@ class Learner:
 
 def open_learner(db_path: str | None, readonly: bool = False) -> Learner:
     """The learner model on the training database (``--db`` or the default path)."""
-    return Learner(Database(Path(db_path) if db_path else default_db_path(), readonly=readonly))
+    return Learner(Database(Path(db_path) if db_path is not None else default_db_path(), readonly=readonly))
 
 
 def find_trainee(learner: Learner, name: str | None, new: bool = False) -> Trainee:

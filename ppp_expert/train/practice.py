@@ -20,7 +20,7 @@ from ppp_expert.train.catalogue import Catalogue
 from ppp_expert.train.events import NoteShown
 from ppp_expert.train.exam import ExamPlan, run_exam
 from ppp_expert.train.items import Item
-from ppp_expert.train.learner import Learner, Trainee, find_trainee, open_learner
+from ppp_expert.train.learner import Learner, Trainee, find_trainee, lock_trainee, open_learner
 from ppp_expert.train.programme import kb_fingerprint, load_programme
 from ppp_expert.train.provider import Provider, Quit
 from ppp_expert.train.study_plan import (
@@ -62,8 +62,15 @@ class Stops:
 
 def sitting(tutor: Tutor, learner: Learner, stops: Stops, body: Callable[[], SittingOutcome]) -> SittingOutcome:
     """Run a sitting; every way it can stop early ends here, and the solver thread and the
-    database are always closed (at once on Ctrl-C: the process is about to leave)."""
+    database are always closed (at once on Ctrl-C: the process is about to leave). The trainee
+    is locked for the sitting: a second session of the same trainee is refused in one line."""
     interrupted = False
+    try:
+        lock = lock_trainee(learner, tutor.trainee)
+    except BaseException:
+        tutor.close(wait=True)
+        learner.db.close()
+        raise
     try:
         return body()
     except Quit:
@@ -79,6 +86,7 @@ def sitting(tutor: Tutor, learner: Learner, stops: Stops, body: Callable[[], Sit
     finally:
         tutor.close(wait=not interrupted)
         learner.db.close()
+        lock.release()
 
 
 def note(tutor: Tutor, text: str, style: str = "dim") -> None:

@@ -18,7 +18,7 @@ from rich.text import Text
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.sections import section_title
-from ppp_expert.train.learner import Learner, Trainee, export_rows, find_trainee, open_learner
+from ppp_expert.train.learner import Learner, Trainee, export_rows, find_trainee, open_learner, stored_json
 from ppp_expert.train.schedule import MAX_BOX
 from ppp_expert.train.study_plan import TOPICS, sections
 
@@ -65,7 +65,7 @@ def report(learner: Learner, trainee: Trainee, kb: KnowledgeBase) -> Report:
         boxes[box] = boxes.get(box, 0) + 1
     now = learner.clock()
     exams = tuple({"started": e["started"], "finished": e["finished"], "score": e["score"],
-                   "passed": (e["score"] is not None and e["score"] >= json.loads(e["plan"]).get("pass_mark", 1))}
+                   "passed": (e["score"] is not None and e["score"] >= _pass_mark(learner, e))}
                   for e in learner.exams(trainee))
     return Report(trainee.name, topics, section_rows,
                   tuple(ProgressRow(rule, known[rule], level, -n) for level, n, rule in weakest),
@@ -144,10 +144,10 @@ def export(learner: Learner, fmt: str, with_attempts: bool = False) -> str:
     if fmt == "json":
         data: dict[str, Any] = {"trainees": cohort(learner), "mastery": rows}
         if with_attempts:
-            data["attempts"] = [_attempt(a) for a in learner.attempts()]
+            data["attempts"] = [_attempt(learner, a) for a in learner.attempts()]
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
     out = io.StringIO()
-    records = [_attempt(a) for a in learner.attempts()] if with_attempts else rows
+    records = [_attempt(learner, a) for a in learner.attempts()] if with_attempts else rows
     fields = list(records[0]) if records else (["trainee", "scope", "key", "mastery", "attempts"])
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
@@ -156,10 +156,17 @@ def export(learner: Learner, fmt: str, with_attempts: bool = False) -> str:
     return out.getvalue()
 
 
-def _attempt(a: dict[str, Any]) -> dict[str, Any]:
+def _pass_mark(learner: Learner, exam: dict[str, Any]) -> float:
+    plan = stored_json(learner.db, exam["plan"], f"the plan of exam {exam['id']}")
+    mark = plan.get("pass_mark", 1) if isinstance(plan, dict) else 1
+    return float(mark) if isinstance(mark, (int, float)) else 1.0
+
+
+def _attempt(learner: Learner, a: dict[str, Any]) -> dict[str, Any]:
     out = dict(a)
-    out["sections"] = json.loads(out["sections"])
-    out["answer"] = json.loads(out["answer"])
+    where = f"attempt on {a['item_id']} in exercise {a['exercise_id']}"
+    out["sections"] = stored_json(learner.db, out["sections"], f"the sections of an {where}")
+    out["answer"] = stored_json(learner.db, out["answer"], f"the answer of an {where}")
     out["correct"] = bool(out["correct"])
     out["skipped"] = bool(out["skipped"])
     return out
@@ -188,8 +195,9 @@ def export_cohort(db_path: str | None, out_path: str | None, fmt: str | None, at
         learner.db.close()
     if out_path is None:
         return text
-    try:
-        Path(out_path).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise PPPExpertError(f"cannot write the export ({exc.strerror or exc})", path=out_path) from None
+    from ppp_expert.files import write_file
+
+    if out_path == "":
+        raise PPPExpertError("is empty; expected a file name", path="''", field="--out")
+    write_file(Path(out_path), text, option="--out")
     return None

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from ppp_expert import files
 from ppp_expert.errors import PPPExpertError
 
 #: "PPXT": marks a ppp-expert training database.
 APPLICATION_ID = 0x50505854
 BUSY_TIMEOUT_S = 30.0
+QUIET_WAIT_MS = 1000  # a wait longer than this is announced on stderr
 
 #: Schema version -> the SQL that brings version N-1 to N. Never edit a released step: add one.
 MIGRATIONS: dict[int, str] = {
@@ -130,22 +133,25 @@ class Database:
 
     def _connect(self) -> sqlite3.Connection:
         path = self.path
+        if str(path) in ("", "."):
+            raise self._error("is empty; expected a training database file name (or leave --db out)")
+        if path.is_symlink():
+            raise self._error("is a symbolic link; refusing to open a training database through it "
+                              "(choose another --db)")
         if path.exists() and not path.is_file():
             raise self._error("is not a file; expected a training database file (choose another --db)")
         if self.readonly:
             if not path.exists():
                 raise self._error("no training database here yet; train first or choose another --db")
             try:
-                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
-                                       isolation_level=None)
+                conn = files.open_database(path, readonly=True, timeout=BUSY_TIMEOUT_S)
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             except sqlite3.Error as exc:
                 if "not a database" in str(exc) or "malformed" in str(exc):
                     raise self._error(f"not a training database ({_reason(exc)}); expected a file written by "
                                       "'ppp-expert train' (choose another --db)") from None
                 # A read-only folder: the WAL index cannot be created; read the file as it stands.
-                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
-                                       isolation_level=None)
+                conn = files.open_database(path, readonly=True, immutable=True)
             return conn
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +160,7 @@ class Database:
         if path.exists() and not os.access(path, os.R_OK):
             raise self._error("cannot be read (permission denied); choose another --db")
         try:
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            conn = files.open_database(path, readonly=False, timeout=BUSY_TIMEOUT_S)
         except sqlite3.Error as exc:
             raise self._error(f"cannot be opened ({_reason(exc)}); choose another --db") from None
         return conn
@@ -202,7 +208,7 @@ class Database:
     def _migrate(self, version: int) -> None:
         """Bring the file from ``version`` to the current schema in one transaction."""
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             current = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
             for step in range(current + 1, SCHEMA_VERSION + 1):
@@ -238,7 +244,7 @@ class Database:
         if self.readonly:
             raise self._error("is open read-only")
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._begin()
         except sqlite3.OperationalError as exc:
             raise self._write_error(exc) from None
         try:
@@ -250,6 +256,23 @@ class Database:
         except BaseException:
             self._rollback()
             raise
+
+    def _begin(self) -> None:
+        """``BEGIN IMMEDIATE``; when another process holds the write lock for over a second, say
+        so on stderr before waiting for it (up to ``BUSY_TIMEOUT_S``), rather than waiting without a word."""
+        conn = self.conn
+        conn.execute(f"PRAGMA busy_timeout = {QUIET_WAIT_MS}")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        print(f"note: {self.path}: another process is writing to this training database; waiting for it (up to "
+              f"{BUSY_TIMEOUT_S:.0f} s)", file=sys.stderr, flush=True)
+        conn.execute("BEGIN IMMEDIATE")
 
     def _rollback(self) -> None:
         try:
