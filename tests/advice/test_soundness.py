@@ -189,12 +189,14 @@ def test_government_paid_deal_without_capital_is_flagged_until_affordability_is_
 
 def test_unaffordable_payments_or_an_unfavourable_comparator_take_the_deal_off_a_ppp_verdict() -> None:
     base = run(AVAILABILITY)
-    for answer in ({"payments_affordable": "no"}, {"vfm_assessment": "unfavourable"}):
+    partly = run({**AVAILABILITY, "payments_affordable": "partly"})
+    # A named gate decides ... and carries no weight: unaffordable payments weigh exactly as
+    # partly affordable ones (payments that do not fully fit), an unfavourable comparator nothing.
+    for answer, weighed_as in (({"payments_affordable": "no"}, partly), ({"vfm_assessment": "unfavourable"}, base)):
         advice = run({**AVAILABILITY, **answer})
         assert advice.appropriate.verdict != "ppp", answer
-        assert advice.appropriate.conditions, answer  # a named gate decides ...
-        assert advice.appropriate.certainty == base.appropriate.certainty  # ... and carries no weight
-    partly = run({**AVAILABILITY, "payments_affordable": "partly"})
+        assert advice.appropriate.conditions, answer
+        assert advice.appropriate.certainty == weighed_as.appropriate.certainty
     assert partly.appropriate.certainty < base.appropriate.certainty
     assert "affordability" in flags(partly)
     favourable = run({**AVAILABILITY, "vfm_assessment": "favourable"})
