@@ -242,6 +242,47 @@ def test_retracting_a_fact_retires_the_activations_it_supported(kb: Any, both: d
     assert len(after) < len(before) and again == before
 
 
+def test_retracting_a_negated_fact_restores_the_activations_it_blocked(kb: Any, both: dict) -> None:
+    """A fact that a rule needs absent blocks it while declared and frees it again once retracted."""
+    from ppp_expert.engine.facts import Answer
+
+    agendas = {}
+    for name, reasoner in both.items():
+        engine = reasoner.engine
+        engine.reset()
+        for q, v in (("data_assets", "public"), ("asset_type", "none")):
+            engine.declare(Answer(q=q, v=v))
+        before = sorted(a.rule.__name__ for a in engine.agenda.activations)
+        blocker = engine.declare(Answer(q="revenue_source", v="government_payments"))
+        blocked = sorted(a.rule.__name__ for a in engine.agenda.activations)
+        engine.retract(blocker)
+        after = sorted(a.rule.__name__ for a in engine.agenda.activations)
+        agendas[name] = (before, blocked, after)
+    assert agendas["keyed"] == agendas["stock"]
+    before, blocked, after = agendas["keyed"]
+    rule = next(name for name in before if "data_centric_value" in name)
+    assert rule not in blocked and after == before
+
+
+def test_a_refused_second_fact_can_be_retracted_and_leaves_the_first_in_place(kb: Any) -> None:
+    """After the matcher refuses a second fact of one key, retracting the refused fact changes
+    nothing; the first fact still supports its activations until it is retracted itself."""
+    from ppp_expert.engine.facts import Answer
+
+    engine = Reasoner(kb, "keyed").engine
+    engine.reset()
+    first = engine.declare(Answer(q="need_type", v="commodity"))
+    supported = sorted(a.rule.__name__ for a in engine.agenda.activations)
+    with pytest.raises(DuplicateKeyedFact):
+        engine.declare(Answer(q="need_type", v="evolving"))
+    refused = next(f for f in engine.facts.values() if f is not first and f.get("q") == "need_type")
+    engine.retract(refused)
+    assert sorted(a.rule.__name__ for a in engine.agenda.activations) == supported
+    engine.retract(first)
+    assert len(engine.agenda.activations) < len(supported)
+    engine.declare(Answer(q="need_type", v="evolving"))  # the key is free again
+
+
 def test_a_rule_that_only_negates_fires(tmp_path: Path) -> None:
     """experta makes such a rule's activation while resetting; the engine keeps it (it used to
     drop it with the agenda it replaced, so the rule never fired)."""
