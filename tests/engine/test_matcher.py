@@ -283,6 +283,36 @@ def test_a_refused_second_fact_can_be_retracted_and_leaves_the_first_in_place(kb
     engine.declare(Answer(q="need_type", v="evolving"))  # the key is free again
 
 
+def test_a_fact_modified_inside_a_firing_moves_the_activations_to_the_new_fact(kb: Any, both: dict) -> None:
+    """experta's ``modify`` in a rule body retracts and declares before the matcher is asked,
+    so the matcher sees both in one call; activations that still match must carry the new fact."""
+    from ppp_expert.engine.facts import Answer
+
+    def agenda(engine: Any) -> list:
+        return sorted((a.rule.__name__, sorted(tuple(sorted((k, repr(v)) for k, v in f.items() if k != "__factid__"))
+                                               for f in a.facts)) for a in engine.agenda.activations)
+
+    agendas = {}
+    for name, reasoner in both.items():
+        engine = reasoner.engine
+        engine.reset()
+        cost = engine.declare(Answer(q="capital_cost_musd", v=400))
+        engine.declare(Answer(q="need_type", v="defined_service"))
+        before = agenda(engine)
+        engine.running = True  # as inside a rule body: the matcher is asked once the body returns
+        engine.modify(cost, v=450)
+        engine.running = False
+        added, removed = engine.get_activations()
+        engine.strategy.update_agenda(engine.agenda, added, removed)
+        after = agenda(engine)
+        live = {id(f) for f in engine.facts.values()}
+        assert all(id(f) in live for a in engine.agenda.activations for f in a.facts), name
+        agendas[name] = (before, after)
+    assert agendas["keyed"] == agendas["stock"]
+    before, after = agendas["keyed"]
+    assert before != after and any("450" in str(facts) for _, facts in after)
+
+
 def test_a_rule_that_only_negates_fires(tmp_path: Path) -> None:
     """experta makes such a rule's activation while resetting; the engine keeps it (it used to
     drop it with the agenda it replaced, so the rule never fired)."""
