@@ -180,6 +180,8 @@ def report(show_survivors: bool, elapsed: tuple[float, float] | None) -> int:
                 c["killed"] += 1
             elif code in TIMEOUT:
                 c["timeout"] += 1
+            elif code is None:
+                c["untested"] += 1
             else:
                 c["survived" if code == 0 else "no tests" if code in (5, 33) else "other"] += 1
                 survivors.append(f"{name}  ({'survived' if code == 0 else f'exit {code}'})")
@@ -188,20 +190,28 @@ def report(show_survivors: bool, elapsed: tuple[float, float] | None) -> int:
         rows.append((module, c))
     rows.append(("total", totals))
     print(f"{'module':34} {'mutants':>7} {'killed':>6} {'timeout':>7} {'survived':>8} {'no tests':>8} "
-          f"{'equiv.':>6} {'score':>6}")
+          f"{'equiv.':>6} {'untested':>8} {'score':>6}")
     summary = {}
     for module, c in rows:
         scored = c["mutants"] - c["equivalent"]
         score = (c["killed"] + c["timeout"]) / scored if scored else 1.0
         summary[module] = {**c, "score": round(score, 4)}
         print(f"{module:34} {c['mutants']:7} {c['killed']:6} {c['timeout']:7} {c['survived']:8} "
-              f"{c['no tests']:8} {c['equivalent']:6} {score:6.1%}")
+              f"{c['no tests']:8} {c['equivalent']:6} {c['untested']:8} {score:6.1%}")
     if elapsed is not None:
         print(f"mutmut run: {elapsed[0] / 60:.1f} min wall time, {elapsed[1] / 60:.1f} min CPU time, "
               f"{os.cpu_count()} cores")
     stale = sorted(set(equivalent) - {n for codes in data.values() for n in codes})
     if stale:
         print(f"note: {len(stale)} mutants listed as equivalent no longer exist: {', '.join(stale[:5])}")
+    if totals["untested"]:
+        print(f"note: {totals['untested']} mutants not yet tested (an interrupted run; the scores are lower "
+              "bounds): --keep resumes it")
+    killed_equivalent = sorted(n for codes in data.values() for n, code in codes.items()
+                               if n in equivalent and code in KILLED | TIMEOUT)
+    if killed_equivalent:
+        print(f"note: {len(killed_equivalent)} mutants listed as equivalent were killed by a test; drop them "
+              f"from the list: {', '.join(killed_equivalent[:5])}")
     if show_survivors:
         print("\nsurvivors (mutmut show NAME prints the change):")
         print("\n".join(f"  {s}" for s in survivors))
