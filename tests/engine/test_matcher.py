@@ -264,6 +264,25 @@ def test_retracting_a_negated_fact_restores_the_activations_it_blocked(kb: Any, 
     assert rule not in blocked and after == before
 
 
+def test_a_rule_blocked_by_two_facts_stays_blocked_until_both_are_retracted(kb: Any, both: dict) -> None:
+    from ppp_expert.engine.facts import Answer, Finding
+
+    rule = "finding__private_finance_sensible"  # needs neither fast_technology nor duration_years < 10
+    seen = {}
+    for name, reasoner in both.items():
+        engine = reasoner.engine
+        engine.reset()
+        engine.declare(Finding(name="long_lived_asset_need"), Finding(name="private_finance_scale"))
+        steps = [any(rule in a.rule.__name__ for a in engine.agenda.activations)]
+        blockers = [engine.declare(Finding(name="fast_technology")), engine.declare(Answer(q="duration_years", v=5))]
+        steps.append(any(rule in a.rule.__name__ for a in engine.agenda.activations))
+        for blocker in blockers:
+            engine.retract(blocker)
+            steps.append(any(rule in a.rule.__name__ for a in engine.agenda.activations))
+        seen[name] = steps
+    assert seen["keyed"] == seen["stock"] == [True, False, False, True]
+
+
 def test_a_refused_second_fact_can_be_retracted_and_leaves_the_first_in_place(kb: Any) -> None:
     """After the matcher refuses a second fact of one key, retracting the refused fact changes
     nothing; the first fact still supports its activations until it is retracted itself."""
