@@ -167,6 +167,30 @@ def test_the_plan_of_any_condition_is_the_network_experta_wires(condition: cond.
     assert plan_branches(condition) == experta_branches(condition)
 
 
+def _shapes() -> list[cond.Condition]:
+    a = cond.AnswerIn("q1", frozenset(["a"]))
+    b = cond.AnswerIn("q2", frozenset(["a", "b"]))
+    n = cond.AnswerCompare("n1", 1.0, None)
+    f, g = cond.FactIs("f1"), cond.FactIs("f2")
+    m = cond.DecisionIn("model", frozenset(["x"]))
+    All, Any_, Not = cond.All, cond.Any_, cond.Not
+    return [
+        a, Not(a), All((a,)), Any_((a,)), All((Not(a),)), Any_((Not(a),)), All((a, b)), All((Not(a), b)),
+        All((b, Not(a))), All((Not(a), Not(f))), Any_((a, b)), Any_((Not(a), b)), Any_((b, Not(a))),
+        Any_((All((Not(a), b)), f)), Any_((All((b, Not(a))), Not(g))), All((Any_((a, f)), Not(g))),
+        All((Any_((Not(a), f)), n)), Not(Any_((a, f))), Not(All((a, f))), Not(Not(a)), All((a, a)),
+        Any_((a, a)), All((n, n, Not(n))), All((m, Not(Any_((f, g))))), Any_((All((a, Not(b))), All((f, Not(g))))),
+    ]
+
+
+@pytest.mark.parametrize("condition", _shapes(), ids=lambda c: c.describe()[:60])
+def test_the_plan_of_each_condition_shape_is_the_network_experta_wires(condition: cond.Condition) -> None:
+    """The shapes experta's rewrite treats specially (a leading negation, a negation inside a
+    disjunction, single-element groups, repeated leaves), each checked without the long
+    property test."""
+    assert plan_branches(condition) == experta_branches(condition)
+
+
 # --- the switch, the fallback, the contract ------------------------------------------------
 
 
