@@ -202,6 +202,10 @@ def test_the_matcher_is_chosen_by_argument_or_environment(kb: Any, monkeypatch: 
     monkeypatch.setenv(MATCHER_ENV, "rete")
     with pytest.raises(PPPExpertError, match=f"{MATCHER_ENV}: unknown matcher 'rete'; expected one of keyed, stock"):
         Reasoner(kb)
+    # A name passed in is not blamed on the environment variable.
+    with pytest.raises(PPPExpertError) as info:
+        Reasoner(kb, "fast")
+    assert str(info.value) == "unknown matcher 'fast'; expected one of keyed, stock" and info.value.field is None
 
 
 def test_cli_output_is_the_same_with_either_matcher(runner: Any) -> None:
