@@ -7,7 +7,8 @@ and runs, for each, the fast test selection given there, limited to the tests th
 mutated function. A mutant is *killed* when a test fails (or it hangs until the time limit),
 and *survives* when every test still passes: a regression the suite would let through.
 
-    .venv/bin/python bench/mutation.py                 # full run (about 30 min on 2 cores), then the report
+    .venv/bin/python bench/mutation.py                 # full run (hours; see docs/development.md), then the report
+    .venv/bin/python bench/mutation.py --keep          # resume an interrupted run (the untested mutants only)
     .venv/bin/python bench/mutation.py --report        # the report of the last run, no new run
     .venv/bin/python bench/mutation.py --survivors     # ... listing every surviving mutant
     .venv/bin/python bench/mutation.py --named         # the hand-made regressions below, each must be killed
