@@ -11,6 +11,7 @@ and *survives* when every test still passes: a regression the suite would let th
     .venv/bin/python bench/mutation.py --keep          # resume an interrupted run (the untested mutants only)
     .venv/bin/python bench/mutation.py --report        # the report of the last run, no new run
     .venv/bin/python bench/mutation.py --survivors     # ... listing every surviving mutant
+    .venv/bin/python bench/mutation.py --markdown      # the last run's table for docs/development.md
     .venv/bin/python bench/mutation.py --named         # the hand-made regressions below, each must be killed
 
 The score of a module is killed / (mutants - equivalent mutants). Equivalent mutants (changes
@@ -262,16 +263,47 @@ def _gap_funded_demand(text: str) -> tuple[str, str]:
     return block, block[: -len("shared")] + "private"
 
 
+def markdown() -> int:
+    """The last run's scores as the table of docs/development.md (a row per module, then the total)."""
+    data = results()
+    if not data:
+        print("no mutation results: run bench/mutation.py first", file=sys.stderr)
+        return 2
+    equivalent = equivalents()
+    rows: list[tuple[str, Counter[str]]] = []
+    totals: Counter[str] = Counter()
+    for module, codes in data.items():
+        c: Counter[str] = Counter(mutants=len(codes))
+        for name, code in codes.items():
+            c["equivalent" if name in equivalent else "killed" if code in KILLED | TIMEOUT
+              else "not tested" if code is None else "survived"] += 1
+        totals.update(c)
+        rows.append((f"`{module.removeprefix('ppp_expert/')}`", c))
+    rows.append(("total", totals))
+    print("| module | mutants | killed | equivalent | survived | not tested | score |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, c in rows:
+        scored = c["mutants"] - c["equivalent"]
+        score = c["killed"] / scored if scored else 1.0
+        print(f"| {name} | {c['mutants']:,} | {c['killed']:,} | {c['equivalent']:,} | {c['survived']:,} "
+              f"| {c['not tested']:,} | {score:.1%} |")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--report", action="store_true", help="only print the report of the last run")
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the last run's scores as the table of docs/development.md")
     parser.add_argument("--named", action="store_true", help="check that the named regressions are killed")
     parser.add_argument("--keep", action="store_true", help="reuse the results of the last run (mutmut's cache)")
     parser.add_argument("--rerun-survivors", action="store_true",
                         help="after adding tests: test the survivors of the last run again")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutants tested in parallel")
     args = parser.parse_args()
+    if args.markdown:
+        return markdown()
     if args.named:
         return named(args.jobs)
     if args.rerun_survivors:
