@@ -253,7 +253,7 @@ def _props_settings() -> Any:
     return settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def strategy(kb) -> Any:
     return answer_sets(kb, numbers=[0.5, 5, 30, 80, 300, 2000])
 

@@ -143,3 +143,61 @@ def test_almost_no_answers_is_not_enough_information(runner, write_case) -> None
     data = runner.invoke(main, ["evaluate", str(write_case({"application_area": "broadband"}, name="t.yaml")),
                                 "--format", "json"]).output
     assert '"determined":false' in data
+
+
+def test_why_not_judges_every_rule_on_the_state_the_engine_ended_in(kb, reasoner) -> None:
+    """The final state why-not reads conditions against (answers, concluded facts, the verdict and
+    the recommended model) makes true exactly the rules that fired, in every shipped case: a rule
+    reading the decision is not reported blocked by a decision it actually saw."""
+    from ppp_expert.advice.why_not import _final_state
+    from ppp_expert.kb import conditions as cond
+
+    decision_rules = {r.id for r in kb.rules if cond.is_second_phase(r.condition)}
+    seen_fired = seen_blocked = 0
+    for path in sorted(CASES.glob("*.yaml")):
+        trace = reasoner.run(load_case(path, kb).answers)
+        state = _final_state(trace)
+        fired = {f.rule.id for f in trace.firings}
+        for rule in kb.rules:
+            holds = cond.evaluate(rule.condition, state) is True
+            assert holds == (rule.id in fired), (path.name, rule.id)
+        seen_fired += len(fired & decision_rules)
+        seen_blocked += len(decision_rules - fired)
+    assert seen_fired and seen_blocked
+
+
+def test_why_not_sees_the_verdict_and_the_model_a_rule_read(tmp_path) -> None:
+    """On a knowledge base whose rules read the verdict and the model: each that fired holds in
+    the final state why-not uses, and names no blocking condition; the others do."""
+    from conftest import rule, write_kb
+
+    from ppp_expert.advice.why_not import _final_state, failed_leaves
+    from ppp_expert.engine.reasoner import Reasoner
+    from ppp_expert.kb import conditions as cond
+    from ppp_expert.kb.loader import load_kb
+
+    def flag(flag_id: str) -> dict:
+        return {"red_flag": {"id": flag_id, "title": flag_id, "mitigation": "m"}}
+
+    yes = {"answer": "a", "is": "yes"}
+    small = load_kb(write_kb(tmp_path, {"10-rules.yaml": [
+        rule("t.ppp", yes, {"ppp": 0.5, "reason": "r"}),
+        rule("t.fits", yes, {"evidence": {"model": "alliance", "weight": 0.5, "reason": "fits"}}),
+        rule("t.on_ppp", {"verdict": "ppp"}, flag("on_ppp")),
+        rule("t.on_alliance", {"model": "alliance"}, flag("on_alliance")),
+        rule("t.on_jv", {"model": "joint_venture"}, flag("on_jv")),
+    ]}))
+    for answers, expected in (({"a": "yes"}, {"t.on_ppp", "t.on_alliance"}), ({"a": "no"}, set())):
+        trace = Reasoner(small).run(answers)
+        state = _final_state(trace)
+        fired = {f.rule.id for f in trace.firings}
+        assert fired & {"t.on_ppp", "t.on_alliance", "t.on_jv"} == expected
+        for r in small.rules:
+            assert (cond.evaluate(r.condition, state) is True) == (r.id in fired), (answers, r.id)
+            assert bool(failed_leaves(r, state)) == (r.id not in fired), (answers, r.id)
+
+
+def test_a_zero_weight_is_evidence_for_neither_side() -> None:
+    """combine() ignores a weight of 0; its written-out steps list it on neither side."""
+    assert combine_steps([0.0, 0.5, -0.2]) == combine_steps([0.5, -0.2])
+    assert combine_steps([0.0]) == combine_steps([])

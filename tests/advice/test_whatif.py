@@ -151,3 +151,29 @@ def test_whatif_sweep_cli_text_and_json(runner) -> None:
     neither = runner.invoke(main, ["whatif", IRELAND])
     for result in (both, neither):
         assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "--sweep" in result.stderr
+
+
+def test_the_alternatives_to_a_number_are_the_ranges_its_own_rule_thresholds_tell_apart(kb) -> None:
+    """For a number question left unknown: one alternative per threshold a rule tests on that
+    question (and per end of its range), and one inside each gap between them; thresholds on
+    other questions play no part."""
+    from ppp_expert.advice.variants import UNKNOWN, alternatives
+    from ppp_expert.kb import conditions as cond
+
+    checked = 0
+    for question in kb.questions.values():
+        if question.type not in ("number", "integer"):
+            continue
+        low = question.min if question.min is not None else -1e18
+        high = question.max if question.max is not None else 1e18
+        thresholds = {b for rule in kb.rules for leaf in cond.leaves(rule.condition)
+                      if isinstance(leaf, cond.AnswerCompare) and leaf.question == question.id
+                      for b in (leaf.low, leaf.high) if b is not None and low < b < high}
+        values = [value for value, _ in alternatives(kb, question, UNKNOWN)]
+        if question.type == "number":
+            assert len(values) == 2 * len(thresholds) + 3, question.id
+        else:  # a gap between two whole numbers next to each other holds no whole number
+            assert len(thresholds) + 2 <= len(values) <= 2 * len(thresholds) + 3, question.id
+        assert thresholds <= set(values), question.id
+        checked += bool(thresholds)
+    assert checked >= 2

@@ -257,3 +257,26 @@ def test_yaml_1_1_number_forms_are_text_not_numbers(runner, write_case, tmp_path
     assert load_case(ok).answers == {"capital_cost_musd": 150.0, "duration_years": 12, "exit_plan": "yes"}
     unknown = json.loads(result.stdout)["unknown_questions"]
     assert not {"capital_cost_musd", "duration_years", "exit_plan"} & set(unknown)
+
+
+def test_a_typed_answer_is_read_as_a_plain_yaml_value_and_whitespace_keeps_it_text() -> None:
+    """Answers typed on the command line mean what they would in a case file; a number with
+    whitespace around it (a trailing newline included) stays the text it was typed as."""
+    from ppp_expert.yaml_io import MAX_NUMBER_DIGITS, plain_scalar
+
+    assert plain_scalar("10") == 10 and plain_scalar("1.5") == 1.5 and plain_scalar("true") is True
+    assert [plain_scalar(t) for t in ("high", " 10", "10\n", "10 ", "1_0")] == ["high", " 10", "10\n", "10 ", "1_0"]
+    assert plain_scalar("7" * MAX_NUMBER_DIGITS) == int("7" * MAX_NUMBER_DIGITS)
+    with pytest.raises(ValueError, match=f"a number of {MAX_NUMBER_DIGITS + 1:,} digits; expected at most"):
+        plain_scalar("7" * (MAX_NUMBER_DIGITS + 1))
+
+
+def test_a_json_number_may_have_as_many_digits_as_the_limit_and_no_more() -> None:
+    from ppp_expert.errors import CaseError
+    from ppp_expert.yaml_io import MAX_NUMBER_DIGITS, parse_text
+
+    at_limit = "-" + "7" * MAX_NUMBER_DIGITS
+    assert parse_text('{"n": %s}' % at_limit, "c.json", CaseError, as_json=True) == {"n": int(at_limit)}
+    with pytest.raises(CaseError, match=f"a number of {MAX_NUMBER_DIGITS + 1:,} digits; expected at most "
+                                        f"{MAX_NUMBER_DIGITS:,}"):
+        parse_text('{"n": %s}' % ("7" * (MAX_NUMBER_DIGITS + 1)), "c.json", CaseError, as_json=True)

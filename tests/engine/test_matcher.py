@@ -167,6 +167,30 @@ def test_the_plan_of_any_condition_is_the_network_experta_wires(condition: cond.
     assert plan_branches(condition) == experta_branches(condition)
 
 
+def _shapes() -> list[cond.Condition]:
+    a = cond.AnswerIn("q1", frozenset(["a"]))
+    b = cond.AnswerIn("q2", frozenset(["a", "b"]))
+    n = cond.AnswerCompare("n1", 1.0, None)
+    f, g = cond.FactIs("f1"), cond.FactIs("f2")
+    m = cond.DecisionIn("model", frozenset(["x"]))
+    All, Any_, Not = cond.All, cond.Any_, cond.Not
+    return [
+        a, Not(a), All((a,)), Any_((a,)), All((Not(a),)), Any_((Not(a),)), All((a, b)), All((Not(a), b)),
+        All((b, Not(a))), All((Not(a), Not(f))), Any_((a, b)), Any_((Not(a), b)), Any_((b, Not(a))),
+        Any_((All((Not(a), b)), f)), Any_((All((b, Not(a))), Not(g))), All((Any_((a, f)), Not(g))),
+        All((Any_((Not(a), f)), n)), Not(Any_((a, f))), Not(All((a, f))), Not(Not(a)), All((a, a)),
+        Any_((a, a)), All((n, n, Not(n))), All((m, Not(Any_((f, g))))), Any_((All((a, Not(b))), All((f, Not(g))))),
+    ]
+
+
+@pytest.mark.parametrize("condition", _shapes(), ids=lambda c: c.describe()[:60])
+def test_the_plan_of_each_condition_shape_is_the_network_experta_wires(condition: cond.Condition) -> None:
+    """The shapes experta's rewrite treats specially (a leading negation, a negation inside a
+    disjunction, single-element groups, repeated leaves), each checked without the long
+    property test."""
+    assert plan_branches(condition) == experta_branches(condition)
+
+
 # --- the switch, the fallback, the contract ------------------------------------------------
 
 
@@ -178,6 +202,10 @@ def test_the_matcher_is_chosen_by_argument_or_environment(kb: Any, monkeypatch: 
     monkeypatch.setenv(MATCHER_ENV, "rete")
     with pytest.raises(PPPExpertError, match=f"{MATCHER_ENV}: unknown matcher 'rete'; expected one of keyed, stock"):
         Reasoner(kb)
+    # A name passed in is not blamed on the environment variable.
+    with pytest.raises(PPPExpertError) as info:
+        Reasoner(kb, "fast")
+    assert str(info.value) == "unknown matcher 'fast'; expected one of keyed, stock" and info.value.field is None
 
 
 def test_cli_output_is_the_same_with_either_matcher(runner: Any) -> None:
@@ -240,6 +268,96 @@ def test_retracting_a_fact_retires_the_activations_it_supported(kb: Any, both: d
     assert agendas["keyed"] == agendas["stock"]
     before, after, again = agendas["keyed"]
     assert len(after) < len(before) and again == before
+
+
+def test_retracting_a_negated_fact_restores_the_activations_it_blocked(kb: Any, both: dict) -> None:
+    """A fact that a rule needs absent blocks it while declared and frees it again once retracted."""
+    from ppp_expert.engine.facts import Answer
+
+    agendas = {}
+    for name, reasoner in both.items():
+        engine = reasoner.engine
+        engine.reset()
+        for q, v in (("data_assets", "public"), ("asset_type", "none")):
+            engine.declare(Answer(q=q, v=v))
+        before = sorted(a.rule.__name__ for a in engine.agenda.activations)
+        blocker = engine.declare(Answer(q="revenue_source", v="government_payments"))
+        blocked = sorted(a.rule.__name__ for a in engine.agenda.activations)
+        engine.retract(blocker)
+        after = sorted(a.rule.__name__ for a in engine.agenda.activations)
+        agendas[name] = (before, blocked, after)
+    assert agendas["keyed"] == agendas["stock"]
+    before, blocked, after = agendas["keyed"]
+    rule = next(name for name in before if "data_centric_value" in name)
+    assert rule not in blocked and after == before
+
+
+def test_a_rule_blocked_by_two_facts_stays_blocked_until_both_are_retracted(kb: Any, both: dict) -> None:
+    from ppp_expert.engine.facts import Answer, Finding
+
+    rule = "finding__private_finance_sensible"  # needs neither fast_technology nor duration_years < 10
+    seen = {}
+    for name, reasoner in both.items():
+        engine = reasoner.engine
+        engine.reset()
+        engine.declare(Finding(name="long_lived_asset_need"), Finding(name="private_finance_scale"))
+        steps = [any(rule in a.rule.__name__ for a in engine.agenda.activations)]
+        blockers = [engine.declare(Finding(name="fast_technology")), engine.declare(Answer(q="duration_years", v=5))]
+        steps.append(any(rule in a.rule.__name__ for a in engine.agenda.activations))
+        for blocker in blockers:
+            engine.retract(blocker)
+            steps.append(any(rule in a.rule.__name__ for a in engine.agenda.activations))
+        seen[name] = steps
+    assert seen["keyed"] == seen["stock"] == [True, False, False, True]
+
+
+def test_a_refused_second_fact_can_be_retracted_and_leaves_the_first_in_place(kb: Any) -> None:
+    """After the matcher refuses a second fact of one key, retracting the refused fact changes
+    nothing; the first fact still supports its activations until it is retracted itself."""
+    from ppp_expert.engine.facts import Answer
+
+    engine = Reasoner(kb, "keyed").engine
+    engine.reset()
+    first = engine.declare(Answer(q="need_type", v="commodity"))
+    supported = sorted(a.rule.__name__ for a in engine.agenda.activations)
+    with pytest.raises(DuplicateKeyedFact):
+        engine.declare(Answer(q="need_type", v="evolving"))
+    refused = next(f for f in engine.facts.values() if f is not first and f.get("q") == "need_type")
+    engine.retract(refused)
+    assert sorted(a.rule.__name__ for a in engine.agenda.activations) == supported
+    engine.retract(first)
+    assert len(engine.agenda.activations) < len(supported)
+    engine.declare(Answer(q="need_type", v="evolving"))  # the key is free again
+
+
+def test_a_fact_modified_inside_a_firing_moves_the_activations_to_the_new_fact(kb: Any, both: dict) -> None:
+    """experta's ``modify`` in a rule body retracts and declares before the matcher is asked,
+    so the matcher sees both in one call; activations that still match must carry the new fact."""
+    from ppp_expert.engine.facts import Answer
+
+    def agenda(engine: Any) -> list:
+        return sorted((a.rule.__name__, sorted(tuple(sorted((k, repr(v)) for k, v in f.items() if k != "__factid__"))
+                                               for f in a.facts)) for a in engine.agenda.activations)
+
+    agendas = {}
+    for name, reasoner in both.items():
+        engine = reasoner.engine
+        engine.reset()
+        cost = engine.declare(Answer(q="capital_cost_musd", v=400))
+        engine.declare(Answer(q="need_type", v="defined_service"))
+        before = agenda(engine)
+        engine.running = True  # as inside a rule body: the matcher is asked once the body returns
+        engine.modify(cost, v=450)
+        engine.running = False
+        added, removed = engine.get_activations()
+        engine.strategy.update_agenda(engine.agenda, added, removed)
+        after = agenda(engine)
+        live = {id(f) for f in engine.facts.values()}
+        assert all(id(f) in live for a in engine.agenda.activations for f in a.facts), name
+        agendas[name] = (before, after)
+    assert agendas["keyed"] == agendas["stock"]
+    before, after = agendas["keyed"]
+    assert before != after and any("450" in str(facts) for _, facts in after)
 
 
 def test_a_rule_that_only_negates_fires(tmp_path: Path) -> None:

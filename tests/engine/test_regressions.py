@@ -305,3 +305,15 @@ def test_the_engine_fires_each_condition_form_exactly_when_its_evaluation_holds(
         fired_somewhere |= fired
     never = {f"t.{name}" for name in FORMS} - fired_somewhere
     assert not never, never
+
+
+# ------------------------------------------------------------------- thin evidence
+def test_thin_evidence_counts_the_verdict_line_itself_on_both_sides() -> None:
+    """A certainty exactly at the threshold is a verdict (as in the verdict rule), and bounds that
+    reach exactly the line on the other side could turn it: the evidence is thin."""
+    from ppp_expert.engine.aggregate import thin_evidence
+
+    t = 0.2
+    assert thin_evidence(t, -t, t, t) and thin_evidence(-t, -t, t, t)
+    assert not thin_evidence(t - 1e-4, -t, t, t) and not thin_evidence(-t + 1e-4, -t, t, t)
+    assert not thin_evidence(t, -t + 1e-4, t, t) and not thin_evidence(-t, -t, t - 1e-4, t)

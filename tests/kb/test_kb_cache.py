@@ -170,3 +170,105 @@ def test_a_well_signed_but_malformed_plan_entry_is_recomputed(cache_home: Path, 
     meta["sha256"] = hashlib.sha256(forged).hexdigest()
     entry.write_bytes(json.dumps(meta).encode() + b"\n" + forged)
     assert match_plans(kb) == plans
+
+
+def _plain(plans: list) -> list:
+    """Plans in the JSON shape the cache keeps them in."""
+    return [[[list(pos), list(neg)] for pos, neg in rule] for rule in plans]
+
+
+def test_a_cached_plan_entry_is_served_without_deriving_the_plans_again(
+        cache_home: Path, kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ppp_expert.engine import plan
+
+    kb = load_kb(kb_dir)
+    plans = match_plans(kb)
+    derived: list[Any] = []
+    real = plan.branches
+    monkeypatch.setattr(plan, "branches", lambda condition: derived.append(condition) or real(condition))
+    assert match_plans(kb) == plans and not derived  # a hit: nothing derived
+    # An entry for other rules under the same key (well formed, but the ids do not match) is not used.
+    (entry,) = entries(cache_home, "plans")
+    header, payload = entry.read_bytes().split(b"\n", 1)
+    data = json.loads(payload)
+    data["rules"] = data["rules"][::-1]
+    forged = json.dumps(data).encode()
+    meta = json.loads(header)
+    import hashlib
+    meta["sha256"] = hashlib.sha256(forged).hexdigest()
+    entry.write_bytes(json.dumps(meta).encode() + b"\n" + forged)
+    assert match_plans(kb) == plans and len(derived) == len(kb.rules)
+
+
+def test_the_plan_cache_key_covers_the_code_that_derives_plans(cache_home: Path, kb_dir: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cached plan is reused only while the plan code, the patterns it mirrors, their fact
+    classes, the condition vocabulary and its syntax, and experta's version are unchanged."""
+    from ppp_expert.engine import plan
+    from ppp_expert.engine.experta_seam import EXPERTA_VERSION
+
+    calls: list[tuple[tuple[Any, ...], list[str]]] = []
+    real = cache.code_fingerprint
+
+    def fingerprint(*sources: Any, libraries: Any = ()) -> str:
+        calls.append((sources, list(libraries)))
+        return real(*sources, libraries=libraries)
+
+    monkeypatch.setattr(cache, "code_fingerprint", fingerprint)
+    match_plans(load_kb(kb_dir))
+    (sources, libraries), *_ = [c for c in calls if Path(c[0][0]).name == "plan.py"]
+    assert {Path(s).name for s in sources} == {"plan.py", "patterns.py", "facts.py", "conditions.py",
+                                               "condition_syntax.py"}
+    assert all(Path(s).is_file() for s in sources)
+    assert Path(sources[0]) == Path(plan.__file__)
+    assert libraries == [f"experta {EXPERTA_VERSION}"]
+
+
+def test_a_knowledge_base_without_a_fingerprint_gets_its_own_plans_and_caches_none(
+        cache_home: Path, kb_dir: Path) -> None:
+    """A knowledge base built in memory has no fingerprint to key a cache entry by."""
+    import dataclasses
+
+    from ppp_expert.engine import plan
+
+    first = dataclasses.replace(load_kb(kb_dir), fingerprint="")
+    path = sorted((kb_dir / "rules").glob("*.yaml"))[0]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["rules"][0]["when"] = {"all": [data["rules"][0]["when"], {"not": {"answer": "urgency", "is": "high"}}]}
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    second = dataclasses.replace(load_kb(kb_dir), fingerprint="")
+    before = entries(cache_home, "plans")
+    assert match_plans(first) == [plan.branches(r.condition) for r in first.rules]
+    assert match_plans(second) == [plan.branches(r.condition) for r in second.rules] != match_plans(first)
+    assert entries(cache_home, "plans") == before
+
+
+def test_only_plans_of_the_shape_branches_gives_are_well_formed(kb: Any) -> None:
+    from ppp_expert.engine import plan
+    from ppp_expert.kb import conditions as cond
+
+    good = _plain(plan.match_plans(kb))
+    assert plan._well_formed(good, kb)
+    # A branch led by experta's initial fact (a rule whose condition starts with a negation).
+    assert plan._well_formed([[[[plan.INITIAL], [0]]], *good[1:]], kb)
+    # The last leaf of the first rule exists; one past it does not.
+    size = len(list(cond.leaves(kb.rules[0].condition)))
+    assert plan._well_formed([[[[size - 1], []]], *good[1:]], kb)
+    first, rest = good[0], good[1:]
+    branch = first[0]
+    bad = {
+        "not a list": tuple(good),
+        "a rule missing": good[:-1],
+        "a rule's plan not a list": [tuple(first), *rest],
+        "a rule without a branch": [[], *rest],
+        "a branch not a list": [[tuple(branch), *first[1:]], *rest],
+        "a branch of three parts": [[[*branch, []], *first[1:]], *rest],
+        "a branch with nothing positive": [[[[], [0]], *first[1:]], *rest],
+        "positions not a list": [[[tuple(branch[0]), branch[1]], *first[1:]], *rest],
+        "a position past the rule's leaves": [[[[size], []], *first[1:]], *rest],
+        "a negative position": [[[[-2], []], *first[1:]], *rest],
+        "a position that is not an int": [[[[True], []], *first[1:]], *rest],
+        "a bad negated position": [[[branch[0], [size]], *first[1:]], *rest],
+    }
+    for why, plans in bad.items():
+        assert not plan._well_formed(plans, kb), why

@@ -143,3 +143,15 @@ def test_lint_rejects_a_practice_citation_missing_from_the_register(tmp_path) ->
     (kb_dir / "practice.yaml").write_text(yaml.safe_dump({"practice": entries}), encoding="utf-8")
     with pytest.raises(KnowledgeBaseError, match="practice.0.year"):
         load_kb(kb_dir)
+
+
+def test_a_failed_gate_is_described_by_its_title_and_what_it_decides_in_words(kb) -> None:
+    """What the consultation says a gate rule would add (``consult`` lists it before firing)."""
+    from ppp_expert.kb.conclusions import GateConclusion
+
+    gates = [c for r in kb.rules for c in r.conclusions if isinstance(c, GateConclusion)]
+    decided = {c.gate.decides for c in gates}
+    assert "not_yet" in decided
+    for c in gates:
+        words = {"not_yet": "not yet"}.get(c.gate.decides, c.gate.decides)
+        assert c.describe(kb) == f"gate failed: {c.gate.title} ({words})"
