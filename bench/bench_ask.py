@@ -106,6 +106,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
 
+    from ppp_expert.advice.answer_changes import recommended
     from ppp_expert.api import default_kb, evaluate
     from ppp_expert.cases.case import load_case
     from ppp_expert.cases.generate import random_answers
@@ -131,8 +132,7 @@ def main() -> None:
             asked = [e for e in replay.events if e["event"] == "question"]
             first = advice[0]["asked"] if advice else len(asked)
             whole = evaluate({"id": name, "answers": answers}, kb)
-            recommended = whole.recommendation.model if whole.recommendation.determined else None
-            expected = (whole.appropriate.verdict, recommended)
+            expected = (whole.appropriate.verdict, recommended(whole))
             if settled is None or (settled["verdict"], settled["model"]) != expected:
                 got = settled and (settled["verdict"], settled["model"])
                 wrong.append(f"{name}: settled {got}, evaluate {expected}")

@@ -42,6 +42,15 @@ def write_memo(kb: Any, result: Any, title: str, memo_path: str) -> str:
     return memo_path
 
 
+def _done(protocol: Any, advice: Any, result: Any, store: Any, memo: str | None) -> None:
+    """The protocol's last event: the outcome, the count, the files."""
+    from ppp_expert.advice.answer_changes import recommended
+
+    protocol.emit("done", verdict=advice.appropriate.verdict, model=recommended(advice),
+                  confidence=advice.appropriate.confidence.level, asked=result.asked, session=str(store.path),
+                  memo=memo, settled=result.settled_after is not None, quit=not result.finished)
+
+
 def finish(kb: Any, result: Any, store: Any, provider: Any, protocol: Any, console: Any, graph_path: str | None,
            memo_path: str | None, resume_hint: str) -> None:
     """The end of a consultation, finished or quit."""
@@ -49,14 +58,10 @@ def finish(kb: Any, result: Any, store: Any, provider: Any, protocol: Any, conso
     from ppp_expert.errors import PPPExpertError
     from ppp_expert.kb.conditions import UNKNOWN
 
+    known = {q: v for q, v in result.answers.items() if v != UNKNOWN}
     if not result.finished:
-        if protocol:
-            advice = evaluate({"id": store.id, "answers": {q: v for q, v in result.answers.items() if v != UNKNOWN}},
-                              kb)
-            protocol.emit("done", verdict=advice.appropriate.verdict,
-                          model=advice.recommendation.model if advice.recommendation.determined else None,
-                          confidence=advice.appropriate.confidence.level, asked=result.asked,
-                          session=str(store.path), memo=None, settled=False, quit=True)
+        if protocol:  # quit: the outcome of the answers so far, as evaluate gives it
+            _done(protocol, evaluate({"id": store.id, "answers": known}, kb), result, store, None)
             return
         console.print(f"Saved {len(result.answers)} answers in {store.path}; continue with: {resume_hint}",
                       soft_wrap=True, markup=False)
@@ -72,17 +77,13 @@ def finish(kb: Any, result: Any, store: Any, provider: Any, protocol: Any, conso
             else:
                 protocol.emit("error", message=f"could not write the memo: {exc.one_line()}")
     if protocol:
-        protocol.emit("done", verdict=advice.appropriate.verdict,
-                      model=advice.recommendation.model if advice.recommendation.determined else None,
-                      confidence=advice.appropriate.confidence.level, asked=result.asked, session=str(store.path),
-                      memo=written, settled=result.settled_after is not None, quit=False)
+        _done(protocol, advice, result, store, written)
         if graph_path:
             _write_graph(kb, result, graph_path, None)
         return
     from ppp_expert.advice.summary import summarise
     from ppp_expert.render.summary_panel import summary_panel
 
-    known = {q: v for q, v in result.answers.items() if v != UNKNOWN}
     console.print(summary_panel(summarise(kb, advice, known), store.title or store.id))
     if not {"risks", "red_flags"} <= result.assessed:
         console.print("The risk owners and red flags above are provisional: the consultation stopped once the "

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ppp_expert.advice.answer_changes import recommended
 from ppp_expert.advice.contract import Advice
 from ppp_expert.cases.case import check_answer
 from ppp_expert.consult import commands
@@ -119,12 +120,14 @@ class Session:
         chosen = self.choice.question if self.choice else None
         return [(q, -1 if q == chosen else self.chooser.rank[q]) for q in self._wanted()]
 
-    def _wanted(self) -> tuple[str, ...]:
-        """The questions this stage asks: those that can change what it settles; with every target,
-        refinement asks every question an open rule still reads (the whole advice settles)."""
-        if self.refining and self.relevance.targets >= ALL_TARGETS:
-            return self.outlook.refinable
-        return self.outlook.needed
+    def _wanted(self, outlook: Outlook | None = None, refining: bool | None = None) -> tuple[str, ...]:
+        """The questions a stage asks (by default the current one): those that can change what it
+        settles; with every target, refinement asks every question an open rule still reads."""
+        outlook = self.outlook if outlook is None else outlook
+        refining = self.refining if refining is None else refining
+        if refining and self.relevance.targets >= ALL_TARGETS:
+            return outlook.refinable
+        return outlook.needed
 
     def ask(self, question_id: str) -> None:
         """The asking rule fired for ``question_id``: ask until an answer or a stop."""
@@ -215,9 +218,9 @@ class Session:
 
         advice = evaluate({"id": self.case_id, "answers": {q: v for q, v in self.answers.items() if v != UNKNOWN}},
                           self.kb)
-        model = advice.recommendation.model if advice.recommendation.determined else ""
+        model = recommended(advice) or ""
         confidence = advice.appropriate.confidence
-        update = AdviceUpdate(stage, advice.appropriate.verdict, model or "",
+        update = AdviceUpdate(stage, advice.appropriate.verdict, model,
                               self.kb.models[model].title if model in self.kb.models else "",
                               confidence.level, tuple(confidence.could_flip), self.asked, len(self.answers),
                               refinable, refined,
@@ -242,11 +245,8 @@ class Session:
     def _offer_refinement(self) -> bool:
         """The decision is settled: say so, then go on to the risk owners and red flags if wanted."""
         refinable: tuple[str, ...] = ()
-        if self.refine is not False:
-            self.refining = True  # to see what refinement would ask
-            self.outlook = self.relevance.analyse(self.answers)
-            refinable = self._wanted()
-            self.refining = False
+        if self.refine is not False:  # what refinement would ask
+            refinable = self._wanted(self.relevance.analyse(self.answers), refining=True)
         self._update(True, "settled", len(refinable))
         if not refinable:
             return False

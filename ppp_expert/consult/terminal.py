@@ -17,6 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ppp_expert.advice.summary import OUTCOME_WORDS
 from ppp_expert.cases.money import is_money
 from ppp_expert.consult.messages import (
     AdviceUpdate,
@@ -36,9 +37,6 @@ from ppp_expert.errors import EndOfInput, printable
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import Question
 
-#: The outcome as the advice line names it.
-VERDICT_LINE = {"ppp": "PPP", "traditional": "traditional procurement", "not_yet": "not yet (conditions first)",
-                "insufficient_information": "insufficient information"}
 COMMAND_HINT = "why · help · glossary TERM · back · skip · status · quit"
 MAX_LINE = 4096  # characters in one line of input (a terminal's own line limit)
 MAX_WHY_RULES = 12
@@ -282,7 +280,7 @@ class ConsultTerminal:
 
     def _advice(self, a: AdviceUpdate) -> None:
         """Interim: one line, each time it changes. Settled: a short panel saying nothing left can change it."""
-        outcome = VERDICT_LINE.get(a.verdict, a.verdict) + (f" · {a.model_title}" if a.model_title else "")
+        outcome = OUTCOME_WORDS.get(a.verdict, a.verdict) + (f" · {a.model_title}" if a.model_title else "")
         if a.stage == "interim":
             flip = ""
             if a.could_flip:

@@ -7,17 +7,15 @@ conditions first (if no or unknown)."
 
 from __future__ import annotations
 
+from ppp_expert.advice.summary import OUTCOME_WORDS
 from ppp_expert.consult.choice import NextQuestion
 from ppp_expert.engine.lookahead import Projection
 from ppp_expert.kb import conditions as cond
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 
-VERDICT_WORDS = {
-    "ppp": "a PPP",
-    "traditional": "traditional procurement",
-    "not_yet": "not yet, conditions first",
-    "insufficient_information": "no advice yet",
-}
+#: The shared outcome words (``advice.summary.OUTCOME_WORDS``), but in a "decides between"
+#: sentence a not-yet says why and insufficient information reads as what it is now.
+VERDICT_WORDS = {**OUTCOME_WORDS, "not_yet": "not yet, conditions first", "insufficient_information": "no advice yet"}
 
 
 def outcome_words(kb: KnowledgeBase, projection: Projection) -> str:

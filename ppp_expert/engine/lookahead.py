@@ -108,13 +108,11 @@ class Lookahead:
         state = cond.State(answers, facts=set(kept.facts), possible_facts=set(kept.possible), closed=base.closed)
         status = dict(base.status)
         self.relevance._evaluate(list(reached), state, status)
-        pools = kept.pools.plus(self.relevance.pools(status, [r.id for r in reached if r.id in self._deciding]))
+        deciding = self.relevance.decision_rule_set
+        pools = kept.pools.plus(self.relevance.pools(status, [r.id for r in reached if r.id in deciding]))
         assert isinstance(state.facts, set) and isinstance(state.possible_facts, set)
         return _Phase(answers, base.closed, status, state.facts, state.possible_facts), pools
 
-    @property
-    def _deciding(self) -> frozenset[str]:
-        return self.relevance.decision_rule_set
 
     # ------------------------------------------------------------------ judgements
     def _thin_bounds(self, thin: _Phase | None, pools: Pools | None, known: Mapping[str, Any]) -> Bounds | None:
