@@ -52,7 +52,7 @@ ALLIANCE = {  # exploratory innovation work with a capable owner
     "need_type": "exploratory", "scope_clarity": "unclear", "outputs_measurable": "no",
     "innovation_vs_predictability": "innovation", "governance_capacity": "high", "in_house_expertise": "partial",
     "ip_creation": "yes", "asset_type": "none", "capital_cost_musd": 40, "shared_ownership_ok": "no",
-    "revenue_source": "government_payments", "private_interest": "strong",
+    "revenue_source": "government_payments", "private_interest": "strong", "existing_market": "no",
 }
 AVAILABILITY = {  # a government-paid DBFO data-centre shell, no capital budget
     "application_area": "data_center", "need_type": "defined_service", "scope_clarity": "clear",
@@ -72,14 +72,14 @@ JOINT_VENTURE = {
     "need_type": "evolving", "shared_ownership_ok": "yes", "public_assets_in_kind": "yes",
     "revenue_source": "commercial", "governance_capacity": "high", "duration_years": 15,
     "asset_type": "long_lived_physical", "capital_cost_musd": 200, "public_funding": "partial",
-    "private_interest": "strong", "in_house_expertise": "partial",
+    "private_interest": "strong", "in_house_expertise": "partial", "existing_market": "no",
 }
 DATA = {
     "application_area": "data_sharing", "need_type": "evolving", "asset_type": "none", "data_assets": "both",
     "capital_cost_musd": 1, "revenue_source": "none", "in_house_expertise": "partial",
     "private_interest": "strong", "shared_ownership_ok": "no",
     # Enough of the verdict's questions answered for the evidence not to count as thin.
-    "stakeholder_alignment": "aligned", "governance_capacity": "medium",
+    "stakeholder_alignment": "aligned", "governance_capacity": "medium", "existing_market": "no",
 }
 MODEL_BASES = {"concession_bot": CONCESSION, "managed_services": MANAGED, "joint_venture": JOINT_VENTURE,
                "alliance": ALLIANCE, "data_partnership": DATA}

@@ -81,3 +81,11 @@ def test_paying_a_firm_for_its_data_is_a_purchase_not_a_data_partnership(stem: s
     assert bought.appropriate.certainty < partnered.appropriate.certainty
     assert any(r.rule == "model.data_partnership.bought_data" for r in bought.appropriate.reasons) or \
         "model.data_partnership.bought_data" in {f.id for f in bought.fired_rules}
+
+
+def test_an_answered_long_need_is_planned_for_under_a_traditional_outcome() -> None:
+    long_need = run("dod-jwcc-cloud", duration_years=25)
+    assert long_need.appropriate.verdict == "traditional"
+    assert "term_years" in {item.key for item in long_need.structuring.advice}
+    short_need = run("dod-jwcc-cloud", duration_years=5)
+    assert "term_years" not in {item.key for item in short_need.structuring.advice}
