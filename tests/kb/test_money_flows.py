@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import CASES, answer_sets
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ppp_expert.api import evaluate
 from ppp_expert.cases.case import load_case
