@@ -143,3 +143,13 @@ def test_property_model_and_payment_follow_the_money_flow(answers: dict, flow: s
             assert payment == "user_fees", payment
     if flow == "partner_pays" and model == "concession_bot":
         assert payment in ("concession_fee", "capital_grant_milestones"), payment
+
+
+def test_a_partner_paid_from_guaranteed_savings_gets_that_payment_and_measurement_advice() -> None:
+    advice = run_case("san-diego-smart-streetlights", savings_funded="yes", technology_change="moderate")
+    assert advice.recommendation.model in ("managed_services", "concession_bot")
+    assert setting(advice, "payment_mechanism") == "guaranteed_savings"
+    assert "savings_measurement" in {item.key for item in advice.structuring.advice}
+    assert setting(advice, "term_years") == {"min": 8, "max": 15}
+    plain = run_case("san-diego-smart-streetlights", savings_funded="no")
+    assert setting(plain, "payment_mechanism") != "guaranteed_savings"
