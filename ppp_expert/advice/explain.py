@@ -165,6 +165,30 @@ def focus(g: nx.DiGraph, target: str, option: str = "--how") -> nx.DiGraph:
     return sub
 
 
+def strongest(g: nx.DiGraph, target: str, limit: int) -> nx.DiGraph:
+    """A printable justification: the ``limit`` rules that weigh most on a conclusion (gates first),
+    each with its direct premises. The full graph (``focus``) can be too wide to read on paper."""
+    node = resolve_target(g, target)
+    heads, stack = {node}, [node]
+    while stack:  # a model's score, a failed gate: conclusions that are part of the target
+        for premise in g.predecessors(stack.pop()):
+            if premise not in heads and g.nodes[premise]["kind"] == "conclusion":
+                heads.add(premise)
+                stack.append(premise)
+    pull: dict[str, float] = {}
+    for head in heads:
+        for rule in g.predecessors(head):
+            if g.nodes[rule]["kind"] == "rule":
+                weight = abs(float(g.edges[rule, head].get("weight", 2.0)))  # no weight: a gate, decisive
+                pull[rule] = max(pull.get(rule, 0.0), weight)
+    kept = sorted(pull, key=lambda r: (-pull[r], r))[:limit]
+    nodes = heads | set(kept) | {p for r in kept for p in g.predecessors(r)}
+    sub = g.subgraph(nodes).copy()
+    shown = f"the {len(kept)} strongest of {len(pull)} rules" if len(pull) > len(kept) else "every rule"
+    sub.graph["case"] = f"{g.graph.get('case', '')}: {shown} behind {node}"
+    return sub
+
+
 def concluded(g: nx.DiGraph, target: str) -> str:
     """The conclusion a target names, with its value: ``risk:demand = shared``."""
     node = resolve_target(g, target)

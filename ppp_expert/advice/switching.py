@@ -33,7 +33,7 @@ class Switch:
     switch_at: Any  # the nearest answer that changes the outcome or the model
     current_words: str
     switch_words: str
-    effect: str  # what changes, in the shared words: "outcome: a PPP -> not yet"
+    effect: str  # what changes, in the shared words: "outcome a PPP → not yet"
     changes_outcome: bool
     distance: float
 
@@ -92,9 +92,9 @@ def switching_values(kb: KnowledgeBase, sweep: Sweep, answers: Mapping[str, Any]
         at = _threshold(kb, given, flip.question, flip.before, flip.after, base)
         effects = []
         if flip.verdict:
-            effects.append(f"outcome: {OUTCOME_WORDS[flip.verdict[0]]} -> {OUTCOME_WORDS[flip.verdict[1]]}")
+            effects.append(f"outcome {OUTCOME_WORDS[flip.verdict[0]]} \u2192 {OUTCOME_WORDS[flip.verdict[1]]}")
         if flip.model:
-            effects.append(f"model: {_model_words(kb, flip.model[0])} -> {_model_words(kb, flip.model[1])}")
+            effects.append(f"model {_model_words(kb, flip.model[0])} \u2192 {_model_words(kb, flip.model[1])}")
         question = kb.questions[flip.question]
         found[key] = Switch(
             question=flip.question, text=question.text, control=question.control, current=flip.before,

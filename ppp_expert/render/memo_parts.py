@@ -1,0 +1,104 @@
+"""Parts of the decision memo written in plain words: why an option was not chosen, the decision
+sought, the assumptions, the next steps and the approvals. Only wording: every value comes from
+the advice, the summary, the switching values and the affordability view, computed elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ppp_expert.advice.affordability import Affordability
+from ppp_expert.advice.contract import Advice
+from ppp_expert.advice.summary import OUTCOME_WORDS, Summary, clears_with
+from ppp_expert.advice.why_not import why_not
+from ppp_expert.engine.aggregate import decisions_of
+from ppp_expert.engine.reasoner import Trace
+from ppp_expert.kb import conditions as cond
+from ppp_expert.kb.knowledge_base import KnowledgeBase
+
+#: Who signs a submission, in the order a board paper carries them.
+APPROVALS = ("Prepared by", "Reviewed by (PPP unit or finance)", "Approved by (accounting officer or board)")
+
+
+def decision_sought(title: str, summary: Summary) -> str:
+    """The question the paper puts to the board, worded from the outcome it carries."""
+    name = title or summary.case
+    if summary.verdict == "ppp" and summary.determined:
+        return (f"To approve procuring {name} as a public-private partnership under the {summary.model_title} "
+                "model, and to proceed to detailed structuring and procurement on the basis set out below.")
+    if summary.verdict == "ppp":
+        return (f"To approve procuring {name} as a public-private partnership, and to choose between the "
+                "leading partnership models set out below.")
+    if summary.verdict == "traditional":
+        return f"To agree that {name} is procured traditionally rather than as a public-private partnership."
+    if summary.verdict == "not_yet":
+        return (f"To agree that a partnership for {name} is not yet ready for approval, and to commission the "
+                "work that must be done first (the conditions below) before the board decides.")
+    return (f"To note that {name} cannot yet be appraised, and to commission the answers listed below before "
+            "a decision is sought.")
+
+
+def _plain_leaf(kb: KnowledgeBase, leaf: Any, state: cond.State) -> str:
+    """A blocked condition on an answer, in words; '' for anything else (the rule title says it)."""
+    if isinstance(leaf, cond.AnswerIn) and leaf.question in kb.questions:
+        q = kb.questions[leaf.question]
+        wanted = " or ".join(sorted(v.replace("_", " ") for v in leaf.values))
+        actual = str(state.answers.get(leaf.question, cond.UNKNOWN)).replace("_", " ")
+        need = f"not {wanted}" if leaf.negate else wanted
+        return f"it needs the answer to \u201c{q.text}\u201d to be {need}; the case says {actual}"
+    return ""
+
+
+def why_not_chosen(kb: KnowledgeBase, trace: Trace, advice: Advice, model: str, score: float) -> str:
+    """Why an option was not chosen, in sentences a board member can read (no rule syntax)."""
+    rec = advice.recommendation
+    chosen = kb.models[rec.model].title if rec.model in kb.models else rec.model
+    lead = (f"It scores {score:+.2f} against {rec.score:+.2f} for {chosen}." if rec.determined
+            else f"It scores {score:+.2f}; no model leads clearly enough to be recommended.")
+    ranked = next(r for r in rec.ranking if r.model == model)
+    against = sorted((e for e in ranked.evidence if e.weight < 0), key=lambda e: e.weight)[:2]
+    parts = [lead]
+    if against:
+        parts.append("Against it here: " + " ".join(e.reason.rstrip(".") + "." for e in against))
+    result = why_not(kb, trace, model)
+    facts = frozenset(x[len("fact:"):] for f in trace.firings for x in f.declared)
+    state = cond.State(answers=trace.answers, facts=facts, decisions=decisions_of(trace.decision))
+    missing = []
+    for rule, _, _ in sorted(result.not_fired, key=lambda x: (-x[1], x[0].id))[:2]:
+        words = [w for w in (_plain_leaf(kb, leaf, state) for leaf in cond.failing(rule.condition, state)) if w]
+        missing.append(rule.title + (f" ({words[0]})" if words else ""))
+    if missing:
+        parts.append("What would favour it does not hold: " + "; ".join(missing) + ".")
+    return " ".join(parts)
+
+
+def next_steps(summary: Summary, advice: Advice, afford: Affordability) -> list[str]:
+    """What the authority does next, most urgent first: conditions, questions, mitigations, figures."""
+    steps = []
+    for c in summary.conditions:
+        how = clears_with(c)
+        steps.append(f"Meet the condition \u201c{c.title}\u201d" + (f" (it clears with {how})" if how else "") + ".")
+    if summary.verdict == "insufficient_information" and advice.appropriate.questions_first:
+        steps.append("Answer first: " + ", ".join(advice.appropriate.questions_first[:6]) + ".")
+    elif summary.open_questions:
+        steps.append("Answer the open questions that could still change the outcome: "
+                     + ", ".join(q.id for q in summary.open_questions) + ".")
+    if advice.red_flags:
+        steps.append("Mitigate the red flags as the executive summary sets out: "
+                     + "; ".join(f.title for f in advice.red_flags) + ".")
+    if afford.missing:
+        steps.append("Complete the financial case: " + "; ".join(afford.missing) + "."
+                     if afford.given else "Complete the financial case: state the figures (see the financial "
+                     "and affordability case).")
+    if afford.years_over:
+        steps.append("Close the affordability gap in " + ", ".join(map(str, afford.years_over))
+                     + " (payments above the envelope) or secure a larger envelope.")
+    if summary.verdict in ("ppp", "not_yet") and summary.determined:
+        steps.append(f"Prepare the outline business case for {summary.model_title} and take it to the approval "
+                     "route the law sets for partnerships.")
+    elif summary.verdict == "traditional":
+        steps.append("Prepare the procurement of the traditional contract through the usual approvals.")
+    return steps
+
+
+def outcome_words(verdict: str) -> str:
+    return OUTCOME_WORDS[verdict]
