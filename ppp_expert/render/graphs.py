@@ -26,7 +26,7 @@ CLUSTER_TITLES = {"answer": "Answers", "fact": "Derived facts", "rule": "Rules f
                   "decision": "Decisions", "conclusion": "Conclusions"}
 WRAP = 30
 #: Labels of a graph printed in a memo wrap shorter, so that it fits an A4 page at >= 8 pt.
-COMPACT_WRAP = 22
+COMPACT_WRAP = 18
 
 
 class RenderError(PPPExpertError):
@@ -47,7 +47,8 @@ def to_dot(g: nx.DiGraph, compact: bool = False) -> graphviz.Digraph:
     dot = graphviz.Digraph("explanation", graph_attr={
         "rankdir": "LR", "fontname": "Helvetica", "fontsize": "11", "nodesep": "0.15",
         "ranksep": "0.35" if compact else "0.9", "newrank": "true",
-        "label": graphviz.escape(f"ppp-expert explanation: {g.graph.get('case', '')}"),
+        # A printed memo captions the figure itself; a title as wide as the graph would shrink it.
+        "label": "" if compact else graphviz.escape(f"ppp-expert explanation: {g.graph.get('case', '')}"),
         "labelloc": "t",
     }, node_attr={"fontname": "Helvetica", "fontsize": "10", "height": "0.3"},
         edge_attr={"color": "#888888", "arrowsize": "0.6"})
@@ -71,7 +72,8 @@ def to_dot(g: nx.DiGraph, compact: bool = False) -> graphviz.Digraph:
                 data = g.nodes[node]
                 if kind == "rule":  # the rule's title in words, its citation below; the id as tooltip
                     label = wrapped(str(data.get("title") or data.get("label", node)), width)
-                    label += "\\n" + graphviz.escape(f"[{data.get('source', '')}]")
+                    if not compact:  # a printed memo lists every citation in its annex table
+                        label += "\\n" + graphviz.escape(f"[{data.get('source', '')}]")
                     tooltip = graphviz.escape(str(data.get("label", node)))
                 else:
                     text = str(data.get("label", node))

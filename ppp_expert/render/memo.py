@@ -86,6 +86,7 @@ class Memo:
     switches: tuple[Switch, ...] = ()
     afford: Affordability = field(default_factory=lambda: affordability(None, {}))
     next_steps: list[str] = field(default_factory=list)
+    brief_steps: list[str] = field(default_factory=list)  # the same, shortened for the one-page brief
     approvals: tuple[str, ...] = APPROVALS
     graphs: dict[str, str] = field(default_factory=dict)  # name -> inline SVG (HTML) or file name (md)
     graph_sources: dict[str, str] = field(default_factory=dict)  # name -> DOT source (Word draws a PNG)
@@ -131,7 +132,7 @@ def build_memo(kb: KnowledgeBase, title: str, answers: dict[str, Any], advice: A
                for f in advice.fired_rules],
         kb_fingerprint=kb_fingerprint(kb), cover=cover or Cover(), decision=decision_sought(title, summary),
         switches=switching_values(kb, sweep, answers) if sweep is not None else (), afford=afford,
-        next_steps=next_steps(summary, advice, afford),
+        next_steps=next_steps(summary, advice, afford), brief_steps=next_steps(summary, advice, afford, brief=True),
     )
     if graphs:
         memo.graphs = memo_graphs(kb, trace, advice, inline=True)

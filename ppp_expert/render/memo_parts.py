@@ -71,10 +71,14 @@ def why_not_chosen(kb: KnowledgeBase, trace: Trace, advice: Advice, model: str, 
     return " ".join(parts)
 
 
-def next_steps(summary: Summary, advice: Advice, afford: Affordability) -> list[str]:
-    """What the authority does next, most urgent first: conditions, questions, mitigations, figures."""
+def next_steps(summary: Summary, advice: Advice, afford: Affordability, brief: bool = False) -> list[str]:
+    """What the authority does next, most urgent first: conditions, questions, mitigations, figures.
+    ``brief``: the conditions and red flags in one step each (the brief lists them just above)."""
     steps = []
-    for c in summary.conditions:
+    if brief and summary.conditions:
+        n = len(summary.conditions)
+        steps.append(f"Meet the {n} condition{'s' if n != 1 else ''} above.")
+    for c in () if brief else summary.conditions:
         how = clears_with(c)
         steps.append(f"Meet the condition \u201c{c.title}\u201d" + (f" (it clears with {how})" if how else "") + ".")
     if summary.verdict == "insufficient_information" and advice.appropriate.questions_first:
@@ -83,7 +87,8 @@ def next_steps(summary: Summary, advice: Advice, afford: Affordability) -> list[
         steps.append("Answer the open questions that could still change the outcome: "
                      + ", ".join(q.id for q in summary.open_questions) + ".")
     if advice.red_flags:
-        steps.append("Mitigate the red flags as the executive summary sets out: "
+        steps.append("Mitigate the red flags above (the full memo gives each mitigation)." if brief else
+                     "Mitigate the red flags as the executive summary sets out: "
                      + "; ".join(f.title for f in advice.red_flags) + ".")
     if afford.missing:
         steps.append("Complete the financial case: " + "; ".join(afford.missing) + "."

@@ -49,7 +49,7 @@ def brief_parts(memo: Memo, full: bool = False) -> list[tuple[str, list[str], bo
                    for x in memo.switches[:5]]
         parts.append(("What would change the advice", changes or [memo.sweep_note], False))
     else:
-        parts.append(("Next steps", memo.next_steps[:6], True))
+        parts.append(("Next steps", memo.brief_steps, True))
     return parts
 
 
