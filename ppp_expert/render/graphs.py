@@ -82,16 +82,17 @@ def to_dot(g: nx.DiGraph, compact: bool = False) -> graphviz.Digraph:
                     label = wrapped(text, width)
                     tooltip = graphviz.escape(str(data.get("title", node)))
                 sub.node(ids[node], label=label, tooltip=tooltip, **STYLE[kind])
+    small = "10" if compact else "8"  # edge labels: printed at >= 8 pt once the graph is fitted to A4
     for a, b in sorted(g.edges):
         data = g.edges[a, b]
         attrs = {}
         if data.get("overridden"):
-            attrs = {"style": "dashed", "color": "#bbbbbb", "label": "overridden", "fontsize": "8"}
+            attrs = {"style": "dashed", "color": "#bbbbbb", "label": "overridden", "fontsize": small}
         elif "weight" in data:
             w = float(data["weight"])
-            attrs = {"color": "#2e7d32" if w > 0 else "#c62828", "label": f"{w:+.2f}", "fontsize": "8"}
+            attrs = {"color": "#2e7d32" if w > 0 else "#c62828", "label": f"{w:+.2f}", "fontsize": small}
         elif "party" in data:
-            attrs = {"label": graphviz.escape(str(data["party"])), "fontsize": "8"}
+            attrs = {"label": graphviz.escape(str(data["party"])), "fontsize": small}
         dot.edge(ids[a], ids[b], **attrs)
     return dot
 
