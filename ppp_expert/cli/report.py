@@ -55,6 +55,7 @@ def report(state: CliState, case_path: str, fmt: str, brief: bool, author: str, 
 
     Example: ppp-expert report cases/ireland-national-broadband-plan.yaml --format pdf -o ireland.pdf --author "J. Doe"
     """
+    from ppp_expert.advice.affordability import affordability
     from ppp_expert.advice.appraisal import appraise
     from ppp_expert.cases.case import load_case
     from ppp_expert.files import check_target, write_file
@@ -80,7 +81,7 @@ def report(state: CliState, case_path: str, fmt: str, brief: bool, author: str, 
     cover = Cover(author=author, date=cover_date, version=memo_version, narrative=case.narrative)
     memo = build_memo(state.kb, case.title or case.id, case.answers, result.advice, result.trace, result.summary,
                       result.sweep, graphs=fmt in ("html", "pdf", "docx") and not brief, cover=cover,
-                      finance=case.finance)
+                      afford=affordability(case.finance, case.answers))
     if not brief and (fmt != "md" or target is not None) and not dot_available():
         click.echo("note: the Graphviz 'dot' program is not installed (Debian: apt-get install graphviz); "
                    "the memo is written without its explanation graphs", err=True)

@@ -27,7 +27,6 @@ from ppp_expert.advice.explain import build_graph, strongest
 from ppp_expert.advice.sensitivity import Sweep
 from ppp_expert.advice.summary import NUMBERS_EXPLAINED, Summary
 from ppp_expert.advice.switching import Switch, switching_values
-from ppp_expert.cases.finance import Finance
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.knowledge_base import KnowledgeBase
@@ -111,8 +110,9 @@ def kb_fingerprint(kb: KnowledgeBase) -> str:
 
 def build_memo(kb: KnowledgeBase, title: str, answers: dict[str, Any], advice: Advice, trace: Trace,
                summary: Summary, sweep: Sweep | None, graphs: bool = True, cover: Cover | None = None,
-               finance: Finance | None = None) -> Memo:
-    """The memo's data model."""
+               afford: Affordability | None = None) -> Memo:
+    """The memo's data model. ``afford``: the case's figures as advice/affordability reads them
+    (``affordability(case.finance, answers)``); none given, the section says the figures are missing."""
     facts = []
     for qid, question in kb.questions.items():
         value = answers.get(qid, "unknown")
@@ -121,7 +121,7 @@ def build_memo(kb: KnowledgeBase, title: str, answers: dict[str, Any], advice: A
         meaning = question.answers.get(value, "") if question.type == "choice" else ""
         facts.append({"id": qid, "question": question.text, "answer": str(value), "meaning": meaning})
     unknown = [{"id": q, "question": kb.questions[q].text} for q in advice.unknown_questions if q in kb.questions]
-    afford = affordability(finance, answers)
+    afford = afford or affordability(None, answers)
     memo = Memo(
         title=title, case=advice.case, summary=summary, advice=advice, facts=facts, unknown=unknown,
         options=_options(kb, advice, trace), risks=_risks(kb, advice), topics=_topics(advice),

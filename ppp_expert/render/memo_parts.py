@@ -4,7 +4,7 @@ the advice, the summary, the switching values and the affordability view, comput
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ppp_expert.advice.affordability import Affordability
 from ppp_expert.advice.contract import Advice
@@ -37,15 +37,42 @@ def decision_sought(title: str, summary: Summary) -> str:
             "a decision is sought.")
 
 
-def _plain_leaf(kb: KnowledgeBase, leaf: Any, state: cond.State) -> str:
-    """A blocked condition on an answer, in words; '' for anything else (the rule title says it)."""
-    if isinstance(leaf, cond.AnswerIn) and leaf.question in kb.questions:
-        q = kb.questions[leaf.question]
-        wanted = " or ".join(sorted(v.replace("_", " ") for v in leaf.values))
-        actual = str(state.answers.get(leaf.question, cond.UNKNOWN)).replace("_", " ")
-        need = f"not {wanted}" if leaf.negate else wanted
-        return f"it needs the answer to \u201c{q.text}\u201d to be {need}; the case says {actual}"
+def _answer_in_words(kb: KnowledgeBase, leaf: Any, state: cond.State) -> str:
+    """A blocked test of a choice answer, as the question a board member would read."""
+    if leaf.question not in kb.questions:
+        return ""
+    wanted = " or ".join(sorted(v.replace("_", " ") for v in leaf.values))
+    actual = str(state.answers.get(leaf.question, cond.UNKNOWN)).replace("_", " ")
+    need = f"not {wanted}" if leaf.negate else wanted
+    return f"it needs the answer to \u201c{kb.questions[leaf.question].text}\u201d to be {need}; the case says {actual}"
+
+
+def _compare_words(kb: KnowledgeBase, leaf: Any, state: cond.State) -> str:
+    """A blocked test of a number, as the range the question's answer would need."""
+    if leaf.question not in kb.questions:
+        return ""
+    low = "" if leaf.low is None else f"{'more than' if leaf.low_strict else 'at least'} {leaf.low:g}"
+    high = "" if leaf.high is None else f"{'less than' if leaf.high_strict else 'at most'} {leaf.high:g}"
+    actual = state.answers.get(leaf.question, cond.UNKNOWN)
+    return (f"it needs the answer to \u201c{kb.questions[leaf.question].text}\u201d to be "
+            f"{' and '.join(x for x in (low, high) if x)}; the case says {actual}")
+
+
+def _said_by_the_title(kb: KnowledgeBase, leaf: Any, state: cond.State) -> str:
+    """A derived fact or a decision: the rule's title already says it in words."""
     return ""
+
+
+#: Blocked conditions worded for a reader, per leaf class.
+_PLAIN: dict[type, Callable[[KnowledgeBase, Any, cond.State], str]] = {
+    cond.AnswerIn: _answer_in_words, cond.AnswerCompare: _compare_words, cond.FactIs: _said_by_the_title,
+    cond.DecisionIn: _said_by_the_title,
+}
+
+
+def _plain_leaf(kb: KnowledgeBase, leaf: Any, state: cond.State) -> str:
+    words = _PLAIN.get(type(leaf))
+    return words(kb, leaf, state) if words else ""
 
 
 def why_not_chosen(kb: KnowledgeBase, trace: Trace, advice: Advice, model: str, score: float) -> str:
