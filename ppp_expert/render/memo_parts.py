@@ -119,8 +119,8 @@ def next_steps(summary: Summary, advice: Advice, afford: Affordability, brief: b
                      + "; ".join(f.title for f in advice.red_flags) + ".")
     if afford.missing:
         steps.append("Complete the financial case: " + "; ".join(afford.missing) + "."
-                     if afford.given else "Complete the financial case: state the figures (see the financial "
-                     "and affordability case).")
+                     if afford.given else "Complete the financial case: state the figures in the case file's "
+                     "finance block (capital cost, payments, budget envelope, comparator, estimate, liabilities).")
     if afford.years_over:
         steps.append("Close the affordability gap in " + ", ".join(map(str, afford.years_over))
                      + " (payments above the envelope) or secure a larger envelope.")

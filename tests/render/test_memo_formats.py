@@ -243,3 +243,16 @@ def test_graph_labels_wrap_between_words_and_use_known_colours(kb) -> None:
         source = to_dot(graph, compact=compact).source
         done = subprocess.run(["dot", "-Tsvg"], input=source.encode(), capture_output=True, check=True)
         assert done.stderr == b""  # no "is not a known color" or any other warning
+
+
+def test_the_brief_keeps_to_decision_outcome_flags_conditions_and_next_steps(runner) -> None:
+    from markdown_it import MarkdownIt
+
+    case = CASES / "hmrc-aspire.yaml"
+    brief = _md(runner, case, "--brief", "--no-sweep")
+    tokens = MarkdownIt("commonmark").enable("table").parse(brief)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
+    assert headings == ["Decision sought", "Recommendation", "Conditions to meet first", "Red flags", "Next steps"]
+    advice = evaluate(case)
+    assert all(f"**{f.title}**" in brief for f in advice.red_flags)
+    assert f"| {advice.appropriate.confidence.level} |" in brief and "2026-03-31" in brief
