@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ppp_expert.engine.aggregate import thin_evidence, thin_possible
+from ppp_expert.engine.aggregate import thin_evidence, thin_possible, verdict_questions
 from ppp_expert.engine.bounds import (
     CERTAINTY,
     Bounds,
@@ -155,6 +155,11 @@ class Relevance:
         self.verdict_rules: list[str] = list(dict.fromkeys([*self.pool_weights, *self.gates]))
         self.producers = {fact: [kb.rule(rid) for rid in ids] for fact, ids in kb.fact_producers.items()}
         self.questions_of = {r.id: set(r.questions) for r in kb.rules}
+        #: question -> the rules that read it (in rule order)
+        self.readers: dict[str, list[str]] = {}
+        for r in kb.rules:
+            for q in r.questions:
+                self.readers.setdefault(q, []).append(r.id)
 
     def _add_evidence(self, rule: Rule, items: Iterable[tuple[str, float, str]]) -> None:
         for target, weight, _ in items:
@@ -273,6 +278,8 @@ class Relevance:
 
         movers = self._open_outcomes(status, verdicts, models, contenders, viable, decided.none_fit)
         needs = self._needs(movers, state, status, verdicts, contenders)
+        if "verdict" in movers and "insufficient_information" in verdicts:
+            self._thin_needs(answers, needs)
         refinable: set[str] = set()
         for rule in self.rules:
             if status[rule.id] is None:
@@ -287,6 +294,19 @@ class Relevance:
             refinable=tuple(sorted(refinable, key=order)),
             verdicts=verdicts, models=frozenset(models), certainty=certainty, scores=scores, status=status,
         )
+
+    def _thin_needs(self, answers: Mapping[str, Any], needs: _Needs) -> None:
+        """While the evidence may still count as thin, a known answer to any other question behind
+        the verdict can end that, whatever the answer says: it counts toward the share of answers
+        ``aggregate.thin_possible`` asks for. So each such question is needed for the verdict."""
+        known = {q: v for q, v in answers.items() if v != cond.UNKNOWN}
+        if not thin_possible(self.kb, known):
+            return
+        for question in verdict_questions(self.kb):
+            if question not in answers:
+                readers = needs.needed_by.setdefault(question, {})
+                for rule_id in self.readers.get(question, ()):
+                    readers.setdefault(rule_id, None)
 
     def _open_outcomes(self, status: Mapping[str, Truth], verdicts: frozenset[str], models: set[str],
                        contenders: list[str], viable: frozenset[bool],
