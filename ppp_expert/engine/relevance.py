@@ -155,11 +155,11 @@ class Relevance:
         self.verdict_rules: list[str] = list(dict.fromkeys([*self.pool_weights, *self.gates]))
         self.producers = {fact: [kb.rule(rid) for rid in ids] for fact, ids in kb.fact_producers.items()}
         self.questions_of = {r.id: set(r.questions) for r in kb.rules}
-        #: question -> the rules that read it (in rule order)
-        self.readers: dict[str, list[str]] = {}
-        for r in kb.rules:
-            for q in r.questions:
-                self.readers.setdefault(q, []).append(r.id)
+        #: question -> the verdict rules it reaches, directly or through derived facts
+        self.verdict_readers: dict[str, list[str]] = {}
+        for rid in self.verdict_rules:
+            for q in kb.upstream_questions([rid]):
+                self.verdict_readers.setdefault(q, []).append(rid)
 
     def _add_evidence(self, rule: Rule, items: Iterable[tuple[str, float, str]]) -> None:
         for target, weight, _ in items:
@@ -303,10 +303,14 @@ class Relevance:
         if not thin_possible(self.kb, known):
             return
         for question in verdict_questions(self.kb):
-            if question not in answers:
-                readers = needs.needed_by.setdefault(question, {})
-                for rule_id in self.readers.get(question, ()):
-                    readers.setdefault(rule_id, None)
+            if question in answers or question in needs.needed_by:
+                continue
+            readers = needs.needed_by.setdefault(question, {})
+            for rule_id in self.verdict_readers.get(question, ()):
+                readers.setdefault(rule_id, None)
+                moved = needs.moves.setdefault(rule_id, [])
+                if "verdict" not in moved:
+                    moved.append("verdict")
 
     def _open_outcomes(self, status: Mapping[str, Truth], verdicts: frozenset[str], models: set[str],
                        contenders: list[str], viable: frozenset[bool],
