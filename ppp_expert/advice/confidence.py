@@ -94,6 +94,7 @@ def margin(kb: KnowledgeBase, decision: Decision) -> float:
 class _Effect:
     """What one phase-one rule adds to the decision when it fires."""
 
+    rule: str
     pool: tuple[float, ...]  # weights on the PPP certainty (evidence for traditional negated)
     models: tuple[tuple[str, float], ...]
     gates: frozenset[str]  # what its failed gates decide
@@ -108,7 +109,7 @@ def _effects(kb: KnowledgeBase) -> dict[str, _Effect]:
             models = tuple(relevance.evidence.get(rule.id, ()))
             gates = relevance.gates.get(rule.id, frozenset())
             if pool or models or gates:
-                out[rule.id] = _Effect(pool, models, gates)
+                out[rule.id] = _Effect(rule.id, pool, models, gates)
         return out
 
     return kb.derived("confidence_effects", compute)
@@ -128,8 +129,16 @@ def _can_change(kb: KnowledgeBase, decision: Decision, fired: frozenset[str], qu
     """Sound and cheap: can any answer to ``question`` change the outcome? Rules it cannot reach
     keep their firing; the ones it reaches may each fire or not (the relevance bounds). ``thin``:
     whether the evidence may count as thin (``bounds.may_be_thin``) for some answer."""
-    effects, reach = _effects(kb), _reach(kb).get(question, frozenset())
-    sure = [effects[r] for r in fired if r in effects and r not in reach]
+    effects = _effects(kb)
+    return _outcome_can_move(kb, decision, [effects[r] for r in fired if r in effects],
+                             _reach(kb).get(question, frozenset()), thin)
+
+
+def _outcome_can_move(kb: KnowledgeBase, decision: Decision, fired_effects: list[_Effect], reach: frozenset[str],
+                      thin: frozenset[bool]) -> bool:
+    """``_can_change`` once the effects of the fired rules are looked up (once per case)."""
+    effects = _effects(kb)
+    sure = [e for e in fired_effects if e.rule not in reach]
     open_ = [effects[r] for r in reach]
     certainty = bounds([w for e in sure for w in e.pool], [w for e in open_ for w in e.pool])
     sure_gates = frozenset(g for e in sure for g in e.gates)
@@ -155,6 +164,13 @@ def _decision_with(kb: KnowledgeBase, answers: Mapping[str, Any], fired: Iterabl
     reached = dependents(kb)[question]
     moved = {r.id for r in reached}
     kept = [r for r in fired if r.id not in moved and r.phase == 1]
+    return _weigh_variant(kb, answers, kept, reached, question, value)
+
+
+def _weigh_variant(kb: KnowledgeBase, answers: Mapping[str, Any], kept: list[Rule], reached: Iterable[Rule],
+                   question: str, value: Any) -> Weighed:
+    """``_decision_with`` once the rules kept from the case's own firing are known (once per
+    question, for all its alternative answers)."""
     state = cond.State({**answers, question: value}, facts={f for r in kept for f in r.concluded_facts}, closed=True)
     facts = state.facts
     assert isinstance(facts, set)
@@ -172,18 +188,29 @@ def fragile_on(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision
     nearest value across a bound a rule tests) changes the outcome."""
     complete = {q: answers.get(q, cond.UNKNOWN) for q in kb.questions}
     fired_rules = list(fired)
-    fired_ids = frozenset(r.id for r in fired_rules)
+    phase_one = [r for r in fired_rules if r.phase == 1]
+    effects, reaches, reached_by = _effects(kb), _reach(kb), dependents(kb)
+    fired_effects = [effects[r.id] for r in fired_rules if r.id in effects]
     # Changing one known answer leaves the share answered as it is: thin evidence stays impossible
     # when it is impossible now, and may come or go otherwise.
     known = {q: v for q, v in complete.items() if v != cond.UNKNOWN}
     thin = frozenset([True, False]) if thin_possible(kb, known) else frozenset([False])
+    movable: dict[frozenset[str], bool] = {}  # questions reaching the same decision rules share the answer
     fragile = []
-    for qid in kb.questions:
+    for qid, question in kb.questions.items():
         current = complete[qid]
-        if current == cond.UNKNOWN or not _can_change(kb, decision, fired_ids, qid, thin):
+        if current == cond.UNKNOWN:
             continue
-        for value, distance in alternatives(kb, kb.questions[qid], current):
-            if distance <= 1 and _decision_with(kb, complete, fired_rules, qid, value).verdict != decision.verdict:
+        reach = reaches.get(qid, frozenset())
+        if reach not in movable:
+            movable[reach] = _outcome_can_move(kb, decision, fired_effects, reach, thin)
+        if not movable[reach]:
+            continue
+        reached = reached_by[qid]
+        moved = {r.id for r in reached}
+        kept = [r for r in phase_one if r.id not in moved]
+        for value, distance in alternatives(kb, question, current):
+            if distance <= 1 and _weigh_variant(kb, complete, kept, reached, qid, value).verdict != decision.verdict:
                 fragile.append(qid)
                 break
     return tuple(fragile)

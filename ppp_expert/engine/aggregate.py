@@ -34,9 +34,11 @@ class Reason(BaseModel):
 
 def combine(weights: Iterable[float]) -> float:
     """MYCIN combination: positives and negatives separately, then reconciled."""
+    ordered = sorted(weights)  # sorting makes the floating-point result independent of firing order
+    if not ordered:  # the common case of a model no rule spoke on (a hot path of the confidence)
+        return 0.0
     positive = negative = 0.0
-    # Sorting makes the floating-point result independent of firing order.
-    for w in sorted(weights):
+    for w in ordered:
         if w > 0:
             positive = positive + w * (1 - positive)
         elif w < 0:
@@ -204,18 +206,52 @@ def weigh_rules(kb: KnowledgeBase, rules: Iterable[Any], open_bounds: tuple[floa
     pool: list[float] = []
     models: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
     decides: list[str] = []
+    table = rule_weights(kb)
     for rule in rules:
-        for c in rule.conclusions:
-            for outcome_id, weight, _ in c.evidence_on():
-                if outcome_id == PPP_OUTCOME:
-                    pool.append(weight)
-                elif outcome_id == TRADITIONAL:
-                    pool.append(-weight)
-                else:
-                    models[outcome_id].append(weight)
-            if c.kind == "gate":
-                decides.append(c.gate.decides)
+        weights = table.get(rule.id)
+        if weights is None:
+            continue
+        pool.extend(weights.pool)
+        for model, weight in weights.models:
+            models[model].append(weight)
+        decides.extend(weights.decides)
     return _weigh(kb, pool, models, decides, open_bounds)
+
+
+@dataclass(frozen=True)
+class RuleWeights:
+    """What one rule adds to the decision when it fires, read once from its conclusions."""
+
+    pool: tuple[float, ...]  # on the PPP certainty (evidence for traditional negated)
+    models: tuple[tuple[str, float], ...]
+    decides: tuple[str, ...]  # what its failed gates decide
+
+
+def rule_weights(kb: KnowledgeBase) -> dict[str, RuleWeights]:
+    """rule id -> its ``RuleWeights``, for the rules that add any (cached per knowledge base):
+    ``weigh_rules`` runs for every variant a fragility check tries, and asking each conclusion
+    again every time cost more than the arithmetic."""
+    def compute() -> dict[str, RuleWeights]:
+        out = {}
+        for rule in kb.rules:
+            pool: list[float] = []
+            models: list[tuple[str, float]] = []
+            decides: list[str] = []
+            for c in rule.conclusions:
+                for outcome_id, weight, _ in c.evidence_on():
+                    if outcome_id == PPP_OUTCOME:
+                        pool.append(weight)
+                    elif outcome_id == TRADITIONAL:
+                        pool.append(-weight)
+                    else:
+                        models.append((outcome_id, weight))
+                if c.kind == "gate":
+                    decides.append(c.gate.decides)
+            if pool or models or decides:
+                out[rule.id] = RuleWeights(tuple(pool), tuple(models), tuple(decides))
+        return out
+
+    return kb.derived("rule_weights", compute)
 
 
 def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[float, float] | None = None) -> Decision:
