@@ -102,7 +102,7 @@ def red_flags(conclusions: Index) -> list[out.RedFlag]:
 
 def conditions(decision: Decision) -> list[out.Condition]:
     """The failed gates of the decision, in the order their rules fired."""
-    return [out.Condition.model_construct(id=g.id, title=g.title, decides=g.decides,
+    return [out.Condition.model_construct(id=g.id, title=g.title, decides=g.decides,  # type: ignore[arg-type]
                                           clear={q: list(v) for q, v in g.clear.items()}, reason=g.reason, rule=g.rule)
             for g in decision.gates]
 
@@ -126,7 +126,8 @@ def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
     return out.Advice(
         case=case_id,
         appropriate=out.Appropriate.model_construct(
-            verdict=d.verdict, certainty=d.certainty, reasons=list(d.ppp_reasons), conditions=conditions(d),
+            verdict=d.verdict, certainty=d.certainty, reasons=list(d.ppp_reasons),  # type: ignore[arg-type]
+            conditions=conditions(d),
             questions_first=list(sure.could_flip) if d.verdict == "insufficient_information" else [],
             confidence=out.ConfidenceOut.model_construct(**sure.to_dict()),
         ),

@@ -245,7 +245,7 @@ def rule_weights(kb: KnowledgeBase) -> dict[str, RuleWeights]:
                         pool.append(-weight)
                     else:
                         models.append((outcome_id, weight))
-                if c.kind == "gate":
+                if isinstance(c, GateConclusion):
                     decides.append(c.gate.decides)
             if pool or models or decides:
                 out[rule.id] = RuleWeights(tuple(pool), tuple(models), tuple(decides))
