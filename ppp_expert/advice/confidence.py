@@ -26,10 +26,10 @@ open, and a partnership carries fewer than ``MANY_RED_FLAGS`` red flags; ``moder
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ppp_expert.advice.variants import alternatives
-from ppp_expert.engine.aggregate import Decision, Weighed, thin_possible, weigh_rules
+from ppp_expert.engine.aggregate import Decision, Weighed, pooled, thin_possible, weigh_pooled
 from ppp_expert.engine.bounds import bounds, fits_none, possible_outcomes, viability
 from ppp_expert.engine.dependents import dependents
 from ppp_expert.engine.reasoner import open_bounds
@@ -149,8 +149,13 @@ def _outcome_can_move(kb: KnowledgeBase, decision: Decision, fired_effects: list
     either = frozenset([True, False])
     if possible_outcomes(certainty, threshold, sure_gates, open_gates, either, thin, either) == {decision.verdict}:
         return False
-    scores = [bounds([w for e in sure for m, w in e.models if m == model],
-                     [w for e in open_ for m, w in e.models if m == model]) for model in PPP_MODELS]
+    sure_scores: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
+    open_scores: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
+    for effects_of, scores_of in ((sure, sure_scores), (open_, open_scores)):
+        for e in effects_of:
+            for m, w in e.models:
+                scores_of[m].append(w)
+    scores = [bounds(sure_scores[model], open_scores[model]) for model in PPP_MODELS]
     possible = possible_outcomes(certainty, threshold, sure_gates, open_gates,
                                  viability(scores, kb.settings.model_threshold), thin, fits_none(scores))
     return possible != {decision.verdict}
@@ -164,22 +169,36 @@ def _decision_with(kb: KnowledgeBase, answers: Mapping[str, Any], fired: Iterabl
     reached = dependents(kb)[question]
     moved = {r.id for r in reached}
     kept = [r for r in fired if r.id not in moved and r.phase == 1]
-    return _weigh_variant(kb, answers, kept, reached, question, value)
+    return _Variants(kb, answers, kept, reached, question).weigh(value, open_bounds)
 
 
-def _weigh_variant(kb: KnowledgeBase, answers: Mapping[str, Any], kept: list[Rule], reached: Iterable[Rule],
-                   question: str, value: Any) -> Weighed:
-    """``_decision_with`` once the rules kept from the case's own firing are known (once per
-    question, for all its alternative answers)."""
-    state = cond.State({**answers, question: value}, facts={f for r in kept for f in r.concluded_facts}, closed=True)
-    facts = state.facts
-    assert isinstance(facts, set)
-    now = []
-    for rule in reached:
-        if rule.condition.truth(state):
-            now.append(rule)
-            facts.update(rule.concluded_facts)
-    return weigh_rules(kb, kept + now, open_bounds(kb, state.answers))
+class _Variants:
+    """One question's other answers weighed in turn: what the rules it cannot reach contribute
+    (the kept rules' facts and weights) is worked out once, each answer adds its own."""
+
+    def __init__(self, kb: KnowledgeBase, answers: Mapping[str, Any], kept: list[Rule], reached: Iterable[Rule],
+                 question: str) -> None:
+        self.kb, self.answers, self.reached, self.question = kb, answers, reached, question
+        self.facts = frozenset(f for r in kept for f in r.concluded_facts)
+        self.base = pooled(kb, kept)
+
+    def weigh(self, value: Any, bounds_of: Callable[[KnowledgeBase, Mapping[str, Any]], Any]) -> Weighed:
+        """The decision's numbers with the question answered ``value``; ``bounds_of`` gives the
+        thin-evidence bounds of an answer set (``reasoner.open_bounds``)."""
+        state = cond.State({**self.answers, self.question: value}, facts=set(self.facts), closed=True)
+        facts = state.facts
+        assert isinstance(facts, set)
+        now = []
+        for rule in self.reached:
+            if rule.condition.truth(state):
+                now.append(rule)
+                facts.update(rule.concluded_facts)
+        return weigh_pooled(self.kb, pooled(self.kb, now, self.base), bounds_of(self.kb, state.answers))
+
+
+def _no_bounds(kb: KnowledgeBase, answers: Mapping[str, Any]) -> None:
+    """``open_bounds`` where thin evidence is impossible whatever the answer (it returns None)."""
+    return None
 
 
 def fragile_on(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision,
@@ -194,7 +213,9 @@ def fragile_on(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision
     # Changing one known answer leaves the share answered as it is: thin evidence stays impossible
     # when it is impossible now, and may come or go otherwise.
     known = {q: v for q, v in complete.items() if v != cond.UNKNOWN}
-    thin = frozenset([True, False]) if thin_possible(kb, known) else frozenset([False])
+    may_be_thin = thin_possible(kb, known)
+    thin = frozenset([True, False]) if may_be_thin else frozenset([False])
+    bounds_of = open_bounds if may_be_thin else _no_bounds
     movable: dict[frozenset[str], bool] = {}  # questions reaching the same decision rules share the answer
     fragile = []
     for qid, question in kb.questions.items():
@@ -208,9 +229,9 @@ def fragile_on(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision
             continue
         reached = reached_by[qid]
         moved = {r.id for r in reached}
-        kept = [r for r in phase_one if r.id not in moved]
+        variants = _Variants(kb, complete, [r for r in phase_one if r.id not in moved], reached, qid)
         for value, distance in alternatives(kb, question, current):
-            if distance <= 1 and _weigh_variant(kb, complete, kept, reached, qid, value).verdict != decision.verdict:
+            if distance <= 1 and variants.weigh(value, bounds_of).verdict != decision.verdict:
                 fragile.append(qid)
                 break
     return tuple(fragile)

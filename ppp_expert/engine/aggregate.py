@@ -25,7 +25,9 @@ class Reason(BaseModel):
     here because the aggregation produces it.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # Frozen: each is built once per knowledge base (``rule_reasons``) and shared by every case
+    # citing it. (A comment, not the docstring: the docstring is the published schema's text.)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     reason: str
     weight: float
@@ -203,9 +205,20 @@ def weigh_rules(kb: KnowledgeBase, rules: Iterable[Any], open_bounds: tuple[floa
     """The decision's numbers and outcome for a set of fired rules, without building the
     explanation (``decide`` gives the same numbers with their reasons): for the many variants a
     fragility check tries."""
-    pool: list[float] = []
-    models: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
-    decides: list[str] = []
+    return weigh_pooled(kb, pooled(kb, rules), open_bounds)
+
+
+#: The weights of a set of fired rules: on the PPP certainty, per partnership model, and what
+#: their failed gates decide (see ``pooled``).
+Pooled = tuple[list[float], dict[str, list[float]], list[str]]
+
+
+def pooled(kb: KnowledgeBase, rules: Iterable[Any], base: Pooled | None = None) -> Pooled:
+    """The weights ``rules`` add, on top of a copy of ``base`` when given (a fragility check
+    pools the rules an answer cannot reach once, then adds each variant's own)."""
+    pool: list[float] = list(base[0]) if base else []
+    models: dict[str, list[float]] = {m: list(base[1][m]) if base else [] for m in PPP_MODELS}
+    decides: list[str] = list(base[2]) if base else []
     table = rule_weights(kb)
     for rule in rules:
         weights = table.get(rule.id)
@@ -215,7 +228,12 @@ def weigh_rules(kb: KnowledgeBase, rules: Iterable[Any], open_bounds: tuple[floa
         for model, weight in weights.models:
             models[model].append(weight)
         decides.extend(weights.decides)
-    return _weigh(kb, pool, models, decides, open_bounds)
+    return pool, models, decides
+
+
+def weigh_pooled(kb: KnowledgeBase, weights: Pooled, open_bounds: tuple[float, float] | None = None) -> Weighed:
+    """``weigh_rules`` on weights already pooled."""
+    return _weigh(kb, weights[0], weights[1], weights[2], open_bounds)
 
 
 @dataclass(frozen=True)
@@ -254,6 +272,23 @@ def rule_weights(kb: KnowledgeBase) -> dict[str, RuleWeights]:
     return kb.derived("rule_weights", compute)
 
 
+def rule_reasons(kb: KnowledgeBase) -> dict[str, tuple[tuple[str, Reason, Reason], ...]]:
+    """rule id -> (outcome, reason, the same reason negated) for each piece of evidence the rule
+    gives, built once per knowledge base: every case citing a rule shares its reasons (built without
+    validation, from the validated knowledge base; ``decide`` used to build ~90 a case)."""
+    def compute() -> dict[str, tuple[tuple[str, Reason, Reason], ...]]:
+        out = {}
+        for rule in kb.rules:
+            items = tuple((outcome_id, Reason.model_construct(reason=text, weight=weight, rule=rule.id),
+                           Reason.model_construct(reason=text, weight=-weight, rule=rule.id))
+                          for c in rule.conclusions for outcome_id, weight, text in c.evidence_on())
+            if items:
+                out[rule.id] = items
+        return out
+
+    return kb.derived("rule_reasons", compute)
+
+
 def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[float, float] | None = None) -> Decision:
     """Combine all PPP and model evidence of the firings, and the failed gates, into the decision.
 
@@ -262,13 +297,11 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[floa
     ppp: list[Reason] = []
     evidence: dict[str, list[Reason]] = {m: [] for m in (*PPP_MODELS, TRADITIONAL)}
     gates: dict[str, FailedGate] = {}
+    reasons = rule_reasons(kb)
     for firing in firings:
+        for outcome_id, reason, _ in reasons.get(firing.rule.id, ()):
+            (ppp if outcome_id == PPP_OUTCOME else evidence[outcome_id]).append(reason)
         for c in firing.rule.conclusions:
-            for outcome_id, weight, text in c.evidence_on():
-                # Built without validation: every part comes from the validated knowledge base (a
-                # hundred validations a case cost a tenth of the engine's time).
-                reason = Reason.model_construct(reason=text, weight=weight, rule=firing.rule.id)
-                (ppp if outcome_id == PPP_OUTCOME else evidence[outcome_id]).append(reason)
             gate = c.gate if isinstance(c, GateConclusion) else None
             if gate is not None and gate.id not in gates:
                 gates[gate.id] = FailedGate(gate.id, gate.title, gate.decides,
@@ -303,9 +336,9 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[floa
         # A model is recommended only for a partnership (now or once its conditions are met), only
         # when it fits well enough, and never out of a tie at the top.
         determined = verdict in ("ppp", "not_yet") and viable and scores[leader] > scores[second]
-    evidence[TRADITIONAL] = evidence[TRADITIONAL] + [
-        Reason.model_construct(reason=r.reason, weight=-r.weight, rule=r.rule) for r in ppp
-    ]
+    against = {id(r): negated for rule_id in dict.fromkeys(r.rule for r in ppp)
+               for _, r, negated in reasons[rule_id]}
+    evidence[TRADITIONAL] = evidence[TRADITIONAL] + [against[id(r)] for r in ppp]
     return Decision(
         verdict=verdict, certainty=certainty, ppp_reasons=tuple(ppp), scores=scores,
         evidence={m: tuple(rs) for m, rs in evidence.items()}, model=model, runner_up=runner_up,
