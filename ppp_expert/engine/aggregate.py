@@ -272,21 +272,19 @@ def rule_weights(kb: KnowledgeBase) -> dict[str, RuleWeights]:
     return kb.derived("rule_weights", compute)
 
 
-def rule_reasons(kb: KnowledgeBase) -> dict[str, tuple[tuple[str, Reason, Reason], ...]]:
-    """rule id -> (outcome, reason, the same reason negated) for each piece of evidence the rule
-    gives, built once per knowledge base: every case citing a rule shares its reasons (built without
-    validation, from the validated knowledge base; ``decide`` used to build ~90 a case)."""
-    def compute() -> dict[str, tuple[tuple[str, Reason, Reason], ...]]:
-        out = {}
-        for rule in kb.rules:
-            items = tuple((outcome_id, Reason.model_construct(reason=text, weight=weight, rule=rule.id),
-                           Reason.model_construct(reason=text, weight=-weight, rule=rule.id))
-                          for c in rule.conclusions for outcome_id, weight, text in c.evidence_on())
-            if items:
-                out[rule.id] = items
-        return out
-
-    return kb.derived("rule_reasons", compute)
+def rule_reasons(kb: KnowledgeBase, rule: Any) -> tuple[tuple[str, Reason, Reason], ...]:
+    """(outcome, reason, the same reason negated) for each piece of evidence ``rule`` gives, built
+    the first time the rule fires and kept on the knowledge base: every case citing a rule shares
+    its reasons (built without validation, from the validated knowledge base; ``decide`` used to
+    validate ~90 a case). Built on demand so that a single evaluation pays only for its own."""
+    table: dict[str, tuple[tuple[str, Reason, Reason], ...]] = kb.derived("rule_reasons", dict)
+    items = table.get(rule.id)
+    if items is None:
+        items = table[rule.id] = tuple(
+            (outcome_id, Reason.model_construct(reason=text, weight=weight, rule=rule.id),
+             Reason.model_construct(reason=text, weight=-weight, rule=rule.id))
+            for c in rule.conclusions for outcome_id, weight, text in c.evidence_on())
+    return items
 
 
 def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[float, float] | None = None) -> Decision:
@@ -297,9 +295,8 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[floa
     ppp: list[Reason] = []
     evidence: dict[str, list[Reason]] = {m: [] for m in (*PPP_MODELS, TRADITIONAL)}
     gates: dict[str, FailedGate] = {}
-    reasons = rule_reasons(kb)
     for firing in firings:
-        for outcome_id, reason, _ in reasons.get(firing.rule.id, ()):
+        for outcome_id, reason, _ in rule_reasons(kb, firing.rule):
             (ppp if outcome_id == PPP_OUTCOME else evidence[outcome_id]).append(reason)
         for c in firing.rule.conclusions:
             gate = c.gate if isinstance(c, GateConclusion) else None
@@ -337,7 +334,7 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[floa
         # when it fits well enough, and never out of a tie at the top.
         determined = verdict in ("ppp", "not_yet") and viable and scores[leader] > scores[second]
     against = {id(r): negated for rule_id in dict.fromkeys(r.rule for r in ppp)
-               for _, r, negated in reasons[rule_id]}
+               for _, r, negated in rule_reasons(kb, kb.rule(rule_id))}
     evidence[TRADITIONAL] = evidence[TRADITIONAL] + [against[id(r)] for r in ppp]
     return Decision(
         verdict=verdict, certainty=certainty, ppp_reasons=tuple(ppp), scores=scores,
