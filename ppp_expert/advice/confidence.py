@@ -243,15 +243,12 @@ def could_flip(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[str, ...]
     ties in the guide's order)."""
     relevance = relevance_for(kb, {"verdict"})
     known = {q: v for q, v in answers.items() if v != cond.UNKNOWN}
-    outlook = relevance.analyse(known)
-    if not outlook.open_targets:
-        return ()
+    needed_by = relevance.needed_by(known)  # the outlook's needed questions, no more of it
 
     def reach(question: str) -> float:  # all it could still move: each gate 1, each weight its size
-        return sum(relevance.decisiveness(rid) for rid in outlook.needed_by[question])
+        return sum(relevance.decisiveness(rid) for rid in needed_by[question])
 
-    order = {q: i for i, q in enumerate(outlook.needed)}
-    return tuple(sorted(outlook.needed, key=lambda q: (-reach(q), order[q])))
+    return tuple(sorted(needed_by, key=lambda q: (-reach(q), relevance.rank[q])))
 
 
 def level(kb: KnowledgeBase, decision: Decision, margin_value: float, fragile: Iterable[str],

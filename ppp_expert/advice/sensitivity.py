@@ -136,10 +136,7 @@ class Replay:
         self.complete = dict(self.trace.answers)
         self.phase_one = [f.rule for f in self.trace.firings if f.rule.phase == 1]
 
-        def second_phase() -> tuple[Rule, ...]:
-            return tuple(sorted((r for r in kb.rules if r.phase == 2), key=lambda r: (r.stratum, r.position)))
-
-        self.phase_two: tuple[Rule, ...] = kb.derived("second_phase_in_order", second_phase)
+        self.phase_two: tuple[Rule, ...] = kb.derived("sweep_second_phase", lambda: _owner_rules(kb))
 
     def outcome(self, question: str, value: Any) -> SweepOutcome:
         """Verdict, model and risk owners with ``question`` answered ``value`` (not unknown)."""
@@ -162,6 +159,25 @@ class Replay:
                 facts.update(rule.concluded_facts)
         owners = {r.risk: r.party for r in risk_allocation(self.kb, index(Firing(r, (), ()) for r in fired))}
         return SweepOutcome(decision.verdict, decision.model if decision.determined else NO_MODEL, owners)
+
+
+def _owner_rules(kb: KnowledgeBase) -> tuple[Rule, ...]:
+    """The second-phase rules a risk owner can depend on, in firing order: those allocating a
+    risk and, transitively, the second-phase producers of the facts they read (the sweep
+    compares the verdict, the model and the risk owners, and nothing else of the second phase)."""
+    second = [r for r in kb.rules if r.phase == 2]
+    producers: dict[str, list[Rule]] = {}
+    for rule in second:
+        for fact in rule.concluded_facts:
+            producers.setdefault(fact, []).append(rule)
+    needed: dict[str, Rule] = {}
+    stack = [r for r in second if any(c.kind == "allocate" for c in r.conclusions)]
+    while stack:
+        rule = stack.pop()
+        if rule.id not in needed:
+            needed[rule.id] = rule
+            stack.extend(p for fact in cond.facts_of(rule.condition) for p in producers.get(fact, ()))
+    return tuple(sorted(needed.values(), key=lambda r: (r.stratum, r.position)))
 
 
 def sweep(kb: KnowledgeBase, case_id: str, answers: Mapping[str, Any]) -> Sweep:

@@ -262,17 +262,7 @@ class Relevance:
 
     def analyse(self, answers: Mapping[str, Any]) -> Outlook:
         """The outlook after ``answers`` (question -> value; ``unknown`` counts as answered)."""
-        state = cond.State(answers, facts=set(), possible_facts=set(), closed=False)
-        status: dict[str, Truth] = {}
-        self._evaluate(self.phase_one, state, status)
-        decided = self.decision_sets(answers, status)
-        certainty, scores, verdicts, models = decided.certainty, decided.scores, decided.verdicts, set(decided.models)
-        contenders, viable = decided.contenders, decided.viable
-        state.decisions = {"verdict": verdicts, "model": frozenset(models)}
-        self._evaluate(self.phase_two, state, status)
-
-        movers = self._open_outcomes(status, verdicts, models, contenders, viable, decided.none_fit)
-        needs = self._needs(movers, state, status, verdicts, contenders)
+        status, decided, movers, needs = self._outlook(answers, second_phase=True)
         refinable: set[str] = set()
         for rule in self.rules:
             if status[rule.id] is None:
@@ -285,8 +275,28 @@ class Relevance:
             needed_by={q: tuple(v) for q, v in needs.needed_by.items()},
             moves={r: tuple(v) for r, v in needs.moves.items()},
             refinable=tuple(sorted(refinable, key=order)),
-            verdicts=verdicts, models=frozenset(models), certainty=certainty, scores=scores, status=status,
+            verdicts=decided.verdicts, models=decided.models, certainty=decided.certainty, scores=decided.scores,
+            status=status,
         )
+
+    def needed_by(self, answers: Mapping[str, Any]) -> dict[str, dict[str, None]]:
+        """``analyse(answers).needed_by`` (question -> the rules that need it; empty when settled),
+        the second phase left out when no target reads it: the decision rules are all first-phase."""
+        return self._outlook(answers, second_phase=not self.targets <= {"verdict", "model"})[3].needed_by
+
+    def _outlook(self, answers: Mapping[str, Any], second_phase: bool) -> tuple[dict[str, Truth], DecisionSets,
+                                                                                dict[str, list[str]], _Needs]:
+        """Rule states, the possible decisions, the open outcomes with their movers, and what they need."""
+        state = cond.State(answers, facts=set(), possible_facts=set(), closed=False)
+        status: dict[str, Truth] = {}
+        self._evaluate(self.phase_one, state, status)
+        decided = self.decision_sets(answers, status)
+        state.decisions = {"verdict": decided.verdicts, "model": decided.models}
+        if second_phase:
+            self._evaluate(self.phase_two, state, status)
+        movers = self._open_outcomes(status, decided.verdicts, set(decided.models), decided.contenders,
+                                     decided.viable, decided.none_fit)
+        return status, decided, movers, self._needs(movers, state, status, decided.verdicts, decided.contenders)
 
     def _open_outcomes(self, status: Mapping[str, Truth], verdicts: frozenset[str], models: set[str],
                        contenders: list[str], viable: frozenset[bool],
