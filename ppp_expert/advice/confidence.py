@@ -193,7 +193,7 @@ class _Variants:
             if rule.condition.truth(state):
                 now.append(rule)
                 facts.update(rule.concluded_facts)
-        return weigh_pooled(self.kb, pooled(self.kb, now, self.base), bounds_of(self.kb, state.answers))
+        return weigh_pooled(self.kb, pooled(self.kb, now, self.base), lambda: bounds_of(self.kb, state.answers))
 
 
 def _no_bounds(kb: KnowledgeBase, answers: Mapping[str, Any]) -> None:

@@ -151,7 +151,7 @@ class Replay:
             if rule.condition.truth(state):
                 fired.append(rule)
                 facts.update(rule.concluded_facts)
-        decision = decide(self.kb, [Firing(r, (), ()) for r in fired], open_bounds(self.kb, state.answers))
+        decision = decide(self.kb, [Firing(r, (), ()) for r in fired], lambda: open_bounds(self.kb, state.answers))
         state.decisions = decisions_of(decision)
         for rule in self.phase_two:
             if rule.condition.truth(state):

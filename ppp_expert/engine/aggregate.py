@@ -8,7 +8,7 @@ combination is commutative, so the order in which rules fire cannot change a sco
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict
 
@@ -185,8 +185,14 @@ class Weighed:
     verdict: str
 
 
+#: The certainty bounds thin evidence is judged by (``reasoner.open_bounds``), or a function
+#: giving them: they take a three-valued pass over the rules, and are needed only when the
+#: evidence is past the line, so a caller may leave them to be worked out then.
+OpenBounds = Union[tuple[float, float], None, Callable[[], Optional[tuple[float, float]]]]
+
+
 def _weigh(kb: KnowledgeBase, pool: list[float], model_weights: Mapping[str, list[float]],
-           decides: Iterable[str], open_bounds: tuple[float, float] | None) -> Weighed:
+           decides: Iterable[str], open_bounds: OpenBounds) -> Weighed:
     """The one computation of certainty, scores and outcome from weights and failed gates."""
     certainty = combine(pool)
     threshold = kb.settings.verdict_threshold
@@ -195,13 +201,16 @@ def _weigh(kb: KnowledgeBase, pool: list[float], model_weights: Mapping[str, lis
     partnership = rank({m: scores[m] for m in PPP_MODELS})
     leader, second = partnership[0], partnership[1]
     viable = scores[leader] >= kb.settings.model_threshold
-    thin = open_bounds is not None and thin_evidence(certainty, *open_bounds, threshold)
+    thin = False
+    if open_bounds is not None and abs(certainty) >= threshold:  # else thin_evidence is False whatever the bounds
+        bounds = open_bounds() if callable(open_bounds) else open_bounds
+        thin = bounds is not None and thin_evidence(certainty, *bounds, threshold)
     fits_none = scores[leader] < 0
     return Weighed(certainty, scores, leader, second, viable,
                    outcome(certainty, threshold, decides, viable, thin, fits_none))
 
 
-def weigh_rules(kb: KnowledgeBase, rules: Iterable[Any], open_bounds: tuple[float, float] | None = None) -> Weighed:
+def weigh_rules(kb: KnowledgeBase, rules: Iterable[Any], open_bounds: OpenBounds = None) -> Weighed:
     """The decision's numbers and outcome for a set of fired rules, without building the
     explanation (``decide`` gives the same numbers with their reasons): for the many variants a
     fragility check tries."""
@@ -231,7 +240,7 @@ def pooled(kb: KnowledgeBase, rules: Iterable[Any], base: Pooled | None = None) 
     return pool, models, decides
 
 
-def weigh_pooled(kb: KnowledgeBase, weights: Pooled, open_bounds: tuple[float, float] | None = None) -> Weighed:
+def weigh_pooled(kb: KnowledgeBase, weights: Pooled, open_bounds: OpenBounds = None) -> Weighed:
     """``weigh_rules`` on weights already pooled."""
     return _weigh(kb, weights[0], weights[1], weights[2], open_bounds)
 
@@ -287,11 +296,12 @@ def rule_reasons(kb: KnowledgeBase, rule: Any) -> tuple[tuple[str, Reason, Reaso
     return items
 
 
-def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[float, float] | None = None) -> Decision:
+def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: OpenBounds = None) -> Decision:
     """Combine all PPP and model evidence of the firings, and the failed gates, into the decision.
 
     ``open_bounds``: bounds of the certainty over the answers the unknown questions could get
-    (``relevance.Relevance.certainty_bounds``); None when every question is answered."""
+    (``relevance.Relevance.certainty_bounds``), or a function giving them when asked
+    (``OpenBounds``); None when every question is answered."""
     ppp: list[Reason] = []
     evidence: dict[str, list[Reason]] = {m: [] for m in (*PPP_MODELS, TRADITIONAL)}
     gates: dict[str, FailedGate] = {}
