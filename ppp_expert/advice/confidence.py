@@ -134,29 +134,50 @@ def _can_change(kb: KnowledgeBase, decision: Decision, fired: frozenset[str], qu
                              _reach(kb).get(question, frozenset()), thin)
 
 
+@dataclass(frozen=True)
+class _Open:
+    """What the decision rules a question reaches could add between them, whatever the case."""
+
+    pool: list[float]
+    gates: frozenset[str]
+    models: dict[str, list[float]]
+
+
+def _open_side(kb: KnowledgeBase, reach: frozenset[str]) -> _Open:
+    """The ``_Open`` of a set of reached decision rules, worked out once per knowledge base."""
+    table: dict[frozenset[str], _Open] = kb.derived("confidence_open", dict)
+    known = table.get(reach)
+    if known is None:
+        effects = _effects(kb)
+        open_ = [effects[r] for r in reach]
+        models: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
+        for e in open_:
+            for m, w in e.models:
+                models[m].append(w)
+        known = table[reach] = _Open([w for e in open_ for w in e.pool], frozenset(g for e in open_ for g in e.gates),
+                                     models)
+    return known
+
+
 def _outcome_can_move(kb: KnowledgeBase, decision: Decision, fired_effects: list[_Effect], reach: frozenset[str],
                       thin: frozenset[bool]) -> bool:
     """``_can_change`` once the effects of the fired rules are looked up (once per case)."""
-    effects = _effects(kb)
     sure = [e for e in fired_effects if e.rule not in reach]
-    open_ = [effects[r] for r in reach]
-    certainty = bounds([w for e in sure for w in e.pool], [w for e in open_ for w in e.pool])
+    open_ = _open_side(kb, reach)
+    certainty = bounds([w for e in sure for w in e.pool], open_.pool)
     sure_gates = frozenset(g for e in sure for g in e.gates)
-    open_gates = frozenset(g for e in open_ for g in e.gates)
     threshold = kb.settings.verdict_threshold
     # First with a model that may or may not fit: when even that cannot move the outcome, the
     # model scores need no bounds of their own.
     either = frozenset([True, False])
-    if possible_outcomes(certainty, threshold, sure_gates, open_gates, either, thin, either) == {decision.verdict}:
+    if possible_outcomes(certainty, threshold, sure_gates, open_.gates, either, thin, either) == {decision.verdict}:
         return False
     sure_scores: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
-    open_scores: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
-    for effects_of, scores_of in ((sure, sure_scores), (open_, open_scores)):
-        for e in effects_of:
-            for m, w in e.models:
-                scores_of[m].append(w)
-    scores = [bounds(sure_scores[model], open_scores[model]) for model in PPP_MODELS]
-    possible = possible_outcomes(certainty, threshold, sure_gates, open_gates,
+    for e in sure:
+        for m, w in e.models:
+            sure_scores[m].append(w)
+    scores = [bounds(sure_scores[model], open_.models[model]) for model in PPP_MODELS]
+    possible = possible_outcomes(certainty, threshold, sure_gates, open_.gates,
                                  viability(scores, kb.settings.model_threshold), thin, fits_none(scores))
     return possible != {decision.verdict}
 
