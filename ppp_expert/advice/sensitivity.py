@@ -10,7 +10,7 @@ Only the outcome is needed per variant, so no variant assembles the whole advice
 the engine again: the case runs once, and each variant is replayed in Python with the engine's
 semantics (``Replay``): the phase-one rules the changed answer cannot reach keep their firing,
 the ones it reaches are evaluated again in firing order, ``aggregate.decide`` decides, and the
-second-phase rules are evaluated on that decision. Tests check every variant of the shipped
+second-phase rules a risk owner can depend on are evaluated on that decision. Tests check every variant of the shipped
 cases and of generated ones against a run of the engine.
 """
 
@@ -127,7 +127,7 @@ class Replay:
     before its readers), so which rules fire is what evaluating each condition in that order
     gives. Changing one answer can only change the phase-one rules it reaches (``dependents``);
     the decision is then ``aggregate.decide`` on the firings, as in ``Reasoner``, and the
-    second-phase rules are evaluated again on that decision."""
+    second-phase rules the risk owners depend on are evaluated again on that decision."""
 
     def __init__(self, kb: KnowledgeBase, answers: Mapping[str, Any]) -> None:
         self.kb = kb
