@@ -199,3 +199,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     own = next((first for prefix, first in MUTATION_FIRST_FOR.items() if mutant.startswith(prefix)), ())
     rank = {name: i for i, name in enumerate(dict.fromkeys([*own, *MUTATION_FIRST]))}
     items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable within a module
+
+
+# --- a real browser (Debian's Chromium, driven by Playwright) ----------------------------------
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert path, "Chromium is required for the HTML memo tests: ./run test installs Debian's chromium"
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=_chromium(), args=["--no-sandbox", "--disable-gpu"])
+        yield instance
+        instance.close()

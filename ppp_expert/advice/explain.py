@@ -7,6 +7,8 @@ WHY-NOT, which asks what did not fire rather than what did, is in ``why_not``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import networkx as nx
 
 from ppp_expert.advice.contract import Advice
@@ -162,6 +164,40 @@ def focus(g: nx.DiGraph, target: str, option: str = "--how") -> nx.DiGraph:
     node = resolve_target(g, target, option)
     sub = g.subgraph(support(g, node)).copy()
     sub.graph["case"] = f"{g.graph.get('case', '')}: how {node}"
+    return sub
+
+
+def strongest(g: nx.DiGraph, target: str, limit: int) -> nx.DiGraph:
+    """A printable justification: the ``limit`` rules that weigh most on a conclusion (gates first),
+    each with its direct premises, drawn straight into the conclusion (a model's score or a failed
+    gate in between is folded into the edge). The full graph (``focus``) can be too wide for paper."""
+    node = resolve_target(g, target)
+    heads, stack = {node}, [node]
+    while stack:  # a model's score, a failed gate: conclusions that are part of the target
+        for premise in g.predecessors(stack.pop()):
+            if premise not in heads and g.nodes[premise]["kind"] == "conclusion":
+                heads.add(premise)
+                stack.append(premise)
+    pull: dict[str, float] = {}
+    edges: dict[str, dict[str, Any]] = {}
+    for head in sorted(heads):
+        for rule in g.predecessors(head):
+            if g.nodes[rule]["kind"] == "rule":
+                data = dict(g.edges[rule, head])
+                weight = abs(float(data.get("weight", 2.0)))  # no weight: a gate, decisive
+                if weight > pull.get(rule, -1.0):
+                    pull[rule], edges[rule] = weight, data
+    kept = sorted(pull, key=lambda r: (-pull[r], r))[:limit]
+    sub: nx.DiGraph[str] = nx.DiGraph()
+    sub.add_node(node, **g.nodes[node])
+    for rule in kept:
+        sub.add_node(rule, **g.nodes[rule])
+        sub.add_edge(rule, node, **edges[rule])
+        for premise in g.predecessors(rule):
+            sub.add_node(premise, **g.nodes[premise])
+            sub.add_edge(premise, rule, **g.edges[premise, rule])
+    shown = f"the {len(kept)} strongest of {len(pull)} rules" if len(pull) > len(kept) else "every rule"
+    sub.graph["case"] = f"{g.graph.get('case', '')}: {shown} behind {node}"
     return sub
 
 

@@ -136,15 +136,16 @@ def render_summary(tally: Tally, discovery: Discovery, kb: Any, checking: bool, 
         models = [m for m in kb.models if any(k[0] == m for k in tally.by_model)]
         models += sorted({m for m, _ in tally.by_model} - set(models))
         width = max(len("Model"), *(len(m) for m in models))
-        head = "  ".join(f"{v:>12}" for v in verdicts)
+        column = {v: max(12, len(v)) for v in verdicts}  # insufficient_information is wider than 12
+        head = "  ".join(f"{v:>{column[v]}}" for v in verdicts)
         lines += ["", "Recommended model by verdict (cases):", f"  {'model':<{width}}  {head}  {'total':>6}"]
         for model in models:
-            cells = "  ".join(f"{tally.by_model[(model, v)]:>12}" for v in verdicts)
+            cells = "  ".join(f"{tally.by_model[(model, v)]:>{column[v]}}" for v in verdicts)
             lines.append(f"  {model:<{width}}  {cells}  {sum(tally.by_model[(model, v)] for v in verdicts):>6}")
         per_verdict = Counter({v: 0 for v in verdicts})
         for (_, verdict), count in tally.by_model.items():
             per_verdict[verdict] += count
-        totals = "  ".join(f"{per_verdict[v]:>12}" for v in verdicts)
+        totals = "  ".join(f"{per_verdict[v]:>{column[v]}}" for v in verdicts)
         lines.append(f"  {'all':<{width}}  {totals}  {tally.evaluated:>6}")
         lines.append(f"  close calls (top two models near): {tally.close_calls}")
     if tally.flags:

@@ -197,12 +197,14 @@ def report_path(reports_dir: str, path: str, fmt: str = "text") -> str:
 
 def _memo(kb: Any, case: Any, fmt: str) -> str:
     """A decision memo without the sensitivity sweep (it would multiply a batch's time by ~100)."""
+    from ppp_expert.advice.affordability import affordability
     from ppp_expert.advice.appraisal import appraise
-    from ppp_expert.render.memo import build_memo, render
+    from ppp_expert.render.memo import Cover, build_memo, render
 
     result = appraise(kb, case.id, case.answers, with_sweep=False)
     memo = build_memo(kb, case.title or case.id, case.answers, result.advice, result.trace, result.summary, None,
-                      graphs=fmt == "html")
+                      graphs=fmt == "html", cover=Cover(narrative=case.narrative),
+                      afford=affordability(case.finance, case.answers))
     return render(memo, fmt)
 
 

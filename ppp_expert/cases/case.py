@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ppp_expert.cases.finance import Finance, finance_from_data
 from ppp_expert.errors import CaseError, echoed, echoed_key, printable
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.knowledge_base import KnowledgeBase
@@ -20,7 +21,7 @@ from ppp_expert.yaml_io import check_size, decode, parse_text, read_bytes
 
 AnswerValue = Union[str, int, float]
 _LARGEST_FLOAT = int(sys.float_info.max)  # a larger integer cannot be compared with the questions' bounds
-CASE_KEYS = ("id", "title", "narrative", "answers", "expected", "consultation")
+CASE_KEYS = ("id", "title", "narrative", "answers", "expected", "finance", "consultation")
 #: The largest count a session file may claim of questions asked (far above any real consultation).
 MAX_ASKED = 1_000_000
 
@@ -50,6 +51,8 @@ class Case(BaseModel):
     narrative: str = ""
     answers: dict[str, AnswerValue] = {}
     expected: Optional[Expected] = None
+    #: The business case's figures (amounts, budget envelope, liabilities), when the file gives them.
+    finance: Optional[Finance] = None
     #: How many questions the consultation that wrote this file has asked (``ask`` continues the
     #: count after ``--resume``); evaluation ignores it.
     asked: int = 0
@@ -126,7 +129,7 @@ def case_from_data(data: Any, kb: KnowledgeBase, where: str, default_id: str) ->
     case_id = default_id if raw_id is None or raw_id == "" else str(raw_id)
     return Case(id=case_id, title="" if title is None else str(title),
                 narrative="" if narrative is None else str(narrative), answers=answers, expected=expected,
-                asked=_asked(data.get("consultation"), where))
+                finance=finance_from_data(data.get("finance"), where), asked=_asked(data.get("consultation"), where))
 
 
 def _asked(raw: Any, where: str) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ppp_expert.cases.case import MAX_ASKED
+from ppp_expert.cases.currencies import CURRENCIES
+from ppp_expert.cases.finance import LARGEST, UNITS, YEARS
 from ppp_expert.kb.conclusions import OUTCOMES
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import MODEL_IDS, PARTIES
@@ -20,6 +22,34 @@ def _answer_schema(question: Any) -> dict[str, Any]:
     if question.max is not None:
         schema["maximum"] = question.max
     return {"anyOf": [schema, {"const": "unknown"}], "description": question.text}
+
+
+def _finance_schema() -> dict[str, Any]:
+    """The optional business-case figures (cases/finance.py checks the same)."""
+    amount = {"type": "number", "minimum": 0, "maximum": LARGEST}
+    by_year = {"type": "object", "propertyNames": {"pattern": "^[0-9]{4}$"}, "additionalProperties": amount,
+               "description": f"Year ({YEARS[0]}-{YEARS[1]}) -> amount in the case's currency and unit."}
+    return {
+        "type": "object", "additionalProperties": False, "required": ["currency"],
+        "description": "The business case's own figures; the memo shows them and never fills one in.",
+        "properties": {
+            "currency": {"enum": sorted(CURRENCIES), "description": "ISO 4217 code of every amount."},
+            "unit": {"enum": list(UNITS), "default": "million", "description": "The unit of every amount."},
+            "capital_cost": {**amount, "description": "Capital cost of the investment."},
+            "annual_payments": {**by_year, "description": "Payments the authority would make, per year."},
+            "budget_envelope": {**by_year, "description": "Budget available for the payments, per year "
+                                                          "(the medium-term envelope)."},
+            "public_sector_comparator": {**amount, "description": "Whole-life cost of public delivery."},
+            "market_estimate": {**amount, "description": "Shadow bid or market estimate of the same scope."},
+            "contingent_liabilities": {
+                "type": "array", "description": "Guarantees and other contingent liabilities.",
+                "items": {"type": "object", "additionalProperties": False, "required": ["title"],
+                          "properties": {"title": {"type": "string", "minLength": 1},
+                                         "amount": {"anyOf": [amount, {"const": "unknown"}]}}},
+            },
+            "source": {"type": "string", "description": "Where the figures come from."},
+        },
+    }
 
 
 def case_json_schema(kb: KnowledgeBase) -> dict[str, Any]:
@@ -51,6 +81,7 @@ def case_json_schema(kb: KnowledgeBase) -> dict[str, Any]:
                               "additionalProperties": {"enum": list(PARTIES)}},
                 },
             },
+            "finance": _finance_schema(),
             "consultation": {
                 "type": "object",
                 "additionalProperties": False,

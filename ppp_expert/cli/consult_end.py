@@ -4,6 +4,7 @@ case file; with ``--format json``, the ``done`` event instead."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -31,13 +32,13 @@ def write_memo(kb: Any, result: Any, title: str, memo_path: str) -> str:
     from ppp_expert.advice.appraisal import appraise
     from ppp_expert.files import write_file
     from ppp_expert.kb.conditions import UNKNOWN
-    from ppp_expert.render.memo import build_memo, render
+    from ppp_expert.render.memo import Cover, build_memo, render
 
     fmt = MEMO_FORMATS[Path(memo_path).suffix.lower()]
     known = {q: v for q, v in result.answers.items() if v != UNKNOWN}
     appraisal = appraise(kb, result.advice.case, known)
     memo = build_memo(kb, title, known, appraisal.advice, appraisal.trace, appraisal.summary, appraisal.sweep,
-                      graphs=fmt == "html")
+                      graphs=fmt == "html", cover=Cover(date=datetime.date.today().isoformat(), version="draft"))
     write_file(Path(memo_path), render(memo, fmt), replace=False, option="--memo")
     return memo_path
 

@@ -62,7 +62,7 @@ class SessionFile:
     path: Path
     id: str
     title: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)  # narrative / expected kept from a resumed file
+    extra: dict[str, Any] = field(default_factory=dict)  # narrative, expected, finance kept from a resumed file
     asked: int = 0  # questions the consultation has asked so far: written so --resume continues the count
 
     def data(self, answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,5 +137,5 @@ def read_case(path: str | Path, kb: KnowledgeBase) -> LoadedCase:
             answers[qid] = case.answers[qid]
         else:  # validated as unknown (or null)
             answers[qid] = UNKNOWN
-    extra = {k: data[k] for k in ("narrative", "expected") if data.get(k)}
+    extra = {k: data[k] for k in ("narrative", "expected", "finance") if data.get(k)}
     return LoadedCase(case.id, case.title, answers, extra, case.asked)

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ppp_expert.engine.aggregate import thin_evidence, thin_possible
+from ppp_expert.engine.aggregate import thin_evidence, thin_possible, verdict_questions
 from ppp_expert.engine.bounds import (
     CERTAINTY,
     Bounds,
@@ -155,6 +155,11 @@ class Relevance:
         self.verdict_rules: list[str] = list(dict.fromkeys([*self.pool_weights, *self.gates]))
         self.producers = {fact: [kb.rule(rid) for rid in ids] for fact, ids in kb.fact_producers.items()}
         self.questions_of = {r.id: set(r.questions) for r in kb.rules}
+        #: question -> the rules that read it (in rule order)
+        self.readers: dict[str, list[str]] = {}
+        for r in kb.rules:
+            for q in r.questions:
+                self.readers.setdefault(q, []).append(r.id)
 
     def _add_evidence(self, rule: Rule, items: Iterable[tuple[str, float, str]]) -> None:
         for target, weight, _ in items:
@@ -263,25 +268,18 @@ class Relevance:
     def analyse(self, answers: Mapping[str, Any]) -> Outlook:
         """The outlook after ``answers`` (question -> value; ``unknown`` counts as answered)."""
         status, decided, movers, needs = self._outlook(answers, second_phase=True)
-        refinable: set[str] = set()
-        for rule in self.rules:
-            if status[rule.id] is None:
-                refinable.update(q for q in self.questions_of[rule.id] if q not in answers)
+        refinable = {q for rule in self.rules if status[rule.id] is None for q in self.questions_of[rule.id]
+                     if q not in answers}
         order = self.rank.__getitem__
         return Outlook(
-            settled=not movers,
-            open_targets=tuple(movers),
-            needed=tuple(sorted(needs.needed_by, key=order)),
+            settled=not movers, open_targets=tuple(movers), needed=tuple(sorted(needs.needed_by, key=order)),
             needed_by={q: tuple(v) for q, v in needs.needed_by.items()},
-            moves={r: tuple(v) for r, v in needs.moves.items()},
-            refinable=tuple(sorted(refinable, key=order)),
+            moves={r: tuple(v) for r, v in needs.moves.items()}, refinable=tuple(sorted(refinable, key=order)),
             verdicts=decided.verdicts, models=decided.models, certainty=decided.certainty, scores=decided.scores,
-            status=status,
-        )
+            status=status)
 
     def needed_by(self, answers: Mapping[str, Any]) -> dict[str, dict[str, None]]:
-        """``analyse(answers).needed_by`` (question -> the rules that need it; empty when settled),
-        the second phase left out when no target reads it: the decision rules are all first-phase."""
+        """``analyse(answers).needed_by``, without the second phase when no target reads it."""
         return self._outlook(answers, second_phase=not self.targets <= {"verdict", "model"})[3].needed_by
 
     def _outlook(self, answers: Mapping[str, Any], second_phase: bool) -> tuple[dict[str, Truth], DecisionSets,
@@ -296,7 +294,19 @@ class Relevance:
             self._evaluate(self.phase_two, state, status)
         movers = self._open_outcomes(status, decided.verdicts, set(decided.models), decided.contenders,
                                      decided.viable, decided.none_fit)
-        return status, decided, movers, self._needs(movers, state, status, decided.verdicts, decided.contenders)
+        needs = self._needs(movers, state, status, decided.verdicts, decided.contenders)
+        if "verdict" in movers and "insufficient_information" in decided.verdicts:
+            self._thin_needs(answers, needs)
+        return status, decided, movers, needs
+
+    def _thin_needs(self, answers: Mapping[str, Any], needs: _Needs) -> None:
+        """While the evidence may still count as thin, a known answer to any other question behind
+        the verdict can end that, whatever the answer says: it counts toward the share of answers
+        ``aggregate.thin_possible`` asks for. So each such question is needed for the verdict."""
+        if thin_possible(self.kb, {q: v for q, v in answers.items() if v != cond.UNKNOWN}):
+            for question in verdict_questions(self.kb):
+                if question not in answers:  # its readers, in rule order, after any already there
+                    needs.needed_by.setdefault(question, {}).update(dict.fromkeys(self.readers.get(question, ())))
 
     def _open_outcomes(self, status: Mapping[str, Truth], verdicts: frozenset[str], models: set[str],
                        contenders: list[str], viable: frozenset[bool],

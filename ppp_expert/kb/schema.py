@@ -61,6 +61,9 @@ class Question(Strict):
     help: str = Field(min_length=1)
     guide: list[str] = Field(min_length=1)
     phase: Literal["need", "drivers", "market", "selection", "structuring"] = "structuring"
+    #: lever: the authority chooses the answer (term, payment, risk transfer, preferences, preparation
+    #: it can do); fact: the answer describes the world it works in (demand, capacity, market, law).
+    control: Literal["lever", "fact"] = "fact"
     type: Literal["choice", "number", "integer"] = "choice"
     answers: dict[str, str] = Field(default_factory=empty_dict)
     min: Optional[float] = None

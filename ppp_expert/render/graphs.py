@@ -20,11 +20,13 @@ STYLE = {
     "fact": {"shape": "ellipse", "style": "filled", "fillcolor": "#fff4d6", "color": "#b08900"},
     "rule": {"shape": "box", "style": "rounded,filled", "fillcolor": "#f2f2f2", "color": "#555555"},
     "decision": {"shape": "doubleoctagon", "style": "filled", "fillcolor": "#d9f2d9", "color": "#2e7d32"},
-    "conclusion": {"shape": "box", "style": "filled", "fillcolor": "#fde7e9", "color": "#a33"},
+    "conclusion": {"shape": "box", "style": "filled", "fillcolor": "#fde7e9", "color": "#aa3333"},
 }
 CLUSTER_TITLES = {"answer": "Answers", "fact": "Derived facts", "rule": "Rules fired",
                   "decision": "Decisions", "conclusion": "Conclusions"}
 WRAP = 30
+#: Labels of a graph printed in a memo wrap shorter, so that it fits an A4 page at >= 8 pt.
+COMPACT_WRAP = 18
 
 
 class RenderError(PPPExpertError):
@@ -32,17 +34,21 @@ class RenderError(PPPExpertError):
 
 
 def wrapped(text: str, width: int = WRAP) -> str:
-    """A label escaped for DOT and wrapped onto lines (never cut): DOT's line break is ``\\n``."""
-    lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False) or [""]
+    """A label escaped for DOT and wrapped onto lines at spaces, never inside a word (a word longer
+    than the width gets a line of its own): DOT's line break is ``\\n``."""
+    lines = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False) or [""]
     return "\\n".join(graphviz.escape(line) for line in lines)
 
 
-def to_dot(g: nx.DiGraph) -> graphviz.Digraph:
-    """A left-to-right DOT graph, one cluster per node kind, labels short and escaped."""
+def to_dot(g: nx.DiGraph, compact: bool = False) -> graphviz.Digraph:
+    """A left-to-right DOT graph, one cluster per node kind, labels short and escaped. ``compact``:
+    shorter lines and closer columns, for a graph printed on a page."""
+    width = COMPACT_WRAP if compact else WRAP
     dot = graphviz.Digraph("explanation", graph_attr={
         "rankdir": "LR", "fontname": "Helvetica", "fontsize": "11", "nodesep": "0.15",
-        "ranksep": "0.9", "newrank": "true",
-        "label": graphviz.escape(f"ppp-expert explanation: {g.graph.get('case', '')}"),
+        "ranksep": "0.35" if compact else "0.9", "newrank": "true",
+        # A printed memo captions the figure itself; a title as wide as the graph would shrink it.
+        "label": "" if compact else graphviz.escape(f"ppp-expert explanation: {g.graph.get('case', '')}"),
         "labelloc": "t",
     }, node_attr={"fontname": "Helvetica", "fontsize": "10", "height": "0.3"},
         edge_attr={"color": "#888888", "arrowsize": "0.6"})
@@ -65,23 +71,28 @@ def to_dot(g: nx.DiGraph) -> graphviz.Digraph:
             for node in members:
                 data = g.nodes[node]
                 if kind == "rule":  # the rule's title in words, its citation below; the id as tooltip
-                    label = wrapped(str(data.get("title") or data.get("label", node)))
-                    label += "\\n" + graphviz.escape(f"[{data.get('source', '')}]")
+                    label = wrapped(str(data.get("title") or data.get("label", node)), width)
+                    if not compact:  # a printed memo lists every citation in its annex table
+                        label += "\\n" + graphviz.escape(f"[{data.get('source', '')}]")
                     tooltip = graphviz.escape(str(data.get("label", node)))
                 else:
-                    label = wrapped(str(data.get("label", node)))
+                    text = str(data.get("label", node))
+                    if compact and kind in ("answer", "fact"):  # ids as words, so lines break between them
+                        text = text.replace("_", " ").replace("=", " = ")
+                    label = wrapped(text, width)
                     tooltip = graphviz.escape(str(data.get("title", node)))
                 sub.node(ids[node], label=label, tooltip=tooltip, **STYLE[kind])
+    small = "10" if compact else "8"  # edge labels: printed at >= 8 pt once the graph is fitted to A4
     for a, b in sorted(g.edges):
         data = g.edges[a, b]
         attrs = {}
         if data.get("overridden"):
-            attrs = {"style": "dashed", "color": "#bbbbbb", "label": "overridden", "fontsize": "8"}
+            attrs = {"style": "dashed", "color": "#bbbbbb", "label": "overridden", "fontsize": small}
         elif "weight" in data:
             w = float(data["weight"])
-            attrs = {"color": "#2e7d32" if w > 0 else "#c62828", "label": f"{w:+.2f}", "fontsize": "8"}
+            attrs = {"color": "#2e7d32" if w > 0 else "#c62828", "label": f"{w:+.2f}", "fontsize": small}
         elif "party" in data:
-            attrs = {"label": graphviz.escape(str(data["party"])), "fontsize": "8"}
+            attrs = {"label": graphviz.escape(str(data["party"])), "fontsize": small}
         dot.edge(ids[a], ids[b], **attrs)
     return dot
 

@@ -1,9 +1,11 @@
-"""The decision memo: one data model, rendered to Markdown or to one self-contained HTML file.
+"""The decision memo: one data model, rendered to Markdown, HTML, PDF or Word.
 
-The outline follows what appraisal practice expects of a decision paper: the bottom line first,
-then the facts, the strategic fit, the options appraisal, the risk allocation, the commercial
-structure, procurement, governance, implementation, red flags, what would change the advice,
-and an annex with the explanation graphs and every rule that fired with its citation.
+The outline is a business-case submission: a cover (case, author, date, version, knowledge
+base), an executive summary of at most two pages (decision sought, outcome and its conditions,
+confidence, model and runner-up, every red flag, top risks, what would change the advice), then
+the sections PPP units write (strategic fit, options appraisal, commercial structure and risk
+allocation, financial and affordability case, procurement and management, sensitivity,
+assumptions, next steps and approvals) and an annex (graphs, every rule fired with its citation).
 Templates are Jinja2 with autoescaping for HTML; every value from a case file is data, never markup.
 """
 
@@ -19,22 +21,27 @@ from typing import Any
 import jinja2
 
 from ppp_expert import __version__
+from ppp_expert.advice.affordability import Affordability, affordability
 from ppp_expert.advice.contract import Advice
-from ppp_expert.advice.explain import build_graph, focus
+from ppp_expert.advice.explain import build_graph, strongest
 from ppp_expert.advice.sensitivity import Sweep
 from ppp_expert.advice.summary import NUMBERS_EXPLAINED, Summary
-from ppp_expert.advice.why_not import why_not
+from ppp_expert.advice.switching import Switch, switching_values
 from ppp_expert.engine.reasoner import Trace
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.sections import section_title
 from ppp_expert.render.encode import md_cell, md_code, md_code_cell, md_text, url_path
-from ppp_expert.render.explanations import VERDICT_WORDS, flip_line
+from ppp_expert.render.explanations import VERDICT_WORDS
 from ppp_expert.render.graphs import dot_available, to_dot
+from ppp_expert.render.memo_parts import APPROVALS, decision_sought, next_steps, why_not_chosen
 from ppp_expert.render.text import format_value
 
-FORMATS = ("md", "html")
+FORMATS = ("md", "html", "pdf", "docx")
+#: The formats rendered from a text template; pdf prints the html, docx is built in render/memo_docx.
 TOPICS = ("structuring", "procurement", "governance", "implementation")
+#: Rules drawn per graph in a memo: enough to show the reasoning, few enough to print legibly.
+GRAPH_RULES = 8
 DISCLAIMER = (
     "This memo is decision support produced by a rule-based expert system from the answers recorded "
     "for the case. It does not replace the judgement of the officials responsible, legal and financial "
@@ -47,9 +54,19 @@ class ReportError(PPPExpertError):
     """The memo cannot be written where or how it was asked."""
 
 
+@dataclass(frozen=True)
+class Cover:
+    """Who wrote the memo, when, and which version of it this is (given, never guessed)."""
+
+    author: str = ""
+    date: str = ""
+    version: str = ""
+    narrative: str = ""
+
+
 @dataclass
 class Memo:
-    """Everything a memo shows, prepared once for both formats."""
+    """Everything a memo shows, prepared once for every format."""
 
     title: str
     case: str
@@ -61,10 +78,17 @@ class Memo:
     risks: list[dict[str, Any]]
     topics: list[dict[str, Any]]
     red_flags: list[dict[str, Any]]
-    changes: list[str]
     sweep_note: str
     fired: list[dict[str, str]]
+    cover: Cover = field(default_factory=Cover)
+    decision: str = ""
+    switches: tuple[Switch, ...] = ()
+    afford: Affordability = field(default_factory=lambda: affordability(None, {}))
+    next_steps: list[str] = field(default_factory=list)
+    brief_steps: list[str] = field(default_factory=list)  # the same, shortened for the one-page brief
+    approvals: tuple[str, ...] = APPROVALS
     graphs: dict[str, str] = field(default_factory=dict)  # name -> inline SVG (HTML) or file name (md)
+    graph_sources: dict[str, str] = field(default_factory=dict)  # name -> DOT source (Word draws a PNG)
     kb_fingerprint: str = ""
     version: str = __version__
     numbers: str = NUMBERS_EXPLAINED
@@ -85,8 +109,10 @@ def kb_fingerprint(kb: KnowledgeBase) -> str:
 
 
 def build_memo(kb: KnowledgeBase, title: str, answers: dict[str, Any], advice: Advice, trace: Trace,
-               summary: Summary, sweep: Sweep | None, graphs: bool = True) -> Memo:
-    """The memo's data model."""
+               summary: Summary, sweep: Sweep | None, graphs: bool = True, cover: Cover | None = None,
+               afford: Affordability | None = None) -> Memo:
+    """The memo's data model. ``afford``: the case's figures as advice/affordability reads them
+    (``affordability(case.finance, answers)``); none given, the section says the figures are missing."""
     facts = []
     for qid, question in kb.questions.items():
         value = answers.get(qid, "unknown")
@@ -95,23 +121,36 @@ def build_memo(kb: KnowledgeBase, title: str, answers: dict[str, Any], advice: A
         meaning = question.answers.get(value, "") if question.type == "choice" else ""
         facts.append({"id": qid, "question": question.text, "answer": str(value), "meaning": meaning})
     unknown = [{"id": q, "question": kb.questions[q].text} for q in advice.unknown_questions if q in kb.questions]
+    afford = afford or affordability(None, answers)
     memo = Memo(
         title=title, case=advice.case, summary=summary, advice=advice, facts=facts, unknown=unknown,
         options=_options(kb, advice, trace), risks=_risks(kb, advice), topics=_topics(advice),
         red_flags=[{"title": f.title, "id": f.id, "mitigation": f.mitigation, "rules": f.rules}
                    for f in advice.red_flags],
-        changes=_changes(kb, sweep), sweep_note=_sweep_note(sweep),
+        sweep_note=_sweep_note(sweep),
         fired=[{"id": f.id, "title": kb.rule(f.id).title, "source": f.source, "cited": _citation(kb, f.source)}
                for f in advice.fired_rules],
-        kb_fingerprint=kb_fingerprint(kb),
+        kb_fingerprint=kb_fingerprint(kb), cover=cover or Cover(), decision=decision_sought(title, summary),
+        switches=switching_values(kb, sweep, answers) if sweep is not None else (), afford=afford,
+        next_steps=next_steps(summary, advice, afford), brief_steps=next_steps(summary, advice, afford, brief=True),
     )
     if graphs:
+        memo.graphs = memo_graphs(kb, trace, advice, inline=True)
         g = build_graph(kb, trace, advice)
-        for name in ("verdict", "model"):
-            svg = svg_of(focus(g, name), inline=True)
-            if svg:
-                memo.graphs[name] = svg
+        memo.graph_sources = {name: to_dot(strongest(g, name, GRAPH_RULES), compact=True).source
+                              for name in memo.graphs}
     return memo
+
+
+def memo_graphs(kb: KnowledgeBase, trace: Trace, advice: Advice, inline: bool) -> dict[str, str]:
+    """The verdict and model graphs as a memo prints them: the strongest rules only, compact."""
+    g = build_graph(kb, trace, advice)
+    out = {}
+    for name in ("verdict", "model"):
+        svg = svg_of(strongest(g, name, GRAPH_RULES), inline=inline, compact=True)
+        if svg:
+            out[name] = svg
+    return out
 
 
 def _citation(kb: KnowledgeBase, source: str) -> str:
@@ -135,13 +174,7 @@ def _options(kb: KnowledgeBase, advice: Advice, trace: Trace) -> list[dict[str, 
             "why_not": "",
         }
         if not entry["chosen"]:
-            result = why_not(kb, trace, ranked.model)
-            blocked = sorted(result.not_fired, key=lambda x: -x[1])[:2]
-            gap = f"It scores {ranked.score:+.2f} against {rec.score:+.2f} for the recommended option."
-            missing = "; ".join(f"{rule.title} (not met: {', '.join(failed) or 'its conditions'})"
-                                for rule, _, failed in blocked)
-            entry["why_not"] = gap + (f" Evidence that would have favoured it but does not apply: {missing}."
-                                      if missing else "")
+            entry["why_not"] = why_not_chosen(kb, trace, advice, ranked.model, ranked.score)
         out.append(entry)
     return out
 
@@ -163,14 +196,6 @@ def _topics(advice: Advice) -> list[dict[str, Any]]:
     return out
 
 
-def _changes(kb: KnowledgeBase, sweep: Sweep | None, limit: int = 12) -> list[str]:
-    if sweep is None:
-        return []
-    first = [f for f in sweep.flips if f.verdict or f.model]
-    rest = [f for f in sweep.flips if not (f.verdict or f.model)]
-    return [flip_line(kb, f) for f in (first + rest)[:limit]]
-
-
 def _sweep_note(sweep: Sweep | None) -> str:
     if sweep is None:
         return "The sensitivity sweep was not run."
@@ -180,14 +205,14 @@ def _sweep_note(sweep: Sweep | None) -> str:
             f"{verdict} and the model is {model} to a single change of answer.")
 
 
-def svg_of(g: Any, inline: bool = True) -> str:
+def svg_of(g: Any, inline: bool = True, compact: bool = False) -> str:
     """The graph as SVG, or '' without Graphviz. ``inline``: an element for an HTML page, without
     XML prolog, DOCTYPE or namespace declarations (HTML puts SVG in its namespace by itself), so
     the page names no external address at all; otherwise a standalone SVG file."""
     if not dot_available():
         return ""
-    done = subprocess.run(["dot", "-Tsvg"], input=to_dot(g).source.encode("utf-8"), capture_output=True,
-                          timeout=60, check=False)
+    source = to_dot(g, compact=compact).source.encode("utf-8")
+    done = subprocess.run(["dot", "-Tsvg"], input=source, capture_output=True, timeout=60, check=False)
     if done.returncode != 0:
         return ""
     text = done.stdout.decode("utf-8")
@@ -217,14 +242,32 @@ def _environment(fmt: str) -> jinja2.Environment:
     env.filters["code_cell"] = md_code_cell
     env.filters["url"] = url_path
     env.filters["signed"] = lambda x: f"{x:+.2f}"
+    env.filters["lead"] = lead
     return env
 
 
 md_escape = md_text  # the Markdown encoder (render.encode)
 
 
-def render(memo: Memo, fmt: str) -> str:
-    """The memo as Markdown or as a self-contained HTML page."""
-    if fmt not in FORMATS:
-        raise ReportError(f"unknown format '{fmt}'; expected one of {', '.join(FORMATS)}", field="--format")
-    return _environment(fmt).get_template(f"memo.{fmt}.j2").render(m=memo)
+def lead(text: str, limit: int = 320) -> str:
+    """The opening of a narrative for the cover: whole sentences up to ``limit`` characters (at least
+    the first sentence, cut at a word if it alone is longer); the full text is in section 2."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    out = ""
+    for sentence in re.split(r"(?<=[.!?])\s+", flat):
+        if out and len(out) + len(sentence) + 1 > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    if len(out) > limit:
+        out = out[:limit].rsplit(" ", 1)[0] + " \u2026"
+    return out
+
+
+def render(memo: Memo, fmt: str, brief: bool = False) -> str:
+    """The memo (or its one-page brief) as Markdown or as a self-contained HTML page."""
+    if fmt not in ("md", "html"):
+        raise ReportError(f"unknown text format '{fmt}'; expected md or html", field="--format")
+    name = "brief" if brief else "memo"
+    return _environment(fmt).get_template(f"{name}.{fmt}.j2").render(m=memo)

@@ -52,7 +52,7 @@ ALLIANCE = {  # exploratory innovation work with a capable owner
     "need_type": "exploratory", "scope_clarity": "unclear", "outputs_measurable": "no",
     "innovation_vs_predictability": "innovation", "governance_capacity": "high", "in_house_expertise": "partial",
     "ip_creation": "yes", "asset_type": "none", "capital_cost_musd": 40, "shared_ownership_ok": "no",
-    "revenue_source": "government_payments", "private_interest": "strong",
+    "revenue_source": "government_payments", "private_interest": "strong", "existing_market": "no",
 }
 AVAILABILITY = {  # a government-paid DBFO data-centre shell, no capital budget
     "application_area": "data_center", "need_type": "defined_service", "scope_clarity": "clear",
@@ -72,14 +72,14 @@ JOINT_VENTURE = {
     "need_type": "evolving", "shared_ownership_ok": "yes", "public_assets_in_kind": "yes",
     "revenue_source": "commercial", "governance_capacity": "high", "duration_years": 15,
     "asset_type": "long_lived_physical", "capital_cost_musd": 200, "public_funding": "partial",
-    "private_interest": "strong", "in_house_expertise": "partial",
+    "private_interest": "strong", "in_house_expertise": "partial", "existing_market": "no",
 }
 DATA = {
     "application_area": "data_sharing", "need_type": "evolving", "asset_type": "none", "data_assets": "both",
     "capital_cost_musd": 1, "revenue_source": "none", "in_house_expertise": "partial",
     "private_interest": "strong", "shared_ownership_ok": "no",
     # Enough of the verdict's questions answered for the evidence not to count as thin.
-    "stakeholder_alignment": "aligned", "governance_capacity": "medium",
+    "stakeholder_alignment": "aligned", "governance_capacity": "medium", "existing_market": "no",
 }
 MODEL_BASES = {"concession_bot": CONCESSION, "managed_services": MANAGED, "joint_venture": JOINT_VENTURE,
                "alliance": ALLIANCE, "data_partnership": DATA}
@@ -150,15 +150,20 @@ def test_a_user_paid_managed_service_is_paid_from_fees_and_shares_take_up() -> N
        funding=st.sampled_from(["available", "partial", "unavailable", "unknown"]))
 def test_property_model_payment_and_demand_owner_are_coherent_with_who_pays(answers: dict, revenue: str,
                                                                              funding: str) -> None:
-    advice = run({**answers, "revenue_source": revenue, "public_funding": funding})
+    # money_flow as the revenue answer implies: the two disagreeing is flagged, not designed for.
+    flow = {"government_payments": "government_pays", "none": "no_money"}.get(revenue, "unknown")
+    advice = run({**answers, "revenue_source": revenue, "public_funding": funding, "money_flow": flow})
     model = advice.recommendation.model
     payment = setting(advice, "payment_mechanism")
     demand = party(advice, "demand")
     if model == "traditional_procurement" or not advice.recommendation.determined:
         return  # no partnership model recommended: no deal design to check
     if revenue in ("user_fees", "commercial") and funding == "unavailable":
-        assert model not in GOVERNMENT_PAID, model
-        assert payment in ("user_fees", "revenue_sharing", "data_exchange_in_kind"), (model, payment)
+        fee_funded = model == "managed_services" and fired(advice, "model.managed_services.fee_funded")
+        assert model not in GOVERNMENT_PAID or (fee_funded and payment == "user_fees"), (model, payment)
+        # a capital grant or a savings contract is the public side's own, separately answered payment
+        assert payment in ("user_fees", "revenue_sharing", "data_exchange_in_kind", "capital_grant_milestones",
+                           "guaranteed_savings"), (model, payment)
         assert demand != "public", (model, demand)
     if revenue == "government_payments":
         assert payment not in ("user_fees", "data_exchange_in_kind"), (model, payment)
@@ -173,7 +178,9 @@ def test_property_model_payment_and_demand_owner_are_coherent_with_who_pays(answ
        funding=st.sampled_from(["available", "partial", "unavailable"]))
 def test_property_a_missing_capital_budget_is_no_reason_for_a_government_paid_ppp(answers: dict,
                                                                                   funding: str) -> None:
-    advice = run({**answers, "revenue_source": "government_payments", "public_funding": funding})
+    # money_flow too: where it says otherwise, government is not the payer (redflag.money_flows_disagree).
+    advice = run({**answers, "revenue_source": "government_payments", "money_flow": "government_pays",
+                  "public_funding": funding})
     capital_drivers = [r.rule for r in advice.appropriate.reasons
                        if r.weight > 0 and r.rule.startswith("appropriate.capital_constraint")]
     assert capital_drivers == []
@@ -511,7 +518,13 @@ def test_property_models_the_authority_pays_never_gain_when_users_pay_instead(an
     government = run({**answers, "public_funding": funding, "revenue_source": "government_payments"})
     users = run({**answers, "public_funding": funding, "revenue_source": revenue})
     for model in GOVERNMENT_PAID:
+        if model == "managed_services" and fired(users, "model.managed_services.fee_funded"):
+            continue  # a service contract paid from the users' own fees (tests/kb/test_money_flows.py)
         assert score(users, model) <= score(government, model), (model, revenue, funding)
+
+
+def fired(advice: Any, rule: str) -> bool:
+    return any(e.rule == rule for ranked in advice.recommendation.ranking for e in ranked.evidence)
 
 
 GALILEO = {  # a commercial-revenue concession whose bidders want public cover of take-up

@@ -400,3 +400,18 @@ def test_summary_never_prints_control_characters_from_file_names(tmp_path: Path,
     assert result.exit_code == 2
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "evil\\x1b]0;pwned\\x07.yaml: malformed YAML" in result.output
+
+
+def test_the_model_by_verdict_table_keeps_its_columns_aligned_for_every_outcome(batch, kb, tmp_path) -> None:
+    """insufficient_information is wider than the other outcome names; its column widens with it."""
+    folder = tmp_path / "in"
+    write(folder / "full.yaml", {"answers": BROADBAND})
+    write(folder / "commodity.yaml", {"answers": COMMODITY})
+    write(folder / "thin.yaml", {"answers": {"need_type": "defined_service"}})
+    result = batch(str(folder), "--out", str(tmp_path / "out"), "-j", "1")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = lines.index("Recommended model by verdict (cases):") + 1
+    table = lines[start:lines.index("", start)][:-1]  # the header and every row, not the close calls
+    assert "insufficient_information" in table[0]
+    assert len({len(line) for line in table}) == 1, table

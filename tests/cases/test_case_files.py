@@ -92,7 +92,7 @@ def test_good_answers_are_normalised_and_unknowns_dropped(tmp_path: Path) -> Non
         {"duration_years": int(YEARS.min)}
 
 
-KEYS = "id, title, narrative, answers, expected, consultation"
+KEYS = "id, title, narrative, answers, expected, finance, consultation"
 BAD_FILES = [
     ("# nothing but a comment\n", "", "file is empty (only comments or blank lines); expected a mapping with answers"),
     ("- a\n- b\n", "", f"expected a mapping with {KEYS}, got list"),

@@ -152,3 +152,20 @@ def test_why_says_what_the_answer_decides_in_plain_words(kb) -> None:
     assert not any(rule.id in text for rule in kb.rules)
     groups = {p.projected for p in choice.prospects}
     assert (len(groups) > 1) == text.startswith("Your answer decides between")
+
+
+def test_thin_evidence_is_never_settled_while_another_question_behind_the_verdict_is_open(kb) -> None:
+    """Any known answer to a question behind the verdict counts toward the share of answers that
+    ends thin evidence, whatever it says: a consultation that stopped there would settle on
+    'insufficient information' although one more answer gives advice (found by bench_ask)."""
+    case = load_case(CASES / "texas-gov-nic-portal.yaml", kb)
+    result = Session(kb, Answering(case.answers), refine=False).run()
+    whole = evaluate(case, kb)
+    assert whole.appropriate.verdict == "ppp"
+    assert result.advice.appropriate.verdict == whole.appropriate.verdict
+    # the relevance analysis itself: thin now, so an open question behind the verdict is needed
+    relevance = relevance_for(kb, DECISION)
+    answers = {"need_type": "defined_service", "outputs_measurable": "yes", "revenue_source": "user_fees"}
+    outlook = relevance.analyse(answers)
+    assert "insufficient_information" in outlook.verdicts and not outlook.settled
+    assert "technology_change" in outlook.needed

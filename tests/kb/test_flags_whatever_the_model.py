@@ -81,3 +81,28 @@ def test_paying_a_firm_for_its_data_is_a_purchase_not_a_data_partnership(stem: s
     assert bought.appropriate.certainty < partnered.appropriate.certainty
     assert any(r.rule == "model.data_partnership.bought_data" for r in bought.appropriate.reasons) or \
         "model.data_partnership.bought_data" in {f.id for f in bought.fired_rules}
+
+
+def test_an_answered_long_need_is_planned_for_under_a_traditional_outcome() -> None:
+    long_need = run("dod-jwcc-cloud", duration_years=25)
+    assert long_need.appropriate.verdict == "traditional"
+    assert "term_years" in {item.key for item in long_need.structuring.advice}
+    short_need = run("dod-jwcc-cloud", duration_years=5)
+    assert "term_years" not in {item.key for item in short_need.structuring.advice}
+
+
+@pytest.mark.parametrize("stem", SPREAD)
+def test_an_incumbent_bottleneck_and_an_unsurveyed_handover_are_flagged_under_any_model(stem: str) -> None:
+    advice = run(stem, incumbent_control="yes", inherited_assets="unsurveyed")
+    assert {"incumbent_bottleneck", "inherited_asset_condition"} <= flags(advice)
+    clear = run(stem, incumbent_control="no", inherited_assets="surveyed")
+    assert not {"incumbent_bottleneck", "inherited_asset_condition"} & flags(clear)
+
+
+def test_pending_sector_rules_hold_a_partnership_at_not_yet_until_they_are_settled() -> None:
+    settled = run("ireland-national-broadband-plan", sector_regulation="settled")
+    pending = run("ireland-national-broadband-plan", sector_regulation="pending")
+    assert "settled_sector_rules" not in {c.id for c in settled.appropriate.conditions}
+    assert pending.appropriate.verdict == "not_yet"
+    condition = next(c for c in pending.appropriate.conditions if c.id == "settled_sector_rules")
+    assert condition.clear == {"sector_regulation": ["settled"]}

@@ -31,19 +31,23 @@ MINIMAL = {
         "revenue_source": "commercial", "governance_capacity": "high", "duration_years": 15,
         "asset_type": "long_lived_physical", "capital_cost_musd": 200, "public_funding": "partial",
         "private_interest": "strong", "in_house_expertise": "partial",
+        # Nothing comparable on sale (and enough of the verdict's questions answered).
+        "existing_market": "no",
     },
     "alliance": {
         "need_type": "exploratory", "scope_clarity": "unclear", "outputs_measurable": "no",
         "innovation_vs_predictability": "innovation", "urgency": "high", "governance_capacity": "high",
         "in_house_expertise": "partial", "ip_creation": "yes", "asset_type": "none", "capital_cost_musd": 40,
         "shared_ownership_ok": "no", "revenue_source": "government_payments",
+        # Enough of the verdict's questions answered for the evidence not to count as thin.
+        "private_interest": "strong",
     },
     "data_partnership": {
         "application_area": "data_sharing", "need_type": "evolving", "asset_type": "none", "data_assets": "both",
         "capital_cost_musd": 1, "revenue_source": "none", "in_house_expertise": "partial",
         "private_interest": "strong", "shared_ownership_ok": "no",
         # Enough of the verdict's questions answered for the evidence not to count as thin.
-        "stakeholder_alignment": "aligned", "governance_capacity": "medium",
+        "stakeholder_alignment": "aligned", "governance_capacity": "medium", "existing_market": "no",
     },
     "traditional_procurement": {
         "need_type": "commodity", "in_house_expertise": "strong", "public_funding": "available",

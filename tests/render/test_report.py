@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from conftest import BROADBAND, CASES
@@ -13,10 +12,10 @@ from ppp_expert.cli import main
 
 IRELAND = str(CASES / "ireland-national-broadband-plan.yaml")
 HOSTILE = "<script>window.pwned=1</script> \"quoted\" 'single' {braces} |pipe| \\back"
-SECTIONS = ["1. Decision and bottom line", "2. Case facts and unknowns", "3. Strategic fit: why a PPP or not",
-            "4. Options appraisal", "5. Risk allocation", "6. Commercial structure", "7. Procurement",
-            "8. Governance and performance management", "9. Implementation", "10. Red flags and mitigations",
-            "11. What would change the advice", "Annex"]
+SECTIONS = ["1. Executive summary", "2. Background and strategic fit", "3. Options appraisal",
+            "4. Commercial structure and risk allocation", "5. Financial and affordability case",
+            "6. Procurement and management", "7. Sensitivity: levers and facts", "8. Assumptions",
+            "9. Next steps and approvals", "Annex"]
 
 
 def _tables(tokens: list) -> list[list[list[str]]]:
@@ -79,7 +78,10 @@ def test_thin_information_memo_does_not_recommend_a_model(runner, write_case) ->
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--format", "pdf"], "unknown format 'pdf'"),
+    (["--format", "odt"], "unknown format 'odt'"),
+    (["--format", "pdf"], "--format pdf writes a binary file; give it a name with -o FILE"),
+    (["--date", "31/12/2026"], "--date: expected a date written YYYY-MM-DD"),
+    (["--date", "2026-02-30"], "--date: expected a date written YYYY-MM-DD"),
     (["-o", "/nonexistent-dir/memo.html"], "directory does not exist"),
 ])
 def test_bad_output_requests_are_one_line_errors(runner, args, expected) -> None:
@@ -113,22 +115,6 @@ def test_an_unwritable_folder_leaves_nothing_half_written(runner, tmp_path) -> N
 
 
 # --- a real browser ----------------------------------------------------------------------
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert path, "Chromium is required for the HTML memo tests: ./run test installs Debian's chromium"
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=_chromium(), args=["--no-sandbox", "--disable-gpu"])
-        yield instance
-        instance.close()
 
 
 @pytest.mark.browser
