@@ -300,7 +300,7 @@ class ClipsReasoner:
         env.run()
         tick(time.process_time())
         # The thin-information bounds are ppp-expert's Python analysis, as in the engine's own path.
-        decision = decide(self.kb, self._fired_so_far(), open_bounds(self.kb, answers))
+        decision = decide(self.kb, self._fired_so_far(), lambda: open_bounds(self.kb, answers))
         tick(time.process_time())
         put(b"decision", (b"kind", "verdict"), (b"value", decision.verdict))
         if decision.determined:  # as the Reasoner: no model declared when none is recommended

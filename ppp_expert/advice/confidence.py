@@ -26,10 +26,10 @@ open, and a partnership carries fewer than ``MANY_RED_FLAGS`` red flags; ``moder
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ppp_expert.advice.variants import alternatives
-from ppp_expert.engine.aggregate import Decision, Weighed, thin_possible, weigh_rules
+from ppp_expert.engine.aggregate import Decision, Weighed, pooled, thin_possible, weigh_pooled
 from ppp_expert.engine.bounds import bounds, fits_none, possible_outcomes, viability
 from ppp_expert.engine.dependents import dependents
 from ppp_expert.engine.reasoner import open_bounds
@@ -94,6 +94,7 @@ def margin(kb: KnowledgeBase, decision: Decision) -> float:
 class _Effect:
     """What one phase-one rule adds to the decision when it fires."""
 
+    rule: str
     pool: tuple[float, ...]  # weights on the PPP certainty (evidence for traditional negated)
     models: tuple[tuple[str, float], ...]
     gates: frozenset[str]  # what its failed gates decide
@@ -108,7 +109,7 @@ def _effects(kb: KnowledgeBase) -> dict[str, _Effect]:
             models = tuple(relevance.evidence.get(rule.id, ()))
             gates = relevance.gates.get(rule.id, frozenset())
             if pool or models or gates:
-                out[rule.id] = _Effect(pool, models, gates)
+                out[rule.id] = _Effect(rule.id, pool, models, gates)
         return out
 
     return kb.derived("confidence_effects", compute)
@@ -128,21 +129,55 @@ def _can_change(kb: KnowledgeBase, decision: Decision, fired: frozenset[str], qu
     """Sound and cheap: can any answer to ``question`` change the outcome? Rules it cannot reach
     keep their firing; the ones it reaches may each fire or not (the relevance bounds). ``thin``:
     whether the evidence may count as thin (``bounds.may_be_thin``) for some answer."""
-    effects, reach = _effects(kb), _reach(kb).get(question, frozenset())
-    sure = [effects[r] for r in fired if r in effects and r not in reach]
-    open_ = [effects[r] for r in reach]
-    certainty = bounds([w for e in sure for w in e.pool], [w for e in open_ for w in e.pool])
+    effects = _effects(kb)
+    return _outcome_can_move(kb, decision, [effects[r] for r in fired if r in effects],
+                             _reach(kb).get(question, frozenset()), thin)
+
+
+@dataclass(frozen=True)
+class _Open:
+    """What the decision rules a question reaches could add between them, whatever the case."""
+
+    pool: list[float]
+    gates: frozenset[str]
+    models: dict[str, list[float]]
+
+
+def _open_side(kb: KnowledgeBase, reach: frozenset[str]) -> _Open:
+    """The ``_Open`` of a set of reached decision rules, worked out once per knowledge base."""
+    table: dict[frozenset[str], _Open] = kb.derived("confidence_open", dict)
+    known = table.get(reach)
+    if known is None:
+        effects = _effects(kb)
+        open_ = [effects[r] for r in reach]
+        models: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
+        for e in open_:
+            for m, w in e.models:
+                models[m].append(w)
+        known = table[reach] = _Open([w for e in open_ for w in e.pool], frozenset(g for e in open_ for g in e.gates),
+                                     models)
+    return known
+
+
+def _outcome_can_move(kb: KnowledgeBase, decision: Decision, fired_effects: list[_Effect], reach: frozenset[str],
+                      thin: frozenset[bool]) -> bool:
+    """``_can_change`` once the effects of the fired rules are looked up (once per case)."""
+    sure = [e for e in fired_effects if e.rule not in reach]
+    open_ = _open_side(kb, reach)
+    certainty = bounds([w for e in sure for w in e.pool], open_.pool)
     sure_gates = frozenset(g for e in sure for g in e.gates)
-    open_gates = frozenset(g for e in open_ for g in e.gates)
     threshold = kb.settings.verdict_threshold
     # First with a model that may or may not fit: when even that cannot move the outcome, the
     # model scores need no bounds of their own.
     either = frozenset([True, False])
-    if possible_outcomes(certainty, threshold, sure_gates, open_gates, either, thin, either) == {decision.verdict}:
+    if possible_outcomes(certainty, threshold, sure_gates, open_.gates, either, thin, either) == {decision.verdict}:
         return False
-    scores = [bounds([w for e in sure for m, w in e.models if m == model],
-                     [w for e in open_ for m, w in e.models if m == model]) for model in PPP_MODELS]
-    possible = possible_outcomes(certainty, threshold, sure_gates, open_gates,
+    sure_scores: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
+    for e in sure:
+        for m, w in e.models:
+            sure_scores[m].append(w)
+    scores = [bounds(sure_scores[model], open_.models[model]) for model in PPP_MODELS]
+    possible = possible_outcomes(certainty, threshold, sure_gates, open_.gates,
                                  viability(scores, kb.settings.model_threshold), thin, fits_none(scores))
     return possible != {decision.verdict}
 
@@ -155,15 +190,36 @@ def _decision_with(kb: KnowledgeBase, answers: Mapping[str, Any], fired: Iterabl
     reached = dependents(kb)[question]
     moved = {r.id for r in reached}
     kept = [r for r in fired if r.id not in moved and r.phase == 1]
-    state = cond.State({**answers, question: value}, facts={f for r in kept for f in r.concluded_facts}, closed=True)
-    facts = state.facts
-    assert isinstance(facts, set)
-    now = []
-    for rule in reached:
-        if rule.condition.truth(state):
-            now.append(rule)
-            facts.update(rule.concluded_facts)
-    return weigh_rules(kb, kept + now, open_bounds(kb, state.answers))
+    return _Variants(kb, answers, kept, reached, question).weigh(value, open_bounds)
+
+
+class _Variants:
+    """One question's other answers weighed in turn: what the rules it cannot reach contribute
+    (the kept rules' facts and weights) is worked out once, each answer adds its own."""
+
+    def __init__(self, kb: KnowledgeBase, answers: Mapping[str, Any], kept: list[Rule], reached: Iterable[Rule],
+                 question: str) -> None:
+        self.kb, self.answers, self.reached, self.question = kb, answers, reached, question
+        self.facts = frozenset(f for r in kept for f in r.concluded_facts)
+        self.base = pooled(kb, kept)
+
+    def weigh(self, value: Any, bounds_of: Callable[[KnowledgeBase, Mapping[str, Any]], Any]) -> Weighed:
+        """The decision's numbers with the question answered ``value``; ``bounds_of`` gives the
+        thin-evidence bounds of an answer set (``reasoner.open_bounds``)."""
+        state = cond.State({**self.answers, self.question: value}, facts=set(self.facts), closed=True)
+        facts = state.facts
+        assert isinstance(facts, set)
+        now = []
+        for rule in self.reached:
+            if rule.condition.truth(state):
+                now.append(rule)
+                facts.update(rule.concluded_facts)
+        return weigh_pooled(self.kb, pooled(self.kb, now, self.base), lambda: bounds_of(self.kb, state.answers))
+
+
+def _no_bounds(kb: KnowledgeBase, answers: Mapping[str, Any]) -> None:
+    """``open_bounds`` where thin evidence is impossible whatever the answer (it returns None)."""
+    return None
 
 
 def fragile_on(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision,
@@ -172,18 +228,31 @@ def fragile_on(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision
     nearest value across a bound a rule tests) changes the outcome."""
     complete = {q: answers.get(q, cond.UNKNOWN) for q in kb.questions}
     fired_rules = list(fired)
-    fired_ids = frozenset(r.id for r in fired_rules)
+    phase_one = [r for r in fired_rules if r.phase == 1]
+    effects, reaches, reached_by = _effects(kb), _reach(kb), dependents(kb)
+    fired_effects = [effects[r.id] for r in fired_rules if r.id in effects]
     # Changing one known answer leaves the share answered as it is: thin evidence stays impossible
     # when it is impossible now, and may come or go otherwise.
     known = {q: v for q, v in complete.items() if v != cond.UNKNOWN}
-    thin = frozenset([True, False]) if thin_possible(kb, known) else frozenset([False])
+    may_be_thin = thin_possible(kb, known)
+    thin = frozenset([True, False]) if may_be_thin else frozenset([False])
+    bounds_of = open_bounds if may_be_thin else _no_bounds
+    movable: dict[frozenset[str], bool] = {}  # questions reaching the same decision rules share the answer
     fragile = []
-    for qid in kb.questions:
+    for qid, question in kb.questions.items():
         current = complete[qid]
-        if current == cond.UNKNOWN or not _can_change(kb, decision, fired_ids, qid, thin):
+        if current == cond.UNKNOWN:
             continue
-        for value, distance in alternatives(kb, kb.questions[qid], current):
-            if distance <= 1 and _decision_with(kb, complete, fired_rules, qid, value).verdict != decision.verdict:
+        reach = reaches.get(qid, frozenset())
+        if reach not in movable:
+            movable[reach] = _outcome_can_move(kb, decision, fired_effects, reach, thin)
+        if not movable[reach]:
+            continue
+        reached = reached_by[qid]
+        moved = {r.id for r in reached}
+        variants = _Variants(kb, complete, [r for r in phase_one if r.id not in moved], reached, qid)
+        for value, distance in alternatives(kb, question, current):
+            if distance <= 1 and variants.weigh(value, bounds_of).verdict != decision.verdict:
                 fragile.append(qid)
                 break
     return tuple(fragile)
@@ -195,15 +264,12 @@ def could_flip(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[str, ...]
     ties in the guide's order)."""
     relevance = relevance_for(kb, {"verdict"})
     known = {q: v for q, v in answers.items() if v != cond.UNKNOWN}
-    outlook = relevance.analyse(known)
-    if not outlook.open_targets:
-        return ()
+    needed_by = relevance.needed_by(known)  # the outlook's needed questions, no more of it
 
     def reach(question: str) -> float:  # all it could still move: each gate 1, each weight its size
-        return sum(relevance.decisiveness(rid) for rid in outlook.needed_by[question])
+        return sum(relevance.decisiveness(rid) for rid in needed_by[question])
 
-    order = {q: i for i, q in enumerate(outlook.needed)}
-    return tuple(sorted(outlook.needed, key=lambda q: (-reach(q), order[q])))
+    return tuple(sorted(needed_by, key=lambda q: (-reach(q), relevance.rank[q])))
 
 
 def level(kb: KnowledgeBase, decision: Decision, margin_value: float, fragile: Iterable[str],

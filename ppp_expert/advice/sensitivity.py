@@ -6,8 +6,12 @@ recommended model or a risk owner is a *flip*. Flips are ranked by how little ha
 a step to a neighbouring answer of an ordered scale, or a small relative move of a number, ranks
 before a jump across the scale. The verdict or model is *fragile* when some single answer flips it.
 
-Only the outcome is needed per variant, so each variant runs the engine and reads the decision
-and the risk owners from the firings, without assembling the whole advice.
+Only the outcome is needed per variant, so no variant assembles the whole advice, and none runs
+the engine again: the case runs once, and each variant is replayed in Python with the engine's
+semantics (``Replay``): the phase-one rules the changed answer cannot reach keep their firing,
+the ones it reaches are evaluated again in firing order, ``aggregate.decide`` decides, and the
+second-phase rules a risk owner can depend on are evaluated on that decision. Tests check every variant of the shipped
+cases and of generated ones against a run of the engine.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ from typing import Any, Mapping
 
 from ppp_expert.advice.assemble import index, risk_allocation
 from ppp_expert.advice.variants import alternatives
-from ppp_expert.engine.reasoner import reasoner_for
+from ppp_expert.engine.aggregate import decide, decisions_of
+from ppp_expert.engine.dependents import dependents
+from ppp_expert.engine.reasoner import Trace, open_bounds, reasoner_for
+from ppp_expert.engine.recorder import Firing
 from ppp_expert.kb import conditions as cond
-from ppp_expert.kb.knowledge_base import KnowledgeBase
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 
 UNKNOWN = cond.UNKNOWN
 
@@ -103,29 +110,93 @@ class Sweep:
 
 
 def outcome(kb: KnowledgeBase, answers: Mapping[str, Any]) -> SweepOutcome:
-    """Verdict, model and risk owners for an answer set (no full advice assembly)."""
-    trace = reasoner_for(kb).run(answers)
+    """Verdict, model and risk owners for an answer set, by a run of the engine."""
+    return _outcome_of(kb, reasoner_for(kb).run(answers))
+
+
+def _outcome_of(kb: KnowledgeBase, trace: Trace) -> SweepOutcome:
     owners = {r.risk: r.party for r in risk_allocation(kb, index(trace.firings))}
     d = trace.decision
     return SweepOutcome(d.verdict, d.model if d.determined else NO_MODEL, owners)
 
 
+class Replay:
+    """The outcome of a case with one answer changed, without running the engine again.
+
+    The engine runs a complete answer set to a fixpoint in a fixed order (producers of a fact
+    before its readers), so which rules fire is what evaluating each condition in that order
+    gives. Changing one answer can only change the phase-one rules it reaches (``dependents``);
+    the decision is then ``aggregate.decide`` on the firings, as in ``Reasoner``, and the
+    second-phase rules the risk owners depend on are evaluated again on that decision."""
+
+    def __init__(self, kb: KnowledgeBase, answers: Mapping[str, Any]) -> None:
+        self.kb = kb
+        self.trace = reasoner_for(kb).run(answers)
+        self.base = _outcome_of(kb, self.trace)
+        self.complete = dict(self.trace.answers)
+        self.phase_one = [f.rule for f in self.trace.firings if f.rule.phase == 1]
+
+        self.phase_two: tuple[Rule, ...] = kb.derived("sweep_second_phase", lambda: _owner_rules(kb))
+
+    def outcome(self, question: str, value: Any) -> SweepOutcome:
+        """Verdict, model and risk owners with ``question`` answered ``value`` (not unknown)."""
+        reached = dependents(self.kb)[question]
+        moved = {r.id for r in reached}
+        fired = [r for r in self.phase_one if r.id not in moved]
+        state = cond.State({**self.complete, question: value}, facts={f for r in fired for f in r.concluded_facts},
+                           closed=True)
+        facts = state.facts
+        assert isinstance(facts, set)
+        for rule in reached:
+            if rule.condition.truth(state):
+                fired.append(rule)
+                facts.update(rule.concluded_facts)
+        decision = decide(self.kb, [Firing(r, (), ()) for r in fired], lambda: open_bounds(self.kb, state.answers))
+        state.decisions = decisions_of(decision)
+        for rule in self.phase_two:
+            if rule.condition.truth(state):
+                fired.append(rule)
+                facts.update(rule.concluded_facts)
+        owners = {r.risk: r.party for r in risk_allocation(self.kb, index(Firing(r, (), ()) for r in fired))}
+        return SweepOutcome(decision.verdict, decision.model if decision.determined else NO_MODEL, owners)
+
+
+def _owner_rules(kb: KnowledgeBase) -> tuple[Rule, ...]:
+    """The second-phase rules a risk owner can depend on, in firing order: those allocating a
+    risk and, transitively, the second-phase producers of the facts they read (the sweep
+    compares the verdict, the model and the risk owners, and nothing else of the second phase)."""
+    second = [r for r in kb.rules if r.phase == 2]
+    producers: dict[str, list[Rule]] = {}
+    for rule in second:
+        for fact in rule.concluded_facts:
+            producers.setdefault(fact, []).append(rule)
+    needed: dict[str, Rule] = {}
+    stack = [r for r in second if any(c.kind == "allocate" for c in r.conclusions)]
+    while stack:
+        rule = stack.pop()
+        if rule.id not in needed:
+            needed[rule.id] = rule
+            stack.extend(p for fact in cond.facts_of(rule.condition) for p in producers.get(fact, ()))
+    return tuple(sorted(needed.values(), key=lambda r: (r.stratum, r.position)))
+
+
 def sweep(kb: KnowledgeBase, case_id: str, answers: Mapping[str, Any]) -> Sweep:
     """Try each alternative answer of each question, one at a time; keep those that flip."""
     given = {q: v for q, v in answers.items() if v != UNKNOWN}
-    base = outcome(kb, given)
+    replay = Replay(kb, given)
+    base = replay.base
     flips: list[Flip] = []
     variants = 0
     for qid, question in kb.questions.items():
         current = given.get(qid, UNKNOWN)
         for value, distance in alternatives(kb, question, current):
-            changed = dict(given)
-            if value == UNKNOWN:
-                changed.pop(qid, None)
-            else:
-                changed[qid] = value
             variants += 1
-            after = outcome(kb, changed)
+            if value == UNKNOWN:  # never an alternative today; the engine would say what forgetting does
+                changed = dict(given)
+                changed.pop(qid, None)
+                after = outcome(kb, changed)
+            else:
+                after = replay.outcome(qid, value)
             flip = _difference(qid, current, value, distance, base, after)
             if flip is not None:
                 flips.append(flip)

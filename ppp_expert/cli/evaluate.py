@@ -24,7 +24,7 @@ from ppp_expert.cli.common import (
                    "rationale, structuring, governance, procurement, implementation, red flags.")
 @click.option("--sweep/--no-sweep", default=True, show_default=True,
               help="Say in the summary whether a single change of answer flips the verdict or the model "
-                   "(tries every alternative answer; about a second).")
+                   "(tries every alternative answer; a fraction of a second).")
 @click.option("--graph", type=click.Path(readable=False), default=None,
               help="Also write the explanation graph (.dot .svg .png .graphml .json).")
 @click.option("--focus", "focus_on", default=None, metavar="CONCLUSION",

@@ -8,7 +8,7 @@ combination is commutative, so the order in which rules fire cannot change a sco
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict
 
@@ -25,7 +25,9 @@ class Reason(BaseModel):
     here because the aggregation produces it.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # Frozen: each is built once per knowledge base (``rule_reasons``) and shared by every case
+    # citing it. (A comment, not the docstring: the docstring is the published schema's text.)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     reason: str
     weight: float
@@ -34,9 +36,11 @@ class Reason(BaseModel):
 
 def combine(weights: Iterable[float]) -> float:
     """MYCIN combination: positives and negatives separately, then reconciled."""
+    ordered = sorted(weights)  # sorting makes the floating-point result independent of firing order
+    if not ordered:  # the common case of a model no rule spoke on (a hot path of the confidence)
+        return 0.0
     positive = negative = 0.0
-    # Sorting makes the floating-point result independent of firing order.
-    for w in sorted(weights):
+    for w in ordered:
         if w > 0:
             positive = positive + w * (1 - positive)
         elif w < 0:
@@ -181,8 +185,14 @@ class Weighed:
     verdict: str
 
 
+#: The certainty bounds thin evidence is judged by (``reasoner.open_bounds``), or a function
+#: giving them: they take a three-valued pass over the rules, and are needed only when the
+#: evidence is past the line, so a caller may leave them to be worked out then.
+OpenBounds = Union[tuple[float, float], None, Callable[[], Optional[tuple[float, float]]]]
+
+
 def _weigh(kb: KnowledgeBase, pool: list[float], model_weights: Mapping[str, list[float]],
-           decides: Iterable[str], open_bounds: tuple[float, float] | None) -> Weighed:
+           decides: Iterable[str], open_bounds: OpenBounds) -> Weighed:
     """The one computation of certainty, scores and outcome from weights and failed gates."""
     certainty = combine(pool)
     threshold = kb.settings.verdict_threshold
@@ -191,46 +201,114 @@ def _weigh(kb: KnowledgeBase, pool: list[float], model_weights: Mapping[str, lis
     partnership = rank({m: scores[m] for m in PPP_MODELS})
     leader, second = partnership[0], partnership[1]
     viable = scores[leader] >= kb.settings.model_threshold
-    thin = open_bounds is not None and thin_evidence(certainty, *open_bounds, threshold)
+    thin = False
+    if open_bounds is not None and abs(certainty) >= threshold:  # else thin_evidence is False whatever the bounds
+        bounds = open_bounds() if callable(open_bounds) else open_bounds
+        thin = bounds is not None and thin_evidence(certainty, *bounds, threshold)
     fits_none = scores[leader] < 0
     return Weighed(certainty, scores, leader, second, viable,
                    outcome(certainty, threshold, decides, viable, thin, fits_none))
 
 
-def weigh_rules(kb: KnowledgeBase, rules: Iterable[Any], open_bounds: tuple[float, float] | None = None) -> Weighed:
+def weigh_rules(kb: KnowledgeBase, rules: Iterable[Any], open_bounds: OpenBounds = None) -> Weighed:
     """The decision's numbers and outcome for a set of fired rules, without building the
     explanation (``decide`` gives the same numbers with their reasons): for the many variants a
     fragility check tries."""
-    pool: list[float] = []
-    models: dict[str, list[float]] = {m: [] for m in PPP_MODELS}
-    decides: list[str] = []
+    return weigh_pooled(kb, pooled(kb, rules), open_bounds)
+
+
+#: The weights of a set of fired rules: on the PPP certainty, per partnership model, and what
+#: their failed gates decide (see ``pooled``).
+Pooled = tuple[list[float], dict[str, list[float]], list[str]]
+
+
+def pooled(kb: KnowledgeBase, rules: Iterable[Any], base: Pooled | None = None) -> Pooled:
+    """The weights ``rules`` add, on top of a copy of ``base`` when given (a fragility check
+    pools the rules an answer cannot reach once, then adds each variant's own)."""
+    pool: list[float] = list(base[0]) if base else []
+    models: dict[str, list[float]] = {m: list(base[1][m]) if base else [] for m in PPP_MODELS}
+    decides: list[str] = list(base[2]) if base else []
+    table = rule_weights(kb)
     for rule in rules:
-        for c in rule.conclusions:
-            for outcome_id, weight, _ in c.evidence_on():
-                if outcome_id == PPP_OUTCOME:
-                    pool.append(weight)
-                elif outcome_id == TRADITIONAL:
-                    pool.append(-weight)
-                else:
-                    models[outcome_id].append(weight)
-            if c.kind == "gate":
-                decides.append(c.gate.decides)
-    return _weigh(kb, pool, models, decides, open_bounds)
+        weights = table.get(rule.id)
+        if weights is None:
+            continue
+        pool.extend(weights.pool)
+        for model, weight in weights.models:
+            models[model].append(weight)
+        decides.extend(weights.decides)
+    return pool, models, decides
 
 
-def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[float, float] | None = None) -> Decision:
+def weigh_pooled(kb: KnowledgeBase, weights: Pooled, open_bounds: OpenBounds = None) -> Weighed:
+    """``weigh_rules`` on weights already pooled."""
+    return _weigh(kb, weights[0], weights[1], weights[2], open_bounds)
+
+
+@dataclass(frozen=True)
+class RuleWeights:
+    """What one rule adds to the decision when it fires, read once from its conclusions."""
+
+    pool: tuple[float, ...]  # on the PPP certainty (evidence for traditional negated)
+    models: tuple[tuple[str, float], ...]
+    decides: tuple[str, ...]  # what its failed gates decide
+
+
+def rule_weights(kb: KnowledgeBase) -> dict[str, RuleWeights]:
+    """rule id -> its ``RuleWeights``, for the rules that add any (cached per knowledge base):
+    ``weigh_rules`` runs for every variant a fragility check tries, and asking each conclusion
+    again every time cost more than the arithmetic."""
+    def compute() -> dict[str, RuleWeights]:
+        out = {}
+        for rule in kb.rules:
+            pool: list[float] = []
+            models: list[tuple[str, float]] = []
+            decides: list[str] = []
+            for c in rule.conclusions:
+                for outcome_id, weight, _ in c.evidence_on():
+                    if outcome_id == PPP_OUTCOME:
+                        pool.append(weight)
+                    elif outcome_id == TRADITIONAL:
+                        pool.append(-weight)
+                    else:
+                        models.append((outcome_id, weight))
+                if isinstance(c, GateConclusion):
+                    decides.append(c.gate.decides)
+            if pool or models or decides:
+                out[rule.id] = RuleWeights(tuple(pool), tuple(models), tuple(decides))
+        return out
+
+    return kb.derived("rule_weights", compute)
+
+
+def rule_reasons(kb: KnowledgeBase, rule: Any) -> tuple[tuple[str, Reason, Reason], ...]:
+    """(outcome, reason, the same reason negated) for each piece of evidence ``rule`` gives, built
+    the first time the rule fires and kept on the knowledge base: every case citing a rule shares
+    its reasons (built without validation, from the validated knowledge base; ``decide`` used to
+    validate ~90 a case). Built on demand so that a single evaluation pays only for its own."""
+    table: dict[str, tuple[tuple[str, Reason, Reason], ...]] = kb.derived("rule_reasons", dict)
+    items = table.get(rule.id)
+    if items is None:
+        items = table[rule.id] = tuple(
+            (outcome_id, Reason.model_construct(reason=text, weight=weight, rule=rule.id),
+             Reason.model_construct(reason=text, weight=-weight, rule=rule.id))
+            for c in rule.conclusions for outcome_id, weight, text in c.evidence_on())
+    return items
+
+
+def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: OpenBounds = None) -> Decision:
     """Combine all PPP and model evidence of the firings, and the failed gates, into the decision.
 
     ``open_bounds``: bounds of the certainty over the answers the unknown questions could get
-    (``relevance.Relevance.certainty_bounds``); None when every question is answered."""
+    (``relevance.Relevance.certainty_bounds``), or a function giving them when asked
+    (``OpenBounds``); None when every question is answered."""
     ppp: list[Reason] = []
     evidence: dict[str, list[Reason]] = {m: [] for m in (*PPP_MODELS, TRADITIONAL)}
     gates: dict[str, FailedGate] = {}
     for firing in firings:
+        for outcome_id, reason, _ in rule_reasons(kb, firing.rule):
+            (ppp if outcome_id == PPP_OUTCOME else evidence[outcome_id]).append(reason)
         for c in firing.rule.conclusions:
-            for outcome_id, weight, text in c.evidence_on():
-                reason = Reason(reason=text, weight=weight, rule=firing.rule.id)
-                (ppp if outcome_id == PPP_OUTCOME else evidence[outcome_id]).append(reason)
             gate = c.gate if isinstance(c, GateConclusion) else None
             if gate is not None and gate.id not in gates:
                 gates[gate.id] = FailedGate(gate.id, gate.title, gate.decides,
@@ -265,9 +343,9 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: tuple[floa
         # A model is recommended only for a partnership (now or once its conditions are met), only
         # when it fits well enough, and never out of a tie at the top.
         determined = verdict in ("ppp", "not_yet") and viable and scores[leader] > scores[second]
-    evidence[TRADITIONAL] = evidence[TRADITIONAL] + [
-        Reason(reason=r.reason, weight=-r.weight, rule=r.rule) for r in ppp
-    ]
+    against = {id(r): negated for rule_id in dict.fromkeys(r.rule for r in ppp)
+               for _, r, negated in rule_reasons(kb, kb.rule(rule_id))}
+    evidence[TRADITIONAL] = evidence[TRADITIONAL] + [against[id(r)] for r in ppp]
     return Decision(
         verdict=verdict, certainty=certainty, ppp_reasons=tuple(ppp), scores=scores,
         evidence={m: tuple(rs) for m, rs in evidence.items()}, model=model, runner_up=runner_up,

@@ -88,7 +88,9 @@ def bounds(sure: list[float], open_: list[float]) -> Bounds:
     """Bounds of the combination of ``sure`` weights and any subset of ``open_`` ones."""
     positive = [w for w in open_ if w > 0]
     negative = [w for w in open_ if w < 0]
-    return Bounds(combine(sure + negative), combine(sure + positive), combine(sure), not (positive or negative))
+    at = combine(sure)
+    return Bounds(combine(sure + negative) if negative else at, combine(sure + positive) if positive else at, at,
+                  not (positive or negative))
 
 
 def model_contenders(scores: Mapping[str, Bounds]) -> list[str]:

@@ -49,7 +49,8 @@ class Reasoner:
         self.answers = {q: answers.get(q, UNKNOWN) for q in self.kb.question_order}
         self.engine.declare(*(Answer(q=q, v=v) for q, v in self.answers.items()))
         self.engine.run()
-        return decide(self.kb, self.engine.firings, open_bounds(self.kb, self.answers))
+        answers = self.answers
+        return decide(self.kb, self.engine.firings, lambda: open_bounds(self.kb, answers))
 
     def decision_only(self, answers: Mapping[str, Any]) -> Decision:
         """The decision for an answer set without the second phase."""

@@ -14,12 +14,11 @@ bounds for every outcome the consultation tracks:
   rules ahead of the first sure one give the possible owners;
 - a red flag is raised or not depending on its open rules.
 
-The advice is *settled* when every tracked outcome has exactly one possible value; then no
-answer to the remaining questions, ``unknown`` included, can change it. A question is
-*needed* when it is an open input of an open rule that can change an unsettled outcome,
-directly or through the facts it can conclude. Both judgements are conservative: the bounds
-ignore correlations between rules, so a question may be asked that could not in fact change
-anything, but the advice is never declared settled while some answer could still change it.
+The advice is *settled* when every tracked outcome has one possible value: no answer to the
+remaining questions, ``unknown`` included, can change it. A question is *needed* when it is an
+open input (directly or through facts) of an open rule that can change an unsettled outcome, or
+a question behind the verdict while thin evidence may hold. Both are conservative: a question
+may be asked that cannot change anything, never settled while some answer could.
 """
 
 from __future__ import annotations
@@ -157,9 +156,8 @@ class Relevance:
         self.questions_of = {r.id: set(r.questions) for r in kb.rules}
         #: question -> the verdict rules it reaches, directly or through derived facts
         self.verdict_readers: dict[str, list[str]] = {}
-        for rid in self.verdict_rules:
-            for q in kb.upstream_questions([rid]):
-                self.verdict_readers.setdefault(q, []).append(rid)
+        for rid, q in ((rid, q) for rid in self.verdict_rules for q in kb.upstream_questions([rid])):
+            self.verdict_readers.setdefault(q, []).append(rid)
 
     def _add_evidence(self, rule: Rule, items: Iterable[tuple[str, float, str]]) -> None:
         for target, weight, _ in items:
@@ -267,50 +265,48 @@ class Relevance:
 
     def analyse(self, answers: Mapping[str, Any]) -> Outlook:
         """The outlook after ``answers`` (question -> value; ``unknown`` counts as answered)."""
+        status, decided, movers, needs = self._outlook(answers, second_phase=True)
+        refinable = {q for rule in self.rules if status[rule.id] is None for q in self.questions_of[rule.id]
+                     if q not in answers}
+        order = self.rank.__getitem__
+        return Outlook(
+            settled=not movers, open_targets=tuple(movers), needed=tuple(sorted(needs.needed_by, key=order)),
+            needed_by={q: tuple(v) for q, v in needs.needed_by.items()},
+            moves={r: tuple(v) for r, v in needs.moves.items()}, refinable=tuple(sorted(refinable, key=order)),
+            verdicts=decided.verdicts, models=decided.models, certainty=decided.certainty, scores=decided.scores,
+            status=status)
+
+    def needed_by(self, answers: Mapping[str, Any]) -> dict[str, dict[str, None]]:
+        """``analyse(answers).needed_by``, without the second phase when no target reads it."""
+        return self._outlook(answers, second_phase=not self.targets <= {"verdict", "model"})[3].needed_by
+
+    def _outlook(self, answers: Mapping[str, Any], second_phase: bool) -> tuple[dict[str, Truth], DecisionSets,
+                                                                                dict[str, list[str]], _Needs]:
+        """Rule states, the possible decisions, the open outcomes with their movers, and what they need."""
         state = cond.State(answers, facts=set(), possible_facts=set(), closed=False)
         status: dict[str, Truth] = {}
         self._evaluate(self.phase_one, state, status)
         decided = self.decision_sets(answers, status)
-        certainty, scores, verdicts, models = decided.certainty, decided.scores, decided.verdicts, set(decided.models)
-        contenders, viable = decided.contenders, decided.viable
-        state.decisions = {"verdict": verdicts, "model": frozenset(models)}
-        self._evaluate(self.phase_two, state, status)
-
-        movers = self._open_outcomes(status, verdicts, models, contenders, viable, decided.none_fit)
-        needs = self._needs(movers, state, status, verdicts, contenders)
-        if "verdict" in movers and "insufficient_information" in verdicts:
+        state.decisions = {"verdict": decided.verdicts, "model": decided.models}
+        if second_phase:
+            self._evaluate(self.phase_two, state, status)
+        movers = self._open_outcomes(status, decided.verdicts, set(decided.models), decided.contenders,
+                                     decided.viable, decided.none_fit)
+        needs = self._needs(movers, state, status, decided.verdicts, decided.contenders)
+        if "verdict" in movers and "insufficient_information" in decided.verdicts:
             self._thin_needs(answers, needs)
-        refinable: set[str] = set()
-        for rule in self.rules:
-            if status[rule.id] is None:
-                refinable.update(q for q in self.questions_of[rule.id] if q not in answers)
-        order = self.rank.__getitem__
-        return Outlook(
-            settled=not movers,
-            open_targets=tuple(movers),
-            needed=tuple(sorted(needs.needed_by, key=order)),
-            needed_by={q: tuple(v) for q, v in needs.needed_by.items()},
-            moves={r: tuple(v) for r, v in needs.moves.items()},
-            refinable=tuple(sorted(refinable, key=order)),
-            verdicts=verdicts, models=frozenset(models), certainty=certainty, scores=scores, status=status,
-        )
+        return status, decided, movers, needs
 
     def _thin_needs(self, answers: Mapping[str, Any], needs: _Needs) -> None:
-        """While the evidence may still count as thin, a known answer to any other question behind
-        the verdict can end that, whatever the answer says: it counts toward the share of answers
-        ``aggregate.thin_possible`` asks for. So each such question is needed for the verdict."""
-        known = {q: v for q, v in answers.items() if v != cond.UNKNOWN}
-        if not thin_possible(self.kb, known):
+        """While evidence may count as thin, any known answer to another question behind the verdict
+        can end that (it counts toward ``aggregate.thin_possible``'s share): each such question is needed."""
+        if not thin_possible(self.kb, {q: v for q, v in answers.items() if v != cond.UNKNOWN}):
             return
-        for question in verdict_questions(self.kb):
-            if question in answers or question in needs.needed_by:
-                continue
-            readers = needs.needed_by.setdefault(question, {})
-            for rule_id in self.verdict_readers.get(question, ()):
-                readers.setdefault(rule_id, None)
+        for question in (q for q in verdict_questions(self.kb) if q not in answers and q not in needs.needed_by):
+            needs.needed_by[question] = dict.fromkeys(self.verdict_readers.get(question, ()))
+            for rule_id in needs.needed_by[question]:
                 moved = needs.moves.setdefault(rule_id, [])
-                if "verdict" not in moved:
-                    moved.append("verdict")
+                moved += [] if "verdict" in moved else ["verdict"]
 
     def _open_outcomes(self, status: Mapping[str, Truth], verdicts: frozenset[str], models: set[str],
                        contenders: list[str], viable: frozenset[bool],

@@ -274,13 +274,21 @@ LEAF_CLASSES: tuple[type, ...] = get_args(Leaf)
 
 def leaves(cond: Condition) -> Iterator[Leaf]:
     """Every leaf condition, in order (the rule's specificity is their count)."""
+    out: list[Leaf] = []
+    _collect_leaves(cond, out)
+    return iter(out)
+
+
+def _collect_leaves(cond: Condition, out: list[Leaf]) -> None:
+    # Appending to one list: a generator per level passes every leaf up through each level
+    # (loading, compiling and analysing the rules walk their leaves some ten thousand times).
     if isinstance(cond, (All, Any_)):
         for part in cond.parts:
-            yield from leaves(part)
+            _collect_leaves(part, out)
     elif isinstance(cond, Not):
-        yield from leaves(cond.part)
+        _collect_leaves(cond.part, out)
     else:
-        yield cond
+        out.append(cond)
 
 
 def questions_of(cond: Condition) -> list[str]:
