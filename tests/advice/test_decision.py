@@ -420,3 +420,43 @@ def test_property_no_partnership_outcome_when_every_model_scores_below_zero(kb, 
 
     check()
     assert seen  # the property was exercised
+
+
+# ------------------------------------------------------------------ the margin, computed in one place
+def _lead(advice: Any) -> float | None:
+    rec = advice.recommendation
+    if not rec.determined or advice.appropriate.verdict == "traditional" or rec.runner_up is None:
+        return None
+    scores = {r.model: r.score for r in rec.ranking}
+    return scores[rec.model] - scores[rec.runner_up]
+
+
+def test_the_margin_is_the_evidence_past_the_line_capped_by_the_models_lead(kb) -> None:
+    """By weight: |certainty| minus the threshold, never more than the recommended model's lead
+    over the runner-up; decided by a not-yet gate: the lead alone (found by mutation testing:
+    neither the cap nor the gate's case was checked)."""
+    threshold = kb.settings.verdict_threshold
+    capped = by_gate = 0
+    for path in sorted(CASES.glob("*.yaml")):
+        advice = evaluate(load_case(path, kb), kb)
+        verdict, margin, lead = advice.appropriate.verdict, advice.appropriate.confidence.margin, _lead(advice)
+        if verdict == "not_yet" and lead is not None:
+            assert margin == pytest.approx(round(lead, 4), abs=1e-4), path.stem
+            by_gate += 1
+        elif verdict == "ppp" and lead is not None:
+            expected = min(abs(advice.appropriate.certainty) - threshold, lead)
+            assert margin == pytest.approx(round(expected, 4), abs=1e-4), path.stem
+            capped += lead < abs(advice.appropriate.certainty) - threshold
+    assert capped >= 1 and by_gate >= 1, (capped, by_gate)
+
+
+def test_a_traditional_outcome_decided_by_a_gate_has_no_margin_of_evidence(kb) -> None:
+    base = load_case(CASES / "ireland-national-broadband-plan.yaml", kb).answers
+    gated = evaluate({"answers": {**base, "vfm_assessment": "unfavourable"}}, kb)
+    assert gated.appropriate.verdict == "traditional"
+    assert any(c.decides == "traditional" for c in gated.appropriate.conditions)
+    assert gated.appropriate.confidence.margin == 0.0
+    weighed = evaluate(load_case(CASES / "dod-jwcc-cloud.yaml", kb), kb)
+    assert weighed.appropriate.verdict == "traditional" and not weighed.appropriate.conditions
+    expected = abs(weighed.appropriate.certainty) - kb.settings.verdict_threshold
+    assert weighed.appropriate.confidence.margin == pytest.approx(round(expected, 4), abs=1e-4)
