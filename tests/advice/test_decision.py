@@ -460,3 +460,20 @@ def test_a_traditional_outcome_decided_by_a_gate_has_no_margin_of_evidence(kb) -
     assert weighed.appropriate.verdict == "traditional" and not weighed.appropriate.conditions
     expected = abs(weighed.appropriate.certainty) - kb.settings.verdict_threshold
     assert weighed.appropriate.confidence.margin == pytest.approx(round(expected, 4), abs=1e-4)
+
+
+def test_questions_to_answer_first_come_only_with_insufficient_information(kb) -> None:
+    """Advice that decides (ppp, not yet, traditional) lists no questions to answer first, even
+    where open questions could still flip it (those are in confidence.could_flip)."""
+    seen = set()
+    for path in sorted(CASES.glob("*.yaml")):
+        advice = evaluate(load_case(path, kb), kb)
+        verdict = advice.appropriate.verdict
+        seen.add(verdict)
+        if verdict == "insufficient_information":
+            assert advice.appropriate.questions_first, path.stem
+        else:
+            assert advice.appropriate.questions_first == [], path.stem
+    flipping = [p for p in sorted(CASES.glob("*.yaml"))
+                if evaluate(load_case(p, kb), kb).appropriate.confidence.could_flip]
+    assert {"ppp", "not_yet", "traditional", "insufficient_information"} <= seen and flipping
