@@ -31,7 +31,7 @@ from ppp_expert.kb.loader import load_kb
 from ppp_expert.kb.schema import GUIDE_SECTIONS, PARTIES, PHASES
 from ppp_expert.train import events as ev
 from ppp_expert.train.banks import BANK_TYPES, PHASE_SECTIONS, case_bank, resolve
-from ppp_expert.train.brief import case_facts, outcome_pattern, scenario
+from ppp_expert.train.brief import case_facts, model_pattern, outcome_pattern, scenario, withhold_models
 from ppp_expert.train.casework import build_step, risks_step, value_key
 from ppp_expert.train.catalogue import CaseSummary, Catalogue
 from ppp_expert.train.describe import answer_text
@@ -346,7 +346,28 @@ def test_the_brief_never_shows_the_expected_outcome(kb: Any, programme: Any) -> 
         if expected and expected.model:
             assert kb.models[expected.model].title.lower() not in text.lower()
         facts = [line for g in case_facts(pc.case, kb) for line in g.lines]
-        assert sorted(facts) == sorted(answer_text(kb, q, v) for q, v in pc.case.answers.items())  # answers only
+        assert sorted(facts) == sorted(withhold_models(kb, answer_text(kb, q, v))
+                                       for q, v in pc.case.answers.items())  # answers only
+
+
+def test_no_brief_of_any_case_names_the_engine_outcome_or_gives_a_judgement(kb: Any, programme: Any,
+                                                                           solved_all: dict[str, Solved]) -> None:
+    """Over every case of the programme: neither the story nor the facts name a model or say
+    what the verdict is (a narrative that says 'the expected verdict is therefore traditional',
+    a fact such as 'Data partnership or analytics collaboration')."""
+    titles = [m.title.lower() for m in kb.models.values()]
+    for case_id, pc in programme.cases.items():
+        text = " ".join([scenario(pc.case, kb)] + [line for g in case_facts(pc.case, kb) for line in g.lines])
+        lowered = text.lower()
+        assert not any(t in lowered for t in titles), case_id
+        assert not model_pattern(kb).search(text), (case_id, model_pattern(kb).search(text))
+        story = scenario(pc.case, kb).lower()
+        for word in ("verdict", "expected", "adviser", "traditional", "recommend", "undetermined"):
+            assert word not in story, (case_id, word)
+        for word in ("verdict", "recommend", "undetermined"):
+            assert word not in lowered, (case_id, word)
+        advice = solved_all[case_id].advice
+        assert kb.models[advice.recommendation.model].title.lower() not in lowered
 
 
 # --------------------------------------------------------------------------- scheduling
