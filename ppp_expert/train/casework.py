@@ -32,6 +32,11 @@ TOPIC_STEPS = {"model-selection": ("verdict", "model"), "risk-allocation": ("ris
                "procurement": ("setting:procurement",)}
 #: Partial credit for a defensible alternative (a close call, an allocation a less specific rule made).
 CLOSE_CREDIT = 0.5
+#: A less specific rule's answer that a more specific one overrode: a quarter, since the overridden
+#: value is often a model's default ('shared'), which naming one owner everywhere would collect.
+OVERRIDDEN_CREDIT = 0.25
+#: Full credit: the engine itself ranks two models within the close-call margin, so either is right.
+ACCEPTED = 1.0
 MIN_RISKS, MAX_RISKS = 5, 8
 FLAG_OPTIONS = 6
 PARTY_WORDS = {"public": "Public (the authority)", "private": "Private (the partner)", "shared": "Shared"}
@@ -112,9 +117,9 @@ def model_step(solved: Solved, seed: int) -> Item:
     alternatives = []
     if r.close_call and r.runner_up:
         runner = next(x for x in r.ranking if x.model == r.runner_up)
-        alternatives.append(Alternative(r.runner_up, CLOSE_CREDIT,
-                                        f"a close call: {model_title(kb, r.runner_up)} scores {runner.score:+.2f} "
-                                        f"against {r.score:+.2f}"))
+        alternatives.append(Alternative(r.runner_up, ACCEPTED,
+                                        f"accepted: the engine ranks {model_title(kb, r.runner_up)} "
+                                        f"({runner.score:+.2f}) within the close-call margin of {r.score:+.2f}"))
     ranking = "; ".join(f"{i}. {model_title(kb, x.model)} {x.score:+.2f}" for i, x in enumerate(r.ranking, 1))
     claim = Claim("", "model", r.model, deciding, tuple(alternatives),
                   f"The engine recommends {model_title(kb, r.model)}. Ranking: {ranking}.")
@@ -131,15 +136,8 @@ def risks_step(solved: Solved, seed: int) -> Item:
     kb, advice = solved.kb, solved.advice
     rng = step_rng(seed, solved.case.id, "risks")
     allocations = list(advice.risk_allocation)
-    specific = [a for a in allocations if ".default." not in a.rules[0] or a.overridden]
-    others = [a for a in allocations if a not in specific]
-    rng.shuffle(specific)
-    rng.shuffle(others)
     n = min(rng.randint(MIN_RISKS, MAX_RISKS), len(allocations))
-    take = min(len(specific), max(n - 2, (n * 2 + 2) // 3))
-    chosen = {a.risk for a in specific[:take] + others[: n - take]}
-    if len(chosen) < n:
-        chosen |= {a.risk for a in specific[take: take + n - len(chosen)]}
+    chosen = set(balanced_rows(allocations, n, rng))
     claims = []
     for a in allocations:  # catalogue order
         if a.risk not in chosen:
@@ -148,7 +146,7 @@ def risks_step(solved: Solved, seed: int) -> Item:
         for o in a.overridden:
             if o.value != a.party and o.value not in alternatives:
                 alternatives[o.value] = Alternative(
-                    o.value, CLOSE_CREDIT,
+                    o.value, OVERRIDDEN_CREDIT,
                     f"rule {o.rule} puts it there too, but the more specific rule {a.rules[0]} wins", o.rule)
         overridden = f" (overrides {', '.join(f'{o.rule} -> {o.value}' for o in a.overridden)})" if a.overridden else ""
         claims.append(Claim(a.risk, a.title, a.party, (solved.backing(a.rules[0], a.party),),
@@ -162,6 +160,26 @@ def risks_step(solved: Solved, seed: int) -> Item:
     claims_t = tuple(claims)
     return Item(f"case/{solved.case.id}/risks", "risks", "risk-allocation", sections_of(kb, claims_t), prompt, claims_t,
                 solved.case.id, solved.case.difficulty.score, {"why": why})
+
+
+def balanced_rows(allocations: list[Any], n: int, rng: random.Random) -> list[str]:
+    """``n`` risks to ask, their owners as even as the case allows (one of each owner in turn),
+    so that naming one owner for every row earns no more than a guess; within an owner, risks a
+    case-specific rule decides come first."""
+    groups: dict[str, list[Any]] = {}
+    for a in allocations:
+        groups.setdefault(a.party, []).append(a)
+    for members in groups.values():
+        rng.shuffle(members)
+        members.sort(key=lambda a: ".default." in a.rules[0] and not a.overridden)
+    parties = sorted(groups)
+    rng.shuffle(parties)
+    chosen: list[str] = []
+    while len(chosen) < n and any(groups.values()):
+        for party in parties:
+            if groups[party] and len(chosen) < n:
+                chosen.append(groups[party].pop(0).risk)
+    return chosen
 
 
 def flag_titles(kb: KnowledgeBase) -> dict[str, str]:
@@ -228,6 +246,33 @@ def setting_values(kb: KnowledgeBase) -> dict[str, list[Any]]:
 
 
 MAX_SETTING_CHOICES = 5
+#: Words that carry no meaning of their own in a setting value's id.
+_FILLER = {"and", "with", "to", "the", "of", "on", "a", "as", "or", "by"}
+
+
+def overlaps(a: Any, b: Any) -> bool:
+    """Whether two setting values say partly the same thing, so that a trainee choosing one when
+    the engine chose the other is not simply wrong: two term ranges sharing a year, or two ids
+    sharing at least half of their meaningful words ('unamortised_investment' and
+    'unamortised_private_investment')."""
+    if isinstance(a, dict) and isinstance(b, dict) and {"min", "max"} <= set(a) & set(b):
+        return max(a["min"], b["min"]) <= min(a["max"], b["max"])
+    words_a = set(str(a).lower().split("_")) - _FILLER
+    words_b = set(str(b).lower().split("_")) - _FILLER
+    if not words_a or not words_b:
+        return False
+    return len(words_a & words_b) / min(len(words_a), len(words_b)) >= 0.5
+
+
+def distinct_values(kb: KnowledgeBase, target: str, value: Any) -> list[Any]:
+    """The values rules can set for ``target`` that do not overlap ``value``: fair distractors."""
+    return [v for v in setting_values(kb).get(target, ())
+            if value_key(v) != value_key(value) and not overlaps(v, value)]
+
+
+def askable_setting(kb: KnowledgeBase, target: str, setting: Any) -> bool:
+    """A setting is asked when it offers at least two distractors that do not overlap the key."""
+    return len(distinct_values(kb, target, setting.value)) >= 2
 
 
 def setting_step(solved: Solved, seed: int, topic: str = "structuring", key: str | None = None) -> Item | None:
@@ -238,20 +283,24 @@ def setting_step(solved: Solved, seed: int, topic: str = "structuring", key: str
     rng = step_rng(seed, solved.case.id, "setting")
     settings = getattr(solved.advice, topic).settings
     possible = setting_values(kb)
-    eligible = sorted(k for k in settings if len(possible.get(f"{topic}:{k}", ())) >= 3)
+    eligible = sorted(k for k, v in settings.items() if askable_setting(kb, f"{topic}:{k}", v))
     if not eligible or (key is not None and key not in eligible):
         return None
     key = key if key is not None else rng.choice(eligible)
     setting = settings[key]
     target = f"{topic}:{key}"
     engine = value_key(setting.value)
+    # An overridden value is a defensible answer (partial credit); other distractors must not
+    # overlap the engine's value, or a right answer would score nothing.
     overridden = {value_key(o.value): o for o in setting.overridden if value_key(o.value) != engine}
-    others = [v for v in possible[target] if value_key(v) != engine and value_key(v) not in overridden]
+    others = [v for v in distinct_values(kb, target, setting.value) if value_key(v) not in overridden]
     rng.shuffle(others)
-    wanted = {engine, *list(overridden)[: MAX_SETTING_CHOICES - 2]}
+    wanted = {engine, *list(overridden)[: MAX_SETTING_CHOICES - 3]}
     wanted |= {value_key(v) for v in others[: MAX_SETTING_CHOICES - len(wanted)]}
-    choices = tuple(Choice(value_key(v), value_text(v)) for v in possible[target] if value_key(v) in wanted)
-    alternatives = tuple(Alternative(k, CLOSE_CREDIT, f"rule {o.rule} sets it too, but the more specific rule "
+    shown = [v for v in possible[target] if value_key(v) in wanted]
+    rng.shuffle(shown)  # no position tells the answer
+    choices = tuple(Choice(value_key(v), value_text(v)) for v in shown)
+    alternatives = tuple(Alternative(k, OVERRIDDEN_CREDIT, f"rule {o.rule} sets it too, but the more specific rule "
                                                       f"{setting.rules[0]} wins", o.rule)
                          for k, o in overridden.items() if k in wanted)
     words = key.replace("_", " ")

@@ -14,12 +14,12 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Protocol
 
 from ppp_expert import __version__
-from ppp_expert.train.casework import flag_titles, model_step, setting_values, verdict_step
+from ppp_expert.train.casework import askable_setting, flag_titles, model_step, verdict_step
 from ppp_expert.train.programme import Difficulty, Programme, kb_fingerprint
 from ppp_expert.train.solved import Solved
 
 #: Bump when what a summary holds changes: old entries are then ignored.
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,9 @@ def summarise(solved: Solved) -> CaseSummary:
         steps["red_flags"] = step("red-flags", (r for f in advice.red_flags for r in f.rules))
     elif flag_titles(kb):  # none apply here: "none" is the answer among other cases' flags
         steps["red_flags"] = StepSummary("red-flags", (), ())
-    possible = setting_values(kb)
     for topic in ("structuring", "governance", "procurement"):
         settings = getattr(advice, topic).settings
-        eligible = [s.rules[0] for k, s in settings.items() if len(possible.get(f"{topic}:{k}", ())) >= 3]
+        eligible = [s.rules[0] for k, s in settings.items() if askable_setting(kb, f"{topic}:{k}", s)]
         if eligible:
             steps[f"setting:{topic}"] = step(topic, eligible)
     return CaseSummary(solved.case.id, solved.case.difficulty, steps, tuple(f.id for f in advice.red_flags))
