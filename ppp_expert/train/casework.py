@@ -57,17 +57,25 @@ def sections_of(kb: KnowledgeBase, claims: tuple[Claim, ...]) -> tuple[str, ...]
 
 
 # ---------------------------------------------------------------------------- steps
-def verdict_prompt() -> Prompt:
-    """The first step's prompt: the same for every case, so it is shown before the engine runs."""
-    choices = tuple(Choice(v, VERDICT_WORDS[v][0].upper() + VERDICT_WORDS[v][1:]) for v in OUTCOMES)
+def shuffled(choices: list[Choice], seed: int, case_id: str, step: str) -> tuple[Choice, ...]:
+    """The choices in an order drawn from the session's seed and the case: no position tells the
+    answer, and the prompt needs no engine run (it is shown while the engine compiles)."""
+    step_rng(seed, case_id, f"{step}/order").shuffle(choices)
+    return tuple(choices)
+
+
+def verdict_prompt(seed: int, case_id: str) -> Prompt:
+    """The first step's prompt: the same choices for every case, so it is shown before the engine runs."""
+    choices = shuffled([Choice(v, VERDICT_WORDS[v][0].upper() + VERDICT_WORDS[v][1:]) for v in OUTCOMES],
+                       seed, case_id, "verdict")
     return Prompt("single", STEP_TITLES["verdict"],
                   "Given these facts, is a public-private partnership appropriate, is traditional procurement better, "
                   "must conditions be met first, or is there not enough information to decide?",
                   choices)
 
 
-def model_prompt(kb: KnowledgeBase) -> Prompt:
-    choices = tuple(Choice(m.id, m.title, m.summary) for m in kb.models.values())
+def model_prompt(kb: KnowledgeBase, seed: int, case_id: str) -> Prompt:
+    choices = shuffled([Choice(m.id, m.title, m.summary) for m in kb.models.values()], seed, case_id, "model")
     return Prompt("rank", STEP_TITLES["model"],
                   "Which model fits this case best? Optionally add your runner-up (e.g. '2 1').", choices)
 
@@ -98,7 +106,7 @@ def verdict_step(solved: Solved, seed: int) -> Item:
                   f"±{threshold:.2f} decides"
                   + (f"; failed gates: {conditions}" if conditions else "")
                   + f"; confidence {a.confidence.level}). Strongest evidence: {evidence}.")
-    prompt = verdict_prompt()
+    prompt = verdict_prompt(seed, solved.case.id)
     why = (f"The evidence for and against a partnership combines as certainty factors: {threshold:+.2f} or more "
            f"leans to a PPP, {-threshold:+.2f} or less to traditional procurement, in between there is not enough "
            "information. Screening gates (agreed objectives, stable politics, an authority able to manage the "
@@ -123,7 +131,7 @@ def model_step(solved: Solved, seed: int) -> Item:
     ranking = "; ".join(f"{i}. {model_title(kb, x.model)} {x.score:+.2f}" for i, x in enumerate(r.ranking, 1))
     claim = Claim("", "model", r.model, deciding, tuple(alternatives),
                   f"The engine recommends {model_title(kb, r.model)}. Ranking: {ranking}.")
-    prompt = model_prompt(kb)
+    prompt = model_prompt(kb, seed, solved.case.id)
     why = ("Every model gets a score from the evidence for and against it (certainty factors); traditional "
            "procurement scores the opposite of the PPP certainty. The top score wins; scores within "
            f"{kb.settings.close_call_margin:.2f} are a close call.")

@@ -19,7 +19,7 @@ from ppp_expert.train.programme import Difficulty, Programme, kb_fingerprint
 from ppp_expert.train.solved import Solved
 
 #: Bump when what a summary holds changes: old entries are then ignored.
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class CaseSummary:
     difficulty: Difficulty
     steps: dict[str, StepSummary]   # step name -> what it exercises (whatever rows a seed draws)
     red_flags: tuple[str, ...]
+    outcome: str = ""               # the engine's verdict (the picker interleaves outcomes)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -43,7 +44,8 @@ class CaseSummary:
     def from_json(cls, text: str) -> "CaseSummary":
         data = json.loads(text)
         steps = {k: StepSummary(v["topic"], tuple(v["sections"]), tuple(v["rules"])) for k, v in data["steps"].items()}
-        return cls(data["case_id"], Difficulty(**data["difficulty"]), steps, tuple(data["red_flags"]))
+        return cls(data["case_id"], Difficulty(**data["difficulty"]), steps, tuple(data["red_flags"]),
+                   str(data.get("outcome", "")))
 
 
 class SummaryCache(Protocol):
@@ -72,7 +74,8 @@ def summarise(solved: Solved) -> CaseSummary:
         eligible = [s.rules[0] for k, s in settings.items() if askable_setting(kb, f"{topic}:{k}", s)]
         if eligible:
             steps[f"setting:{topic}"] = step(topic, eligible)
-    return CaseSummary(solved.case.id, solved.case.difficulty, steps, tuple(f.id for f in advice.red_flags))
+    return CaseSummary(solved.case.id, solved.case.difficulty, steps, tuple(f.id for f in advice.red_flags),
+                       advice.appropriate.verdict)
 
 
 class Catalogue:

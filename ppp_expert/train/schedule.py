@@ -61,6 +61,7 @@ class CaseCandidate:
     difficulty: float
     rules: tuple[str, ...]   # the rules that decide this case's steps
     topics: tuple[str, ...]
+    outcome: str = ""        # the engine's verdict for the case
 
 
 def target_difficulty(scores: Sequence[float]) -> float:
@@ -77,9 +78,19 @@ def weakness(rules: Iterable[str], mastery: Mapping[str, tuple[float, int]]) -> 
 
 def pick_case(candidates: Sequence[CaseCandidate], scores: Sequence[float],
               rule_mastery: Mapping[str, tuple[float, int]],
-              done: Mapping[str, int], rng: random.Random) -> CaseCandidate:
-    """The case to exercise next (see the module docstring); ties broken by the seeded ``rng``."""
+              done: Mapping[str, int], rng: random.Random,
+              outcomes_seen: Mapping[str, int] | None = None) -> CaseCandidate:
+    """The case to exercise next (see the module docstring); ties broken by the seeded ``rng``.
+
+    Outcomes are interleaved: the next case has the verdict the trainee has met least often
+    (drawn by ``rng`` among equals), so that a run of clear PPP cases never teaches 'always
+    answer PPP' and a blind guess of one verdict earns no more than chance."""
     target = target_difficulty(scores)
+    if outcomes_seen is not None:
+        kinds = sorted({c.outcome for c in candidates})
+        fewest = min(outcomes_seen.get(k, 0) for k in kinds)
+        chosen_kind = rng.choice([k for k in kinds if outcomes_seen.get(k, 0) == fewest])
+        candidates = [c for c in candidates if c.outcome == chosen_kind]
 
     def value(c: CaseCandidate) -> float:
         return (-abs(c.difficulty - target) + 0.5 * weakness(c.rules, rule_mastery) - 0.3 * done.get(c.case_id, 0)

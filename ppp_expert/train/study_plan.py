@@ -73,7 +73,8 @@ def case_candidates(tutor: Tutor, steps: Iterable[str], section: str | None) -> 
         if not parts:
             continue
         rules = tuple(dict.fromkeys(r for p in parts for r in p.rules))
-        found.append(CaseCandidate(case_id, summary.difficulty.score, rules, tuple(sorted({p.topic for p in parts}))))
+        found.append(CaseCandidate(case_id, summary.difficulty.score, rules, tuple(sorted({p.topic for p in parts})),
+                                   summary.outcome))
     return found
 
 
@@ -87,8 +88,13 @@ def next_case(tutor: Tutor, trainee: Trainee, topic: str | None, section: str | 
     if not candidates:
         return None
     learner = tutor.learner
-    chosen = pick_case(candidates, learner.finished_scores(trainee), learner.mastery(trainee, "rule"),
-                       learner.cases_done(trainee), rng)
+    done = learner.cases_done(trainee)
+    outcome = {c.case_id: c.outcome for c in candidates}
+    seen: dict[str, int] = {}
+    for case_id, n in done.items():
+        if case_id in outcome:
+            seen[outcome[case_id]] = seen.get(outcome[case_id], 0) + n
+    chosen = pick_case(candidates, learner.finished_scores(trainee), learner.mastery(trainee, "rule"), done, rng, seen)
     if section is not None:
         steps = tuple(s for s in steps if (i := tutor.step_item(chosen.case_id, seed, s)) is not None
                       and section in i.sections)

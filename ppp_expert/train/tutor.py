@@ -93,7 +93,7 @@ class Tutor:
         if case_id in self._solved or step not in ("verdict", "model"):
             return self.step_item(case_id, seed, step)
         part = summary.steps[step]
-        prompt = verdict_prompt() if step == "verdict" else model_prompt(self.programme.kb)
+        prompt = verdict_prompt(seed, case_id) if step == "verdict" else model_prompt(self.programme.kb, seed, case_id)
         return Pending(f"case/{case_id}/{step}", step, part.topic, part.sections, prompt, case_id,
                        lambda: self._made(case_id, seed, step))
 

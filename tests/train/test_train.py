@@ -69,7 +69,8 @@ def step_items(solved: Solved, seed: int = 7) -> list[Item]:
 def wrong_answer(item: Item) -> Any:
     """An answer the engine did not give, shaped for the item's prompt."""
     claim = item.claims[0]
-    other = [c.value for c in item.prompt.choices if c.value != claim.expected]
+    accepted = {a.value for a in claim.alternatives}
+    other = [c.value for c in item.prompt.choices if c.value != claim.expected and c.value not in accepted]
     if item.prompt.kind == "single":
         return other[0]
     if item.prompt.kind == "rank":

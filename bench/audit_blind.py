@@ -1,0 +1,177 @@
+"""Blind-guessing audit of the tutor: answer strategies that never read the case, driven through
+`ppp-expert train --format json` exactly as a learning platform drives it.
+
+Run: .venv/bin/python bench/audit_blind.py [--seeds 12] [--sessions 2] [--items 10]
+
+Each strategy answers every prompt from its shape alone (the kind and the number of choices or
+rows): random answering, always the first choice, always the last, every red flag, none, the
+order shown, the reverse order, and one owner for every risk row. For every seed a new trainee
+works ``--sessions`` sittings (a case, then ``--items`` review items) in a fresh database; the
+score of every graded item is collected by item type. The bar (issue 25): on every item type
+the best blind strategy scores at most 0.10 above random answering, and at most 0.40 overall.
+Prints the table (markdown) and exits 1 when the bar is not met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from statistics import mean
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+EXE = str(ROOT / ".venv" / "bin" / "ppp-expert")
+MARGIN, OVERALL = 0.10, 0.40
+
+Answer = Callable[[dict[str, Any], random.Random], str]
+
+
+def _n(prompt: dict[str, Any]) -> int:
+    return len(prompt["choices"])
+
+
+def random_answer(prompt: dict[str, Any], rng: random.Random) -> str:
+    n = _n(prompt)
+    kind = prompt["kind"]
+    if kind == "multi":
+        picked = [str(i) for i in range(1, n + 1) if rng.random() < 0.5]
+        return " ".join(picked) or "none"
+    if kind == "order":
+        order = list(range(1, n + 1))
+        rng.shuffle(order)
+        return " ".join(map(str, order))
+    return str(rng.randint(1, n))
+
+
+def fixed(single: Callable[[int], str], multi: Callable[[int], str], order: Callable[[int], str],
+          row: str | None = None) -> Answer:
+    def answer(prompt: dict[str, Any], rng: random.Random) -> str:
+        n = _n(prompt)
+        if prompt["kind"] == "row":
+            return row or single(n)
+        return {"multi": multi, "order": order}.get(prompt["kind"], single)(n)
+    return answer
+
+
+def _first(n: int) -> str:
+    return "1"
+
+
+def _last(n: int) -> str:
+    return str(n)
+
+
+def _shown(n: int) -> str:
+    return " ".join(str(i) for i in range(1, n + 1))
+
+
+def _reversed(n: int) -> str:
+    return " ".join(str(i) for i in range(n, 0, -1))
+
+
+STRATEGIES: dict[str, Answer] = {
+    "random": random_answer,
+    "first": fixed(_first, _first, _shown),
+    "last": fixed(_last, _last, _reversed),
+    "every flag": fixed(_first, _shown, _shown),
+    "no flag": fixed(_last, lambda n: "none", _reversed),
+    "all public": fixed(_first, _first, _shown, "public"),
+    "all private": fixed(_first, _first, _shown, "private"),
+    "all shared": fixed(_last, _last, _reversed, "shared"),
+}
+
+
+def sitting(db: Path, seed: int, items: int, strategy: Answer, rng: random.Random, new: bool) -> list[tuple[str, float]]:
+    """One `ppp-expert train` sitting answered by ``strategy``: (item type, score) per graded item."""
+    command = [EXE, "train", "--db", str(db), "--trainee", "blind", "--seed", str(seed), "--items", str(items),
+               "--format", "json"] + (["--new"] if new else [])
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, NO_COLOR="1"))
+    assert proc.stdin is not None and proc.stdout is not None
+    graded: list[tuple[str, float]] = []
+    prompt: dict[str, Any] = {}
+    for line in proc.stdout:
+        event = json.loads(line)
+        kind = event["event"]
+        if kind == "prompt":
+            prompt = event
+            if event["kind"] != "matrix":
+                proc.stdin.write(strategy(event, rng) + "\n")
+        elif kind == "row":
+            proc.stdin.write(strategy({"kind": "row", "choices": prompt["choices"]}, rng) + "\n")
+        elif kind == "retry":
+            raise RuntimeError(f"the strategy's answer was refused: {event}")
+        elif kind == "graded":
+            graded.append((event["type"], float(event["score"])))
+        proc.stdin.flush()
+    proc.stdin.close()
+    if proc.wait() not in (0,):
+        raise RuntimeError(f"train exited {proc.returncode}: {proc.stderr.read() if proc.stderr else ''}")
+    return graded
+
+
+def audit(seeds: int, sessions: int, items: int) -> dict[str, dict[str, list[float]]]:
+    """strategy -> item type -> scores."""
+    scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    with tempfile.TemporaryDirectory() as tmp:
+        template = Path(tmp) / "template.db"
+        # A database with every case summarised once (another trainee's unfinished first prompt).
+        subprocess.run([EXE, "train", "--db", str(template), "--trainee", "warm-up", "--new", "--items", "0"],
+                       input="", capture_output=True, text=True)
+        for name, strategy in STRATEGIES.items():
+            for seed in range(seeds):
+                db = Path(tmp) / f"{name.replace(' ', '-')}-{seed}.db"
+                shutil.copy(template, db)
+                rng = random.Random(f"{name}/{seed}")
+                for session in range(sessions):
+                    for item_type, score in sitting(db, 1000 + seed * 10 + session, items, strategy, rng, session == 0):
+                        scores[name][item_type].append(score)
+            print(f"  {name}: done", file=sys.stderr, flush=True)
+    return scores
+
+
+def table(scores: dict[str, dict[str, list[float]]]) -> tuple[str, bool]:
+    types = sorted({t for by_type in scores.values() for t in by_type})
+    names = list(STRATEGIES)
+    lines = ["| item type | n | " + " | ".join(names) + " | best blind - random |",
+             "|---|---:|" + "---:|" * len(names) + "---:|"]
+    ok = True
+    for t in types:
+        means = {name: mean(scores[name][t]) for name in names if scores[name][t]}
+        best = max(v for k, v in means.items() if k != "random")
+        gap = best - means["random"]
+        ok &= gap <= MARGIN + 1e-9
+        cells = " | ".join(f"{means[n]:.2f}" if n in means else "-" for n in names)
+        lines.append(f"| {t} | {len(scores['random'][t])} | {cells} | {gap:+.2f}{'' if gap <= MARGIN else ' ✘'} |")
+    overall = {name: mean(s for by_type in scores[name].values() for s in by_type) for name in names}
+    best_overall = max(v for k, v in overall.items() if k != "random")
+    ok &= best_overall <= OVERALL
+    lines.append("| **all items** | " + str(sum(len(v) for v in scores["random"].values())) + " | "
+                 + " | ".join(f"**{overall[n]:.2f}**" for n in names) + f" | best {best_overall:.2f} (bar {OVERALL}) |")
+    return "\n".join(lines), ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=12)
+    parser.add_argument("--sessions", type=int, default=2)
+    parser.add_argument("--items", type=int, default=10)
+    args = parser.parse_args()
+    text, ok = table(audit(args.seeds, args.sessions, args.items))
+    print(text)
+    print(f"\n{'PASS' if ok else 'FAIL'}: best blind strategy within {MARGIN:.2f} of random on every item type "
+          f"and at most {OVERALL:.2f} overall ({args.seeds} seeds x {args.sessions} sittings, {args.items} review "
+          "items each)")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
