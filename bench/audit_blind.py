@@ -28,7 +28,9 @@ from statistics import mean
 from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-EXE = str(ROOT / ".venv" / "bin" / "ppp-expert")
+#: The command under audit (``python -m ppp_expert``: a PYTHONPATH pointing at a copy of the
+#: checkout audits that copy while the checkout changes).
+EXE = [sys.executable, "-m", "ppp_expert"]
 MARGIN, OVERALL = 0.10, 0.40
 
 Answer = Callable[[dict[str, Any], random.Random], str]
@@ -91,7 +93,7 @@ STRATEGIES: dict[str, Answer] = {
 
 def sitting(db: Path, seed: int, items: int, strategy: Answer, rng: random.Random, new: bool) -> list[tuple[str, float]]:
     """One `ppp-expert train` sitting answered by ``strategy``: (item type, score) per graded item."""
-    command = [EXE, "train", "--db", str(db), "--trainee", "blind", "--seed", str(seed), "--items", str(items),
+    command = [*EXE, "train", "--db", str(db), "--trainee", "blind", "--seed", str(seed), "--items", str(items),
                "--format", "json"] + (["--new"] if new else [])
     proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, NO_COLOR="1"))
@@ -124,7 +126,7 @@ def audit(seeds: int, sessions: int, items: int) -> dict[str, dict[str, list[flo
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "template.db"
         # A database with every case summarised once (another trainee's unfinished first prompt).
-        subprocess.run([EXE, "train", "--db", str(template), "--trainee", "warm-up", "--new", "--items", "0"],
+        subprocess.run([*EXE, "train", "--db", str(template), "--trainee", "warm-up", "--new", "--items", "0"],
                        input="", capture_output=True, text=True)
         for name, strategy in STRATEGIES.items():
             for seed in range(seeds):

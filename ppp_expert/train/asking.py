@@ -118,9 +118,14 @@ def ask(tutor: AskingTutor, askable: Askable, number: int, total: int, exercise:
     item_prompt = askable.prompt
     given: Any
     if item_prompt.kind == "matrix":
-        given = {}
+        # Rows typed before a quit come back; each row is kept as it is typed.
+        keys = {r.key for r in item_prompt.rows}
+        given = {k: v for k, v in tutor.learner.draft(exercise, askable.id).items() if k in keys}
         rows = item_prompt.rows
-        i = 0
+        if given:
+            tutor.provider.show(ev.NoteShown(f"Resuming this step: {len(given)} of {len(rows)} rows already answered.",
+                                             "dim"))
+        i = next((n for n, r in enumerate(rows) if r.key not in given), len(rows))
         shown = -1
         while i < len(rows):
             row = rows[i]
@@ -131,12 +136,15 @@ def ask(tutor: AskingTutor, askable: Askable, number: int, total: int, exercise:
             cmd = command(line)
             if cmd is not None:
                 if run_command(cmd, row.key) == "skip":
-                    given = None
+                    # The rows answered so far are graded; the rest count as not answered.
+                    given = given or None
                     break
                 continue
             try:
                 given[row.key] = row_answer(item_prompt, line)
                 i += 1
+                if i < len(rows):
+                    tutor.learner.save_draft(exercise, askable.id, given)
             except AnswerError as exc:
                 tutor.provider.show(ev.Retry(str(exc)))
     else:
@@ -155,6 +163,11 @@ def ask(tutor: AskingTutor, askable: Askable, number: int, total: int, exercise:
                 tutor.provider.show(ev.Retry(str(exc)))
     seconds = tutor.monotonic() - started
     item = full()
+    if deadline is not None and given is not None and tutor.monotonic() > deadline:
+        # An exam's time is enforced: an answer given after it is not counted.
+        tutor.provider.show(ev.NoteShown("Time is up: this answer came after the exam's time and is not counted.",
+                                         "yellow"))
+        given = None
     graded = skipped(item) if given is None else grade(item, given)
     recorded = tutor.learner.record(tutor.trainee, exercise, item, graded, given, hints, seconds, tutor.kb_fingerprint)
     feedback = None if exam or not case_id else build_feedback(item, graded, tutor.solved(case_id), tutor.glossary)
@@ -235,7 +248,7 @@ HELP_LINES = (
     "brief     the scenario again",
     "glossary  TERM: look a term up (e.g. glossary availability payment)",
     "primer    the primer's page on this topic (or: primer TOPIC, a question phase or a question id)",
-    "skip      skip this step (it counts as not answered)",
+    "skip      skip this step (it counts as not answered; in a risk table, the rows answered so far count)",
     "quit      stop; everything answered is saved and the case resumes next time",
 )
 EXAM_NOTE = ("In an exam there are no hints and no feedback until the end.",)

@@ -14,12 +14,13 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Protocol
 
 from ppp_expert import __version__
-from ppp_expert.train.casework import askable_setting, flag_titles, model_step, verdict_step
+from ppp_expert.train.casework import advice_step, model_step, verdict_step
 from ppp_expert.train.programme import Difficulty, Programme, kb_fingerprint
 from ppp_expert.train.solved import Solved
+from ppp_expert.train.step_parts import advice_rules, askable_setting, flag_titles
 
 #: Bump when what a summary holds changes: old entries are then ignored.
-SUMMARY_VERSION = 3
+SUMMARY_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,10 @@ def summarise(solved: Solved) -> CaseSummary:
         steps["red_flags"] = step("red-flags", (r for f in advice.red_flags for r in f.rules))
     elif flag_titles(kb):  # none apply here: "none" is the answer among other cases' flags
         steps["red_flags"] = StepSummary("red-flags", (), ())
+    implementation = advice_step(solved, 0, "implementation")
+    if implementation is not None:
+        steps["advice:implementation"] = step("implementation", (r for r in advice_rules(kb, "implementation")
+                                                                 if r in solved.firings))
     for topic in ("structuring", "governance", "procurement"):
         settings = getattr(advice, topic).settings
         eligible = [s.rules[0] for k, s in settings.items() if askable_setting(kb, f"{topic}:{k}", s)]

@@ -198,6 +198,7 @@ class Learner:
                  round(seconds, 3), kb_fingerprint, now))
             if cursor.rowcount == 0:
                 return False
+            conn.execute("DELETE FROM drafts WHERE exercise_id = ? AND item_id = ?", (exercise.id, item.id))
             updates = [("topic", item.topic, grade.score)]
             updates += [("section", s, grade.score) for s in item.sections]
             updates += [("rule", r, s) for r, s in rule_scores.items()]
@@ -218,6 +219,21 @@ class Learner:
                          "ON CONFLICT(trainee_id, item_id) DO UPDATE SET box = excluded.box, due = excluded.due, "
                          "last = excluded.last", (trainee.id, item.id, box, due, now))
         return True
+
+    def save_draft(self, exercise: Exercise, item_id: str, rows: dict[str, Any]) -> None:
+        """Keep the rows of a matrix typed so far: quit, Ctrl-C or a crash before its last row
+        loses none of them, and the item resumes at the first row not yet answered."""
+        with self.db.transaction() as conn:
+            conn.execute("INSERT INTO drafts(exercise_id, item_id, answer) VALUES (?, ?, ?) ON CONFLICT(exercise_id, "
+                         "item_id) DO UPDATE SET answer = excluded.answer",
+                         (exercise.id, item_id, json.dumps(rows, sort_keys=True)))
+
+    def draft(self, exercise: Exercise, item_id: str) -> dict[str, Any]:
+        rows = self.db.query("SELECT answer FROM drafts WHERE exercise_id = ? AND item_id = ?", (exercise.id, item_id))
+        if not rows:
+            return {}
+        found = stored_json(self.db, rows[0]["answer"], f"the draft of {item_id} in exercise {exercise.id}")
+        return found if isinstance(found, dict) else {}
 
     # ------------------------------------------------------------------ reading
     def mastery(self, trainee: Trainee, scope: str) -> dict[str, tuple[float, int]]:

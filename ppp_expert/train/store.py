@@ -96,6 +96,13 @@ MIGRATIONS: dict[int, str] = {
         key TEXT PRIMARY KEY,
         data TEXT NOT NULL);
     """,
+    3: """
+    CREATE TABLE drafts(                      -- rows of a matrix typed before its last row (kept on quit)
+        exercise_id TEXT NOT NULL REFERENCES exercises(id),
+        item_id TEXT NOT NULL,
+        answer TEXT NOT NULL,                 -- JSON {row: value}
+        PRIMARY KEY(exercise_id, item_id));
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -23,7 +23,7 @@ from ppp_expert.train.casework import (
     STEPS,
     build_step,
     model_prompt,
-    setting_step,
+    rebuild_step,
     verdict_prompt,
 )
 from ppp_expert.train.catalogue import Catalogue
@@ -114,11 +114,9 @@ class Tutor:
         if parts[0] == "case" and len(parts) >= 3:
             if parts[1] not in self.programme.cases:
                 return None
-            if parts[2] == "setting" and len(parts) == 4:  # this very setting, whatever the seed draws
-                topic, _, key = parts[3].partition(".")
-                item = setting_step(self.solved(parts[1]), seed, topic, key)
-            else:
-                item = self.step_item(parts[1], seed, parts[2])
+            # The id names what the step asks (its rows, options or setting): the same item whatever the seed.
+            item = rebuild_step(self.solved(parts[1]), seed, parts[2:], self.catalogue.flags_elsewhere(parts[1])
+                                if self.catalogue is not None and parts[2] == "red_flags" else [])
             return item if item is not None and item.id == item_id else None
         return resolve(item_id, self._solved_in_programme)
 
