@@ -91,7 +91,8 @@ STRATEGIES: dict[str, Answer] = {
 }
 
 
-def sitting(db: Path, seed: int, items: int, strategy: Answer, rng: random.Random, new: bool) -> list[tuple[str, float]]:
+def sitting(db: Path, seed: int, items: int, strategy: Answer, rng: random.Random,
+            new: bool) -> list[tuple[str, float]]:
     """One `ppp-expert train` sitting answered by ``strategy``: (item type, score) per graded item."""
     command = [*EXE, "train", "--db", str(db), "--trainee", "blind", "--seed", str(seed), "--items", str(items),
                "--format", "json"] + (["--new"] if new else [])
