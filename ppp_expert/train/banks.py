@@ -36,6 +36,7 @@ from ppp_expert.train.casework import PARTY_WORDS, balanced_rows, flag_titles, s
 from ppp_expert.train.describe import condition_statements, model_title, value_text
 from ppp_expert.train.items import Backing, Choice, Claim, Item, MatrixRow, Prompt
 from ppp_expert.train.solved import Solved, plain_reason
+from ppp_expert.train.step_parts import half_ordered
 
 BANK_TYPES = ("match", "mc", "ar", "seq")
 #: The partnership's four phases, in the guide's order (the citation vocabulary's order).
@@ -271,9 +272,7 @@ def seq_phases_item(solved: Solved) -> Item | None:
         steps.append(rng.choice(fired))
     order = [r.id for r in steps]
     backings = tuple(solved.backing(r.id, r.source) for r in steps)
-    shuffled = list(steps)
-    while [r.id for r in shuffled] == order:
-        rng.shuffle(shuffled)
+    shuffled = half_ordered(steps, rng)
     answer = " > ".join(f"{r.title} [{r.source}]" for r in steps)
     claim = Claim("", "phases", order, backings, (), f"In the order of the four phases: {answer}.")
     prompt = Prompt("order", "The four phases",
@@ -304,9 +303,7 @@ def seq_questions_item(solved: Solved) -> Item | None:
     chosen = sorted(rng.sample(chosen, 4), key=lambda q: PHASES.index(q.phase))
     order = [q.id for q in chosen]
     backings = tuple(solved.backing(readers[q.id].id, q.phase) for q in chosen)
-    shuffled = list(chosen)
-    while [q.id for q in shuffled] == order:
-        rng.shuffle(shuffled)
+    shuffled = half_ordered(chosen, rng)
     answer = " > ".join(f"{q.text} [{q.phase}]" for q in chosen)
     claim = Claim("", "questions", order, backings, (), f"The adviser's order (need, drivers, market, selection, "
                                                         f"structuring): {answer}")

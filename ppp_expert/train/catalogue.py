@@ -17,10 +17,10 @@ from ppp_expert import __version__
 from ppp_expert.train.casework import advice_step, model_step, verdict_step
 from ppp_expert.train.programme import Difficulty, Programme, kb_fingerprint
 from ppp_expert.train.solved import Solved
-from ppp_expert.train.step_parts import advice_rules, askable_setting, flag_titles
+from ppp_expert.train.step_parts import advice_rules, askable_setting
 
 #: Bump when what a summary holds changes: old entries are then ignored.
-SUMMARY_VERSION = 4
+SUMMARY_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,8 @@ def summarise(solved: Solved) -> CaseSummary:
     steps = {"verdict": step("model-selection", verdict_step(solved, 0).rules),
              "model": step("model-selection", model_step(solved, 0).rules),
              "risks": step("risk-allocation", (a.rules[0] for a in advice.risk_allocation))}
-    if advice.red_flags:
+    if advice.red_flags:  # a case without any is not asked about flags: 'none' would be a free answer
         steps["red_flags"] = step("red-flags", (r for f in advice.red_flags for r in f.rules))
-    elif flag_titles(kb):  # none apply here: "none" is the answer among other cases' flags
-        steps["red_flags"] = StepSummary("red-flags", (), ())
     implementation = advice_step(solved, 0, "implementation")
     if implementation is not None:
         steps["advice:implementation"] = step("implementation", (r for r in advice_rules(kb, "implementation")

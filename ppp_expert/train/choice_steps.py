@@ -33,6 +33,8 @@ def flags_step(solved: Solved, seed: int, flags_elsewhere: list[str],
     rng = step_rng(seed, solved.case.id, "red_flags")
     titles = flag_titles(kb)
     fired = {f.id: f for f in advice.red_flags}
+    if not fired:
+        return None  # naming no flag would be a free right answer
     if options is not None:
         if not set(options) <= set(titles):
             return None

@@ -27,6 +27,7 @@ from ppp_expert.train.study_plan import (
     CurriculumError,
     check_section,
     check_topic,
+    exam_blueprint,
     exam_items,
     next_case,
     review_items,
@@ -193,6 +194,7 @@ def sit_exam(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee
             exercise = learner.start_exercise(who, "exam", seed, tutor.kb_fingerprint, None, plan.to_plan())
             note(tutor, f"Exam for {who.name}: {len(chosen)} items, {minutes:g} minutes, pass mark {pass_mark}%. "
                         "No hints; feedback comes with the report.", "bold")
+            note(tutor, f"Blueprint: {exam_blueprint(count, topic).text()}.")
         else:
             chosen = [i for i in (tutor.item_by_id(x, seed) for x in exercise.plan["items"]) if i is not None]
         summary = run_exam(tutor, exercise, chosen)

@@ -57,7 +57,7 @@ def shuffled(choices: list[Choice], seed: int, case_id: str, step: str) -> tuple
 
 
 def balanced_rows(allocations: list[Any], n: int, rng: random.Random) -> list[str]:
-    """``n`` risks to ask, their owners as even as the case allows (one of each owner in turn),
+    """At most ``n`` risks to ask, their owners as even as the case allows (one of each owner in turn),
     so that naming one owner for every row earns no more than a guess; within an owner, risks a
     case-specific rule decides come first."""
     groups: dict[str, list[Any]] = {}
@@ -68,6 +68,9 @@ def balanced_rows(allocations: list[Any], n: int, rng: random.Random) -> list[st
         members.sort(key=lambda a: ".default." in a.rules[0] and not a.overridden)
     parties = sorted(groups)
     rng.shuffle(parties)
+    # No owner more than one row ahead of another: a case with few risks of one owner asks fewer rows.
+    fewest = min(len(m) for m in groups.values())
+    n = min(n, sum(min(len(m), fewest + 1) for m in groups.values()))
     chosen: list[str] = []
     while len(chosen) < n and any(groups.values()):
         for party in parties:
@@ -145,3 +148,18 @@ def advice_rules(kb: KnowledgeBase, topic: str) -> list[str]:
         return found
 
     return kb.derived("train.advice_rules", compute).get(topic, [])
+
+
+def half_ordered(items: list[Any], rng: random.Random) -> list[Any]:
+    """``items`` (in their right order) shown in an order with exactly half of the pairs (rounded
+    down) the right way round: the order shown, and its reverse, are worth no more than a random
+    order, so only knowing the order earns credit."""
+    n = len(items)
+    target = n * (n - 1) // 4
+    for _ in range(1000):
+        shown = list(range(n))
+        rng.shuffle(shown)
+        right = sum(1 for i in range(n) for j in range(i + 1, n) if shown[i] < shown[j])
+        if right == target:
+            return [items[k] for k in shown]
+    return list(reversed(items))

@@ -15,7 +15,8 @@ from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import GUIDE_SECTIONS, TOPICS as KB_TOPICS
 from ppp_expert.kb.sources import suggest
-from ppp_expert.train.banks import BANK_TYPES, case_bank
+from ppp_expert.train.banks import BANK_TYPES
+from ppp_expert.train.blueprint import Blueprint, draw, quotas
 from ppp_expert.train.casework import ALL_STEPS, TOPIC_STEPS
 from ppp_expert.train.items import Item
 from ppp_expert.train.learner import Trainee
@@ -124,7 +125,7 @@ def review_items(tutor: Tutor, trainee: Trainee, topic: str | None, section: str
     rng.shuffle(cases)
     pool: list[Item] = []
     for case_id in cases[:6]:
-        pool += [i for i in case_bank(tutor.solved(case_id)) if fits(i, topic, section)
+        pool += [i for i in tutor.bank(case_id) if fits(i, topic, section)
                  and i.id not in seen and i.id not in exclude]
     by_type: dict[str, list[Item]] = {t: [] for t in BANK_TYPES}
     for item in pool:
@@ -146,27 +147,27 @@ def review_items(tutor: Tutor, trainee: Trainee, topic: str | None, section: str
 
 
 def exam_items(tutor: Tutor, count: int, seed: int, topic: str | None, section: str | None) -> list[Item]:
-    """A fixed exam set for a seed: the same items for every trainee, mixed case steps and bank
-    items across types and topics, in a fixed order."""
+    """A fixed exam set for a seed, drawn by the published blueprint (``blueprint``): the same
+    items for every trainee, case steps and bank items of every topic in the blueprint's shares."""
     rng = random.Random(f"exam/{seed}")
     cases = sorted(tutor.programme.cases)
     rng.shuffle(cases)
-    steps = steps_for(topic) or ()
+    steps = [s for t in ([topic] if topic else TOPIC_STEPS) for s in TOPIC_STEPS.get(t, ())]
     pool: dict[str, list[Item]] = {}
     for case_id in cases:
         for step in steps:
             item = tutor.step_item(case_id, seed, step)
             if item is not None and fits(item, topic, section):
-                pool.setdefault(item.type, []).append(item)
-        for item in case_bank(tutor.solved(case_id)):
+                pool.setdefault(item.topic, []).append(item)
+        for item in tutor.bank(case_id):
             if fits(item, topic, section):
-                pool.setdefault(item.type, []).append(item)
+                pool.setdefault(item.topic, []).append(item)
     for items in pool.values():
         rng.shuffle(items)
-    chosen: list[Item] = []
-    kinds = sorted(pool)
-    while len(chosen) < count and any(pool.values()):
-        for kind in kinds:
-            if pool[kind] and len(chosen) < count:
-                chosen.append(pool[kind].pop())
-    return chosen
+    plan = exam_blueprint(count, topic)
+    return draw(pool, plan, rng, cap_sections=section is None)
+
+
+def exam_blueprint(count: int, topic: str | None) -> Blueprint:
+    """The blueprint of an exam of ``count`` items (one topic's exam: all of them that topic)."""
+    return quotas(count, [topic] if topic else None)

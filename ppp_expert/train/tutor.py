@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 from ppp_expert.content.texts import Glossary
 from ppp_expert.train import events as ev
 from ppp_expert.train.asking import Askable, Asked, Pending, ask
-from ppp_expert.train.banks import resolve
+from ppp_expert.train.banks import case_bank, resolve
 from ppp_expert.train.brief import case_facts, scenario, unknown_questions
 from ppp_expert.train.casework import (
     ALL_STEPS,
@@ -48,6 +48,7 @@ class Tutor:
     _solved: dict[str, Solved] = field(default_factory=dict)
     _pending: dict[str, "Future[Solved]"] = field(default_factory=dict)
     _pool: ThreadPoolExecutor | None = None
+    _banks: dict[str, list[Item]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.catalogue is None:
@@ -65,6 +66,12 @@ class Tutor:
                     self._solved[other] = self._pending.pop(other).result()
                 self._solved[case_id] = Solved(self.programme.kb, self.programme.get(case_id))
         return self._solved[case_id]
+
+    def bank(self, case_id: str) -> list[Item]:
+        """Every bank item of a case (they do not depend on the seed: built once per tutor)."""
+        if case_id not in self._banks:
+            self._banks[case_id] = case_bank(self.solved(case_id))
+        return self._banks[case_id]
 
     def prefetch(self, case_id: str) -> None:
         """Solve a case in the background (compiling the engine on first use) while the trainee

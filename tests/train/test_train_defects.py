@@ -119,3 +119,28 @@ def test_a_risk_step_id_names_its_rows_and_comes_back_the_same_whatever_the_seed
 def test_no_reason_repeats_its_rule_title(kb: Any) -> None:
     """61 rules used to give their title as their reason ('why' said the same thing twice)."""
     assert not [r.id for r in kb.rules if circular(r.title, plain_reason(kb, r))]
+
+
+def test_the_exam_blueprint_holds_over_100_draws(kb: Any, programme: Any, tmp_path: Path) -> None:
+    """Each exam has the published number of items per topic (the exam used to draw 7 of 12 from
+    model selection and none from governance, procurement or implementation), no guide section
+    as the main source of more than its cap, and one seed is one fixed exam."""
+    from collections import Counter
+
+    from ppp_expert.train.blueprint import TOPIC_SHARES, main_section, quotas
+    from ppp_expert.train.study_plan import exam_items
+
+    tutor, _ = make_tutor(kb, programme, tmp_path, [])
+    blueprint = quotas(12)
+    assert dict(blueprint.topics) == {"model-selection": 3, "risk-allocation": 2, "red-flags": 2, "structuring": 2,
+                                      "governance": 1, "procurement": 1, "implementation": 1}
+    assert abs(sum(s for _, s in TOPIC_SHARES) - 1) < 1e-9
+    kinds: Counter[str] = Counter()
+    for seed in range(100):
+        items = exam_items(tutor, 12, seed, None, None)
+        assert len(items) == 12 and len({i.id for i in items}) == 12
+        assert Counter(i.topic for i in items) == Counter(dict(blueprint.topics)), seed
+        assert max(Counter(main_section(i) for i in items).values()) <= blueprint.section_cap, seed
+        kinds.update(i.type for i in items)
+    assert [i.id for i in exam_items(tutor, 12, 7, None, None)] == [i.id for i in exam_items(tutor, 12, 7, None, None)]
+    assert kinds["ar"] <= 0.25 * sum(kinds.values())  # no longer mostly true/false

@@ -73,6 +73,17 @@ def test_a_sequence_scores_ordered_pairs_beyond_a_random_order(solved_all: dict[
     assert all(grade(i, list(i.claims[0].expected)).score == 1.0 for i in items)
     backwards = [grade(i, list(reversed(i.claims[0].expected))).score for i in items]
     assert max(backwards) == 0.0
+    # The order shown has half of its pairs right: it, and its reverse, are worth nothing.
+    assert max(grade(i, [c.value for c in i.prompt.choices]).score for i in items) == 0.0
+    assert max(grade(i, [c.value for c in reversed(i.prompt.choices)]).score for i in items) == 0.0
+
+
+def test_a_case_without_red_flags_is_not_asked_which_apply(solved_all: dict[str, Solved]) -> None:
+    """'none' would be a free right answer there (a blind 'none' used to collect it)."""
+    without = [s for s in solved_all.values() if not s.advice.red_flags]
+    assert without
+    assert all(build_step(s, seed, "red_flags", []) is None for s in without for seed in SEEDS)
+    assert all(any(c.expected for c in i.claims) for i in steps(solved_all, "red_flags"))
 
 
 def test_one_owner_for_every_risk_row_scores_no_better_than_random(solved_all: dict[str, Solved]) -> None:
