@@ -81,6 +81,27 @@ def _order(claim: Claim, given: list[str]) -> ClaimGrade:
     return ClaimGrade(claim.key, claim.label, given, expected, round(score, 4), note)
 
 
+def matrix_score(claims: tuple[ClaimGrade, ...]) -> float:
+    """One answer per row: agreement beyond chance (Cohen's kappa), never below zero. The rows'
+    credit is set against what the trainee's own mix of answers would agree by chance with the
+    engine's mix, so one owner named for every row scores nothing however common that owner is;
+    every row right scores 1. A table whose rows all have one owner is scored by its rows' credit."""
+    if not claims:
+        return 0.0
+    n = len(claims)
+    observed = sum(c.score for c in claims) / n
+    expected: dict[Any, int] = {}
+    given: dict[Any, int] = {}
+    for c in claims:
+        expected[c.expected] = expected.get(c.expected, 0) + 1
+        if c.given is not None:
+            given[c.given] = given.get(c.given, 0) + 1
+    chance = sum(given.get(k, 0) * m for k, m in expected.items()) / (n * n)
+    if len(expected) < 2 or chance >= 1:
+        return round(observed, 4)
+    return round(max(0.0, (observed - chance) / (1 - chance)), 4)
+
+
 def multi_score(claims: tuple[ClaimGrade, ...]) -> float:
     """Several choices: the share of the right choices found minus the share of the wrong ones
     chosen, never below zero. Choosing every option, none of them, or only one of several
@@ -116,6 +137,8 @@ def grade(item: Item, answer: Any) -> Grade:
         raise ValueError(f"unknown prompt kind {kind!r}")
     if kind == "multi":
         return Grade(multi_score(claims), claims)
+    if kind == "matrix":
+        return Grade(matrix_score(claims), claims)
     score = sum(c.score for c in claims) / len(claims) if claims else 0.0
     return Grade(round(score, 4), claims)
 

@@ -77,6 +77,17 @@ def mastery_step(level: float, attempts_before: int, score: float) -> float:
     return round(level + weight * (score - level), 4)
 
 
+#: Answers' worth of evidence a mastery starts from (at zero): one right answer is not mastery.
+MASTERY_PRIOR = 2
+
+
+def honest_mastery(level: float, attempts: int, score_sum: float) -> float:
+    """Mastery never above what the answers support: the recent level (recent answers weigh
+    most), but at most the share of credit over all answers with ``MASTERY_PRIOR`` answers' worth
+    of doubt (8 right after 7 wrong: at most 8/17, not the 96% recent answers alone suggest)."""
+    return round(min(level, score_sum / (attempts + MASTERY_PRIOR)), 4) if attempts else 0.0
+
+
 @dataclass(frozen=True)
 class Trainee:
     id: int
@@ -237,10 +248,11 @@ class Learner:
 
     # ------------------------------------------------------------------ reading
     def mastery(self, trainee: Trainee, scope: str) -> dict[str, tuple[float, int]]:
-        """Key -> (level, attempts) for one scope (rule, topic or section)."""
-        rows = self.db.query("SELECT key, level, attempts FROM mastery WHERE trainee_id = ? AND scope = ?",
+        """Key -> (mastery, attempts) for one scope (rule, topic or section): the one mastery every
+        view shows (``honest_mastery``)."""
+        rows = self.db.query("SELECT key, level, attempts, score_sum FROM mastery WHERE trainee_id = ? AND scope = ?",
                              (trainee.id, scope))
-        return {r["key"]: (r["level"], r["attempts"]) for r in rows}
+        return {r["key"]: (honest_mastery(r["level"], r["attempts"], r["score_sum"]), r["attempts"]) for r in rows}
 
     def boxes(self, trainee: Trainee) -> dict[str, tuple[int, datetime]]:
         """Item id -> (Leitner box, when it is due)."""
@@ -267,7 +279,7 @@ class Learner:
         return [dict(r) for r in self.db.query(sql + " ORDER BY a.id", params)]
 
     def exams(self, trainee: Trainee | None = None) -> list[dict[str, Any]]:
-        sql = ("SELECT t.name AS trainee, e.id, e.started, e.finished, e.score, e.plan FROM exercises e "
+        sql = ("SELECT t.name AS trainee, e.id, e.seed, e.started, e.finished, e.score, e.plan FROM exercises e "
                "JOIN trainees t ON t.id = e.trainee_id WHERE e.kind = 'exam'")
         params: tuple = ()
         if trainee is not None:
@@ -360,7 +372,7 @@ def export_rows(learner: Learner, topics: Iterable[str]) -> list[dict[str, Any]]
         for scope in ("topic", "section"):
             levels = learner.mastery(t, scope)
             keys = list(topics) if scope == "topic" else sorted(levels)
-            for key in keys:
-                level, attempts = levels.get(key, (0.0, 0))
+            for key in keys:  # a topic never answered has no mastery (empty), not a mastery of zero
+                level, attempts = levels.get(key, (None, 0))
                 rows.append({"trainee": t.name, "scope": scope, "key": key, "mastery": level, "attempts": attempts})
     return rows

@@ -137,22 +137,36 @@ def print_cohort(rows: list[dict[str, Any]], console: Console) -> None:
     console.print(table)
 
 
-def export(learner: Learner, fmt: str, with_attempts: bool = False) -> str:
-    """The cohort for a trainer: mastery per trainee and topic / section (CSV or JSON), optionally
-    with every attempt."""
+#: What a CSV export holds (one table each) and its columns when there is no row.
+CSV_TABLES = {"mastery": ["trainee", "scope", "key", "mastery", "attempts"],
+              "attempts": ["trainee", "exercise_id", "exercise_kind", "item_id"],
+              "exams": ["trainee", "exam", "seed", "started", "finished", "score", "pass_mark", "passed", "items",
+                        "answered", "skipped", "not_reached"],
+              "items": ["item", "type", "topic", "trainees", "attempts", "difficulty", "discrimination"]}
+
+
+def export(learner: Learner, fmt: str, with_attempts: bool = False, table: str = "mastery") -> str:
+    """The cohort for a trainer: mastery per trainee and topic / section, the exams, the item
+    analysis, optionally every attempt (JSON: all in one document; CSV: ``table``, or the attempts)."""
+    from ppp_expert.train.cohort import exam_rows, item_analysis
+
     rows = export_rows(learner, TOPICS)
     if fmt == "json":
-        data: dict[str, Any] = {"trainees": cohort(learner), "mastery": rows}
+        data: dict[str, Any] = {"trainees": cohort(learner), "mastery": rows, "exams": exam_rows(learner),
+                                "items": item_analysis(learner)}
         if with_attempts:
             data["attempts"] = [_attempt(learner, a) for a in learner.attempts()]
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
     out = io.StringIO()
-    records = [_attempt(learner, a) for a in learner.attempts()] if with_attempts else rows
-    fields = list(records[0]) if records else (["trainee", "scope", "key", "mastery", "attempts"])
+    table = "attempts" if with_attempts else table
+    records = {"mastery": lambda: rows, "attempts": lambda: [_attempt(learner, a) for a in learner.attempts()],
+               "exams": lambda: exam_rows(learner), "items": lambda: item_analysis(learner)}[table]()
+    fields = list(records[0]) if records else CSV_TABLES[table]
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in records:
-        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in r.items()})
+        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else "" if v is None else v
+                         for k, v in r.items()})
     return out.getvalue()
 
 
@@ -184,13 +198,14 @@ def progress_of(kb: KnowledgeBase, db_path: str | None, trainee: str | None) -> 
         learner.db.close()
 
 
-def export_cohort(db_path: str | None, out_path: str | None, fmt: str | None, attempts: bool) -> str | None:
+def export_cohort(db_path: str | None, out_path: str | None, fmt: str | None, attempts: bool,
+                  table: str = "mastery") -> str | None:
     """The cohort export (``fmt`` by default from the suffix of ``out_path``, else csv): written
     to ``out_path``, or returned as text when there is none."""
     fmt = fmt or ("json" if out_path and out_path.lower().endswith(".json") else "csv")
     learner = open_learner(db_path, readonly=True)
     try:
-        text = export(learner, fmt, attempts)
+        text = export(learner, fmt, attempts, table)
     finally:
         learner.db.close()
     if out_path is None:

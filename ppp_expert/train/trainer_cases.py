@@ -69,3 +69,13 @@ def add_case(kb: KnowledgeBase, case_file: str, db_path: str | None, replace: bo
     return (f"{'Added' if new else 'Replaced'} case '{added.id}' ({added.difficulty.level}; the engine "
             f"recommends {advice.recommendation.model}, {len(advice.red_flags)} red flags). It joins the programme "
             "in this database.")
+
+
+def remove_case(case_id: str, db_path: str | None) -> str:
+    """Remove a trainer case from the programme in this database; the line to print."""
+    learner = open_learner(db_path)
+    try:
+        learner.remove_case(case_id)
+    finally:
+        learner.db.close()
+    return f"Removed case '{case_id}' from the programme."

@@ -40,7 +40,9 @@ def test_skip_on_a_risk_row_keeps_the_rows_already_answered(kb: Any, programme: 
     graded = script.of(ev.Graded)[0]
     assert not graded.grade.skipped
     assert sorted(graded.answer) == sorted(r.key for r in item.prompt.rows[:3])
-    assert graded.grade.score == pytest.approx(3 / len(item.prompt.rows), abs=1e-3)
+    by_row = {c.key: c.score for c in graded.grade.claims}
+    assert [by_row[r.key] for r in item.prompt.rows[:3]] == [1.0, 1.0, 1.0]
+    assert all(by_row[r.key] == 0 for r in item.prompt.rows[3:]) and 0 < graded.grade.score < 1
 
 
 def test_typed_risk_rows_survive_a_quit_and_the_table_resumes_at_the_next_row(kb: Any, programme: Any,
@@ -144,3 +146,76 @@ def test_the_exam_blueprint_holds_over_100_draws(kb: Any, programme: Any, tmp_pa
         kinds.update(i.type for i in items)
     assert [i.id for i in exam_items(tutor, 12, 7, None, None)] == [i.id for i in exam_items(tutor, 12, 7, None, None)]
     assert kinds["ar"] <= 0.25 * sum(kinds.values())  # no longer mostly true/false
+
+
+def test_mastery_never_reads_more_than_the_answers_support(kb: Any, programme: Any, tmp_path: Path) -> None:
+    """7 wrong then 8 right used to read 96% (recent answers alone); the evidence supports at most 8/15."""
+    from test_train import right_answer, wrong_answer
+
+    from ppp_expert.train.grading import grade
+
+    tutor, _ = make_tutor(kb, programme, tmp_path, [])
+    learner, who = tutor.learner, tutor.trainee
+    cases = sorted(programme.cases)[:15]
+    for n, case_id in enumerate(cases):
+        item = tutor.step_item(case_id, 5, "verdict")
+        answer = wrong_answer(item) if n < 7 else right_answer(item)
+        exercise = learner.start_exercise(who, "review", 5, "fp", None, {})
+        learner.record(who, exercise, item, grade(item, answer), answer, 0, 1.0, "fp")
+    level, answers = learner.mastery(who, "topic")["model-selection"]
+    assert answers == 15 and level <= 8 / 15
+    from ppp_expert.train.progress import report
+
+    row = next(r for r in report(learner, who, kb).topics if r.key == "model-selection")
+    assert row.mastery == level and row.attempts == 15  # shown with its evidence, the same value
+
+
+def test_the_export_has_exams_with_unreached_items_and_no_zero_for_what_was_never_tried(runner: Any, tmp_path: Path
+                                                                                       ) -> None:
+    import csv
+    import io
+    import json
+
+    from test_train_cli import run
+
+    from ppp_expert.train.learner import Learner
+    from ppp_expert.train.store import Database
+
+    db = tmp_path / "t.db"
+    Learner(Database(db)).add_trainee("ana")
+    run(runner, ["train", "exam", "--db", str(db), "--trainee", "ana", "--items", "4", "--seed", "3"], "skip\nquit\n")
+    data = json.loads(run(runner, ["train", "export", "--db", str(db), "--format", "json"]).output)
+    exam = data["exams"][0]
+    assert exam["items"] == 4 and exam["skipped"] == 1 and exam["not_reached"] == 3 and exam["score"] is None
+    never = [m for m in data["mastery"] if m["attempts"] == 0]
+    assert never and all(m["mastery"] is None for m in never)  # not a mastery of zero
+    table = run(runner, ["train", "export", "--db", str(db), "--table", "exams"]).output
+    rows = list(csv.DictReader(io.StringIO(table)))
+    assert rows[0]["not_reached"] == "3" and rows[0]["score"] == ""
+    # The CSV and the JSON say the same (round trip through the file formats).
+    mastery_csv = list(csv.DictReader(io.StringIO(run(runner, ["train", "export", "--db", str(db)]).output)))
+    assert [(r["key"], r["mastery"] or None, int(r["attempts"])) for r in mastery_csv] == \
+        [(m["key"], None if m["mastery"] is None else str(m["mastery"]), m["attempts"]) for m in data["mastery"]]
+
+
+def test_item_analysis_gives_difficulty_and_discrimination(kb: Any, programme: Any, tmp_path: Path) -> None:
+    """Classical test theory: an item everyone strong gets right and everyone weak gets wrong
+    discriminates (+1); difficulty is the mean score."""
+    from test_train import right_answer, wrong_answer
+
+    from ppp_expert.train.cohort import item_analysis
+    from ppp_expert.train.grading import grade
+
+    tutor, _ = make_tutor(kb, programme, tmp_path, [])
+    learner = tutor.learner
+    items = [tutor.step_item(c, 5, "verdict") for c in sorted(programme.cases)[:4]]
+    for n, name in enumerate(["t1", "t2", "t3", "t4"]):
+        who = learner.add_trainee(name)
+        exercise = learner.start_exercise(who, "review", 5, "fp", None, {})
+        for k, item in enumerate(items):
+            right = k < n + (1 if k == 0 else 0)  # t4 knows the most; item 0 is the easiest
+            answer = right_answer(item) if right else wrong_answer(item)
+            learner.record(who, exercise, item, grade(item, answer), answer, 0, 1.0, "fp")
+    rows = {r["item"]: r for r in item_analysis(learner)}
+    assert rows[items[0].id]["difficulty"] == 1.0 and rows[items[0].id]["discrimination"] is None  # all right
+    assert rows[items[1].id]["difficulty"] == 0.5 and rows[items[1].id]["discrimination"] > 0.5
