@@ -69,12 +69,17 @@ class AskingTutor(Protocol):
 
     def show_brief(self, case_id: str, steps: Iterable[str]) -> None: ...
 
+    def define_terms(self, texts: Iterable[str], models: bool = True) -> None: ...
+
 
 def ask(tutor: AskingTutor, askable: Askable, number: int, total: int, exercise: Exercise, *, exam: bool = False,
         deadline: float | None = None, context: dict[str, Any] | None = None) -> Asked:
     """Ask one item until it is answered or skipped; record it; offer feedback."""
     left = None if deadline is None else max(0.0, deadline - tutor.monotonic())
     tutor.provider.show(ev.Ask(askable, number, total, exam, left))
+    p = askable.prompt
+    tutor.define_terms([p.question, *p.context, *(f"{c.label} {c.detail}" for c in p.choices),
+                        *(f"{r.label} {r.detail}" for r in p.rows)])
     if isinstance(askable, Pending):
         tutor.prefetch(askable.case)  # the engine compiles while the trainee reads, not before the prompt
     started = tutor.monotonic()

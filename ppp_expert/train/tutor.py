@@ -28,6 +28,7 @@ from ppp_expert.train.casework import (
 )
 from ppp_expert.train.catalogue import Catalogue
 from ppp_expert.train.items import Item
+from ppp_expert.train.jargon import Jargon
 from ppp_expert.train.learner import Exercise, Learner, Trainee
 from ppp_expert.train.programme import Programme
 from ppp_expert.train.provider import Provider
@@ -53,6 +54,14 @@ class Tutor:
     def __post_init__(self) -> None:
         if self.catalogue is None:
             self.catalogue = Catalogue(self.programme, None, self.solved)
+        self.jargon = Jargon(self.glossary)
+
+    def define_terms(self, texts: Iterable[str], models: bool = True) -> None:
+        """Define the glossary terms these texts use for the first time in this session (without
+        ``models``: not the terms that name a partnership model, as in a brief)."""
+        lines = self.jargon.new_terms(texts, models)
+        if lines:
+            self.provider.show(ev.Lines("Terms used here", tuple(lines), "terms"))
 
     # ------------------------------------------------------------------ helpers
     def solved(self, case_id: str) -> Solved:
@@ -138,10 +147,11 @@ class Tutor:
         kb = self.programme.kb
         assert self.catalogue is not None
         level = self.catalogue.summary(case_id).difficulty.level
-        self.provider.show(ev.Brief(pc.id, pc.case.title or pc.id, level, scenario(pc.case, kb),
-                                    tuple(case_facts(pc.case, kb)),
+        story, facts = scenario(pc.case, kb), tuple(case_facts(pc.case, kb))
+        self.provider.show(ev.Brief(pc.id, pc.case.title or pc.id, level, story, facts,
                                     tuple(STEP_TITLES[s.split(":")[0]] for s in steps),
                                     tuple(unknown_questions(pc.case, kb))))
+        self.define_terms([story, *(line for g in facts for line in g.lines)], models=False)
 
     # ------------------------------------------------------------------ one item
     def ask(self, askable: Askable, number: int, total: int, exercise: Exercise, *, exam: bool = False,

@@ -5,6 +5,7 @@ asked nothing."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,29 @@ def test_item_analysis_gives_difficulty_and_discrimination(kb: Any, programme: A
     rows = {r["item"]: r for r in item_analysis(learner)}
     assert rows[items[0].id]["difficulty"] == 1.0 and rows[items[0].id]["discrimination"] is None  # all right
     assert rows[items[1].id]["difficulty"] == 0.5 and rows[items[1].id]["discrimination"] > 0.5
+
+
+def test_jargon_is_defined_at_first_use_and_never_points_at_the_model(kb: Any, programme: Any,
+                                                                     tmp_path: Path) -> None:
+    """A glossary term in a brief or a question gets a one-line definition the first time the
+    session shows it, once; a term naming a model is not defined in the brief (it would hint)."""
+    from ppp_expert.content.texts import glossary
+
+    gloss = glossary()
+    for case_id in sorted(programme.cases)[:10]:
+        tutor, script = make_tutor(kb, programme, tmp_path / case_id, [])
+        tutor.show_brief(case_id, ())
+        tutor.show_brief(case_id, ())
+        shown = [e for e in script.of(ev.Lines) if e.role == "terms"]
+        assert len(shown) <= 1  # the second brief defines nothing new
+        brief = script.of(ev.Brief)[0]
+        text = " ".join([brief.scenario, *(line for g in brief.facts for line in g.lines)]).lower()
+        defined = [line.split(":")[0] for e in shown for line in e.lines]
+        for name in defined:
+            term = gloss.find(name)
+            assert term is not None and not any(r.startswith("model:") for r in term.kb_refs), (case_id, name)
+        for term in gloss.terms:  # every non-model term the brief uses is defined
+            if any(r.startswith("model:") for r in term.kb_refs) or len(term.term) < 4:
+                continue
+            if re.search(r"\b" + re.escape(term.term.lower()) + r"\b", text):
+                assert term.term in defined, (case_id, term.term)
