@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -141,7 +142,7 @@ def audit(seeds: int, sessions: int, items: int) -> dict[str, dict[str, list[flo
                        input="", capture_output=True, text=True)
         for name, strategy in STRATEGIES.items():
             for seed in range(seeds):
-                db = Path(tmp) / f"{name.replace(' ', '-')}-{seed}.db"
+                db = Path(tmp) / f"{re.sub(r'[^a-z]+', '-', name)}-{seed}.db"
                 shutil.copy(template, db)
                 rng = random.Random(f"{name}/{seed}")
                 for session in range(sessions):
