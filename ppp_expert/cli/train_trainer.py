@@ -99,3 +99,31 @@ def _remove_case(case_id: str, db_path: str | None) -> None:
     from ppp_expert.train.trainer_cases import remove_case as remove_trainer_case
 
     click.echo(remove_trainer_case(case_id, db_path))
+
+
+@train.command("add-items")
+@click.argument("content_file", type=click.Path(dir_okay=False))
+@_db_option
+@click.option("--replace", is_flag=True, default=False, help="Replace the stored file of the same name.")
+def add_items(content_file: str, db_path: str | None, replace: bool) -> None:
+    """Add a trainer's YAML file of items and overrides (keys, answers also accepted, notes,
+    retired items) to this database; it is validated first (docs/train.md has the format).
+
+    Example: ppp-expert train add-items county-items.yaml
+    """
+    from ppp_expert.train.trainer_cases import add_content
+
+    _guarded(lambda: click.echo(add_content(content_file, db_path, replace)))
+
+
+@train.command("remove-items")
+@click.argument("name")
+@_db_option
+def remove_items(name: str, db_path: str | None) -> None:
+    """Remove a trainer's item file from this database, by the file name it was added under.
+
+    Example: ppp-expert train remove-items county-items.yaml
+    """
+    from ppp_expert.train.trainer_cases import remove_content
+
+    _guarded(lambda: click.echo(remove_content(name, db_path)))

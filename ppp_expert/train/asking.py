@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Protocol, Union
 from ppp_expert.content.texts import ContentError, Glossary
 from ppp_expert.errors import EndOfInput
 from ppp_expert.train import events as ev
+from ppp_expert.train.authored import authored_feedback
 from ppp_expert.train.casework import STEPS
 from ppp_expert.train.feedback import Feedback, build_feedback, prompt_hint
 from ppp_expert.train.grading import Grade, grade, skipped
@@ -175,7 +176,8 @@ def ask(tutor: AskingTutor, askable: Askable, number: int, total: int, exercise:
         given = None
     graded = skipped(item) if given is None else grade(item, given)
     recorded = tutor.learner.record(tutor.trainee, exercise, item, graded, given, hints, seconds, tutor.kb_fingerprint)
-    feedback = None if exam or not case_id else build_feedback(item, graded, tutor.solved(case_id), tutor.glossary)
+    feedback = None if exam else (build_feedback(item, graded, tutor.solved(case_id), tutor.glossary) if case_id
+                                  else authored_feedback(item, graded))
     tutor.provider.show(ev.Graded(item, graded, feedback, given, hints, seconds, recorded, exam, context or {}))
     if feedback is not None and tutor.provider.interactive:
         _feedback_loop(tutor, item, feedback)

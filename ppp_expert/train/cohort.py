@@ -14,7 +14,7 @@ mastery never earned is empty.
 from __future__ import annotations
 
 from statistics import mean, pstdev
-from typing import Any
+from typing import Any, Iterable
 
 from ppp_expert.train.learner import Learner, stored_json
 
@@ -82,3 +82,16 @@ def _correlation(pairs: list[tuple[float, float | None]]) -> float | None:
     mx, my = mean(xs), mean(ys)
     cov = mean((x - mx) * (y - my) for x, y in zip(xs, ys))
     return round(cov / (sx * sy), 4)
+
+
+def export_rows(learner: Learner, topics: Iterable[str]) -> list[dict[str, Any]]:
+    """One row per trainee and topic or guide section: the cohort view a trainer exports."""
+    rows: list[dict[str, Any]] = []
+    for t in learner.trainees():
+        for scope in ("topic", "section"):
+            levels = learner.mastery(t, scope)
+            keys = list(topics) if scope == "topic" else sorted(levels)
+            for key in keys:  # a topic never answered has no mastery (empty), not a mastery of zero
+                level, attempts = levels.get(key, (None, 0))
+                rows.append({"trainee": t.name, "scope": scope, "key": key, "mastery": level, "attempts": attempts})
+    return rows

@@ -328,6 +328,29 @@ class Learner:
         with self.db.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO case_summaries(key, data) VALUES (?, ?)", sorted(entries.items()))
 
+    def add_content(self, name: str, content: bytes, replace: bool = False) -> bool:
+        """Store a trainer's item and override file; False if one with this name was replaced."""
+        with self.db.transaction() as conn:
+            exists = conn.execute("SELECT 1 FROM trainer_content WHERE name = ?", (name,)).fetchone()
+            if exists and not replace:
+                raise TrainingDBError(f"trainer content '{name}' is already stored; add it with --replace to update "
+                                      "it", field="file")
+            conn.execute("INSERT OR REPLACE INTO trainer_content(name, content, sha256, added) VALUES (?, ?, ?, ?)",
+                         (name, content, hashlib.sha256(content).hexdigest(), stamp(self.clock())))
+        return not exists
+
+    def remove_content(self, name: str) -> None:
+        with self.db.transaction() as conn:
+            if conn.execute("DELETE FROM trainer_content WHERE name = ?", (name,)).rowcount == 0:
+                names = [r[0] for r in conn.execute("SELECT name FROM trainer_content ORDER BY name")]
+                raise TrainingDBError(f"no trainer content '{name}'; expected one of {', '.join(names) or '(none)'}",
+                                      field="name")
+
+    def trainer_content(self) -> list[tuple[str, bytes]]:
+        """``(name, content)`` of every trainer content file, in the order they were added."""
+        rows = self.db.query("SELECT name, content FROM trainer_content ORDER BY added, name")
+        return [(r["name"], bytes(r["content"])) for r in rows]
+
     def trainer_cases(self) -> list[tuple[str, bytes]]:
         """``(name, content)`` of every case a trainer added, in the order they were added."""
         rows = self.db.query("SELECT name, content FROM programme_cases ORDER BY added, case_id")
@@ -363,16 +386,3 @@ def rule_scores_of(item: Item, grade: Grade) -> dict[str, float]:
         for backing in claim.deciding:
             totals.setdefault(backing.rule, []).append(graded.score)
     return {rule: round(sum(s) / len(s), 4) for rule, s in totals.items()}
-
-
-def export_rows(learner: Learner, topics: Iterable[str]) -> list[dict[str, Any]]:
-    """One row per trainee and topic or guide section: the cohort view a trainer exports."""
-    rows: list[dict[str, Any]] = []
-    for t in learner.trainees():
-        for scope in ("topic", "section"):
-            levels = learner.mastery(t, scope)
-            keys = list(topics) if scope == "topic" else sorted(levels)
-            for key in keys:  # a topic never answered has no mastery (empty), not a mastery of zero
-                level, attempts = levels.get(key, (None, 0))
-                rows.append({"trainee": t.name, "scope": scope, "key": key, "mastery": level, "attempts": attempts})
-    return rows

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from ppp_expert.content.texts import glossary
 from ppp_expert.errors import EndOfInput
 from ppp_expert.kb.knowledge_base import KnowledgeBase
+from ppp_expert.train.authored import Authored, parse_stored
 from ppp_expert.train.catalogue import Catalogue
 from ppp_expert.train.events import NoteShown
 from ppp_expert.train.exam import ExamPlan, run_exam
@@ -47,6 +48,7 @@ def make_tutor(kb: KnowledgeBase, learner: Learner, who: Trainee, provider: Prov
     """A tutor on the programme (shipped cases and this database's trainer cases)."""
     programme = load_programme(kb, learner.trainer_cases())
     tutor = Tutor(provider, programme, learner, who, glossary(), kb_fingerprint(kb), seed)
+    tutor.authored = Authored(parse_stored(name, raw) for name, raw in learner.trainer_content())
     tutor.catalogue = Catalogue(programme, learner, tutor.solved)
     return tutor
 

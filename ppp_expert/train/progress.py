@@ -18,7 +18,8 @@ from rich.text import Text
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.sections import section_title
-from ppp_expert.train.learner import Learner, Trainee, export_rows, find_trainee, open_learner, stored_json
+from ppp_expert.train.cohort import exam_rows, export_rows, item_analysis
+from ppp_expert.train.learner import Learner, Trainee, find_trainee, open_learner, stored_json
 from ppp_expert.train.schedule import MAX_BOX
 from ppp_expert.train.study_plan import TOPICS, sections
 
@@ -148,7 +149,6 @@ CSV_TABLES = {"mastery": ["trainee", "scope", "key", "mastery", "attempts"],
 def export(learner: Learner, fmt: str, with_attempts: bool = False, table: str = "mastery") -> str:
     """The cohort for a trainer: mastery per trainee and topic / section, the exams, the item
     analysis, optionally every attempt (JSON: all in one document; CSV: ``table``, or the attempts)."""
-    from ppp_expert.train.cohort import exam_rows, item_analysis
 
     rows = export_rows(learner, TOPICS)
     if fmt == "json":

@@ -11,8 +11,11 @@ from typing import Any
 
 from ppp_expert.kb.conclusions import AdviseConclusion, RedFlagConclusion, SetConclusion
 from ppp_expert.kb.knowledge_base import KnowledgeBase
+from ppp_expert.kb.schema import TOPICS as KB_TOPICS
 from ppp_expert.train.items import Choice, Claim
 
+#: The curriculum's topics (``--topic``), in the order progress shows them.
+CURRICULUM_TOPICS = ("model-selection", "risk-allocation", "red-flags", *KB_TOPICS)
 STEPS = ("verdict", "model", "risks", "red_flags", "setting", "advice")
 STEP_TITLES = {"verdict": "PPP or traditional procurement", "model": "The partnership model",
                "risks": "Who carries which risk", "red_flags": "Red flags", "setting": "A structuring setting",

@@ -103,6 +103,13 @@ MIGRATIONS: dict[int, str] = {
         answer TEXT NOT NULL,                 -- JSON {row: value}
         PRIMARY KEY(exercise_id, item_id));
     """,
+    4: """
+    CREATE TABLE trainer_content(             -- trainers' item and override files (YAML), by name
+        name TEXT PRIMARY KEY,
+        content BLOB NOT NULL,
+        sha256 TEXT NOT NULL,
+        added TEXT NOT NULL);
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

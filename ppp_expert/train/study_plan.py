@@ -13,7 +13,7 @@ from typing import Iterable
 
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.knowledge_base import KnowledgeBase
-from ppp_expert.kb.schema import GUIDE_SECTIONS, TOPICS as KB_TOPICS
+from ppp_expert.kb.schema import GUIDE_SECTIONS
 from ppp_expert.kb.sources import suggest
 from ppp_expert.train.banks import BANK_TYPES
 from ppp_expert.train.blueprint import Blueprint, draw, quotas
@@ -21,9 +21,10 @@ from ppp_expert.train.casework import ALL_STEPS, TOPIC_STEPS
 from ppp_expert.train.items import Item
 from ppp_expert.train.learner import Trainee
 from ppp_expert.train.schedule import CaseCandidate, pick_case, weakness
+from ppp_expert.train.step_parts import CURRICULUM_TOPICS
 from ppp_expert.train.tutor import Tutor
 
-TOPICS = ("model-selection", "risk-allocation", "red-flags", *KB_TOPICS)
+TOPICS = CURRICULUM_TOPICS
 
 
 class CurriculumError(PPPExpertError):
@@ -127,7 +128,9 @@ def review_items(tutor: Tutor, trainee: Trainee, topic: str | None, section: str
     for case_id in cases[:6]:
         pool += [i for i in tutor.bank(case_id) if fits(i, topic, section)
                  and i.id not in seen and i.id not in exclude]
-    by_type: dict[str, list[Item]] = {t: [] for t in BANK_TYPES}
+    pool += [i for i in tutor.authored.items.values() if fits(i, topic, section) and i.id not in seen
+             and i.id not in exclude]
+    by_type: dict[str, list[Item]] = {t: [] for t in (*BANK_TYPES, "trainer")}
     for item in pool:
         by_type[item.type].append(item)
     # Weakest first: topic mastery (unseen topics count as weak), then the item's rules.
@@ -138,7 +141,7 @@ def review_items(tutor: Tutor, trainee: Trainee, topic: str | None, section: str
     for items in by_type.values():
         items.sort(key=weak, reverse=True)
     while len(chosen) < count and any(by_type.values()):
-        for kind in rng.sample(list(BANK_TYPES), len(BANK_TYPES)):
+        for kind in rng.sample(list(by_type), len(by_type)):
             if by_type[kind] and len(chosen) < count:
                 item = by_type[kind].pop(0)
                 chosen.append(item)
@@ -162,6 +165,9 @@ def exam_items(tutor: Tutor, count: int, seed: int, topic: str | None, section: 
         for item in tutor.bank(case_id):
             if fits(item, topic, section):
                 pool.setdefault(item.topic, []).append(item)
+    for item in tutor.authored.items.values():
+        if fits(item, topic, section):
+            pool.setdefault(item.topic, []).append(item)
     for items in pool.values():
         rng.shuffle(items)
     plan = exam_blueprint(count, topic)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 from ppp_expert.content.texts import Glossary
 from ppp_expert.train import events as ev
 from ppp_expert.train.asking import Askable, Asked, Pending, ask
+from ppp_expert.train.authored import TRAINER_PREFIX, Authored
 from ppp_expert.train.banks import case_bank, resolve
 from ppp_expert.train.brief import case_facts, scenario, unknown_questions
 from ppp_expert.train.casework import (
@@ -50,6 +51,7 @@ class Tutor:
     _pending: dict[str, "Future[Solved]"] = field(default_factory=dict)
     _pool: ThreadPoolExecutor | None = None
     _banks: dict[str, list[Item]] = field(default_factory=dict)
+    authored: Authored = field(default_factory=lambda: Authored(()))
 
     def __post_init__(self) -> None:
         if self.catalogue is None:
@@ -79,7 +81,7 @@ class Tutor:
     def bank(self, case_id: str) -> list[Item]:
         """Every bank item of a case (they do not depend on the seed: built once per tutor)."""
         if case_id not in self._banks:
-            self._banks[case_id] = case_bank(self.solved(case_id))
+            self._banks[case_id] = [i for i in map(self.authored.apply, case_bank(self.solved(case_id))) if i]
         return self._banks[case_id]
 
     def prefetch(self, case_id: str) -> None:
@@ -104,7 +106,7 @@ class Tutor:
         whose prompt is the same for every case (verdict, model), a ``Pending`` before that."""
         assert self.catalogue is not None
         summary = self.catalogue.summary(case_id)
-        if step not in summary.steps:
+        if step not in summary.steps or self.authored.retired(f"case/{case_id}/{step}"):
             return None
         if case_id in self._solved or step not in ("verdict", "model"):
             return self.step_item(case_id, seed, step)
@@ -122,19 +124,22 @@ class Tutor:
         """One step of a case exercise (``verdict``, ``risks``, ``setting:governance`` ...)."""
         assert self.catalogue is not None
         elsewhere = self.catalogue.flags_elsewhere(case_id) if step == "red_flags" else []
-        return build_step(self.solved(case_id), seed, step, elsewhere)
+        return self.authored.apply(build_step(self.solved(case_id), seed, step, elsewhere))
 
     def item_by_id(self, item_id: str, seed: int) -> Item | None:
         """Rebuild any item from its id (case steps with ``seed``); None if it no longer exists."""
         parts = item_id.split("/")
+        if item_id.startswith(TRAINER_PREFIX):
+            return self.authored.items.get(item_id)
         if parts[0] == "case" and len(parts) >= 3:
             if parts[1] not in self.programme.cases:
                 return None
             # The id names what the step asks (its rows, options or setting): the same item whatever the seed.
             item = rebuild_step(self.solved(parts[1]), seed, parts[2:], self.catalogue.flags_elsewhere(parts[1])
                                 if self.catalogue is not None and parts[2] == "red_flags" else [])
+            item = self.authored.apply(item)
             return item if item is not None and item.id == item_id else None
-        return resolve(item_id, self._solved_in_programme)
+        return self.authored.apply(resolve(item_id, self._solved_in_programme))
 
     def _solved_in_programme(self, case_id: str) -> Solved:
         """The solved case; a KeyError when it left the programme (``resolve`` then gives None)."""
