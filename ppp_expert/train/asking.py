@@ -250,7 +250,7 @@ def _feedback_loop(tutor: AskingTutor, item: Item, feedback: Feedback) -> None:
 
 HELP_LINES = (
     "A number or a value answers (a unique start of a value is enough); several answers: spaces or commas.",
-    "hint      the facts that matter (counted as a hint; fewer boxes gained)",
+    "hint      the facts that matter (counted: a right answer after a hint comes back sooner)",
     "why       how the engine decides this kind of step",
     "brief     the scenario again",
     "glossary  TERM: look a term up (e.g. glossary availability payment)",

@@ -1,7 +1,7 @@
 """The learner model: trainees, exercises, attempts, mastery per rule / topic / guide section, and
-the Leitner boxes, on top of the training database.
+the review cards (FSRS, one per item row), on top of the training database.
 
-Every answer is one transaction: the attempt row, the mastery rows it moves and its Leitner box
+Every answer is one transaction: the attempt row, the mastery rows it moves and its review cards
 are written together or not at all. An attempt's key is its exercise and item, unique in the
 table, so an answer retried after an interruption is never recorded twice.
 """
@@ -19,11 +19,13 @@ from typing import Any, Callable, Iterable
 from ppp_expert import files
 from ppp_expert.train.grading import Grade
 from ppp_expert.train.items import Item
-from ppp_expert.train.schedule import next_box
+from ppp_expert.train.review_cards import review, rows_of
 from ppp_expert.train.store import Database, TrainingDBError, default_db_path
 
 Clock = Callable[[], datetime]
 NAME_MAX = 64
+#: A review card due this soon counts as due now.
+DUE_AHEAD = timedelta(hours=1)
 
 
 def utc_now() -> datetime:
@@ -193,7 +195,7 @@ class Learner:
     # ------------------------------------------------------------------ attempts
     def record(self, trainee: Trainee, exercise: Exercise, item: Item, grade: Grade, answer: Any, hints: int,
                seconds: float, kb_fingerprint: str) -> bool:
-        """Record one graded answer with its mastery and Leitner updates, in one transaction.
+        """Record one graded answer with its mastery and review-card (FSRS) updates, in one transaction.
         Returns False (and changes nothing) when this exercise already has an answer for the item."""
         now = stamp(self.clock())
         rule_scores = rule_scores_of(item, grade)
@@ -222,13 +224,14 @@ class Learner:
                              "attempts = attempts + 1, score_sum = score_sum + excluded.score_sum, "
                              "level = excluded.level, last = excluded.last",
                              (trainee.id, scope, key_, score, mastery_step(level, before, score), now))
-            row = conn.execute("SELECT box FROM leitner WHERE trainee_id = ? AND item_id = ?",
-                               (trainee.id, item.id)).fetchone()
-            box, days = next_box(row[0] if row else None, grade, hints)
-            due = stamp(self.clock() + timedelta(days=days))
-            conn.execute("INSERT INTO leitner(trainee_id, item_id, box, due, last) VALUES (?, ?, ?, ?, ?) "
-                         "ON CONFLICT(trainee_id, item_id) DO UPDATE SET box = excluded.box, due = excluded.due, "
-                         "last = excluded.last", (trainee.id, item.id, box, due, now))
+            for key_, claim in rows_of(item, grade):  # one FSRS card per item row
+                row = conn.execute("SELECT card, reviews FROM review_cards WHERE trainee_id = ? AND card_key = ?",
+                                   (trainee.id, key_)).fetchone()
+                card, due_at = review(row[0] if row else None, claim, grade, hints, self.clock())
+                conn.execute("INSERT INTO review_cards(trainee_id, card_key, item_id, card, due, reviews) "
+                             "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT(trainee_id, card_key) DO UPDATE SET "
+                             "card = excluded.card, due = excluded.due, reviews = reviews + 1",
+                             (trainee.id, key_, item.id, card, stamp(due_at)))
         return True
 
     def save_draft(self, exercise: Exercise, item_id: str, rows: dict[str, Any]) -> None:
@@ -254,17 +257,24 @@ class Learner:
                              (trainee.id, scope))
         return {r["key"]: (honest_mastery(r["level"], r["attempts"], r["score_sum"]), r["attempts"]) for r in rows}
 
-    def boxes(self, trainee: Trainee) -> dict[str, tuple[int, datetime]]:
-        """Item id -> (Leitner box, when it is due)."""
-        rows = self.db.query("SELECT item_id, box, due FROM leitner WHERE trainee_id = ?", (trainee.id,))
-        return {r["item_id"]: (r["box"], stored_stamp(self.db, r["due"], f"the due time of item {r['item_id']}"))
-                for r in rows}
+    def cards(self, trainee: Trainee) -> dict[str, tuple[str, datetime, int]]:
+        """Card key (item row) -> (its item id, when it is due, reviews so far)."""
+        rows = self.db.query("SELECT card_key, item_id, due, reviews FROM review_cards WHERE trainee_id = ?",
+                             (trainee.id,))
+        return {r["card_key"]: (r["item_id"], stored_stamp(self.db, r["due"], f"the due time of {r['card_key']}"),
+                                r["reviews"]) for r in rows}
+
+    def seen(self, trainee: Trainee) -> set[str]:
+        """Every item the trainee has a review card for."""
+        return {r["item_id"] for r in self.db.query("SELECT DISTINCT item_id FROM review_cards WHERE trainee_id = ?",
+                                                     (trainee.id,))}
 
     def due(self, trainee: Trainee, now: datetime | None = None) -> list[str]:
-        """Items due for review, lowest box first, then the longest overdue."""
-        moment = stamp(now or self.clock())
-        rows = self.db.query("SELECT item_id FROM leitner WHERE trainee_id = ? AND due <= ? ORDER BY box, due, item_id",
-                             (trainee.id, moment))
+        """Items with a row due for review (or due within ``DUE_AHEAD``: a row answered wrongly
+        comes back in the same sitting), the longest overdue first."""
+        moment = stamp((now or self.clock()) + DUE_AHEAD)
+        rows = self.db.query("SELECT item_id, min(due) AS first FROM review_cards WHERE trainee_id = ? AND due <= ? "
+                             "GROUP BY item_id ORDER BY first, item_id", (trainee.id, moment))
         return [r["item_id"] for r in rows]
 
     def attempts(self, trainee: Trainee | None = None) -> list[dict[str, Any]]:

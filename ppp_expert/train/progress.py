@@ -20,7 +20,6 @@ from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.sections import section_title
 from ppp_expert.train.cohort import exam_rows, export_rows, item_analysis
 from ppp_expert.train.learner import Learner, Trainee, find_trainee, open_learner, stored_json
-from ppp_expert.train.schedule import MAX_BOX
 from ppp_expert.train.study_plan import TOPICS, sections
 
 BAR = 20
@@ -41,7 +40,7 @@ class Report:
     topics: tuple[ProgressRow, ...]
     sections: tuple[ProgressRow, ...]
     weakest_rules: tuple[ProgressRow, ...]
-    boxes: dict[int, int]
+    review_rows: int        # FSRS cards: item rows with their own review schedule
     due_now: int
     due_week: int
     cases_done: int
@@ -61,16 +60,14 @@ def report(learner: Learner, trainee: Trainee, kb: KnowledgeBase) -> Report:
     section_rows = tuple(ProgressRow(s, section_title(s), *section_levels[s]) for s in cited)
     known = {r.id: r.title for r in kb.rules}
     weakest = sorted((level, -n, rule) for rule, (level, n) in rule_levels.items() if rule in known)[:WEAKEST]
-    boxes = {b: 0 for b in range(1, MAX_BOX + 1)}
-    for box, _ in learner.boxes(trainee).values():
-        boxes[box] = boxes.get(box, 0) + 1
+    cards = learner.cards(trainee)
     now = learner.clock()
     exams = tuple({"started": e["started"], "finished": e["finished"], "score": e["score"],
                    "passed": (e["score"] is not None and e["score"] >= _pass_mark(learner, e))}
                   for e in learner.exams(trainee))
     return Report(trainee.name, topics, section_rows,
                   tuple(ProgressRow(rule, known[rule], level, -n) for level, n, rule in weakest),
-                  boxes, len(learner.due(trainee, now)), len(learner.due(trainee, now + timedelta(days=7))),
+                  len(cards), len(learner.due(trainee, now)), len(learner.due(trainee, now + timedelta(days=7))),
                   sum(learner.cases_done(trainee).values()), len(learner.attempts(trainee)), exams)
 
 
@@ -101,8 +98,8 @@ def print_report(rep: Report, console: Console) -> None:
         console.print(_table("Mastery by guide section", rep.sections, "Section"))
     if rep.weakest_rules:
         console.print(_table("Weakest rules", rep.weakest_rules, "Rule"))
-    boxes = "  ".join(f"box {b}: {n}" for b, n in rep.boxes.items())
-    console.print(Text(f"Review: {rep.due_now} due now, {rep.due_week} within a week ({boxes})"))
+    console.print(Text(f"Review: {rep.due_now} items due now, {rep.due_week} within a week ({rep.review_rows} item "
+                       "rows scheduled by FSRS)"))
     for e in rep.exams:
         passed = "passed" if e["passed"] else "not passed"
         state = "unfinished" if e["finished"] is None else f"{e['score']:.0%} {passed}"

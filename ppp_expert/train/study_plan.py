@@ -105,7 +105,7 @@ def next_case(tutor: Tutor, trainee: Trainee, topic: str | None, section: str | 
 
 def review_items(tutor: Tutor, trainee: Trainee, topic: str | None, section: str | None, count: int,
                  rng: random.Random, seed: int, exclude: set[str]) -> list[Item]:
-    """Up to ``count`` items: those due in the Leitner boxes first (lowest box first), then new
+    """Up to ``count`` items: those with a row due for review (FSRS) first, then new
     bank items of the trainee's weakest topics and rules."""
     chosen: list[Item] = []
     for item_id in tutor.learner.due(trainee):
@@ -119,7 +119,7 @@ def review_items(tutor: Tutor, trainee: Trainee, topic: str | None, section: str
             exclude.add(item_id)
     if len(chosen) >= count:
         return chosen
-    seen = set(tutor.learner.boxes(trainee))
+    seen = tutor.learner.seen(trainee)
     topics = tutor.learner.mastery(trainee, "topic")
     rules = tutor.learner.mastery(trainee, "rule")
     cases = list(tutor.programme.cases)

@@ -36,12 +36,12 @@ from ppp_expert.train.casework import build_step, risks_step, value_key
 from ppp_expert.train.catalogue import CaseSummary, Catalogue
 from ppp_expert.train.describe import answer_text
 from ppp_expert.train.feedback import build_feedback
-from ppp_expert.train.grading import grade, skipped
+from ppp_expert.train.grading import grade
 from ppp_expert.train.items import Item
 from ppp_expert.train.learner import Learner
 from ppp_expert.train.programme import load_programme
 from ppp_expert.train.provider import Quit
-from ppp_expert.train.schedule import BOX_DAYS, MAX_BOX, CaseCandidate, next_box, pick_case, target_difficulty
+from ppp_expert.train.schedule import CaseCandidate, pick_case, target_difficulty
 from ppp_expert.train.solved import Solved
 from ppp_expert.train.store import Database
 from ppp_expert.train.study_plan import TOPICS, check_section, check_topic, exam_items, fits, review_items, sections
@@ -271,7 +271,7 @@ def test_every_bank_item_of_every_case_and_section_is_backed_by_a_rule(kb: Any, 
                     assert fired, (item.id, rule.id)
                     _assert_concludes(item, claim, rule, owners, solved)
             assert grade(item, right_answer(item)).correct
-            # The same item comes back from its id (the Leitner boxes store only ids).
+            # The same item comes back from its id (the review cards store only ids).
             if item.type in BANK_TYPES:
                 again = resolve(item.id, lambda c: solved_all[c])
                 assert again is not None and again.claims == item.claims
@@ -406,31 +406,48 @@ def test_no_brief_of_any_case_names_the_engine_outcome_or_gives_a_judgement(kb: 
 
 
 # --------------------------------------------------------------------------- scheduling
-def test_leitner_boxes_move_up_on_a_clean_right_answer_and_back_on_a_wrong_one(solved_all: dict[str, Solved],
-                                                                                tmp_path: Path) -> None:
+def test_fsrs_schedules_each_row_on_its_own_and_a_right_answer_waits_longer(solved_all: dict[str, Solved],
+                                                                            tmp_path: Path) -> None:
+    """One FSRS card per item row: a wrong row comes back soon, a right one later, and the
+    intervals grow with every clean right answer; a hint or a wrong answer shortens them."""
     now = [datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)]
     learner = Learner(Database(tmp_path / "t.db"), clock=lambda: now[0])
     ana = learner.add_trainee("ana")
-    item = build_step(next(iter(solved_all.values())), 1, "verdict", [])
-    right, wrong = grade(item, right_answer(item)), grade(item, wrong_answer(item))
+    solved = next(s for s in solved_all.values() if s.advice.risk_allocation)
+    table = risks_step(solved, 1)
+    assert table is not None
+    answer = {c.key: c.expected for c in table.claims}
+    wrong_row = table.claims[0].key
+    answer[wrong_row] = next(p for p in PARTIES if p != table.claims[0].expected)
 
-    def answer(graded: Any, hints: int = 0) -> int:
+    def record(item: Any, given: Any, hints: int = 0) -> None:
         exercise = learner.start_exercise(ana, "review", 1, "fp")
-        assert learner.record(ana, exercise, item, graded, None, hints, 1.0, "fp")
-        return learner.boxes(ana)[item.id][0]
+        assert learner.record(ana, exercise, item, grade(item, given), given, hints, 1.0, "fp")
 
-    assert answer(right) == 2
-    assert item.id not in learner.due(ana)
-    now[0] += timedelta(days=BOX_DAYS[2])
-    assert learner.due(ana) == [item.id]
-    assert answer(right, hints=1) == 2          # right with a hint: stays
-    for expected in range(3, MAX_BOX + 1):
-        assert answer(right) == expected
-    assert answer(right) == MAX_BOX             # the top box is the top
-    due = learner.boxes(ana)[item.id][1]
-    assert due - now[0] == timedelta(days=BOX_DAYS[MAX_BOX])
-    assert answer(wrong) == 1 and learner.due(ana) == [item.id]
-    assert next_box(None, skipped(item), 0) == (1, BOX_DAYS[1])
+    record(table, answer)
+    cards = learner.cards(ana)
+    assert set(cards) == {f"{table.id}#{c.key}" for c in table.claims}  # one card per row, keyed by the stable id
+    due = {k.split("#")[1]: d for k, (_, d, _) in cards.items()}
+    assert due[wrong_row] < min(d for r, d in due.items() if r != wrong_row)
+    now[0] += timedelta(hours=1)
+    assert learner.due(ana) == [table.id]  # the wrong row is due: the item comes back
+
+    item = build_step(next(iter(solved_all.values())), 1, "verdict", [])
+    right = right_answer(item)
+    gaps = []
+    for _ in range(4):
+        record(item, right)
+        gaps.append(learner.cards(ana)[item.id][1] - now[0])
+        now[0] = learner.cards(ana)[item.id][1]
+    assert gaps == sorted(gaps) and gaps[-1] > timedelta(days=7)
+    from ppp_expert.train.review_cards import review
+
+    stored = learner.db.query("SELECT card FROM review_cards WHERE card_key = ?", (item.id,))[0]["card"]
+    clean = review(stored, grade(item, right).claims[0], grade(item, right), 0, now[0])[1]
+    record(item, right, hints=1)
+    assert learner.cards(ana)[item.id][1] < clean  # a hint: sooner than the same answer without one
+    record(item, wrong_answer(item))
+    assert learner.cards(ana)[item.id][1] - now[0] < timedelta(days=1)
 
 
 def test_cases_grow_harder_with_success_and_weak_rules_are_preferred() -> None:

@@ -223,7 +223,7 @@ def test_progress_shows_mastery_bars_and_what_is_due_and_the_cohort(kb: Any, run
     out = shown.output
     assert "Mastery by topic" in out and "Mastery by guide section" in out and "Weakest rules" in out
     assert "█" in out and "░" in out and "not yet" in out
-    assert re.search(r"Review: \d+ due now", out)
+    assert re.search(r"Review: \d+ items due now, \d+ within a week \(\d+ item rows scheduled by FSRS\)", out)
     data = json.loads(run(runner, ["train", "progress", "--db", str(db), "--format", "json"]).output)
     assert data["trainee"] == "ana" and data["attempts"] == len(items) and data["due_now"] >= 1
     topics = {t["key"]: t for t in data["topics"]}
