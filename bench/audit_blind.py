@@ -108,7 +108,7 @@ def sitting(db: Path, seed: int, items: int, strategy: Answer, rng: random.Rando
     command = [*EXE, "train", "--db", str(db), "--trainee", "blind", "--seed", str(seed), "--items", str(items),
                "--format", "json"] + (["--new"] if new else [])
     proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, NO_COLOR="1"))
+                            env=dict(os.environ, NO_COLOR="1"), cwd=db.parent)  # not the checkout: PYTHONPATH wins
     assert proc.stdin is not None and proc.stdout is not None
     graded: list[tuple[str, float]] = []
     prompt: dict[str, Any] = {}
@@ -139,7 +139,7 @@ def audit(seeds: int, sessions: int, items: int) -> dict[str, dict[str, list[flo
         template = Path(tmp) / "template.db"
         # A database with every case summarised once (another trainee's unfinished first prompt).
         subprocess.run([*EXE, "train", "--db", str(template), "--trainee", "warm-up", "--new", "--items", "0"],
-                       input="", capture_output=True, text=True)
+                       input="", capture_output=True, text=True, cwd=tmp)
         for name, strategy in STRATEGIES.items():
             for seed in range(seeds):
                 db = Path(tmp) / f"{re.sub(r'[^a-z]+', '-', name)}-{seed}.db"
