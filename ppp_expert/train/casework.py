@@ -144,9 +144,12 @@ def risks_step(solved: Solved, seed: int, keys: tuple[str, ...] | None = None) -
         claims.append(Claim(a.risk, a.title, a.party, (solved.backing(a.rules[0], a.party),),
                             tuple(alternatives.values()), f"{a.title}: {a.party}. {a.mechanism}{overridden}"))
     rows = tuple(MatrixRow(c.key, c.label, kb.risks[c.key].description) for c in claims)
+    model = model_title(kb, advice.recommendation.model)
     prompt = Prompt("matrix", STEP_TITLES["risks"],
                     "Who should carry each of these risks in this case?",
-                    tuple(Choice(p, PARTY_WORDS[p]) for p in PARTIES), rows)
+                    tuple(Choice(p, PARTY_WORDS[p]) for p in PARTIES), rows,
+                    (f"The model for this case is {model} (the engine's recommendation): the owners follow from it "
+                     "and from the facts.",))
     why = ("Each risk has a default owner under each model (the risk catalogue); a case-specific rule with more "
            "conditions overrides the default. The principle: the party best able to manage a risk carries it.")
     claims_t = tuple(claims)

@@ -33,6 +33,7 @@ from ppp_expert.train.jargon import Jargon
 from ppp_expert.train.learner import Exercise, Learner, Trainee
 from ppp_expert.train.programme import Programme
 from ppp_expert.train.provider import Provider
+from ppp_expert.train.scaffold import worked_example
 from ppp_expert.train.solved import Solved
 
 
@@ -158,6 +159,14 @@ class Tutor:
                                     tuple(unknown_questions(pc.case, kb))))
         self.define_terms([story, *(line for g in facts for line in g.lines)], models=False)
 
+    def show_worked_example(self, case_id: str) -> None:
+        """A first case starts with a worked example on the clearest other case of the programme."""
+        assert self.catalogue is not None
+        summaries = self.catalogue.all()
+        others = sorted((s.difficulty.score, c) for c, s in summaries.items() if c != case_id)
+        if others:
+            self.provider.show(ev.Lines("A worked example", worked_example(self.solved(others[0][1])), "example"))
+
     # ------------------------------------------------------------------ one item
     def ask(self, askable: Askable, number: int, total: int, exercise: Exercise, *, exam: bool = False,
             deadline: float | None = None, context: dict[str, Any] | None = None) -> Asked:
@@ -173,6 +182,8 @@ class Tutor:
         steps = tuple(exercise.plan.get("steps", ALL_STEPS))
         done = self.learner.answered(exercise)
         present = [s for s in steps if s in summary.steps]
+        if not done and not self.learner.cases_done(self.trainee):
+            self.show_worked_example(case_id)
         self.show_brief(case_id, present)
         if done:
             self.provider.show(ev.NoteShown(f"Resuming this case: {len(done)} of {len(present)} steps already "

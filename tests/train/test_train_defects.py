@@ -246,3 +246,25 @@ def test_jargon_is_defined_at_first_use_and_never_points_at_the_model(kb: Any, p
                 continue
             if re.search(r"\b" + re.escape(term.term.lower()) + r"\b", text):
                 assert term.term in defined, (case_id, term.term)
+
+
+def test_a_first_case_starts_with_a_worked_example_and_the_risk_step_states_the_model(kb: Any, programme: Any,
+                                                                                       tmp_path: Path) -> None:
+    from ppp_expert.train.describe import model_title
+
+    tutor, script = make_tutor(kb, programme, tmp_path, [])
+    case_id, item = risk_case(tutor, programme)
+    exercise = tutor.learner.start_exercise(tutor.trainee, "case", tutor.seed, "fp", case_id, {"steps": ["risks"]})
+    script.lines = answer_lines(item) + [""]
+    tutor.run_case(exercise)
+    examples = [e for e in script.of(ev.Lines) if e.role == "example"]
+    assert len(examples) == 1 and script.events.index(examples[0]) < script.events.index(script.of(ev.Brief)[0])
+    assert programme.get(case_id).case.title not in " ".join(examples[0].lines)  # another case
+    model = model_title(kb, tutor.solved(case_id).advice.recommendation.model)
+    assert any(model in line for line in item.prompt.context)
+    # The second case has no worked example.
+    second = tutor.learner.start_exercise(tutor.trainee, "case", tutor.seed, "fp", case_id, {"steps": ["risks"]})
+    script.lines = answer_lines(item) + [""]
+    before = len(examples)
+    tutor.run_case(second)
+    assert len([e for e in script.of(ev.Lines) if e.role == "example"]) == before
