@@ -13,8 +13,9 @@ from ppp_expert.cli.train import _console, _db_option, _guarded, train
 @_db_option
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="Write here (.csv or .json; default: stdout).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
-              help="Default: from --out's suffix, else csv.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "html"]), default=None,
+              help="Default: from --out's suffix, else csv. html: the cohort page (trainees, mastery with its "
+                   "evidence, exams, items to retire).")
 @click.option("--attempts", is_flag=True, default=False, help="Every attempt instead of (CSV) or with (JSON) mastery.")
 @click.option("--table", type=click.Choice(["mastery", "exams", "items"]), default="mastery", show_default=True,
               help="CSV: which table (exams: every exam and its unreached items; items: difficulty and "

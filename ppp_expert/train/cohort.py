@@ -95,3 +95,26 @@ def export_rows(learner: Learner, topics: Iterable[str]) -> list[dict[str, Any]]
                 level, attempts = levels.get(key, (None, 0))
                 rows.append({"trainee": t.name, "scope": scope, "key": key, "mastery": level, "attempts": attempts})
     return rows
+
+
+#: An item whose discrimination is below this is flagged on the cohort page as a candidate to retire.
+RETIRE_BELOW = 0.2
+
+
+def cohort_page(trainees: list[dict[str, Any]], mastery: list[dict[str, Any]], exams: list[dict[str, Any]],
+                items: list[dict[str, Any]], topics: Iterable[str]) -> str:
+    """The cohort as one self-contained HTML page in the memo's style (every value escaped)."""
+    import jinja2
+
+    from ppp_expert.render.memo import TEMPLATES_DIR
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    topic_list = list(topics)
+    cells: dict[str, dict[str, dict[str, Any]]] = {}
+    for m in mastery:
+        if m["scope"] == "topic":
+            cells.setdefault(m["trainee"], {})[m["key"]] = m
+    grid = [(name, [cells[name].get(t, {"mastery": None, "attempts": 0}) for t in topic_list]) for name in cells]
+    return env.get_template("cohort.html.j2").render(trainees=trainees, topics=topic_list, mastery=grid, exams=exams,
+                                                     items=items, min_trainees=MIN_TRAINEES, retire_below=RETIRE_BELOW)

@@ -18,7 +18,7 @@ from rich.text import Text
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.sections import section_title
-from ppp_expert.train.cohort import exam_rows, export_rows, item_analysis
+from ppp_expert.train.cohort import cohort_page, exam_rows, export_rows, item_analysis
 from ppp_expert.train.learner import Learner, Trainee, find_trainee, open_learner, stored_json
 from ppp_expert.train.study_plan import TOPICS, sections
 
@@ -148,6 +148,8 @@ def export(learner: Learner, fmt: str, with_attempts: bool = False, table: str =
     analysis, optionally every attempt (JSON: all in one document; CSV: ``table``, or the attempts)."""
 
     rows = export_rows(learner, TOPICS)
+    if fmt == "html":
+        return cohort_page(cohort(learner), rows, exam_rows(learner), item_analysis(learner), TOPICS)
     if fmt == "json":
         data: dict[str, Any] = {"trainees": cohort(learner), "mastery": rows, "exams": exam_rows(learner),
                                 "items": item_analysis(learner)}
@@ -199,7 +201,8 @@ def export_cohort(db_path: str | None, out_path: str | None, fmt: str | None, at
                   table: str = "mastery") -> str | None:
     """The cohort export (``fmt`` by default from the suffix of ``out_path``, else csv): written
     to ``out_path``, or returned as text when there is none."""
-    fmt = fmt or ("json" if out_path and out_path.lower().endswith(".json") else "csv")
+    suffix = out_path.lower().rsplit(".", 1)[-1] if out_path and "." in out_path else ""
+    fmt = fmt or {"json": "json", "html": "html", "htm": "html"}.get(suffix, "csv")
     learner = open_learner(db_path, readonly=True)
     try:
         text = export(learner, fmt, attempts, table)

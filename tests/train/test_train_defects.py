@@ -268,3 +268,31 @@ def test_a_first_case_starts_with_a_worked_example_and_the_risk_step_states_the_
     before = len(examples)
     tutor.run_case(second)
     assert len([e for e in script.of(ev.Lines) if e.role == "example"]) == before
+
+
+def test_the_cohort_page_is_html_with_every_value_escaped(runner: Any, tmp_path: Path) -> None:
+    from html.parser import HTMLParser
+
+    from test_train_cli import run
+
+    db = tmp_path / "t.db"
+    hostile = "<script>alert(1)</script>"
+    run(runner, ["train", "--db", str(db), "--trainee", hostile, "--new", "--seed", "8", "--items", "0"], "1\n\n2\n\n")
+    out = tmp_path / "cohort.html"
+    result = run(runner, ["train", "export", "--db", str(db), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert hostile not in page and "&lt;script&gt;" in page
+    assert "Mastery by topic" in page and "Exams" in page and "Discrimination" in page
+
+    class Cells(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            self.tags.append(tag)
+
+    parsed = Cells()
+    parsed.feed(page)
+    assert "script" not in parsed.tags and parsed.tags.count("table") == 4
