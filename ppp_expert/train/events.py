@@ -143,7 +143,9 @@ class Graded(Event):
                 "recorded": self.recorded}
         if not self.exam:
             data["claims"] = [{"key": c.key, "label": c.label, "given": c.given, "expected": c.expected,
-                               "score": c.score, "note": c.note} for c in self.grade.claims]
+                               "score": c.score, "note": c.note,
+                               "accepted": [{"value": a.value, "credit": a.credit} for a in claim.alternatives]}
+                              for c, claim in zip(self.grade.claims, self.item.claims)]
             if self.feedback is not None:
                 data["feedback"] = self.feedback.to_json()
         return data
