@@ -12,7 +12,18 @@ import sys
 import click
 
 from ppp_expert import __version__
-from ppp_expert.cli import ask, batch, evaluate, glossary, kb, reference, report, train, whatif
+from ppp_expert.cli import (
+    ask,
+    batch,
+    evaluate,
+    glossary,
+    kb,
+    reference,
+    report,
+    train,
+    train_trainer,  # noqa: F401  (adds the trainer's commands to the train group)
+    whatif,
+)
 from ppp_expert.cli.common import CliState, handle_errors
 
 

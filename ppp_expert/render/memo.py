@@ -228,6 +228,7 @@ def svg_of(g: Any, inline: bool = True, compact: bool = False) -> str:
 # --- rendering -------------------------------------------------------------------------------
 
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = _TEMPLATES  # the shipped templates (the training cohort page renders from here too)
 
 
 def _environment(fmt: str) -> jinja2.Environment:

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Protocol, Union
 from ppp_expert.content.texts import ContentError, Glossary
 from ppp_expert.errors import EndOfInput
 from ppp_expert.train import events as ev
+from ppp_expert.train.authored import authored_feedback
 from ppp_expert.train.casework import STEPS
 from ppp_expert.train.feedback import Feedback, build_feedback, prompt_hint
 from ppp_expert.train.grading import Grade, grade, skipped
@@ -69,12 +70,17 @@ class AskingTutor(Protocol):
 
     def show_brief(self, case_id: str, steps: Iterable[str]) -> None: ...
 
+    def define_terms(self, texts: Iterable[str], models: bool = True) -> None: ...
+
 
 def ask(tutor: AskingTutor, askable: Askable, number: int, total: int, exercise: Exercise, *, exam: bool = False,
         deadline: float | None = None, context: dict[str, Any] | None = None) -> Asked:
     """Ask one item until it is answered or skipped; record it; offer feedback."""
     left = None if deadline is None else max(0.0, deadline - tutor.monotonic())
     tutor.provider.show(ev.Ask(askable, number, total, exam, left))
+    p = askable.prompt
+    tutor.define_terms([p.question, *p.context, *(f"{c.label} {c.detail}" for c in p.choices),
+                        *(f"{r.label} {r.detail}" for r in p.rows)])
     if isinstance(askable, Pending):
         tutor.prefetch(askable.case)  # the engine compiles while the trainee reads, not before the prompt
     started = tutor.monotonic()
@@ -118,9 +124,14 @@ def ask(tutor: AskingTutor, askable: Askable, number: int, total: int, exercise:
     item_prompt = askable.prompt
     given: Any
     if item_prompt.kind == "matrix":
-        given = {}
+        # Rows typed before a quit come back; each row is kept as it is typed.
+        keys = {r.key for r in item_prompt.rows}
+        given = {k: v for k, v in tutor.learner.draft(exercise, askable.id).items() if k in keys}
         rows = item_prompt.rows
-        i = 0
+        if given:
+            tutor.provider.show(ev.NoteShown(f"Resuming this step: {len(given)} of {len(rows)} rows already answered.",
+                                             "dim"))
+        i = next((n for n, r in enumerate(rows) if r.key not in given), len(rows))
         shown = -1
         while i < len(rows):
             row = rows[i]
@@ -131,12 +142,15 @@ def ask(tutor: AskingTutor, askable: Askable, number: int, total: int, exercise:
             cmd = command(line)
             if cmd is not None:
                 if run_command(cmd, row.key) == "skip":
-                    given = None
+                    # The rows answered so far are graded; the rest count as not answered.
+                    given = given or None
                     break
                 continue
             try:
                 given[row.key] = row_answer(item_prompt, line)
                 i += 1
+                if i < len(rows):
+                    tutor.learner.save_draft(exercise, askable.id, given)
             except AnswerError as exc:
                 tutor.provider.show(ev.Retry(str(exc)))
     else:
@@ -155,9 +169,15 @@ def ask(tutor: AskingTutor, askable: Askable, number: int, total: int, exercise:
                 tutor.provider.show(ev.Retry(str(exc)))
     seconds = tutor.monotonic() - started
     item = full()
+    if deadline is not None and given is not None and tutor.monotonic() > deadline:
+        # An exam's time is enforced: an answer given after it is not counted.
+        tutor.provider.show(ev.NoteShown("Time is up: this answer came after the exam's time and is not counted.",
+                                         "yellow"))
+        given = None
     graded = skipped(item) if given is None else grade(item, given)
     recorded = tutor.learner.record(tutor.trainee, exercise, item, graded, given, hints, seconds, tutor.kb_fingerprint)
-    feedback = None if exam or not case_id else build_feedback(item, graded, tutor.solved(case_id), tutor.glossary)
+    feedback = None if exam else (build_feedback(item, graded, tutor.solved(case_id), tutor.glossary) if case_id
+                                  else authored_feedback(item, graded))
     tutor.provider.show(ev.Graded(item, graded, feedback, given, hints, seconds, recorded, exam, context or {}))
     if feedback is not None and tutor.provider.interactive:
         _feedback_loop(tutor, item, feedback)
@@ -230,12 +250,12 @@ def _feedback_loop(tutor: AskingTutor, item: Item, feedback: Feedback) -> None:
 
 HELP_LINES = (
     "A number or a value answers (a unique start of a value is enough); several answers: spaces or commas.",
-    "hint      the facts that matter (counted as a hint; fewer boxes gained)",
+    "hint      the facts that matter (counted: a right answer after a hint comes back sooner)",
     "why       how the engine decides this kind of step",
     "brief     the scenario again",
     "glossary  TERM: look a term up (e.g. glossary availability payment)",
     "primer    the primer's page on this topic (or: primer TOPIC, a question phase or a question id)",
-    "skip      skip this step (it counts as not answered)",
+    "skip      skip this step (it counts as not answered; in a risk table, the rows answered so far count)",
     "quit      stop; everything answered is saved and the case resumes next time",
 )
 EXAM_NOTE = ("In an exam there are no hints and no feedback until the end.",)

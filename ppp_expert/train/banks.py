@@ -5,8 +5,9 @@ case the engine solved (the item's witness), so every answer is what the engine 
 
 - ``match``: a described situation and a few of its risks, each to match with its owner;
 - ``mc``: a described situation; which model fits (multiple choice);
-- ``ar``: assertion–reason: a rule's condition and a conclusion, true or false, with the rule's
-  reason (the false form swaps the conclusion for one the engine did not draw in the witness);
+- ``ar``: assertion–reason: a rule's condition and a conclusion, true or false (the false form
+  swaps the conclusion for one the engine did not draw in the witness), with a reason that is the
+  rule's own or a true one about something else; three answers, drawn evenly;
 - ``seq``: sequencing: pieces of advice to put in the order of the partnership's four phases,
   or questions in the order an adviser asks them.
 
@@ -28,18 +29,26 @@ from ppp_expert.kb.conclusions import (
     RedFlagConclusion,
     SetConclusion,
 )
-from ppp_expert.kb.knowledge_base import Rule
+from ppp_expert.kb.knowledge_base import KnowledgeBase, Rule
 from ppp_expert.kb.schema import GUIDE_SECTIONS, PARTIES, PHASES
-from ppp_expert.train.casework import PARTY_WORDS, flag_titles, sections_of, setting_values, value_key
+from ppp_expert.train.brief import withhold_models
+from ppp_expert.train.casework import PARTY_WORDS, balanced_rows, flag_titles, sections_of, setting_values, value_key
 from ppp_expert.train.describe import condition_statements, model_title, value_text
 from ppp_expert.train.items import Backing, Choice, Claim, Item, MatrixRow, Prompt
-from ppp_expert.train.solved import Solved, conclusion_reason
+from ppp_expert.train.solved import Solved, plain_reason
+from ppp_expert.train.step_parts import half_ordered
 
 BANK_TYPES = ("match", "mc", "ar", "seq")
 #: The partnership's four phases, in the guide's order (the citation vocabulary's order).
 PHASE_SECTIONS = tuple(s for s in GUIDE_SECTIONS if s.startswith("phase"))
 MC_CHOICES = 4
 MATCH_ROWS = (2, 4)
+
+
+def distractor_gap(kb: KnowledgeBase) -> float:
+    """How far below the key a model must score to be a fair distractor: twice the close-call
+    margin (a model within the margin is a defensible answer, one just past it contestable)."""
+    return 2 * kb.settings.close_call_margin
 
 
 def item_rng(item_id: str) -> random.Random:
@@ -69,26 +78,38 @@ def _situation(solved: Solved, backings: Iterable[Backing], limit: int = 6) -> t
     lines: list[str] = []
     for b in backings:
         for line in solved.facts(b, decisions=False):
+            line = withhold_models(solved.kb, line)  # an answer's wording may name the model asked
             if line not in lines:
                 lines.append(line)
     return tuple(lines[:limit])
 
 
 # ----------------------------------------------------------------------------- matching
+def route_line(solved: Solved, model: str) -> str:
+    """The situation's route, as the engine sees it: a partnership only when it says so."""
+    verdict = solved.advice.appropriate.verdict
+    if verdict == "ppp":
+        return f"The partnership model is {model}."
+    if verdict == "traditional":
+        return f"The project goes ahead by {model.lower()}, not as a partnership."
+    return f"If it goes ahead once its conditions are met, the model would be {model}."
+
+
 def match_item(solved: Solved) -> Item | None:
     kb, advice = solved.kb, solved.advice
+    if not advice.recommendation.determined:
+        return None  # no model the engine stands by: the owners hang on it
     item_id = f"match/{solved.case.id}"
     rng = item_rng(item_id)
     specific = [a for a in advice.risk_allocation if ".default." not in a.rules[0] and solved.backing(a.rules[0]).facts]
     if len(specific) < MATCH_ROWS[0]:
         return None
-    rng.shuffle(specific)
-    chosen = {a.risk for a in specific[: rng.randint(*MATCH_ROWS)]}
+    chosen = set(balanced_rows(specific, rng.randint(*MATCH_ROWS), rng))
     claims = tuple(Claim(a.risk, a.title, a.party, (solved.backing(a.rules[0], a.party),), (),
                          f"{a.title}: {a.party}. {a.rationale}")
                    for a in advice.risk_allocation if a.risk in chosen)
     model = model_title(kb, advice.recommendation.model)
-    context = (f"The partnership model is {model}.", *_situation(solved, (b for c in claims for b in c.deciding)))
+    context = (route_line(solved, model), *_situation(solved, (b for c in claims for b in c.deciding)))
     prompt = Prompt("matrix", "Match each risk to its owner",
                     "In this situation, who should carry each risk?",
                     tuple(Choice(p, PARTY_WORDS[p]) for p in PARTIES),
@@ -100,8 +121,8 @@ def match_item(solved: Solved) -> Item | None:
 # ----------------------------------------------------------------------- multiple choice
 def mc_item(solved: Solved) -> Item | None:
     kb, r = solved.kb, solved.advice.recommendation
-    if r.close_call:
-        return None  # two defensible answers: not a fair multiple-choice item
+    if r.close_call or not r.determined:
+        return None  # two defensible answers, or none the engine stands by: not a fair item
     item_id = f"mc/{solved.case.id}"
     rng = item_rng(item_id)
     top = r.ranking[0]
@@ -110,13 +131,18 @@ def mc_item(solved: Solved) -> Item | None:
     context = _situation(solved, backings)
     if len(context) < 2:
         return None
-    others = [x.model for x in r.ranking[1:]]
-    distractors = others[:2] + rng.sample(others[2:], max(0, min(MC_CHOICES - 3, len(others) - 2)))
+    # Distractors stand clearly below the key, never within a contestable gap of it.
+    others = [x.model for x in r.ranking[1:] if top.score - x.score >= distractor_gap(kb)]
+    if len(others) < MC_CHOICES - 1:
+        return None
+    distractors = others[:1] + rng.sample(others[1:], MC_CHOICES - 2)
     shown = [m for m in kb.models if m in {r.model, *distractors}]
+    rng.shuffle(shown)  # no position tells the answer
     ranking = "; ".join(f"{model_title(kb, x.model)} {x.score:+.2f}" for x in r.ranking)
     claim = Claim("", "model", r.model, backings, (),
                   f"{model_title(kb, r.model)}. Ranking in the full case: {ranking}.")
-    prompt = Prompt("single", "Which model fits?", "A case with these facts: which partnership model fits it best?",
+    prompt = Prompt("single", "Which model fits?",
+                    "A case with these facts: which model (a partnership or traditional procurement) fits it best?",
                     tuple(Choice(m, model_title(kb, m)) for m in shown), (), context)
     return Item(item_id, "mc", "model-selection", sections_of(kb, (claim,)), prompt, (claim,), solved.case.id,
                 solved.case.difficulty.score)
@@ -163,7 +189,31 @@ def _assertions(solved: Solved, rule: Rule, rng: random.Random) -> tuple[str, st
     return None
 
 
+#: The three answers of an assertion-reason item, as in professional certification exams.
+AR_CHOICES = (Choice("explains", "The assertion is true and the reason explains it"),
+              Choice("unrelated", "The assertion is true, but the reason does not explain it"),
+              Choice("false", "The assertion is false"))
+
+
+def _unrelated_reason(solved: Solved, rule: Rule, target: str, rng: random.Random) -> tuple[str, str] | None:
+    """(rule id, reason) of another rule that fired in the same case about something else: a true
+    statement that does not explain the assertion."""
+    kb = solved.kb
+    own = plain_reason(kb, rule, target)
+    others = sorted({f.rule.id for f in solved.trace.firings if f.rule.id != rule.id and topic_of(f.rule)
+                     and all(c.target != target for c in f.rule.conclusions)})
+    rng.shuffle(others)
+    for other in others:
+        text = plain_reason(kb, kb.rule(other))
+        if text != own:
+            return other, text
+    return None
+
+
 def ar_item(solved: Solved, rule_id: str) -> Item | None:
+    """An assertion (true or false) about a rule's conclusion with a reason that explains it, a
+    true reason about something else, or - for a false assertion - either: the reason never
+    tells whether the assertion is true. The answer is drawn evenly among the three choices."""
     kb = solved.kb
     if rule_id not in solved.firings:
         return None
@@ -177,18 +227,26 @@ def ar_item(solved: Solved, rule_id: str) -> Item | None:
     if made is None:
         return None
     target, true_text, false_text = made
-    truth = rng.random() < 0.5
-    statement = true_text if truth else false_text
+    unrelated = _unrelated_reason(solved, rule, target, rng)
+    if unrelated is None:
+        return None
+    key = rng.choice([c.value for c in AR_CHOICES])
+    own_reason = plain_reason(kb, rule, target)
+    use_own = key == "explains" or (key == "false" and rng.random() < 0.5)
+    reason = own_reason if use_own else unrelated[1]
+    statement = false_text if key == "false" else true_text
     situation = condition_statements(kb, rule.condition)
-    reason = conclusion_reason(rule, target)
-    answer = (f"{'True' if truth else 'False'}: in this situation {true_text} (rule {rule.id}, "
-              f"{rule.title}). Reason: {reason}")
-    claim = Claim("", "assertion", "true" if truth else "false", (solved.backing(rule.id, true_text),), (), answer)
+    words = {"explains": "the assertion is true and the reason explains it",
+             "unrelated": f"the assertion is true, but the reason comes from another rule ({unrelated[0]}) "
+                          "about something else",
+             "false": f"the assertion is false: in this situation {true_text}"}[key]
+    answer = (f"{words[0].upper()}{words[1:]} (rule {rule.id}, {rule.title}). The rule's own reason: {own_reason}")
+    claim = Claim("", "assertion and reason", key, (solved.backing(rule.id, true_text),), (), answer)
     prompt = Prompt("single", "Assertion and reason",
-                    "Is the assertion true, according to the knowledge base?",
-                    (Choice("true", "True"), Choice("false", "False")), (),
+                    "Is the assertion true in this situation, according to the knowledge base, and does the "
+                    "reason explain it?", AR_CHOICES, (),
                     (*(f"Situation: {line}" for line in situation), f"Assertion: in this situation {statement}.",
-                     f"Reason given: {reason}"))
+                     f"Reason: {reason}"))
     return Item(item_id, "ar", topic, (rule.source,), prompt, (claim,), solved.case.id, solved.case.difficulty.score)
 
 
@@ -214,9 +272,7 @@ def seq_phases_item(solved: Solved) -> Item | None:
         steps.append(rng.choice(fired))
     order = [r.id for r in steps]
     backings = tuple(solved.backing(r.id, r.source) for r in steps)
-    shuffled = list(steps)
-    while [r.id for r in shuffled] == order:
-        rng.shuffle(shuffled)
+    shuffled = half_ordered(steps, rng)
     answer = " > ".join(f"{r.title} [{r.source}]" for r in steps)
     claim = Claim("", "phases", order, backings, (), f"In the order of the four phases: {answer}.")
     prompt = Prompt("order", "The four phases",
@@ -247,9 +303,7 @@ def seq_questions_item(solved: Solved) -> Item | None:
     chosen = sorted(rng.sample(chosen, 4), key=lambda q: PHASES.index(q.phase))
     order = [q.id for q in chosen]
     backings = tuple(solved.backing(readers[q.id].id, q.phase) for q in chosen)
-    shuffled = list(chosen)
-    while [q.id for q in shuffled] == order:
-        rng.shuffle(shuffled)
+    shuffled = half_ordered(chosen, rng)
     answer = " > ".join(f"{q.text} [{q.phase}]" for q in chosen)
     claim = Claim("", "questions", order, backings, (), f"The adviser's order (need, drivers, market, selection, "
                                                         f"structuring): {answer}")

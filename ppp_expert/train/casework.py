@@ -11,58 +11,48 @@ exercise asks exactly what it asked before.
 
 from __future__ import annotations
 
-import json
-import random
-from typing import Any
-
-from ppp_expert.kb.conclusions import OUTCOMES, RedFlagConclusion, SetConclusion
+from ppp_expert.kb.conclusions import OUTCOMES
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import PARTIES
-from ppp_expert.train.describe import VERDICT_WORDS, model_title, value_text
-from ppp_expert.train.items import Alternative, Backing, Choice, Claim, Item, MatrixRow, Prompt
+from ppp_expert.train.choice_steps import advice_step, flags_step, setting_step
+from ppp_expert.train.describe import VERDICT_WORDS, model_title
+from ppp_expert.train.items import Alternative, Choice, Claim, Item, MatrixRow, Prompt
 from ppp_expert.train.solved import Solved
-
-STEPS = ("verdict", "model", "risks", "red_flags", "setting")
-STEP_TITLES = {"verdict": "PPP or traditional procurement", "model": "The partnership model",
-               "risks": "Who carries which risk", "red_flags": "Red flags", "setting": "A structuring setting"}
-#: The steps a case exercise asks by default, and those a ``--topic`` keeps.
-ALL_STEPS = ("verdict", "model", "risks", "red_flags", "setting:structuring")
-TOPIC_STEPS = {"model-selection": ("verdict", "model"), "risk-allocation": ("risks",), "red-flags": ("red_flags",),
-               "structuring": ("setting:structuring",), "governance": ("setting:governance",),
-               "procurement": ("setting:procurement",)}
-#: Partial credit for a defensible alternative (a close call, an allocation a less specific rule made).
-CLOSE_CREDIT = 0.5
-MIN_RISKS, MAX_RISKS = 5, 8
-FLAG_OPTIONS = 6
-PARTY_WORDS = {"public": "Public (the authority)", "private": "Private (the partner)", "shared": "Shared"}
-
-
-def step_rng(seed: int, case_id: str, step: str) -> random.Random:
-    """A generator for one step: the same seed, case and step always draw the same."""
-    return random.Random(f"{seed}/{case_id}/{step}")
-
-
-def value_key(value: Any) -> str:
-    """A setting value as a comparable key (a dict such as a term range in canonical JSON)."""
-    return json.dumps(value, sort_keys=True) if isinstance(value, dict) else str(value)
+from ppp_expert.train.step_parts import (  # noqa: F401  (names the other modules take from here)
+    ACCEPTED,
+    ALL_STEPS,
+    CLOSE_CREDIT,
+    MAX_RISKS,
+    MIN_RISKS,
+    OVERRIDDEN_CREDIT,
+    PARTY_WORDS,
+    STEP_TITLES,
+    STEPS,
+    TOPIC_STEPS,
+    askable_setting,
+    balanced_rows,
+    flag_titles,
+    overlaps,
+    sections_of,
+    setting_values,
+    shuffled,
+    step_rng,
+    value_key,
+)
 
 
-def sections_of(kb: KnowledgeBase, claims: tuple[Claim, ...]) -> tuple[str, ...]:
-    return tuple(sorted({kb.rule(b.rule).source for c in claims for b in c.deciding}))
-
-
-# ---------------------------------------------------------------------------- steps
-def verdict_prompt() -> Prompt:
-    """The first step's prompt: the same for every case, so it is shown before the engine runs."""
-    choices = tuple(Choice(v, VERDICT_WORDS[v][0].upper() + VERDICT_WORDS[v][1:]) for v in OUTCOMES)
+def verdict_prompt(seed: int, case_id: str) -> Prompt:
+    """The first step's prompt: the same choices for every case, so it is shown before the engine runs."""
+    choices = shuffled([Choice(v, VERDICT_WORDS[v][0].upper() + VERDICT_WORDS[v][1:]) for v in OUTCOMES],
+                       seed, case_id, "verdict")
     return Prompt("single", STEP_TITLES["verdict"],
                   "Given these facts, is a public-private partnership appropriate, is traditional procurement better, "
                   "must conditions be met first, or is there not enough information to decide?",
                   choices)
 
 
-def model_prompt(kb: KnowledgeBase) -> Prompt:
-    choices = tuple(Choice(m.id, m.title, m.summary) for m in kb.models.values())
+def model_prompt(kb: KnowledgeBase, seed: int, case_id: str) -> Prompt:
+    choices = shuffled([Choice(m.id, m.title, m.summary) for m in kb.models.values()], seed, case_id, "model")
     return Prompt("rank", STEP_TITLES["model"],
                   "Which model fits this case best? Optionally add your runner-up (e.g. '2 1').", choices)
 
@@ -93,7 +83,7 @@ def verdict_step(solved: Solved, seed: int) -> Item:
                   f"±{threshold:.2f} decides"
                   + (f"; failed gates: {conditions}" if conditions else "")
                   + f"; confidence {a.confidence.level}). Strongest evidence: {evidence}.")
-    prompt = verdict_prompt()
+    prompt = verdict_prompt(seed, solved.case.id)
     why = (f"The evidence for and against a partnership combines as certainty factors: {threshold:+.2f} or more "
            f"leans to a PPP, {-threshold:+.2f} or less to traditional procurement, in between there is not enough "
            "information. Screening gates (agreed objectives, stable politics, an authority able to manage the "
@@ -112,13 +102,13 @@ def model_step(solved: Solved, seed: int) -> Item:
     alternatives = []
     if r.close_call and r.runner_up:
         runner = next(x for x in r.ranking if x.model == r.runner_up)
-        alternatives.append(Alternative(r.runner_up, CLOSE_CREDIT,
-                                        f"a close call: {model_title(kb, r.runner_up)} scores {runner.score:+.2f} "
-                                        f"against {r.score:+.2f}"))
+        alternatives.append(Alternative(r.runner_up, ACCEPTED,
+                                        f"accepted: the engine ranks {model_title(kb, r.runner_up)} "
+                                        f"({runner.score:+.2f}) within the close-call margin of {r.score:+.2f}"))
     ranking = "; ".join(f"{i}. {model_title(kb, x.model)} {x.score:+.2f}" for i, x in enumerate(r.ranking, 1))
     claim = Claim("", "model", r.model, deciding, tuple(alternatives),
                   f"The engine recommends {model_title(kb, r.model)}. Ranking: {ranking}.")
-    prompt = model_prompt(kb)
+    prompt = model_prompt(kb, seed, solved.case.id)
     why = ("Every model gets a score from the evidence for and against it (certainty factors); traditional "
            "procurement scores the opposite of the PPP certainty. The top score wins; scores within "
            f"{kb.settings.close_call_margin:.2f} are a close call.")
@@ -127,19 +117,19 @@ def model_step(solved: Solved, seed: int) -> Item:
                 {"why": why, "runner_up": r.runner_up or ""})
 
 
-def risks_step(solved: Solved, seed: int) -> Item:
+def risks_step(solved: Solved, seed: int, keys: tuple[str, ...] | None = None) -> Item | None:
+    """The owners of 5-8 risks drawn from the seed (or exactly ``keys``, rebuilt from an item id;
+    None when one of them is no longer allocated)."""
     kb, advice = solved.kb, solved.advice
     rng = step_rng(seed, solved.case.id, "risks")
     allocations = list(advice.risk_allocation)
-    specific = [a for a in allocations if ".default." not in a.rules[0] or a.overridden]
-    others = [a for a in allocations if a not in specific]
-    rng.shuffle(specific)
-    rng.shuffle(others)
-    n = min(rng.randint(MIN_RISKS, MAX_RISKS), len(allocations))
-    take = min(len(specific), max(n - 2, (n * 2 + 2) // 3))
-    chosen = {a.risk for a in specific[:take] + others[: n - take]}
-    if len(chosen) < n:
-        chosen |= {a.risk for a in specific[take: take + n - len(chosen)]}
+    if keys is not None:
+        if not set(keys) <= {a.risk for a in allocations}:
+            return None
+        chosen = set(keys)
+    else:
+        n = min(rng.randint(MIN_RISKS, MAX_RISKS), len(allocations))
+        chosen = set(balanced_rows(allocations, n, rng))
     claims = []
     for a in allocations:  # catalogue order
         if a.risk not in chosen:
@@ -148,123 +138,24 @@ def risks_step(solved: Solved, seed: int) -> Item:
         for o in a.overridden:
             if o.value != a.party and o.value not in alternatives:
                 alternatives[o.value] = Alternative(
-                    o.value, CLOSE_CREDIT,
+                    o.value, OVERRIDDEN_CREDIT,
                     f"rule {o.rule} puts it there too, but the more specific rule {a.rules[0]} wins", o.rule)
         overridden = f" (overrides {', '.join(f'{o.rule} -> {o.value}' for o in a.overridden)})" if a.overridden else ""
         claims.append(Claim(a.risk, a.title, a.party, (solved.backing(a.rules[0], a.party),),
                             tuple(alternatives.values()), f"{a.title}: {a.party}. {a.mechanism}{overridden}"))
     rows = tuple(MatrixRow(c.key, c.label, kb.risks[c.key].description) for c in claims)
+    model = model_title(kb, advice.recommendation.model)
     prompt = Prompt("matrix", STEP_TITLES["risks"],
                     "Who should carry each of these risks in this case?",
-                    tuple(Choice(p, PARTY_WORDS[p]) for p in PARTIES), rows)
+                    tuple(Choice(p, PARTY_WORDS[p]) for p in PARTIES), rows,
+                    (f"The model for this case is {model} (the engine's recommendation): the owners follow from it "
+                     "and from the facts.",))
     why = ("Each risk has a default owner under each model (the risk catalogue); a case-specific rule with more "
            "conditions overrides the default. The principle: the party best able to manage a risk carries it.")
     claims_t = tuple(claims)
-    return Item(f"case/{solved.case.id}/risks", "risks", "risk-allocation", sections_of(kb, claims_t), prompt, claims_t,
+    item_id = f"case/{solved.case.id}/risks/{'+'.join(sorted(chosen))}"
+    return Item(item_id, "risks", "risk-allocation", sections_of(kb, claims_t), prompt, claims_t,
                 solved.case.id, solved.case.difficulty.score, {"why": why})
-
-
-def flag_titles(kb: KnowledgeBase) -> dict[str, str]:
-    """Every red flag the knowledge base can raise, by id, in knowledge-base order."""
-    def compute() -> dict[str, str]:
-        titles: dict[str, str] = {}
-        for rule in kb.rules:
-            for c in rule.conclusions:
-                if isinstance(c, RedFlagConclusion):
-                    titles.setdefault(c.red_flag.id, c.red_flag.title)
-        return titles
-
-    return kb.derived("train.flag_titles", compute)
-
-
-def flags_step(solved: Solved, seed: int, flags_elsewhere: list[str]) -> Item:
-    """Which red flags apply: some that fire here, the rest flags that fire in other cases
-    (``flags_elsewhere``, plausible distractors), topped up with other flags of the knowledge base."""
-    kb, advice = solved.kb, solved.advice
-    rng = step_rng(seed, solved.case.id, "red_flags")
-    titles = flag_titles(kb)
-    fired = {f.id: f for f in advice.red_flags}
-    true_ids = list(fired)
-    k = min(len(true_ids), rng.randint(2, 4))
-    picked = rng.sample(true_ids, k)
-    elsewhere = [f for f in flags_elsewhere if f not in fired]
-    rng.shuffle(elsewhere)
-    rest = [f for f in titles if f not in fired and f not in elsewhere]
-    rng.shuffle(rest)
-    options = picked + (elsewhere + rest)[: FLAG_OPTIONS - k]
-    rng.shuffle(options)
-    claims = []
-    for flag_id in options:
-        if flag_id in fired:
-            flag = fired[flag_id]
-            deciding = tuple(solved.backing(rule, "raised") for rule in flag.rules)
-            answer = f"{flag.title}: applies. Mitigation: {flag.mitigation}"
-            claims.append(Claim(flag_id, flag.title, True, deciding, (), answer))
-        else:
-            near = solved.nearest(solved.supporters(f"red_flag:{flag_id}"))
-            deciding = (Backing(near.rule.id, (), "not raised"),) if near else ()
-            claims.append(Claim(flag_id, titles[flag_id], False, deciding, (), f"{titles[flag_id]}: does not apply."))
-    claims_t = tuple(claims)
-    prompt = Prompt("multi", STEP_TITLES["red_flags"],
-                    "Which of these red flags apply to this case? Type every number that applies, or 'none'.",
-                    tuple(Choice(c.key, c.label) for c in claims_t))
-    why = ("A red flag is raised by rules that recognise a known failure pattern in the facts; several can apply, "
-           "or none. The options mix flags of this case with flags that other cases raise.")
-    return Item(f"case/{solved.case.id}/red_flags", "red_flags", "red-flags", sections_of(kb, claims_t), prompt,
-                claims_t, solved.case.id, solved.case.difficulty.score, {"why": why})
-
-
-def setting_values(kb: KnowledgeBase) -> dict[str, list[Any]]:
-    """``topic:key`` -> every value a rule can set, in knowledge-base order (cached)."""
-    def compute() -> dict[str, list[Any]]:
-        values: dict[str, dict[str, Any]] = {}
-        for rule in kb.rules:
-            for c in rule.conclusions:
-                if isinstance(c, SetConclusion):
-                    values.setdefault(c.target, {}).setdefault(value_key(c.set.value), c.set.value)
-        return {target: list(v.values()) for target, v in values.items()}
-
-    return kb.derived("train.setting_values", compute)
-
-
-MAX_SETTING_CHOICES = 5
-
-
-def setting_step(solved: Solved, seed: int, topic: str = "structuring", key: str | None = None) -> Item | None:
-    """One setting of ``topic`` the engine decides for this case (``key``, else drawn from the seed),
-    among the values rules can set; ``None`` when the case has no such setting with at least three
-    possible values."""
-    kb = solved.kb
-    rng = step_rng(seed, solved.case.id, "setting")
-    settings = getattr(solved.advice, topic).settings
-    possible = setting_values(kb)
-    eligible = sorted(k for k in settings if len(possible.get(f"{topic}:{k}", ())) >= 3)
-    if not eligible or (key is not None and key not in eligible):
-        return None
-    key = key if key is not None else rng.choice(eligible)
-    setting = settings[key]
-    target = f"{topic}:{key}"
-    engine = value_key(setting.value)
-    overridden = {value_key(o.value): o for o in setting.overridden if value_key(o.value) != engine}
-    others = [v for v in possible[target] if value_key(v) != engine and value_key(v) not in overridden]
-    rng.shuffle(others)
-    wanted = {engine, *list(overridden)[: MAX_SETTING_CHOICES - 2]}
-    wanted |= {value_key(v) for v in others[: MAX_SETTING_CHOICES - len(wanted)]}
-    choices = tuple(Choice(value_key(v), value_text(v)) for v in possible[target] if value_key(v) in wanted)
-    alternatives = tuple(Alternative(k, CLOSE_CREDIT, f"rule {o.rule} sets it too, but the more specific rule "
-                                                      f"{setting.rules[0]} wins", o.rule)
-                         for k, o in overridden.items() if k in wanted)
-    words = key.replace("_", " ")
-    over = f" (overrides {', '.join(f'{o.rule} -> {value_text(o.value)}' for o in setting.overridden)})" \
-        if setting.overridden else ""
-    claim = Claim("", words, engine, (solved.backing(setting.rules[0], value_text(setting.value)),), alternatives,
-                  f"{words.capitalize()}: {value_text(setting.value)}. {setting.reason}{over}")
-    prompt = Prompt("single", f"{STEP_TITLES['setting']}: {words}",
-                    f"Which {words} suits this case ({topic})?", choices)
-    why = (f"The {words} is set by rules that read the recommended model and the case's facts; when several "
-           "rules set it, the most specific one wins and the others are overridden.")
-    return Item(f"case/{solved.case.id}/setting/{topic}.{key}", "setting", topic, sections_of(kb, (claim,)), prompt,
-                (claim,), solved.case.id, solved.case.difficulty.score, {"why": why, "target": target})
 
 
 def build_step(solved: Solved, seed: int, step: str, flags_elsewhere: list[str]) -> Item | None:
@@ -281,4 +172,24 @@ def build_step(solved: Solved, seed: int, step: str, flags_elsewhere: list[str])
         return flags_step(solved, seed, flags_elsewhere)
     if name == "setting":
         return setting_step(solved, seed, topic or "structuring")
+    if name == "advice":
+        return advice_step(solved, seed, topic or "implementation")
     raise ValueError(f"unknown step {step!r}")
+
+
+def rebuild_step(solved: Solved, seed: int, parts: list[str], flags_elsewhere: list[str]) -> Item | None:
+    """A step from the rest of its id (``risks/a+b``, ``red_flags/x+y``, ``advice/topic/r1+r2``,
+    ``setting/topic.key``, ``verdict``, ``model``); None when the case no longer supports it."""
+    name, rest = parts[0], parts[1:]
+    if name == "risks" and len(rest) == 1:
+        return risks_step(solved, seed, tuple(rest[0].split("+"))) if solved.advice.risk_allocation else None
+    if name == "red_flags" and len(rest) == 1:
+        return flags_step(solved, seed, flags_elsewhere, tuple(rest[0].split("+")))
+    if name == "advice" and len(rest) == 2:
+        return advice_step(solved, seed, rest[0], tuple(rest[1].split("+")))
+    if name == "setting" and len(rest) == 1:
+        topic, _, key = rest[0].partition(".")
+        return setting_step(solved, seed, topic, key)
+    if name in ("verdict", "model") and not rest:
+        return build_step(solved, seed, name, flags_elsewhere)
+    return None

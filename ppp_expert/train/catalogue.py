@@ -14,12 +14,13 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Protocol
 
 from ppp_expert import __version__
-from ppp_expert.train.casework import flag_titles, model_step, setting_values, verdict_step
+from ppp_expert.train.casework import advice_step, model_step, verdict_step
 from ppp_expert.train.programme import Difficulty, Programme, kb_fingerprint
 from ppp_expert.train.solved import Solved
+from ppp_expert.train.step_parts import advice_rules, askable_setting
 
 #: Bump when what a summary holds changes: old entries are then ignored.
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class CaseSummary:
     difficulty: Difficulty
     steps: dict[str, StepSummary]   # step name -> what it exercises (whatever rows a seed draws)
     red_flags: tuple[str, ...]
+    outcome: str = ""               # the engine's verdict (the picker interleaves outcomes)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -43,7 +45,8 @@ class CaseSummary:
     def from_json(cls, text: str) -> "CaseSummary":
         data = json.loads(text)
         steps = {k: StepSummary(v["topic"], tuple(v["sections"]), tuple(v["rules"])) for k, v in data["steps"].items()}
-        return cls(data["case_id"], Difficulty(**data["difficulty"]), steps, tuple(data["red_flags"]))
+        return cls(data["case_id"], Difficulty(**data["difficulty"]), steps, tuple(data["red_flags"]),
+                   str(data.get("outcome", "")))
 
 
 class SummaryCache(Protocol):
@@ -63,17 +66,19 @@ def summarise(solved: Solved) -> CaseSummary:
     steps = {"verdict": step("model-selection", verdict_step(solved, 0).rules),
              "model": step("model-selection", model_step(solved, 0).rules),
              "risks": step("risk-allocation", (a.rules[0] for a in advice.risk_allocation))}
-    if advice.red_flags:
+    if advice.red_flags:  # a case without any is not asked about flags: 'none' would be a free answer
         steps["red_flags"] = step("red-flags", (r for f in advice.red_flags for r in f.rules))
-    elif flag_titles(kb):  # none apply here: "none" is the answer among other cases' flags
-        steps["red_flags"] = StepSummary("red-flags", (), ())
-    possible = setting_values(kb)
+    implementation = advice_step(solved, 0, "implementation")
+    if implementation is not None:
+        steps["advice:implementation"] = step("implementation", (r for r in advice_rules(kb, "implementation")
+                                                                 if r in solved.firings))
     for topic in ("structuring", "governance", "procurement"):
         settings = getattr(advice, topic).settings
-        eligible = [s.rules[0] for k, s in settings.items() if len(possible.get(f"{topic}:{k}", ())) >= 3]
+        eligible = [s.rules[0] for k, s in settings.items() if askable_setting(kb, f"{topic}:{k}", s)]
         if eligible:
             steps[f"setting:{topic}"] = step(topic, eligible)
-    return CaseSummary(solved.case.id, solved.case.difficulty, steps, tuple(f.id for f in advice.red_flags))
+    return CaseSummary(solved.case.id, solved.case.difficulty, steps, tuple(f.id for f in advice.red_flags),
+                       advice.appropriate.verdict)
 
 
 class Catalogue:

@@ -143,7 +143,9 @@ class Graded(Event):
                 "recorded": self.recorded}
         if not self.exam:
             data["claims"] = [{"key": c.key, "label": c.label, "given": c.given, "expected": c.expected,
-                               "score": c.score, "note": c.note} for c in self.grade.claims]
+                               "score": c.score, "note": c.note,
+                               "accepted": [{"value": a.value, "credit": a.credit} for a in claim.alternatives]}
+                              for c, claim in zip(self.grade.claims, self.item.claims)]
             if self.feedback is not None:
                 data["feedback"] = self.feedback.to_json()
         return data
@@ -186,3 +188,31 @@ class ExerciseSummary(Event):
             data.update(passed=self.passed, pass_mark=self.pass_mark,
                         topics={t: {"score": s, "items": n} for t, s, n in self.topics})
         return data
+
+
+@dataclass(frozen=True)
+class DebriefEntry:
+    """One exam item after the exam: the right answer, the deciding rules in plain words, the guide."""
+
+    title: str
+    result: str
+    score: float
+    answer: str
+    rules: tuple[tuple[str, str, str], ...]     # (rule id, title, why in plain words)
+    sections: tuple[tuple[str, str], ...]       # (section id, title)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "result": self.result, "score": self.score, "answer": self.answer,
+                "rules": [{"rule": r, "title": t, "why": w} for r, t, w in self.rules],
+                "sections": [{"section": s, "title": t} for s, t in self.sections]}
+
+
+@dataclass(frozen=True)
+class Debrief(Event):
+    """The feedback an exam withholds until its end, one entry per item."""
+
+    kind: ClassVar[str] = "debrief"
+    entries: tuple[DebriefEntry, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.kind, "items": [e.to_json() for e in self.entries]}

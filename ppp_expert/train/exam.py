@@ -1,16 +1,23 @@
-"""Exam mode: a fixed item set for a seed, timed, no hints and no feedback, a pass mark and a
-score report by topic. An interrupted exam resumes with the time it had left; an exam whose
+"""Exam mode: a fixed item set for a seed, timed, no hints and no feedback, a pass mark, a
+score report by topic and a debrief per item (the right answer, the deciding rules in plain
+words, the guide section). An answer given after the time is not counted. An interrupted exam
+resumes with the time it had left; an exam whose
 time ran out is closed with the unanswered items scored zero (and recorded as skipped)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ppp_expert.kb.sections import section_title
 from ppp_expert.train import events as ev
 from ppp_expert.train.grading import skipped
 from ppp_expert.train.items import Item
 from ppp_expert.train.learner import Exercise, parse_stamp
+from ppp_expert.train.solved import plain_reason
 from ppp_expert.train.tutor import Tutor
+
+#: Rules named per item in the debrief (a risk table has one per row).
+MAX_DEBRIEF_RULES = 4
 
 
 @dataclass(frozen=True)
@@ -18,9 +25,12 @@ class ExamPlan:
     items: tuple[str, ...]
     minutes: float
     pass_mark: float   # 0..1
+    topic: str | None = None
+    section: str | None = None
 
     def to_plan(self) -> dict[str, object]:
-        return {"items": list(self.items), "minutes": self.minutes, "pass_mark": self.pass_mark}
+        return {"items": list(self.items), "minutes": self.minutes, "pass_mark": self.pass_mark,
+                "topic": self.topic, "section": self.section}
 
 
 def seconds_left(tutor: Tutor, exercise: Exercise) -> float:
@@ -65,4 +75,20 @@ def run_exam(tutor: Tutor, exercise: Exercise, items: list[Item]) -> ev.Exercise
                          score >= pass_mark, pass_mark,
                          tuple((t, round(sum(s) / len(s), 4), len(s)) for t, s in sorted(topics.items())))
     tutor.provider.show(summary)
+    tutor.provider.show(ev.Debrief(tuple(debrief_entry(tutor, item, row) for item, row in zip(items, rows))))
     return summary
+
+
+def debrief_entry(tutor: Tutor, item: Item, row: tuple[str, str, float]) -> ev.DebriefEntry:
+    """What the exam held back for one item: the engine's answer, the rules that decide it in plain
+    words (their reason, never their title again), and the guide sections to read."""
+    kb = tutor.programme.kb
+    answer = " ".join(c.answer_text for c in item.claims if c.answer_text) or "-"
+    rules: dict[str, tuple[str, str, str]] = {}
+    for claim in item.claims:
+        for backing in claim.deciding:
+            if backing.rule not in rules and len(rules) < MAX_DEBRIEF_RULES:
+                rule = kb.rule(backing.rule)
+                rules[rule.id] = (rule.id, rule.title, plain_reason(kb, rule))
+    sections = tuple((s, section_title(s)) for s in item.sections)
+    return ev.DebriefEntry(row[0], row[1], row[2], answer, tuple(rules.values()), sections)

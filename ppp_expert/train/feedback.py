@@ -15,10 +15,11 @@ from typing import Any, Iterable
 
 from ppp_expert.content.texts import Glossary
 from ppp_expert.kb.sections import section_title
+from ppp_expert.train.brief import withhold_models
 from ppp_expert.train.describe import VERDICT_WORDS, model_title
 from ppp_expert.train.grading import ClaimGrade, Grade
 from ppp_expert.train.items import Backing, Claim, Item
-from ppp_expert.train.solved import Blocked, Solved, conclusion_reason
+from ppp_expert.train.solved import Blocked, Solved, plain_reason
 
 MAX_TERMS = 3
 LEVELS = ("hint", "more", "answer")
@@ -86,7 +87,7 @@ class Feedback:
 def rule_note(solved: Solved, backing: Backing, target: str | None = None) -> RuleNote:
     rule = solved.kb.rule(backing.rule)
     fired = rule.id in solved.firings
-    return RuleNote(rule.id, rule.title, conclusion_reason(rule, target), tuple(solved.facts(backing)),
+    return RuleNote(rule.id, rule.title, plain_reason(solved.kb, rule, target), tuple(solved.facts(backing)),
                     rule.source, section_title(rule.source), fired, () if fired else solved.failed(rule))
 
 
@@ -97,7 +98,7 @@ def _blocked_note(solved: Solved, claim_text: str, blocked: Blocked | None,
     against_text = None
     if against is not None:
         weight = f" ({against.weight:+.2f})" if against.weight is not None else ""
-        against_text = f"{against.rule.title}{weight}: {conclusion_reason(against.rule)} [{against.rule.id}]"
+        against_text = f"{against.rule.title}{weight}: {plain_reason(solved.kb, against.rule)} [{against.rule.id}]"
     if blocked is None:
         assert against is not None
         return WhyNotNote(claim_text, against.rule.id, against.rule.title, against.rule.source,
@@ -224,6 +225,7 @@ def prompt_hint(item: Item, solved: Solved, row: str | None = None) -> tuple[str
     lines: list[str] = []
     for claim in claims:
         for line in _hint(solved, item, claim):
+            line = withhold_models(solved.kb, line)  # an answer's wording may name a model
             if line not in lines:
                 lines.append(line)
     return tuple(lines[:4]) or ("No single fact decides this one: weigh the whole brief.",)

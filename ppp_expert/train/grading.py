@@ -69,13 +69,51 @@ def _rank(item: Item, given: list[str]) -> ClaimGrade:
 
 
 def _order(claim: Claim, given: list[str]) -> ClaimGrade:
+    """Correctly ordered pairs against a random order: a random order puts half the pairs right on
+    average and scores nothing; every pair beyond half earns its share (all right: 1)."""
     expected = list(claim.expected)
     position = {v: i for i, v in enumerate(given)}
     pairs = list(combinations(expected, 2))
     right = sum(1 for a, b in pairs if position.get(a, 0) < position.get(b, 0))
-    score = right / len(pairs) if pairs else 1.0
-    note = f"{right} of {len(pairs)} pairs in the right order" if 0 < score < 1 else ""
+    score = max(0.0, 2 * right / len(pairs) - 1) if pairs else 1.0
+    note = f"{right} of {len(pairs)} pairs in the right order (half of them is what a random order gets)" \
+        if right < len(pairs) else ""
     return ClaimGrade(claim.key, claim.label, given, expected, round(score, 4), note)
+
+
+def matrix_score(claims: tuple[ClaimGrade, ...]) -> float:
+    """One answer per row: agreement beyond chance (Cohen's kappa), never below zero. The rows'
+    credit is set against what the trainee's own mix of answers would agree by chance with the
+    engine's mix, so one owner named for every row scores nothing however common that owner is;
+    every row right scores 1. A table whose rows all have one owner is scored by its rows' credit."""
+    if not claims:
+        return 0.0
+    n = len(claims)
+    observed = sum(c.score for c in claims) / n
+    expected: dict[Any, int] = {}
+    given: dict[Any, int] = {}
+    for c in claims:
+        expected[c.expected] = expected.get(c.expected, 0) + 1
+        if c.given is not None:
+            given[c.given] = given.get(c.given, 0) + 1
+    chance = sum(given.get(k, 0) * m for k, m in expected.items()) / (n * n)
+    if len(expected) < 2 or chance >= 1:
+        return round(observed, 4)
+    return round(max(0.0, (observed - chance) / (1 - chance)), 4)
+
+
+def multi_score(claims: tuple[ClaimGrade, ...]) -> float:
+    """Several choices: the share of the right choices found minus the share of the wrong ones
+    chosen, never below zero. Choosing every option, none of them, or only one of several
+    scores about what a random choice does; only telling them apart earns credit. When no
+    option applies, 'none' is the answer and each wrong choice costs its share."""
+    right = [c for c in claims if c.expected]
+    wrong = [c for c in claims if not c.expected]
+    false_alarms = sum(1 for c in wrong if c.given) / len(wrong) if wrong else 0.0
+    if not right:
+        return round(1.0 - false_alarms, 4)
+    hits = sum(1 for c in right if c.given) / len(right)
+    return round(max(0.0, hits - false_alarms), 4)
 
 
 def grade(item: Item, answer: Any) -> Grade:
@@ -97,6 +135,10 @@ def grade(item: Item, answer: Any) -> Grade:
         claims = (_order(item.claims[0], list(answer)),)
     else:
         raise ValueError(f"unknown prompt kind {kind!r}")
+    if kind == "multi":
+        return Grade(multi_score(claims), claims)
+    if kind == "matrix":
+        return Grade(matrix_score(claims), claims)
     score = sum(c.score for c in claims) / len(claims) if claims else 0.0
     return Grade(round(score, 4), claims)
 

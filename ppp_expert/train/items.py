@@ -91,7 +91,7 @@ class Claim:
 class Item:
     """One gradable item: a case step or a generated bank item."""
 
-    id: str                       # stable: the learner model and the Leitner boxes key on it
+    id: str                       # stable: names its rows; the learner model and the review cards key on it
     type: str                     # case step (verdict, model, risks, red_flags, setting) or bank type
     topic: str
     sections: tuple[str, ...]

@@ -1,7 +1,7 @@
 """The learner model: trainees, exercises, attempts, mastery per rule / topic / guide section, and
-the Leitner boxes, on top of the training database.
+the review cards (FSRS, one per item row), on top of the training database.
 
-Every answer is one transaction: the attempt row, the mastery rows it moves and its Leitner box
+Every answer is one transaction: the attempt row, the mastery rows it moves and its review cards
 are written together or not at all. An attempt's key is its exercise and item, unique in the
 table, so an answer retried after an interruption is never recorded twice.
 """
@@ -19,11 +19,13 @@ from typing import Any, Callable, Iterable
 from ppp_expert import files
 from ppp_expert.train.grading import Grade
 from ppp_expert.train.items import Item
-from ppp_expert.train.schedule import next_box
+from ppp_expert.train.review_cards import review, rows_of
 from ppp_expert.train.store import Database, TrainingDBError, default_db_path
 
 Clock = Callable[[], datetime]
 NAME_MAX = 64
+#: A review card due this soon counts as due now.
+DUE_AHEAD = timedelta(hours=1)
 
 
 def utc_now() -> datetime:
@@ -75,6 +77,17 @@ def mastery_step(level: float, attempts_before: int, score: float) -> float:
     least 30%, so old mistakes fade and recent ones show."""
     weight = max(0.3, 1.0 / (attempts_before + 2))
     return round(level + weight * (score - level), 4)
+
+
+#: Answers' worth of evidence a mastery starts from (at zero): one right answer is not mastery.
+MASTERY_PRIOR = 2
+
+
+def honest_mastery(level: float, attempts: int, score_sum: float) -> float:
+    """Mastery never above what the answers support: the recent level (recent answers weigh
+    most), but at most the share of credit over all answers with ``MASTERY_PRIOR`` answers' worth
+    of doubt (8 right after 7 wrong: at most 8/17, not the 96% recent answers alone suggest)."""
+    return round(min(level, score_sum / (attempts + MASTERY_PRIOR)), 4) if attempts else 0.0
 
 
 @dataclass(frozen=True)
@@ -182,7 +195,7 @@ class Learner:
     # ------------------------------------------------------------------ attempts
     def record(self, trainee: Trainee, exercise: Exercise, item: Item, grade: Grade, answer: Any, hints: int,
                seconds: float, kb_fingerprint: str) -> bool:
-        """Record one graded answer with its mastery and Leitner updates, in one transaction.
+        """Record one graded answer with its mastery and review-card (FSRS) updates, in one transaction.
         Returns False (and changes nothing) when this exercise already has an answer for the item."""
         now = stamp(self.clock())
         rule_scores = rule_scores_of(item, grade)
@@ -198,6 +211,7 @@ class Learner:
                  round(seconds, 3), kb_fingerprint, now))
             if cursor.rowcount == 0:
                 return False
+            conn.execute("DELETE FROM drafts WHERE exercise_id = ? AND item_id = ?", (exercise.id, item.id))
             updates = [("topic", item.topic, grade.score)]
             updates += [("section", s, grade.score) for s in item.sections]
             updates += [("rule", r, s) for r, s in rule_scores.items()]
@@ -210,33 +224,57 @@ class Learner:
                              "attempts = attempts + 1, score_sum = score_sum + excluded.score_sum, "
                              "level = excluded.level, last = excluded.last",
                              (trainee.id, scope, key_, score, mastery_step(level, before, score), now))
-            row = conn.execute("SELECT box FROM leitner WHERE trainee_id = ? AND item_id = ?",
-                               (trainee.id, item.id)).fetchone()
-            box, days = next_box(row[0] if row else None, grade, hints)
-            due = stamp(self.clock() + timedelta(days=days))
-            conn.execute("INSERT INTO leitner(trainee_id, item_id, box, due, last) VALUES (?, ?, ?, ?, ?) "
-                         "ON CONFLICT(trainee_id, item_id) DO UPDATE SET box = excluded.box, due = excluded.due, "
-                         "last = excluded.last", (trainee.id, item.id, box, due, now))
+            for key_, claim in rows_of(item, grade):  # one FSRS card per item row
+                row = conn.execute("SELECT card, reviews FROM review_cards WHERE trainee_id = ? AND card_key = ?",
+                                   (trainee.id, key_)).fetchone()
+                card, due_at = review(row[0] if row else None, claim, grade, hints, self.clock())
+                conn.execute("INSERT INTO review_cards(trainee_id, card_key, item_id, card, due, reviews) "
+                             "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT(trainee_id, card_key) DO UPDATE SET "
+                             "card = excluded.card, due = excluded.due, reviews = reviews + 1",
+                             (trainee.id, key_, item.id, card, stamp(due_at)))
         return True
+
+    def save_draft(self, exercise: Exercise, item_id: str, rows: dict[str, Any]) -> None:
+        """Keep the rows of a matrix typed so far: quit, Ctrl-C or a crash before its last row
+        loses none of them, and the item resumes at the first row not yet answered."""
+        with self.db.transaction() as conn:
+            conn.execute("INSERT INTO drafts(exercise_id, item_id, answer) VALUES (?, ?, ?) ON CONFLICT(exercise_id, "
+                         "item_id) DO UPDATE SET answer = excluded.answer",
+                         (exercise.id, item_id, json.dumps(rows, sort_keys=True)))
+
+    def draft(self, exercise: Exercise, item_id: str) -> dict[str, Any]:
+        rows = self.db.query("SELECT answer FROM drafts WHERE exercise_id = ? AND item_id = ?", (exercise.id, item_id))
+        if not rows:
+            return {}
+        found = stored_json(self.db, rows[0]["answer"], f"the draft of {item_id} in exercise {exercise.id}")
+        return found if isinstance(found, dict) else {}
 
     # ------------------------------------------------------------------ reading
     def mastery(self, trainee: Trainee, scope: str) -> dict[str, tuple[float, int]]:
-        """Key -> (level, attempts) for one scope (rule, topic or section)."""
-        rows = self.db.query("SELECT key, level, attempts FROM mastery WHERE trainee_id = ? AND scope = ?",
+        """Key -> (mastery, attempts) for one scope (rule, topic or section): the one mastery every
+        view shows (``honest_mastery``)."""
+        rows = self.db.query("SELECT key, level, attempts, score_sum FROM mastery WHERE trainee_id = ? AND scope = ?",
                              (trainee.id, scope))
-        return {r["key"]: (r["level"], r["attempts"]) for r in rows}
+        return {r["key"]: (honest_mastery(r["level"], r["attempts"], r["score_sum"]), r["attempts"]) for r in rows}
 
-    def boxes(self, trainee: Trainee) -> dict[str, tuple[int, datetime]]:
-        """Item id -> (Leitner box, when it is due)."""
-        rows = self.db.query("SELECT item_id, box, due FROM leitner WHERE trainee_id = ?", (trainee.id,))
-        return {r["item_id"]: (r["box"], stored_stamp(self.db, r["due"], f"the due time of item {r['item_id']}"))
-                for r in rows}
+    def cards(self, trainee: Trainee) -> dict[str, tuple[str, datetime, int]]:
+        """Card key (item row) -> (its item id, when it is due, reviews so far)."""
+        rows = self.db.query("SELECT card_key, item_id, due, reviews FROM review_cards WHERE trainee_id = ?",
+                             (trainee.id,))
+        return {r["card_key"]: (r["item_id"], stored_stamp(self.db, r["due"], f"the due time of {r['card_key']}"),
+                                r["reviews"]) for r in rows}
+
+    def seen(self, trainee: Trainee) -> set[str]:
+        """Every item the trainee has a review card for."""
+        return {r["item_id"] for r in self.db.query("SELECT DISTINCT item_id FROM review_cards WHERE trainee_id = ?",
+                                                     (trainee.id,))}
 
     def due(self, trainee: Trainee, now: datetime | None = None) -> list[str]:
-        """Items due for review, lowest box first, then the longest overdue."""
-        moment = stamp(now or self.clock())
-        rows = self.db.query("SELECT item_id FROM leitner WHERE trainee_id = ? AND due <= ? ORDER BY box, due, item_id",
-                             (trainee.id, moment))
+        """Items with a row due for review (or due within ``DUE_AHEAD``: a row answered wrongly
+        comes back in the same sitting), the longest overdue first."""
+        moment = stamp((now or self.clock()) + DUE_AHEAD)
+        rows = self.db.query("SELECT item_id, min(due) AS first FROM review_cards WHERE trainee_id = ? AND due <= ? "
+                             "GROUP BY item_id ORDER BY first, item_id", (trainee.id, moment))
         return [r["item_id"] for r in rows]
 
     def attempts(self, trainee: Trainee | None = None) -> list[dict[str, Any]]:
@@ -251,7 +289,7 @@ class Learner:
         return [dict(r) for r in self.db.query(sql + " ORDER BY a.id", params)]
 
     def exams(self, trainee: Trainee | None = None) -> list[dict[str, Any]]:
-        sql = ("SELECT t.name AS trainee, e.id, e.started, e.finished, e.score, e.plan FROM exercises e "
+        sql = ("SELECT t.name AS trainee, e.id, e.seed, e.started, e.finished, e.score, e.plan FROM exercises e "
                "JOIN trainees t ON t.id = e.trainee_id WHERE e.kind = 'exam'")
         params: tuple = ()
         if trainee is not None:
@@ -300,6 +338,29 @@ class Learner:
         with self.db.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO case_summaries(key, data) VALUES (?, ?)", sorted(entries.items()))
 
+    def add_content(self, name: str, content: bytes, replace: bool = False) -> bool:
+        """Store a trainer's item and override file; False if one with this name was replaced."""
+        with self.db.transaction() as conn:
+            exists = conn.execute("SELECT 1 FROM trainer_content WHERE name = ?", (name,)).fetchone()
+            if exists and not replace:
+                raise TrainingDBError(f"trainer content '{name}' is already stored; add it with --replace to update "
+                                      "it", field="file")
+            conn.execute("INSERT OR REPLACE INTO trainer_content(name, content, sha256, added) VALUES (?, ?, ?, ?)",
+                         (name, content, hashlib.sha256(content).hexdigest(), stamp(self.clock())))
+        return not exists
+
+    def remove_content(self, name: str) -> None:
+        with self.db.transaction() as conn:
+            if conn.execute("DELETE FROM trainer_content WHERE name = ?", (name,)).rowcount == 0:
+                names = [r[0] for r in conn.execute("SELECT name FROM trainer_content ORDER BY name")]
+                raise TrainingDBError(f"no trainer content '{name}'; expected one of {', '.join(names) or '(none)'}",
+                                      field="name")
+
+    def trainer_content(self) -> list[tuple[str, bytes]]:
+        """``(name, content)`` of every trainer content file, in the order they were added."""
+        rows = self.db.query("SELECT name, content FROM trainer_content ORDER BY added, name")
+        return [(r["name"], bytes(r["content"])) for r in rows]
+
     def trainer_cases(self) -> list[tuple[str, bytes]]:
         """``(name, content)`` of every case a trainer added, in the order they were added."""
         rows = self.db.query("SELECT name, content FROM programme_cases ORDER BY added, case_id")
@@ -335,16 +396,3 @@ def rule_scores_of(item: Item, grade: Grade) -> dict[str, float]:
         for backing in claim.deciding:
             totals.setdefault(backing.rule, []).append(graded.score)
     return {rule: round(sum(s) / len(s), 4) for rule, s in totals.items()}
-
-
-def export_rows(learner: Learner, topics: Iterable[str]) -> list[dict[str, Any]]:
-    """One row per trainee and topic or guide section: the cohort view a trainer exports."""
-    rows: list[dict[str, Any]] = []
-    for t in learner.trainees():
-        for scope in ("topic", "section"):
-            levels = learner.mastery(t, scope)
-            keys = list(topics) if scope == "topic" else sorted(levels)
-            for key in keys:
-                level, attempts = levels.get(key, (0.0, 0))
-                rows.append({"trainee": t.name, "scope": scope, "key": key, "mastery": level, "attempts": attempts})
-    return rows

@@ -11,11 +11,12 @@ import secrets
 import shlex
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable
+from typing import Any, Callable
 
 from ppp_expert.content.texts import glossary
 from ppp_expert.errors import EndOfInput
 from ppp_expert.kb.knowledge_base import KnowledgeBase
+from ppp_expert.train.authored import Authored, parse_stored
 from ppp_expert.train.catalogue import Catalogue
 from ppp_expert.train.events import NoteShown
 from ppp_expert.train.exam import ExamPlan, run_exam
@@ -27,6 +28,7 @@ from ppp_expert.train.study_plan import (
     CurriculumError,
     check_section,
     check_topic,
+    exam_blueprint,
     exam_items,
     next_case,
     review_items,
@@ -46,6 +48,7 @@ def make_tutor(kb: KnowledgeBase, learner: Learner, who: Trainee, provider: Prov
     """A tutor on the programme (shipped cases and this database's trainer cases)."""
     programme = load_programme(kb, learner.trainer_cases())
     tutor = Tutor(provider, programme, learner, who, glossary(), kb_fingerprint(kb), seed)
+    tutor.authored = Authored(parse_stored(name, raw) for name, raw in learner.trainer_content())
     tutor.catalogue = Catalogue(programme, learner, tutor.solved)
     return tutor
 
@@ -101,6 +104,7 @@ def practise(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee
     check_section(kb, section)
     learner = open_learner(db_path)
     who = find_trainee(learner, trainee, new)
+    asked_seed = seed
     seed = seed if seed is not None else secrets.randbelow(1_000_000)
     tutor = make_tutor(kb, learner, who, provider, seed)
     if not len(tutor.programme):
@@ -118,7 +122,11 @@ def practise(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee
         exclude: set[str] = set()
         note(tutor, f"Training {who.name} (seed {seed}); every answer is saved to {learner.db.path}.")
         exercise = learner.unfinished(who, "case")
-        if exercise is not None and case_id not in (None, exercise.case_id):
+        if exercise is not None and not _resumes(exercise.plan, exercise.seed, exercise.case_id, case_id, topic,
+                                                 section, asked_seed):
+            # What was asked for wins: the unfinished case waits (its answers are kept) for a plain resume.
+            note(tutor, f"Your unfinished case '{exercise.case_id}' is kept for later; this session follows what "
+                        "you asked for.")
             exercise = None
         if exercise is None:
             plan = ((case_id, tuple(steps_for(topic))) if case_id
@@ -144,6 +152,14 @@ def practise(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee
     return sitting(tutor, learner, stops, body)
 
 
+def _resumes(plan: dict[str, Any], seed: int, was_case: str | None, case_id: str | None, topic: str | None,
+             section: str | None, asked_seed: int | None) -> bool:
+    """Whether an unfinished exercise is what this command asks for: nothing asked (a plain
+    resume), or the same case, topic, section and seed as it was started with."""
+    return ((case_id is None or case_id == was_case) and (topic is None or plan.get("topic") == topic)
+            and (section is None or plan.get("section") == section) and (asked_seed is None or asked_seed == seed))
+
+
 def sit_exam(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee: str | None, count: int,
              minutes: float, pass_mark: int, topic: str | None, section: str | None,
              seed: int | None) -> SittingOutcome:
@@ -153,8 +169,18 @@ def sit_exam(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee
     learner = open_learner(db_path)
     who = find_trainee(learner, trainee)
     exercise = learner.unfinished(who, "exam")
-    seed = exercise.seed if exercise is not None else (seed if seed is not None else 1)
+    stale = exercise is not None and not _resumes(exercise.plan, exercise.seed, None, None, topic, section, seed)
+    seed = exercise.seed if exercise is not None and not stale else (seed if seed is not None else 1)
     tutor = make_tutor(kb, learner, who, provider, seed)
+    if exercise is not None and stale:
+        # Another exam was asked for: the unfinished one is closed with the answers it has.
+        answered = learner.answered(exercise)
+        planned = exercise.plan.get("items", [])
+        score = round(sum(a["score"] for a in answered.values()) / len(planned), 4) if planned else 0.0
+        learner.finish(exercise, score)
+        note(tutor, f"Your unfinished exam (seed {exercise.seed}) is closed with the answers it had ({score:.0%}); "
+                    "a new one starts.")
+        exercise = None
     saved = "the answers so far are saved and the exam clock keeps running"
     stopped = f"Stopped; {saved}. Continue with: ppp-expert train exam --trainee {shlex.quote(who.name)}"
     stops = Stops(stopped, stopped, f"\nInterrupted; {saved}.", SittingOutcome.INCOMPLETE)
@@ -166,10 +192,11 @@ def sit_exam(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee
             chosen = exam_items(tutor, count, seed, topic, section)
             if not chosen:
                 raise CurriculumError("no exam items for this curriculum; choose another --topic or --section")
-            plan = ExamPlan(tuple(i.id for i in chosen), minutes, pass_mark / 100)
+            plan = ExamPlan(tuple(i.id for i in chosen), minutes, pass_mark / 100, topic, section)
             exercise = learner.start_exercise(who, "exam", seed, tutor.kb_fingerprint, None, plan.to_plan())
             note(tutor, f"Exam for {who.name}: {len(chosen)} items, {minutes:g} minutes, pass mark {pass_mark}%. "
                         "No hints; feedback comes with the report.", "bold")
+            note(tutor, f"Blueprint: {exam_blueprint(count, topic).text()}.")
         else:
             chosen = [i for i in (tutor.item_by_id(x, seed) for x in exercise.plan["items"]) if i is not None]
         summary = run_exam(tutor, exercise, chosen)

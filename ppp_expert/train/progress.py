@@ -18,8 +18,8 @@ from rich.text import Text
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.sections import section_title
-from ppp_expert.train.learner import Learner, Trainee, export_rows, find_trainee, open_learner, stored_json
-from ppp_expert.train.schedule import MAX_BOX
+from ppp_expert.train.cohort import cohort_page, exam_rows, export_rows, item_analysis
+from ppp_expert.train.learner import Learner, Trainee, find_trainee, open_learner, stored_json
 from ppp_expert.train.study_plan import TOPICS, sections
 
 BAR = 20
@@ -40,7 +40,7 @@ class Report:
     topics: tuple[ProgressRow, ...]
     sections: tuple[ProgressRow, ...]
     weakest_rules: tuple[ProgressRow, ...]
-    boxes: dict[int, int]
+    review_rows: int        # FSRS cards: item rows with their own review schedule
     due_now: int
     due_week: int
     cases_done: int
@@ -60,16 +60,14 @@ def report(learner: Learner, trainee: Trainee, kb: KnowledgeBase) -> Report:
     section_rows = tuple(ProgressRow(s, section_title(s), *section_levels[s]) for s in cited)
     known = {r.id: r.title for r in kb.rules}
     weakest = sorted((level, -n, rule) for rule, (level, n) in rule_levels.items() if rule in known)[:WEAKEST]
-    boxes = {b: 0 for b in range(1, MAX_BOX + 1)}
-    for box, _ in learner.boxes(trainee).values():
-        boxes[box] = boxes.get(box, 0) + 1
+    cards = learner.cards(trainee)
     now = learner.clock()
     exams = tuple({"started": e["started"], "finished": e["finished"], "score": e["score"],
                    "passed": (e["score"] is not None and e["score"] >= _pass_mark(learner, e))}
                   for e in learner.exams(trainee))
     return Report(trainee.name, topics, section_rows,
                   tuple(ProgressRow(rule, known[rule], level, -n) for level, n, rule in weakest),
-                  boxes, len(learner.due(trainee, now)), len(learner.due(trainee, now + timedelta(days=7))),
+                  len(cards), len(learner.due(trainee, now)), len(learner.due(trainee, now + timedelta(days=7))),
                   sum(learner.cases_done(trainee).values()), len(learner.attempts(trainee)), exams)
 
 
@@ -100,8 +98,8 @@ def print_report(rep: Report, console: Console) -> None:
         console.print(_table("Mastery by guide section", rep.sections, "Section"))
     if rep.weakest_rules:
         console.print(_table("Weakest rules", rep.weakest_rules, "Rule"))
-    boxes = "  ".join(f"box {b}: {n}" for b, n in rep.boxes.items())
-    console.print(Text(f"Review: {rep.due_now} due now, {rep.due_week} within a week ({boxes})"))
+    console.print(Text(f"Review: {rep.due_now} items due now, {rep.due_week} within a week ({rep.review_rows} item "
+                       "rows scheduled by FSRS)"))
     for e in rep.exams:
         passed = "passed" if e["passed"] else "not passed"
         state = "unfinished" if e["finished"] is None else f"{e['score']:.0%} {passed}"
@@ -137,22 +135,37 @@ def print_cohort(rows: list[dict[str, Any]], console: Console) -> None:
     console.print(table)
 
 
-def export(learner: Learner, fmt: str, with_attempts: bool = False) -> str:
-    """The cohort for a trainer: mastery per trainee and topic / section (CSV or JSON), optionally
-    with every attempt."""
+#: What a CSV export holds (one table each) and its columns when there is no row.
+CSV_TABLES = {"mastery": ["trainee", "scope", "key", "mastery", "attempts"],
+              "attempts": ["trainee", "exercise_id", "exercise_kind", "item_id"],
+              "exams": ["trainee", "exam", "seed", "started", "finished", "score", "pass_mark", "passed", "items",
+                        "answered", "skipped", "not_reached"],
+              "items": ["item", "type", "topic", "trainees", "attempts", "difficulty", "discrimination"]}
+
+
+def export(learner: Learner, fmt: str, with_attempts: bool = False, table: str = "mastery") -> str:
+    """The cohort for a trainer: mastery per trainee and topic / section, the exams, the item
+    analysis, optionally every attempt (JSON: all in one document; CSV: ``table``, or the attempts)."""
+
     rows = export_rows(learner, TOPICS)
+    if fmt == "html":
+        return cohort_page(cohort(learner), rows, exam_rows(learner), item_analysis(learner), TOPICS)
     if fmt == "json":
-        data: dict[str, Any] = {"trainees": cohort(learner), "mastery": rows}
+        data: dict[str, Any] = {"trainees": cohort(learner), "mastery": rows, "exams": exam_rows(learner),
+                                "items": item_analysis(learner)}
         if with_attempts:
             data["attempts"] = [_attempt(learner, a) for a in learner.attempts()]
         return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
     out = io.StringIO()
-    records = [_attempt(learner, a) for a in learner.attempts()] if with_attempts else rows
-    fields = list(records[0]) if records else (["trainee", "scope", "key", "mastery", "attempts"])
+    table = "attempts" if with_attempts else table
+    records = {"mastery": lambda: rows, "attempts": lambda: [_attempt(learner, a) for a in learner.attempts()],
+               "exams": lambda: exam_rows(learner), "items": lambda: item_analysis(learner)}[table]()
+    fields = list(records[0]) if records else CSV_TABLES[table]
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in records:
-        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in r.items()})
+        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else "" if v is None else v
+                         for k, v in r.items()})
     return out.getvalue()
 
 
@@ -184,13 +197,15 @@ def progress_of(kb: KnowledgeBase, db_path: str | None, trainee: str | None) -> 
         learner.db.close()
 
 
-def export_cohort(db_path: str | None, out_path: str | None, fmt: str | None, attempts: bool) -> str | None:
+def export_cohort(db_path: str | None, out_path: str | None, fmt: str | None, attempts: bool,
+                  table: str = "mastery") -> str | None:
     """The cohort export (``fmt`` by default from the suffix of ``out_path``, else csv): written
     to ``out_path``, or returned as text when there is none."""
-    fmt = fmt or ("json" if out_path and out_path.lower().endswith(".json") else "csv")
+    suffix = out_path.lower().rsplit(".", 1)[-1] if out_path and "." in out_path else ""
+    fmt = fmt or {"json": "json", "html": "html", "htm": "html"}.get(suffix, "csv")
     learner = open_learner(db_path, readonly=True)
     try:
-        text = export(learner, fmt, attempts)
+        text = export(learner, fmt, attempts, table)
     finally:
         learner.db.close()
     if out_path is None:

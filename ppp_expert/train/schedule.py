@@ -1,53 +1,17 @@
-"""Spaced repetition and what to practise next.
+"""What to practise next: the case picker (reviews are scheduled per item row by FSRS, see
+``review_cards``).
 
-Leitner boxes: a new item starts in box 1; a right answer without hints moves it up a box, a
-wrong or skipped one back to box 1, a partly right one (or a right one with hints) keeps it
-where it is. Each box has an interval before the item is due again. ``Scheduler`` is the seam
-where another algorithm (FSRS, say) could replace the boxes without touching the tutor.
-
-Picking the next case: clear cases first, harder ones (close calls, failure stories) as the
-trainee succeeds, and among cases of a fitting difficulty the one that exercises the trainee's
-weakest rules and topics, not the cases done most often.
+Picking the next case: the verdict the trainee has met least often, clear cases first, harder
+ones (close calls, failure stories) as the trainee succeeds, and among cases of a fitting
+difficulty the one that exercises the trainee's weakest rules and topics, not the cases done
+most often.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Protocol, Sequence
-
-from ppp_expert.train.grading import Grade
-
-#: Days until an item in each box is due again.
-BOX_DAYS = {1: 0, 2: 1, 3: 3, 4: 7, 5: 16}
-MAX_BOX = max(BOX_DAYS)
-
-
-class Scheduler(Protocol):
-    """Where the next review of an item goes: (new state, days until due)."""
-
-    def next(self, state: int | None, grade: Grade, hints: int) -> tuple[int, int]: ...
-
-
-class Leitner:
-    """Five Leitner boxes (see the module docstring)."""
-
-    def next(self, state: int | None, grade: Grade, hints: int) -> tuple[int, int]:
-        box = state or 1
-        if grade.correct and hints == 0:
-            box = min(box + 1, MAX_BOX)
-        elif grade.skipped or grade.score == 0:
-            box = 1
-        return box, BOX_DAYS[box]
-
-
-SCHEDULER: Scheduler = Leitner()
-
-
-def next_box(box: int | None, grade: Grade, hints: int) -> tuple[int, int]:
-    """The box an answered item moves to and the days until it is due (the configured scheduler)."""
-    return SCHEDULER.next(box, grade, hints)
-
+from typing import Iterable, Mapping, Sequence
 
 # ----------------------------------------------------------------------------- next case
 #: Difficulty a trainee starts at, and how much each good case (score >= GOOD) raises it.
@@ -61,6 +25,7 @@ class CaseCandidate:
     difficulty: float
     rules: tuple[str, ...]   # the rules that decide this case's steps
     topics: tuple[str, ...]
+    outcome: str = ""        # the engine's verdict for the case
 
 
 def target_difficulty(scores: Sequence[float]) -> float:
@@ -77,9 +42,19 @@ def weakness(rules: Iterable[str], mastery: Mapping[str, tuple[float, int]]) -> 
 
 def pick_case(candidates: Sequence[CaseCandidate], scores: Sequence[float],
               rule_mastery: Mapping[str, tuple[float, int]],
-              done: Mapping[str, int], rng: random.Random) -> CaseCandidate:
-    """The case to exercise next (see the module docstring); ties broken by the seeded ``rng``."""
+              done: Mapping[str, int], rng: random.Random,
+              outcomes_seen: Mapping[str, int] | None = None) -> CaseCandidate:
+    """The case to exercise next (see the module docstring); ties broken by the seeded ``rng``.
+
+    Outcomes are interleaved: the next case has the verdict the trainee has met least often
+    (drawn by ``rng`` among equals), so that a run of clear PPP cases never teaches 'always
+    answer PPP' and a blind guess of one verdict earns no more than chance."""
     target = target_difficulty(scores)
+    if outcomes_seen is not None:
+        kinds = sorted({c.outcome for c in candidates})
+        fewest = min(outcomes_seen.get(k, 0) for k in kinds)
+        chosen_kind = rng.choice([k for k in kinds if outcomes_seen.get(k, 0) == fewest])
+        candidates = [c for c in candidates if c.outcome == chosen_kind]
 
     def value(c: CaseCandidate) -> float:
         return (-abs(c.difficulty - target) + 0.5 * weakness(c.rules, rule_mastery) - 0.3 * done.get(c.case_id, 0)

@@ -5,6 +5,7 @@ supported it and which of its conditions failed (WHY-NOT), or which rule overrod
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterable
@@ -143,6 +144,28 @@ def conclusion_reason(rule: Rule, target: str | None = None) -> str:
         if text:
             return text
     return conclusion_reason(rule) if target is not None else rule.title
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def circular(title: str, reason: str) -> bool:
+    """A reason that only repeats the rule's title (at most one word more) explains nothing."""
+    extra = _words(reason) - _words(title)
+    return len(extra) <= 1
+
+
+def plain_reason(kb: KnowledgeBase, rule: Rule, target: str | None = None) -> str:
+    """Why a rule concludes what it does, never its title again: the reason it gives, or, for a
+    rule without one (most findings), the conditions it checks, in plain words."""
+    reason = conclusion_reason(rule, target)
+    if not circular(rule.title, reason):
+        return reason
+    from ppp_expert.train.describe import condition_statements
+
+    checks = "; ".join(s.rstrip(".") for s in condition_statements(kb, rule.condition))
+    return f"It holds when: {checks}." if checks else reason
 
 
 def _reason_of(conclusion: Any) -> str | None:

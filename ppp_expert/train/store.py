@@ -96,6 +96,31 @@ MIGRATIONS: dict[int, str] = {
         key TEXT PRIMARY KEY,
         data TEXT NOT NULL);
     """,
+    3: """
+    CREATE TABLE drafts(                      -- rows of a matrix typed before its last row (kept on quit)
+        exercise_id TEXT NOT NULL REFERENCES exercises(id),
+        item_id TEXT NOT NULL,
+        answer TEXT NOT NULL,                 -- JSON {row: value}
+        PRIMARY KEY(exercise_id, item_id));
+    """,
+    4: """
+    CREATE TABLE trainer_content(             -- trainers' item and override files (YAML), by name
+        name TEXT PRIMARY KEY,
+        content BLOB NOT NULL,
+        sha256 TEXT NOT NULL,
+        added TEXT NOT NULL);
+    """,
+    5: """
+    CREATE TABLE review_cards(                -- FSRS cards, one per item row (review_cards.py)
+        trainee_id INTEGER NOT NULL REFERENCES trainees(id),
+        card_key TEXT NOT NULL,               -- item id, '#row' for a row of a table or an option
+        item_id TEXT NOT NULL,
+        card TEXT NOT NULL,                   -- FSRS's JSON
+        due TEXT NOT NULL,
+        reviews INTEGER NOT NULL,
+        PRIMARY KEY(trainee_id, card_key));
+    CREATE INDEX review_cards_due ON review_cards(trainee_id, due);
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -13,16 +13,18 @@ from typing import Iterable
 
 from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.knowledge_base import KnowledgeBase
-from ppp_expert.kb.schema import GUIDE_SECTIONS, TOPICS as KB_TOPICS
+from ppp_expert.kb.schema import GUIDE_SECTIONS
 from ppp_expert.kb.sources import suggest
-from ppp_expert.train.banks import BANK_TYPES, case_bank
+from ppp_expert.train.banks import BANK_TYPES
+from ppp_expert.train.blueprint import Blueprint, draw, quotas
 from ppp_expert.train.casework import ALL_STEPS, TOPIC_STEPS
 from ppp_expert.train.items import Item
 from ppp_expert.train.learner import Trainee
 from ppp_expert.train.schedule import CaseCandidate, pick_case, weakness
+from ppp_expert.train.step_parts import CURRICULUM_TOPICS
 from ppp_expert.train.tutor import Tutor
 
-TOPICS = ("model-selection", "risk-allocation", "red-flags", *KB_TOPICS)
+TOPICS = CURRICULUM_TOPICS
 
 
 class CurriculumError(PPPExpertError):
@@ -73,7 +75,8 @@ def case_candidates(tutor: Tutor, steps: Iterable[str], section: str | None) -> 
         if not parts:
             continue
         rules = tuple(dict.fromkeys(r for p in parts for r in p.rules))
-        found.append(CaseCandidate(case_id, summary.difficulty.score, rules, tuple(sorted({p.topic for p in parts}))))
+        found.append(CaseCandidate(case_id, summary.difficulty.score, rules, tuple(sorted({p.topic for p in parts})),
+                                   summary.outcome))
     return found
 
 
@@ -87,8 +90,13 @@ def next_case(tutor: Tutor, trainee: Trainee, topic: str | None, section: str | 
     if not candidates:
         return None
     learner = tutor.learner
-    chosen = pick_case(candidates, learner.finished_scores(trainee), learner.mastery(trainee, "rule"),
-                       learner.cases_done(trainee), rng)
+    done = learner.cases_done(trainee)
+    outcome = {c.case_id: c.outcome for c in candidates}
+    seen: dict[str, int] = {}
+    for case_id, n in done.items():
+        if case_id in outcome:
+            seen[outcome[case_id]] = seen.get(outcome[case_id], 0) + n
+    chosen = pick_case(candidates, learner.finished_scores(trainee), learner.mastery(trainee, "rule"), done, rng, seen)
     if section is not None:
         steps = tuple(s for s in steps if (i := tutor.step_item(chosen.case_id, seed, s)) is not None
                       and section in i.sections)
@@ -97,7 +105,7 @@ def next_case(tutor: Tutor, trainee: Trainee, topic: str | None, section: str | 
 
 def review_items(tutor: Tutor, trainee: Trainee, topic: str | None, section: str | None, count: int,
                  rng: random.Random, seed: int, exclude: set[str]) -> list[Item]:
-    """Up to ``count`` items: those due in the Leitner boxes first (lowest box first), then new
+    """Up to ``count`` items: those with a row due for review (FSRS) first, then new
     bank items of the trainee's weakest topics and rules."""
     chosen: list[Item] = []
     for item_id in tutor.learner.due(trainee):
@@ -111,16 +119,18 @@ def review_items(tutor: Tutor, trainee: Trainee, topic: str | None, section: str
             exclude.add(item_id)
     if len(chosen) >= count:
         return chosen
-    seen = set(tutor.learner.boxes(trainee))
+    seen = tutor.learner.seen(trainee)
     topics = tutor.learner.mastery(trainee, "topic")
     rules = tutor.learner.mastery(trainee, "rule")
     cases = list(tutor.programme.cases)
     rng.shuffle(cases)
     pool: list[Item] = []
     for case_id in cases[:6]:
-        pool += [i for i in case_bank(tutor.solved(case_id)) if fits(i, topic, section)
+        pool += [i for i in tutor.bank(case_id) if fits(i, topic, section)
                  and i.id not in seen and i.id not in exclude]
-    by_type: dict[str, list[Item]] = {t: [] for t in BANK_TYPES}
+    pool += [i for i in tutor.authored.items.values() if fits(i, topic, section) and i.id not in seen
+             and i.id not in exclude]
+    by_type: dict[str, list[Item]] = {t: [] for t in (*BANK_TYPES, "trainer")}
     for item in pool:
         by_type[item.type].append(item)
     # Weakest first: topic mastery (unseen topics count as weak), then the item's rules.
@@ -131,7 +141,7 @@ def review_items(tutor: Tutor, trainee: Trainee, topic: str | None, section: str
     for items in by_type.values():
         items.sort(key=weak, reverse=True)
     while len(chosen) < count and any(by_type.values()):
-        for kind in rng.sample(list(BANK_TYPES), len(BANK_TYPES)):
+        for kind in rng.sample(list(by_type), len(by_type)):
             if by_type[kind] and len(chosen) < count:
                 item = by_type[kind].pop(0)
                 chosen.append(item)
@@ -140,27 +150,30 @@ def review_items(tutor: Tutor, trainee: Trainee, topic: str | None, section: str
 
 
 def exam_items(tutor: Tutor, count: int, seed: int, topic: str | None, section: str | None) -> list[Item]:
-    """A fixed exam set for a seed: the same items for every trainee, mixed case steps and bank
-    items across types and topics, in a fixed order."""
+    """A fixed exam set for a seed, drawn by the published blueprint (``blueprint``): the same
+    items for every trainee, case steps and bank items of every topic in the blueprint's shares."""
     rng = random.Random(f"exam/{seed}")
     cases = sorted(tutor.programme.cases)
     rng.shuffle(cases)
-    steps = steps_for(topic) or ()
+    steps = [s for t in ([topic] if topic else TOPIC_STEPS) for s in TOPIC_STEPS.get(t, ())]
     pool: dict[str, list[Item]] = {}
     for case_id in cases:
         for step in steps:
             item = tutor.step_item(case_id, seed, step)
             if item is not None and fits(item, topic, section):
-                pool.setdefault(item.type, []).append(item)
-        for item in case_bank(tutor.solved(case_id)):
+                pool.setdefault(item.topic, []).append(item)
+        for item in tutor.bank(case_id):
             if fits(item, topic, section):
-                pool.setdefault(item.type, []).append(item)
+                pool.setdefault(item.topic, []).append(item)
+    for item in tutor.authored.items.values():
+        if fits(item, topic, section):
+            pool.setdefault(item.topic, []).append(item)
     for items in pool.values():
         rng.shuffle(items)
-    chosen: list[Item] = []
-    kinds = sorted(pool)
-    while len(chosen) < count and any(pool.values()):
-        for kind in kinds:
-            if pool[kind] and len(chosen) < count:
-                chosen.append(pool[kind].pop())
-    return chosen
+    plan = exam_blueprint(count, topic)
+    return draw(pool, plan, rng, cap_sections=section is None)
+
+
+def exam_blueprint(count: int, topic: str | None) -> Blueprint:
+    """The blueprint of an exam of ``count`` items (one topic's exam: all of them that topic)."""
+    return quotas(count, [topic] if topic else None)

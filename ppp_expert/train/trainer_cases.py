@@ -69,3 +69,39 @@ def add_case(kb: KnowledgeBase, case_file: str, db_path: str | None, replace: bo
     return (f"{'Added' if new else 'Replaced'} case '{added.id}' ({added.difficulty.level}; the engine "
             f"recommends {advice.recommendation.model}, {len(advice.red_flags)} red flags). It joins the programme "
             "in this database.")
+
+
+def remove_case(case_id: str, db_path: str | None) -> str:
+    """Remove a trainer case from the programme in this database; the line to print."""
+    learner = open_learner(db_path)
+    try:
+        learner.remove_case(case_id)
+    finally:
+        learner.db.close()
+    return f"Removed case '{case_id}' from the programme."
+
+
+def add_content(path: str, db_path: str | None, replace: bool) -> str:
+    """Validate a trainer's item and override file and store it in the database; the line to print."""
+    from ppp_expert.train.authored import AuthoredError, describe, parse_authored
+
+    raw = read_bytes(Path(path), AuthoredError)
+    parsed = parse_authored(raw, path)
+    name = Path(path).name
+    learner = open_learner(db_path)
+    try:
+        added = learner.add_content(name, raw, replace)
+    finally:
+        learner.db.close()
+    counts = describe(parsed)
+    return (f"{'Added' if added else 'Replaced'} trainer content '{name}': {counts['items']} item(s), "
+            f"{counts['overrides']} override(s). Every trainee on this database gets them.")
+
+
+def remove_content(name: str, db_path: str | None) -> str:
+    learner = open_learner(db_path)
+    try:
+        learner.remove_content(name)
+    finally:
+        learner.db.close()
+    return f"Removed trainer content '{name}'."

@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterable
 from ppp_expert.content.texts import Glossary
 from ppp_expert.train import events as ev
 from ppp_expert.train.asking import Askable, Asked, Pending, ask
-from ppp_expert.train.banks import resolve
+from ppp_expert.train.authored import TRAINER_PREFIX, Authored
+from ppp_expert.train.banks import case_bank, resolve
 from ppp_expert.train.brief import case_facts, scenario, unknown_questions
 from ppp_expert.train.casework import (
     ALL_STEPS,
@@ -23,14 +24,16 @@ from ppp_expert.train.casework import (
     STEPS,
     build_step,
     model_prompt,
-    setting_step,
+    rebuild_step,
     verdict_prompt,
 )
 from ppp_expert.train.catalogue import Catalogue
 from ppp_expert.train.items import Item
+from ppp_expert.train.jargon import Jargon
 from ppp_expert.train.learner import Exercise, Learner, Trainee
 from ppp_expert.train.programme import Programme
 from ppp_expert.train.provider import Provider
+from ppp_expert.train.scaffold import worked_example
 from ppp_expert.train.solved import Solved
 
 
@@ -48,10 +51,20 @@ class Tutor:
     _solved: dict[str, Solved] = field(default_factory=dict)
     _pending: dict[str, "Future[Solved]"] = field(default_factory=dict)
     _pool: ThreadPoolExecutor | None = None
+    _banks: dict[str, list[Item]] = field(default_factory=dict)
+    authored: Authored = field(default_factory=lambda: Authored(()))
 
     def __post_init__(self) -> None:
         if self.catalogue is None:
             self.catalogue = Catalogue(self.programme, None, self.solved)
+        self.jargon = Jargon(self.glossary)
+
+    def define_terms(self, texts: Iterable[str], models: bool = True) -> None:
+        """Define the glossary terms these texts use for the first time in this session (without
+        ``models``: not the terms that name a partnership model, as in a brief)."""
+        lines = self.jargon.new_terms(texts, models)
+        if lines:
+            self.provider.show(ev.Lines("Terms used here", tuple(lines), "terms"))
 
     # ------------------------------------------------------------------ helpers
     def solved(self, case_id: str) -> Solved:
@@ -65,6 +78,12 @@ class Tutor:
                     self._solved[other] = self._pending.pop(other).result()
                 self._solved[case_id] = Solved(self.programme.kb, self.programme.get(case_id))
         return self._solved[case_id]
+
+    def bank(self, case_id: str) -> list[Item]:
+        """Every bank item of a case (they do not depend on the seed: built once per tutor)."""
+        if case_id not in self._banks:
+            self._banks[case_id] = [i for i in map(self.authored.apply, case_bank(self.solved(case_id))) if i]
+        return self._banks[case_id]
 
     def prefetch(self, case_id: str) -> None:
         """Solve a case in the background (compiling the engine on first use) while the trainee
@@ -88,12 +107,12 @@ class Tutor:
         whose prompt is the same for every case (verdict, model), a ``Pending`` before that."""
         assert self.catalogue is not None
         summary = self.catalogue.summary(case_id)
-        if step not in summary.steps:
+        if step not in summary.steps or self.authored.retired(f"case/{case_id}/{step}"):
             return None
         if case_id in self._solved or step not in ("verdict", "model"):
             return self.step_item(case_id, seed, step)
         part = summary.steps[step]
-        prompt = verdict_prompt() if step == "verdict" else model_prompt(self.programme.kb)
+        prompt = verdict_prompt(seed, case_id) if step == "verdict" else model_prompt(self.programme.kb, seed, case_id)
         return Pending(f"case/{case_id}/{step}", step, part.topic, part.sections, prompt, case_id,
                        lambda: self._made(case_id, seed, step))
 
@@ -106,21 +125,22 @@ class Tutor:
         """One step of a case exercise (``verdict``, ``risks``, ``setting:governance`` ...)."""
         assert self.catalogue is not None
         elsewhere = self.catalogue.flags_elsewhere(case_id) if step == "red_flags" else []
-        return build_step(self.solved(case_id), seed, step, elsewhere)
+        return self.authored.apply(build_step(self.solved(case_id), seed, step, elsewhere))
 
     def item_by_id(self, item_id: str, seed: int) -> Item | None:
         """Rebuild any item from its id (case steps with ``seed``); None if it no longer exists."""
         parts = item_id.split("/")
+        if item_id.startswith(TRAINER_PREFIX):
+            return self.authored.items.get(item_id)
         if parts[0] == "case" and len(parts) >= 3:
             if parts[1] not in self.programme.cases:
                 return None
-            if parts[2] == "setting" and len(parts) == 4:  # this very setting, whatever the seed draws
-                topic, _, key = parts[3].partition(".")
-                item = setting_step(self.solved(parts[1]), seed, topic, key)
-            else:
-                item = self.step_item(parts[1], seed, parts[2])
+            # The id names what the step asks (its rows, options or setting): the same item whatever the seed.
+            item = rebuild_step(self.solved(parts[1]), seed, parts[2:], self.catalogue.flags_elsewhere(parts[1])
+                                if self.catalogue is not None and parts[2] == "red_flags" else [])
+            item = self.authored.apply(item)
             return item if item is not None and item.id == item_id else None
-        return resolve(item_id, self._solved_in_programme)
+        return self.authored.apply(resolve(item_id, self._solved_in_programme))
 
     def _solved_in_programme(self, case_id: str) -> Solved:
         """The solved case; a KeyError when it left the programme (``resolve`` then gives None)."""
@@ -133,10 +153,19 @@ class Tutor:
         kb = self.programme.kb
         assert self.catalogue is not None
         level = self.catalogue.summary(case_id).difficulty.level
-        self.provider.show(ev.Brief(pc.id, pc.case.title or pc.id, level, scenario(pc.case, kb),
-                                    tuple(case_facts(pc.case, kb)),
+        story, facts = scenario(pc.case, kb), tuple(case_facts(pc.case, kb))
+        self.provider.show(ev.Brief(pc.id, pc.case.title or pc.id, level, story, facts,
                                     tuple(STEP_TITLES[s.split(":")[0]] for s in steps),
                                     tuple(unknown_questions(pc.case, kb))))
+        self.define_terms([story, *(line for g in facts for line in g.lines)], models=False)
+
+    def show_worked_example(self, case_id: str) -> None:
+        """A first case starts with a worked example on the clearest other case of the programme."""
+        assert self.catalogue is not None
+        summaries = self.catalogue.all()
+        others = sorted((s.difficulty.score, c) for c, s in summaries.items() if c != case_id)
+        if others:
+            self.provider.show(ev.Lines("A worked example", worked_example(self.solved(others[0][1])), "example"))
 
     # ------------------------------------------------------------------ one item
     def ask(self, askable: Askable, number: int, total: int, exercise: Exercise, *, exam: bool = False,
@@ -153,6 +182,8 @@ class Tutor:
         steps = tuple(exercise.plan.get("steps", ALL_STEPS))
         done = self.learner.answered(exercise)
         present = [s for s in steps if s in summary.steps]
+        if not done and not self.learner.cases_done(self.trainee):
+            self.show_worked_example(case_id)
         self.show_brief(case_id, present)
         if done:
             self.provider.show(ev.NoteShown(f"Resuming this case: {len(done)} of {len(present)} steps already "

@@ -208,7 +208,20 @@ class TutorTerminal:
             self.console.print(Text(e.note, style="dim"))
 
 
+def _debrief(self: TutorTerminal, e: ev.Debrief) -> None:
+    for n, entry in enumerate(e.entries, 1):
+        mark, style = MARKS.get(entry.result, ("", ""))
+        lines = [Text(f"Right answer: {entry.answer}")]
+        lines += [Text(f"Rule {title} [{rule}]: {why}", style="dim") for rule, title, why in entry.rules]
+        if entry.sections:
+            lines.append(Text("Guide: " + "; ".join(f"{t} [{s}]" for s, t in entry.sections)))
+        self.console.print(Panel(Group(*lines), title=f"{n}. {entry.title} · {mark} {entry.result} "
+                                                        f"({entry.score:.0%})", title_align="left",
+                                 border_style=style or "dim"))
+
+
 _DRAW: dict[type, Callable[[TutorTerminal, Any], None]] = {
+    ev.Debrief: _debrief,
     ev.NoteShown: TutorTerminal._note, ev.Retry: TutorTerminal._retry, ev.Brief: TutorTerminal._brief,
     ev.Ask: TutorTerminal._ask, ev.AskRow: TutorTerminal._askrow, ev.Lines: TutorTerminal._lines,
     ev.TermShown: TutorTerminal._term, ev.Graded: TutorTerminal._graded, ev.Level: TutorTerminal._level,

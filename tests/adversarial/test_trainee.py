@@ -67,8 +67,8 @@ def damaged_db(tmp_path: Path, answer: str = '{"a": 1}', due: str = "2030-01-01T
                      "rules, answer, score, correct, hints, seconds, kb_fingerprint, created) VALUES "
                      "('k', ?, ?, 'item-1', 'mcq', 'risk', '[]', '{}', ?, 1, 1, 0, 1.0, 'fp', '2024-01-01T00:00:00Z')",
                      (who.id, exercise.id, answer))
-        conn.execute("INSERT INTO leitner(trainee_id, item_id, box, due, last) VALUES (?, 'item-1', 1, ?, "
-                     "'2024-01-01T00:00:00Z')", (who.id, due))
+        conn.execute("INSERT INTO review_cards(trainee_id, card_key, item_id, card, due, reviews) VALUES "
+                     "(?, 'item-1', 'item-1', '{}', ?, 1)", (who.id, due))
     return db
 
 

@@ -223,7 +223,7 @@ def test_progress_shows_mastery_bars_and_what_is_due_and_the_cohort(kb: Any, run
     out = shown.output
     assert "Mastery by topic" in out and "Mastery by guide section" in out and "Weakest rules" in out
     assert "█" in out and "░" in out and "not yet" in out
-    assert re.search(r"Review: \d+ due now", out)
+    assert re.search(r"Review: \d+ items due now, \d+ within a week \(\d+ item rows scheduled by FSRS\)", out)
     data = json.loads(run(runner, ["train", "progress", "--db", str(db), "--format", "json"]).output)
     assert data["trainee"] == "ana" and data["attempts"] == len(items) and data["due_now"] >= 1
     topics = {t["key"]: t for t in data["topics"]}
@@ -492,3 +492,51 @@ def test_the_terminal_draws_every_kind_of_tutor_event() -> None:
 
     kinds = {c for c in vars(ev).values() if isinstance(c, type) and issubclass(c, ev.Event) and c is not ev.Event}
     assert kinds <= set(_DRAW), sorted(c.__name__ for c in kinds - set(_DRAW))
+
+
+# ----------------------------------------------------------------------------- issue 25 defects
+@pytest.mark.parametrize("topic", ["model-selection", "risk-allocation", "red-flags", "structuring", "governance",
+                                   "procurement", "implementation"])
+def test_every_topic_asks_items_of_its_own(runner: Any, tmp_path: Path, topic: str) -> None:
+    """`--topic implementation` used to ask nothing and exit 0."""
+    result = run(runner, ["train", "--db", str(tmp_path / "t.db"), "--trainee", "ana", "--new", "--seed", "3",
+                          "--topic", topic, "--items", "2", "--format", "json"], "skip\n" * 20)
+    events = [json.loads(line) for line in result.output.splitlines()]
+    prompts = [e for e in events if e["event"] == "prompt"]
+    assert prompts and all(p["topic"] == topic for p in prompts), (topic, result.output[-400:])
+    assert len([e for e in events if e["event"] == "graded"]) == len(prompts)
+
+
+def test_an_unfinished_case_does_not_override_what_is_asked_for(runner: Any, tmp_path: Path) -> None:
+    db = str(tmp_path / "t.db")
+    first = run(runner, ["train", "--db", db, "--trainee", "ana", "--new", "--seed", "3", "--items", "0",
+                         "--format", "json"], "quit\n")
+    started = next(json.loads(line) for line in first.output.splitlines() if '"prompt"' in line)
+    # Asking for a topic: its own steps, not the unfinished case's verdict.
+    topic = run(runner, ["train", "--db", db, "--trainee", "ana", "--topic", "red-flags", "--items", "0",
+                         "--format", "json"], "none\n")
+    prompts = [json.loads(line) for line in topic.output.splitlines() if '"prompt"' in line]
+    assert prompts and all(p["topic"] == "red-flags" for p in prompts)
+    assert "kept for later" in topic.output
+    # A plain resume still finds the unfinished case.
+    plain = run(runner, ["train", "--db", db, "--trainee", "ana", "--items", "0", "--format", "json"], "")
+    resumed = next(json.loads(line) for line in plain.output.splitlines() if '"prompt"' in line)
+    assert resumed["item"] == started["item"]
+
+
+def test_an_unfinished_exam_does_not_override_another_seed(runner: Any, tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    Learner(Database(db)).add_trainee("ana")
+    base = ["train", "exam", "--db", str(db), "--trainee", "ana", "--items", "3", "--format", "json"]
+    first = run(runner, [*base, "--seed", "4"], "quit\n")
+    items_4 = [json.loads(line)["item"] for line in first.output.splitlines() if '"prompt"' in line]
+    other = run(runner, [*base, "--seed", "5"], "skip\nskip\nskip\n")
+    items_5 = [json.loads(line)["item"] for line in other.output.splitlines() if '"prompt"' in line]
+    fresh = run(runner, ["train", "exam", "--db", str(tmp_path / "u.db"), "--trainee", "ana", "--items", "3",
+                         "--seed", "5", "--format", "json"], "skip\nskip\nskip\n") if Learner(
+        Database(tmp_path / "u.db")).add_trainee("ana") else None
+    assert fresh is not None
+    assert items_5 == [json.loads(line)["item"] for line in fresh.output.splitlines() if '"prompt"' in line]
+    assert items_5 != items_4[:len(items_5)] and "closed with the answers it had" in other.output
+    debrief = next(json.loads(line) for line in other.output.splitlines() if '"debrief"' in line)
+    assert len(debrief["items"]) == 3 and all(d["answer"] and d["sections"] for d in debrief["items"])
