@@ -106,3 +106,19 @@ def test_pending_sector_rules_hold_a_partnership_at_not_yet_until_they_are_settl
     assert pending.appropriate.verdict == "not_yet"
     condition = next(c for c in pending.appropriate.conditions if c.id == "settled_sector_rules")
     assert condition.clear == {"sector_regulation": ["settled"]}
+
+
+def test_a_supplier_operated_service_on_citizens_data_shares_data_protection_under_a_traditional_outcome() -> None:
+    cloud = run("dod-jwcc-cloud", personal_data="yes", data_assets="public", application_area="data_center")
+    assert cloud.appropriate.verdict == "traditional"
+    owners = {a.risk: a.party for a in cloud.risk_allocation}
+    assert owners["data_protection"] == "shared" and owners["cyber_security"] == "shared"
+    kit = run("dod-jwcc-cloud", personal_data="yes", data_assets="public", application_area="data_center",
+              asset_type="long_lived_physical")
+    assert {a.risk: a.party for a in kit.risk_allocation}["data_protection"] == "public"
+
+
+@pytest.mark.parametrize("stem", SPREAD)
+def test_exclusive_rights_to_public_data_or_a_market_are_flagged_under_any_model(stem: str) -> None:
+    assert "exclusive_rights" in flags(run(stem, exclusive_rights="yes"))
+    assert "exclusive_rights" not in flags(run(stem, exclusive_rights="no"))
