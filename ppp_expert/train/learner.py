@@ -116,6 +116,12 @@ class Learner:
         self.db = db
         self.clock = clock
 
+    def __enter__(self) -> Learner:  # ``with open_learner(...) as learner``: closed however the work ends
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.close()
+
     # ------------------------------------------------------------------ trainees
     def trainees(self) -> list[Trainee]:
         return [Trainee(r["id"], r["name"]) for r in self.db.query("SELECT id, name FROM trainees ORDER BY name")]

@@ -56,15 +56,12 @@ def add_case(kb: KnowledgeBase, case_file: str, db_path: str | None, replace: bo
     path = Path(case_file)
     raw = read_bytes(path, CaseError)
     added = case_from_file_bytes(raw, str(path), kb, "trainer")
-    learner = open_learner(db_path)
-    try:
+    with open_learner(db_path) as learner:
         others = [(n, c) for n, c in learner.trainer_cases() if not (replace and n == path.name)]
         programme = load_programme(kb, others)
         if added.id in programme.cases and programme.cases[added.id].origin == "shipped":
             raise CaseError(f"case id '{added.id}' is a shipped case; expected a new id", path=str(path), field="id")
         new = learner.add_case(added.id, path.name, raw, replace)
-    finally:
-        learner.db.close()
     advice = added.advice
     return (f"{'Added' if new else 'Replaced'} case '{added.id}' ({added.difficulty.level}; the engine "
             f"recommends {advice.recommendation.model}, {len(advice.red_flags)} red flags). It joins the programme "
@@ -73,11 +70,8 @@ def add_case(kb: KnowledgeBase, case_file: str, db_path: str | None, replace: bo
 
 def remove_case(case_id: str, db_path: str | None) -> str:
     """Remove a trainer case from the programme in this database; the line to print."""
-    learner = open_learner(db_path)
-    try:
+    with open_learner(db_path) as learner:
         learner.remove_case(case_id)
-    finally:
-        learner.db.close()
     return f"Removed case '{case_id}' from the programme."
 
 
@@ -88,20 +82,14 @@ def add_content(path: str, db_path: str | None, replace: bool) -> str:
     raw = read_bytes(Path(path), AuthoredError)
     parsed = parse_authored(raw, path)
     name = Path(path).name
-    learner = open_learner(db_path)
-    try:
+    with open_learner(db_path) as learner:
         added = learner.add_content(name, raw, replace)
-    finally:
-        learner.db.close()
     counts = describe(parsed)
     return (f"{'Added' if added else 'Replaced'} trainer content '{name}': {counts['items']} item(s), "
             f"{counts['overrides']} override(s). Every trainee on this database gets them.")
 
 
 def remove_content(name: str, db_path: str | None) -> str:
-    learner = open_learner(db_path)
-    try:
+    with open_learner(db_path) as learner:
         learner.remove_content(name)
-    finally:
-        learner.db.close()
     return f"Removed trainer content '{name}'."
