@@ -37,10 +37,6 @@ class Switch:
     changes_outcome: bool
     distance: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"question": self.question, "control": self.control, "current": self.current,
-                "switch_at": self.switch_at, "effect": self.effect, "changes_outcome": self.changes_outcome}
-
 
 def _model_words(kb: KnowledgeBase, model: str) -> str:
     if model == NO_MODEL:

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from ppp_expert.advice.affordability import Affordability
 from ppp_expert.advice.contract import Advice
-from ppp_expert.advice.summary import OUTCOME_WORDS, Summary, clears_with
+from ppp_expert.advice.summary import Summary, clears_with
 from ppp_expert.advice.why_not import why_not
 from ppp_expert.engine.aggregate import decisions_of
 from ppp_expert.engine.reasoner import Trace
@@ -130,7 +130,3 @@ def next_steps(summary: Summary, advice: Advice, afford: Affordability, brief: b
     elif summary.verdict == "traditional":
         steps.append("Prepare the procurement of the traditional contract through the usual approvals.")
     return steps
-
-
-def outcome_words(verdict: str) -> str:
-    return OUTCOME_WORDS[verdict]

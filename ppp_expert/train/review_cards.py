@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
 
 from fsrs import Card, Rating, Scheduler
 
@@ -48,8 +47,3 @@ def rows_of(item: Item, grade: Grade) -> list[tuple[str, ClaimGrade]]:
     if len(item.claims) == 1:
         return [(card_key(item.id, ""), grade.claims[0])]
     return [(card_key(item.id, c.key), g) for c, g in zip(item.claims, grade.claims)]
-
-
-def stability(stored: str) -> Any:
-    """Days until recall is expected to fall to 90% (None before the first review)."""
-    return json.loads(stored).get("stability")
