@@ -303,11 +303,16 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: OpenBounds
     (``relevance.Relevance.certainty_bounds``), or a function giving them when asked
     (``OpenBounds``); None when every question is answered."""
     ppp: list[Reason] = []
+    ppp_against: list[Reason] = []  # each PPP reason negated: evidence for traditional procurement
     evidence: dict[str, list[Reason]] = {m: [] for m in (*PPP_MODELS, TRADITIONAL)}
     gates: dict[str, FailedGate] = {}
     for firing in firings:
-        for outcome_id, reason, _ in rule_reasons(kb, firing.rule):
-            (ppp if outcome_id == PPP_OUTCOME else evidence[outcome_id]).append(reason)
+        for outcome_id, reason, negated in rule_reasons(kb, firing.rule):
+            if outcome_id == PPP_OUTCOME:
+                ppp.append(reason)
+                ppp_against.append(negated)
+            else:
+                evidence[outcome_id].append(reason)
         for c in firing.rule.conclusions:
             gate = c.gate if isinstance(c, GateConclusion) else None
             if gate is not None and gate.id not in gates:
@@ -343,9 +348,7 @@ def decide(kb: KnowledgeBase, firings: Sequence[Firing], open_bounds: OpenBounds
         # A model is recommended only for a partnership (now or once its conditions are met), only
         # when it fits well enough, and never out of a tie at the top.
         determined = verdict in ("ppp", "not_yet") and viable and scores[leader] > scores[second]
-    against = {id(r): negated for rule_id in dict.fromkeys(r.rule for r in ppp)
-               for _, r, negated in rule_reasons(kb, kb.rule(rule_id))}
-    evidence[TRADITIONAL] = evidence[TRADITIONAL] + [against[id(r)] for r in ppp]
+    evidence[TRADITIONAL] = evidence[TRADITIONAL] + ppp_against
     return Decision(
         verdict=verdict, certainty=certainty, ppp_reasons=tuple(ppp), scores=scores,
         evidence={m: tuple(rs) for m, rs in evidence.items()}, model=model, runner_up=runner_up,
