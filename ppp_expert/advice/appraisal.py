@@ -25,5 +25,5 @@ def appraise(kb: KnowledgeBase, case_id: str, answers: Mapping[str, Any], with_s
     """Evaluate a case, sweep its answers (unless told not to) and summarise the result."""
     trace = reasoner_for(kb).run(answers)
     advice = build_advice(kb, case_id, trace)
-    swept = run_sweep(kb, case_id, answers) if with_sweep else None
+    swept = run_sweep(kb, case_id, answers, trace) if with_sweep else None
     return Appraisal(advice, trace, summarise(kb, advice, answers, swept), swept)

@@ -129,9 +129,9 @@ class Replay:
     the decision is then ``aggregate.decide`` on the firings, as in ``Reasoner``, and the
     second-phase rules the risk owners depend on are evaluated again on that decision."""
 
-    def __init__(self, kb: KnowledgeBase, answers: Mapping[str, Any]) -> None:
+    def __init__(self, kb: KnowledgeBase, answers: Mapping[str, Any], trace: Trace | None = None) -> None:
         self.kb = kb
-        self.trace = reasoner_for(kb).run(answers)
+        self.trace = trace if trace is not None else reasoner_for(kb).run(answers)  # a caller's run of answers
         self.base = _outcome_of(kb, self.trace)
         self.complete = dict(self.trace.answers)
         self.phase_one = [f.rule for f in self.trace.firings if f.rule.phase == 1]
@@ -180,10 +180,11 @@ def _owner_rules(kb: KnowledgeBase) -> tuple[Rule, ...]:
     return tuple(sorted(needed.values(), key=lambda r: (r.stratum, r.position)))
 
 
-def sweep(kb: KnowledgeBase, case_id: str, answers: Mapping[str, Any]) -> Sweep:
-    """Try each alternative answer of each question, one at a time; keep those that flip."""
+def sweep(kb: KnowledgeBase, case_id: str, answers: Mapping[str, Any], trace: Trace | None = None) -> Sweep:
+    """Try each alternative answer of each question, one at a time; keep those that flip.
+    ``trace``: the engine's run of ``answers`` when the caller has one (it is not run again)."""
     given = {q: v for q, v in answers.items() if v != UNKNOWN}
-    replay = Replay(kb, given)
+    replay = Replay(kb, given, trace)
     base = replay.base
     flips: list[Flip] = []
     variants = 0

@@ -62,7 +62,7 @@ def evaluate(state: CliState, case_path: str, fmt: str, full: bool, sweep: bool,
         if sweep:
             from ppp_expert.advice.sensitivity import sweep as run_sweep
 
-            swept = run_sweep(state.kb, case.id, case.answers)
+            swept = run_sweep(state.kb, case.id, case.answers, trace)
         console = make_console()
         title = case.title or case.id
         console.print(summary_panel(summarise(state.kb, advice, case.answers, swept), title))
