@@ -135,21 +135,27 @@ def build_memo(kb: KnowledgeBase, title: str, answers: dict[str, Any], advice: A
         next_steps=next_steps(summary, advice, afford), brief_steps=next_steps(summary, advice, afford, brief=True),
     )
     if graphs:
-        memo.graphs = memo_graphs(kb, trace, advice, inline=True)
-        g = build_graph(kb, trace, advice)
-        memo.graph_sources = {name: to_dot(strongest(g, name, GRAPH_RULES), compact=True).source
-                              for name in memo.graphs}
+        parts = _graph_parts(kb, trace, advice, inline=True)
+        memo.graphs = {name: svg for name, (_, svg) in parts.items()}
+        memo.graph_sources = {name: source for name, (source, _) in parts.items()}
     return memo
 
 
 def memo_graphs(kb: KnowledgeBase, trace: Trace, advice: Advice, inline: bool) -> dict[str, str]:
     """The verdict and model graphs as a memo prints them: the strongest rules only, compact."""
+    return {name: svg for name, (_, svg) in _graph_parts(kb, trace, advice, inline).items()}
+
+
+def _graph_parts(kb: KnowledgeBase, trace: Trace, advice: Advice, inline: bool) -> dict[str, tuple[str, str]]:
+    """name -> (DOT source, SVG) of each memo graph, the graph built and laid out once; a graph
+    Graphviz cannot draw is left out."""
     g = build_graph(kb, trace, advice)
     out = {}
     for name in ("verdict", "model"):
-        svg = svg_of(strongest(g, name, GRAPH_RULES), inline=inline, compact=True)
+        source = to_dot(strongest(g, name, GRAPH_RULES), compact=True).source
+        svg = _svg_from_dot(source, inline)
         if svg:
-            out[name] = svg
+            out[name] = (source, svg)
     return out
 
 
@@ -209,10 +215,14 @@ def svg_of(g: Any, inline: bool = True, compact: bool = False) -> str:
     """The graph as SVG, or '' without Graphviz. ``inline``: an element for an HTML page, without
     XML prolog, DOCTYPE or namespace declarations (HTML puts SVG in its namespace by itself), so
     the page names no external address at all; otherwise a standalone SVG file."""
+    return _svg_from_dot(to_dot(g, compact=compact).source, inline)
+
+
+def _svg_from_dot(source: str, inline: bool) -> str:
     if not dot_available():
         return ""
-    source = to_dot(g, compact=compact).source.encode("utf-8")
-    done = subprocess.run(["dot", "-Tsvg"], input=source, capture_output=True, timeout=60, check=False)
+    done = subprocess.run(["dot", "-Tsvg"], input=source.encode("utf-8"), capture_output=True, timeout=60,
+                          check=False)
     if done.returncode != 0:
         return ""
     text = done.stdout.decode("utf-8")
