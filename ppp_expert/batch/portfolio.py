@@ -11,20 +11,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-import jinja2
-
 from ppp_expert import files
 from ppp_expert.batch.check import Outcome
 from ppp_expert.batch.worker import report_path
 from ppp_expert.errors import shown_name
 from ppp_expert.render.encode import url_path
 
-_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
 
 def write_portfolio(reports_dir: Path, rows: Sequence[tuple[str, Outcome]], fmt: str) -> Path:
     """Write ``reports_dir/index.html`` (whole or not at all) and return its path."""
     from ppp_expert.render.explanations import VERDICT_WORDS
+    from ppp_expert.render.memo import page_environment  # jinja2 and the memo only when reports are written
 
     entries = []
     for path, outcome in rows:
@@ -37,9 +34,7 @@ def write_portfolio(reports_dir: Path, rows: Sequence[tuple[str, Outcome]], fmt:
             "red_flags": [title for _, title in outcome.red_flags],
         })
     counts = Counter((e["verdict"], e["model"]) for e in entries if not e["error"])
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    text = env.get_template("portfolio.html.j2").render(
+    text = page_environment().get_template("portfolio.html.j2").render(
         entries=entries, counts=sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])),
         failed=sum(1 for e in entries if e["error"]))
     target = reports_dir / "index.html"

@@ -238,7 +238,13 @@ def _svg_from_dot(source: str, inline: bool) -> str:
 # --- rendering -------------------------------------------------------------------------------
 
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-TEMPLATES_DIR = _TEMPLATES  # the shipped templates (the training cohort page renders from here too)
+
+
+def page_environment() -> jinja2.Environment:
+    """The shipped HTML templates for the pages beside the memo (batch portfolio, training cohort):
+    every value escaped, an undefined name an error."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
 def _environment(fmt: str) -> jinja2.Environment:

@@ -104,12 +104,9 @@ RETIRE_BELOW = 0.2
 def cohort_page(trainees: list[dict[str, Any]], mastery: list[dict[str, Any]], exams: list[dict[str, Any]],
                 items: list[dict[str, Any]], topics: Iterable[str]) -> str:
     """The cohort as one self-contained HTML page in the memo's style (every value escaped)."""
-    import jinja2
+    from ppp_expert.render.memo import page_environment
 
-    from ppp_expert.render.memo import TEMPLATES_DIR
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = page_environment()
     topic_list = list(topics)
     cells: dict[str, dict[str, dict[str, Any]]] = {}
     for m in mastery:

@@ -61,10 +61,9 @@ def _damaged(db: Database, what: str) -> TrainingDBError:
 
 
 def lock_trainee(learner: "Learner", trainee: "Trainee") -> files.FileLock:
-    """One session per trainee and database at a time: an exclusive lock beside the database
-    (as ``ask`` locks a session file); a second session is refused in one line naming the
-    process that holds it. Two sessions would both resume the same exercise and one's answers
-    would be dropped."""
+    """One session per trainee and database at a time: an exclusive lock beside the database (as
+    ``ask`` locks a session file); a second session is refused in one line naming the process that
+    holds it. Two sessions would both resume the same exercise and drop one's answers."""
     path = learner.db.path
     digest = hashlib.sha256(trainee.name.encode("utf-8")).hexdigest()[:16]
     lock = files.FileLock(path.parent / f".{path.name}.{digest}.lock", f"the training of '{trainee.name}' in this "
@@ -116,10 +115,7 @@ class Learner:
         self.db = db
         self.clock = clock
 
-    def __enter__(self) -> Learner:  # ``with open_learner(...) as learner``: closed however the work ends
-        return self
-
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:  # ``with closing(open_learner(...))``: closed however the work ends
         self.db.close()
 
     # ------------------------------------------------------------------ trainees

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -188,7 +189,7 @@ def _attempt(learner: Learner, a: dict[str, Any]) -> dict[str, Any]:
 def progress_of(kb: KnowledgeBase, db_path: str | None, trainee: str | None) -> Report | list[dict[str, Any]]:
     """The trainee's report; the cohort's rows when no trainee is named and the database has
     several (or none)."""
-    with open_learner(db_path, readonly=True) as learner:
+    with closing(open_learner(db_path, readonly=True)) as learner:
         if trainee is None and len(learner.trainees()) != 1:
             return cohort(learner)
         return report(learner, find_trainee(learner, trainee), kb)
@@ -200,7 +201,7 @@ def export_cohort(db_path: str | None, out_path: str | None, fmt: str | None, at
     to ``out_path``, or returned as text when there is none."""
     suffix = out_path.lower().rsplit(".", 1)[-1] if out_path and "." in out_path else ""
     fmt = fmt or {"json": "json", "html": "html", "htm": "html"}.get(suffix, "csv")
-    with open_learner(db_path, readonly=True) as learner:
+    with closing(open_learner(db_path, readonly=True)) as learner:
         text = export(learner, fmt, attempts, table)
     if out_path is None:
         return text

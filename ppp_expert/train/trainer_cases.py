@@ -3,6 +3,7 @@ difficulty) and add a case file to it in one training database."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ def add_case(kb: KnowledgeBase, case_file: str, db_path: str | None, replace: bo
     path = Path(case_file)
     raw = read_bytes(path, CaseError)
     added = case_from_file_bytes(raw, str(path), kb, "trainer")
-    with open_learner(db_path) as learner:
+    with closing(open_learner(db_path)) as learner:
         others = [(n, c) for n, c in learner.trainer_cases() if not (replace and n == path.name)]
         programme = load_programme(kb, others)
         if added.id in programme.cases and programme.cases[added.id].origin == "shipped":
@@ -70,7 +71,7 @@ def add_case(kb: KnowledgeBase, case_file: str, db_path: str | None, replace: bo
 
 def remove_case(case_id: str, db_path: str | None) -> str:
     """Remove a trainer case from the programme in this database; the line to print."""
-    with open_learner(db_path) as learner:
+    with closing(open_learner(db_path)) as learner:
         learner.remove_case(case_id)
     return f"Removed case '{case_id}' from the programme."
 
@@ -82,7 +83,7 @@ def add_content(path: str, db_path: str | None, replace: bool) -> str:
     raw = read_bytes(Path(path), AuthoredError)
     parsed = parse_authored(raw, path)
     name = Path(path).name
-    with open_learner(db_path) as learner:
+    with closing(open_learner(db_path)) as learner:
         added = learner.add_content(name, raw, replace)
     counts = describe(parsed)
     return (f"{'Added' if added else 'Replaced'} trainer content '{name}': {counts['items']} item(s), "
@@ -90,6 +91,6 @@ def add_content(path: str, db_path: str | None, replace: bool) -> str:
 
 
 def remove_content(name: str, db_path: str | None) -> str:
-    with open_learner(db_path) as learner:
+    with closing(open_learner(db_path)) as learner:
         learner.remove_content(name)
     return f"Removed trainer content '{name}'."
