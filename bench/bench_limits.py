@@ -133,19 +133,9 @@ def per_case(sets: Sequence[Mapping[str, Any]], rounds: int, with_clips: bool = 
     for run in runs.values():
         run(sets[0])
     gc.freeze()  # as evaluate, batch workers and ask run: the set-up objects out of collections
-    best: dict[str, float] = {}
-    names = list(runs)
-    for round_ in range(rounds):
-        shift = round_ % len(names)
-        for name in names[shift:] + names[:shift]:
-            run = runs[name]
-            samples = []
-            for answers in sets:
-                start = time.process_time()
-                run(answers)
-                samples.append(time.process_time() - start)
-            best[name] = min(best.get(name, float("inf")), statistic(samples))
-    return best
+    from bench_clips import per_case as timed  # the same interleaved timing as the CLIPS comparison
+
+    return timed(runs, sets, rounds, statistic)
 
 
 def batch(n: int, jobs: int, rounds: int) -> tuple[dict[str, float], float]:
