@@ -12,9 +12,9 @@ current answer and the nearest one that switches. Computed here once for every v
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from ppp_expert.advice.sensitivity import NO_MODEL, Sweep, outcome
+from ppp_expert.advice.sensitivity import NO_MODEL, Replay, Sweep
 from ppp_expert.advice.summary import OUTCOME_WORDS
 from ppp_expert.kb.conditions import UNKNOWN
 from ppp_expert.kb.knowledge_base import KnowledgeBase
@@ -53,9 +53,10 @@ def _answer_words(kb: KnowledgeBase, question: str, value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _threshold(kb: KnowledgeBase, answers: Mapping[str, Any], question: str, current: Any, flipped: Any,
+def _threshold(kb: KnowledgeBase, replay: Callable[[], Replay], question: str, current: Any, flipped: Any,
                base: tuple[str, str]) -> Any:
-    """The number nearest to ``current`` at which the outcome or model already differs from ``base``."""
+    """The number nearest to ``current`` at which the outcome or model already differs from ``base``
+    (each probe replays the one changed answer on the case's engine run)."""
     q = kb.questions[question]
     if q.type == "choice" or not isinstance(current, (int, float)) or isinstance(current, bool):
         return flipped
@@ -66,7 +67,7 @@ def _threshold(kb: KnowledgeBase, answers: Mapping[str, Any], question: str, cur
                 1.0, abs(outside))):
             break
         middle = (inside + outside) // 2 if integer else (inside + outside) / 2
-        result = outcome(kb, {**answers, question: middle})
+        result = replay().outcome(question, middle)
         if (result.verdict, result.model) == base:
             inside = middle
         else:
@@ -79,13 +80,20 @@ def switching_values(kb: KnowledgeBase, sweep: Sweep, answers: Mapping[str, Any]
     given = {q: v for q, v in answers.items() if v != UNKNOWN}
     base = (sweep.baseline.verdict, sweep.baseline.model)
     found: dict[tuple[str, bool], Switch] = {}
+    replays: list[Replay] = []  # made on the first number to bisect: the engine runs the case once
+
+    def replay() -> Replay:
+        if not replays:
+            replays.append(Replay(kb, given))
+        return replays[0]
+
     for flip in sweep.flips:  # smallest change first
         if not (flip.verdict or flip.model):
             continue
         key = (flip.question, bool(flip.verdict))
         if key in found:
             continue
-        at = _threshold(kb, given, flip.question, flip.before, flip.after, base)
+        at = _threshold(kb, replay, flip.question, flip.before, flip.after, base)
         effects = []
         if flip.verdict:
             effects.append(f"outcome {OUTCOME_WORDS[flip.verdict[0]]} \u2192 {OUTCOME_WORDS[flip.verdict[1]]}")
