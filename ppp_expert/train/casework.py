@@ -57,7 +57,9 @@ def model_prompt(kb: KnowledgeBase, seed: int, case_id: str) -> Prompt:
                   "Which model fits this case best? Optionally add your runner-up (e.g. '2 1').", choices)
 
 
-def verdict_step(solved: Solved, seed: int) -> Item:
+def verdict_step(solved: Solved, seed: int) -> Item | None:
+    """The outcome step; None when no rule decides it (no evidence and no gate: the answers are too
+    few for any rule to fire), since the tutor grades only what a rule it can show explains."""
     kb, advice = solved.kb, solved.advice
     a = advice.appropriate
     threshold, margin = kb.settings.verdict_threshold, kb.settings.close_call_margin
@@ -70,6 +72,8 @@ def verdict_step(solved: Solved, seed: int) -> Item:
                 else (1.0 if a.certainty >= 0 else -1.0))
         strongest = sorted((r for r in a.reasons if r.weight * sign > 0), key=lambda r: (-abs(r.weight), r.rule))[:2]
         deciding = tuple(solved.backing(r.rule, f"{r.weight:+.2f}") for r in strongest)
+    if not deciding:
+        return None
     if a.verdict in ("ppp", "traditional") and not gates and abs(a.certainty) - threshold < margin:
         other = "traditional" if a.verdict == "ppp" else "ppp"
         alternatives.append(Alternative(other, CLOSE_CREDIT,

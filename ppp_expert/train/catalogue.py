@@ -20,7 +20,7 @@ from ppp_expert.train.solved import Solved
 from ppp_expert.train.step_parts import advice_rules, askable_setting
 
 #: Bump when what a summary holds changes: old entries are then ignored.
-SUMMARY_VERSION = 5
+SUMMARY_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,11 @@ def summarise(solved: Solved) -> CaseSummary:
         unique = tuple(dict.fromkeys(rules))
         return StepSummary(topic, tuple(sorted({kb.rule(r).source for r in unique})), unique)
 
-    steps = {"verdict": step("model-selection", verdict_step(solved, 0).rules),
-             "model": step("model-selection", model_step(solved, 0).rules),
+    steps = {"model": step("model-selection", model_step(solved, 0).rules),
              "risks": step("risk-allocation", (a.rules[0] for a in advice.risk_allocation))}
+    verdict = verdict_step(solved, 0)
+    if verdict is not None:  # no rule decides the outcome (too few answers): not asked
+        steps = {"verdict": step("model-selection", verdict.rules), **steps}
     if advice.red_flags:  # a case without any is not asked about flags: 'none' would be a free answer
         steps["red_flags"] = step("red-flags", (r for f in advice.red_flags for r in f.rules))
     implementation = advice_step(solved, 0, "implementation")
