@@ -123,9 +123,30 @@ def _comparison(f: Finance) -> Optional[str]:
     return "The market estimate equals the public-sector comparator."
 
 
+def _capital_cost_notes(answers: Mapping[str, Any], f: Finance) -> list[str]:
+    """How the screening rules (thresholds in US$ millions) see the capital cost in the case's currency."""
+    if f.capital_cost is None:
+        return []
+    musd, said = f.capital_cost_musd(), answers.get("capital_cost_musd")
+    if musd is None:
+        return [f"The capital cost is stated in {f.currency} without a rate to US dollars (finance.usd_rate), so "
+                "the screening rules, whose thresholds are in US$ millions, do not use it"
+                + (f"; they use the answer capital_cost_musd: {said:,g}." if isinstance(said, (int, float))
+                   else ".")]
+    if not isinstance(said, (int, float)):
+        return []
+    if abs(said - musd) > 0.1 * max(said, musd):
+        return [f"The answers give a capital cost of US${said:,g} million (capital_cost_musd), but the figures "
+                f"come to US${musd:,g} million; the screening rules use the answer."]
+    if f.currency != "USD":
+        return [f"The screening rules see the capital cost as US${said:,g} million ({money(f, f.capital_cost)} "
+                f"at {f.usd_rate:g} US$ per {f.currency})."]
+    return []
+
+
 def _disagreements(answers: Mapping[str, Any], over: tuple[int, ...], f: Finance) -> tuple[str, ...]:
     """Where an answer and the figures say different things: both are shown, neither is changed."""
-    notes = []
+    notes = _capital_cost_notes(answers, f)
     said = answers.get("payments_affordable")
     if over and said == "yes":
         notes.append("The answers say the payments are affordable (payments_affordable: yes), but the "

@@ -21,6 +21,8 @@ from ppp_expert.yaml_io import check_size, decode, parse_text, read_bytes
 
 AnswerValue = Union[str, int, float]
 _LARGEST_FLOAT = int(sys.float_info.max)  # a larger integer cannot be compared with the questions' bounds
+#: The screening question of scale, in US$ millions (the finance block can supply it).
+CAPITAL_COST = "capital_cost_musd"
 CASE_KEYS = ("id", "title", "narrative", "answers", "expected", "finance", "consultation")
 #: The largest count a session file may claim of questions asked (far above any real consultation).
 MAX_ASKED = 1_000_000
@@ -56,6 +58,9 @@ class Case(BaseModel):
     #: How many questions the consultation that wrote this file has asked (``ask`` continues the
     #: count after ``--resume``); evaluation ignores it.
     asked: int = 0
+    #: Answers worked out from the figures rather than given (``capital_cost_musd`` from the
+    #: ``finance`` block's capital cost and rate); they count as answers everywhere.
+    derived: tuple[str, ...] = ()
 
 
 def check_answer(question: Question, value: Any, where: str, field: str) -> Optional[AnswerValue]:
@@ -127,9 +132,24 @@ def case_from_data(data: Any, kb: KnowledgeBase, where: str, default_id: str) ->
     expected = _expected(data.get("expected"), kb, where)
     raw_id, title, narrative = data.get("id"), data.get("title"), data.get("narrative")
     case_id = default_id if raw_id is None or raw_id == "" else str(raw_id)
+    finance = finance_from_data(data.get("finance"), where)
+    derived = _derived_capital_cost(finance, kb, answers, where)
     return Case(id=case_id, title="" if title is None else str(title),
-                narrative="" if narrative is None else str(narrative), answers=answers, expected=expected,
-                finance=finance_from_data(data.get("finance"), where), asked=_asked(data.get("consultation"), where))
+                narrative="" if narrative is None else str(narrative), answers={**answers, **derived},
+                expected=expected, finance=finance, derived=tuple(derived),
+                asked=_asked(data.get("consultation"), where))
+
+
+def _derived_capital_cost(finance: Optional[Finance], kb: KnowledgeBase, answers: Mapping[str, AnswerValue],
+                          where: str) -> dict[str, AnswerValue]:
+    """``capital_cost_musd`` from the figures in the case's own currency, when the answers leave it
+    open: the rules' thresholds are in US$ millions, the business case's figures need not be."""
+    question = kb.questions.get(CAPITAL_COST)
+    musd = finance.capital_cost_musd() if finance is not None else None
+    if question is None or musd is None or CAPITAL_COST in answers:
+        return {}
+    checked = check_answer(question, musd, where, "finance.capital_cost")
+    return {} if checked is None else {CAPITAL_COST: checked}
 
 
 def _asked(raw: Any, where: str) -> int:

@@ -19,7 +19,11 @@ from ppp_expert.kb.sources import suggest
 
 UNITS = ("one", "thousand", "million", "billion")
 FINANCE_KEYS = ("currency", "unit", "capital_cost", "annual_payments", "budget_envelope",
-                "public_sector_comparator", "market_estimate", "contingent_liabilities", "source")
+                "public_sector_comparator", "market_estimate", "contingent_liabilities", "usd_rate", "source")
+#: How many of the unit each unit word stands for.
+UNIT_FACTORS = {"one": 1.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+#: A dearer currency than any (one unit for over 10,000 US$) is a typing error.
+LARGEST_RATE = 1e4
 YEARS = (1900, 2200)
 #: Far above any public budget in any unit; a larger figure is a typing error.
 LARGEST = 1e15
@@ -45,7 +49,18 @@ class Finance(BaseModel):
     public_sector_comparator: Optional[float] = None
     market_estimate: Optional[float] = None
     contingent_liabilities: tuple[Liability, ...] = ()
+    #: US dollars per one unit of ``currency``, at the rate the business case uses (nothing is looked
+    #: up: rates move, and the case's own rate is the one its figures were made with).
+    usd_rate: Optional[float] = None
     source: str = ""
+
+    def capital_cost_musd(self) -> Optional[float]:
+        """The capital cost in US$ millions, the unit of the screening thresholds; None when the
+        figures give no capital cost, or no rate for a currency other than the dollar."""
+        rate = 1.0 if self.currency == "USD" else self.usd_rate
+        if self.capital_cost is None or rate is None:
+            return None
+        return round(self.capital_cost * UNIT_FACTORS[self.unit] * rate / 1e6, 3)
 
 
 def finance_from_data(raw: Any, where: str) -> Optional[Finance]:
@@ -78,7 +93,20 @@ def finance_from_data(raw: Any, where: str) -> Optional[Finance]:
                                          "finance.public_sector_comparator"),
         market_estimate=_amount(raw.get("market_estimate"), where, "finance.market_estimate"),
         contingent_liabilities=_liabilities(raw.get("contingent_liabilities"), where),
+        usd_rate=_rate(raw.get("usd_rate"), where),
     )
+
+
+def _rate(value: Any, where: str) -> Optional[float]:
+    """US dollars per one unit of the currency: a number above 0 and at most 10,000."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not 0 < value <= LARGEST_RATE:
+        raise CaseError(f"expected US dollars per one unit of the currency, a number above 0 and at most "
+                        f"{LARGEST_RATE:,.0f} (e.g. 1.27 for GBP), got {echoed(value)}", path=where,
+                        field="finance.usd_rate")
+    return float(value)
 
 
 def _amount(value: Any, where: str, field: str, required: bool = False) -> Optional[float]:

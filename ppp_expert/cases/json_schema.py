@@ -6,7 +6,7 @@ from typing import Any
 
 from ppp_expert.cases.case import MAX_ASKED
 from ppp_expert.cases.currencies import CURRENCIES
-from ppp_expert.cases.finance import LARGEST, UNITS, YEARS
+from ppp_expert.cases.finance import LARGEST, LARGEST_RATE, UNITS, YEARS
 from ppp_expert.kb.conclusions import OUTCOMES
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import MODEL_IDS, PARTIES
@@ -47,6 +47,10 @@ def _finance_schema() -> dict[str, Any]:
                           "properties": {"title": {"type": "string", "minLength": 1},
                                          "amount": {"anyOf": [amount, {"const": "unknown"}]}}},
             },
+            "usd_rate": {"type": "number", "exclusiveMinimum": 0, "maximum": LARGEST_RATE,
+                         "description": "US dollars per one unit of the currency, at the business case's rate: "
+                                        "with it the capital cost answers capital_cost_musd when the answers "
+                                        "leave that open."},
             "source": {"type": "string", "description": "Where the figures come from."},
         },
     }
