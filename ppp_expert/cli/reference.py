@@ -28,17 +28,23 @@ def questions(state: CliState, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--of", "of", type=click.Choice(["case", "result", "ask-events"]), default="case", show_default=True,
+@click.option("--of", "of", type=click.Choice(["case", "result", "ask-events", "train-events"]), default="case",
+              show_default=True,
               help="case: what a case file may say; result: what evaluate --format json prints; ask-events: "
-                   "one line of ask --format json.")
+                   "one line of ask --format json; train-events: one line of train (or train exam) --format json.")
 @pass_state
 @handle_errors
 def schema(state: CliState, of: str) -> None:
     """Print the JSON Schema of case files (generated from the questions), of results, or of the
-    events of the consultation protocol.
+    events of the consultation and training protocols.
 
     Example: ppp-expert schema > case.schema.json; ppp-expert schema --of result > result.schema.json
     """
+    if of == "train-events":
+        from ppp_expert.train.event_schema import train_events_json_schema
+
+        click.echo(json.dumps(train_events_json_schema(), indent=1))
+        return
     if of == "ask-events":
         from ppp_expert.consult.protocol import protocol_json_schema
 

@@ -1,0 +1,64 @@
+"""`train --format json` is a contract: `ppp-expert schema --of train-events` describes every line
+that real practice sessions and exams write (real tutor, real knowledge base, real CLI)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ppp_expert.cli import main
+
+jsonschema = pytest.importorskip("jsonschema")
+
+#: Commands a trainee types at the first prompt, then answers: every kind of event appears.
+COMMANDS = "help\nhint\nwhy\nbrief\nglossary step-in rights\nprimer\nnonsense\n"
+
+
+def _events(runner: Any, args: list[str], text: str) -> list[dict[str, Any]]:
+    result = runner.invoke(main, args, input=text, env={"NO_COLOR": "1", "COLUMNS": "100"})
+    assert result.exit_code in (0, 1), result.output  # 1: input ended mid-exercise, or an exam not passed
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def validator(tmp_path_factory: Any) -> Any:
+    from click.testing import CliRunner
+
+    schema = json.loads(CliRunner().invoke(main, ["schema", "--of", "train-events"]).stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _invalid(validator: Any, events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(e["event"], err.message[:200]) for e in events for err in validator.iter_errors(e)]
+
+
+def test_every_line_of_practice_sessions_and_an_exam_follows_the_schema(runner: Any, validator: Any,
+                                                                          tmp_path: Path) -> None:
+    db = str(tmp_path / "t.db")
+    events: list[dict[str, Any]] = []
+    for n, seed in enumerate((3, 11, 2024)):
+        who = ["--trainee", f"t{seed}", "--new"]
+        answers = COMMANDS + "".join(f"{1 + i % 3}\n\n" for i in range(40)) if n == 0 else "1\n\n" * 40
+        events += _events(runner, ["train", "--db", db, *who, "--seed", str(seed), "--items", "4",
+                                   "--format", "json"], answers)
+    events += _events(runner, ["train", "exam", "--db", db, "--trainee", "t3", "--items", "4", "--seed", "5",
+                               "--format", "json"], "hint\n" + "1\n" * 30)
+    assert _invalid(validator, events) == []
+    seen = {e["event"] for e in events}
+    assert {"note", "brief", "terms", "example", "prompt", "row", "retry", "help", "hint", "why", "primer",
+            "glossary", "graded", "summary", "debrief"} <= seen, seen
+    assert any(e["event"] == "graded" and "feedback" in e for e in events)  # practice: feedback travels along
+    assert any(e["event"] == "graded" and "feedback" not in e for e in events)  # exam: withheld until the debrief
+
+
+def test_the_schema_rejects_what_the_tutor_does_not_write(validator: Any) -> None:
+    note = {"event": "note", "text": "Resuming this case."}
+    assert not list(validator.iter_errors(note))
+    assert list(validator.iter_errors({**note, "answer": "ppp"}))  # an undeclared field
+    assert list(validator.iter_errors({"event": "verdict", "text": "ppp"}))  # an unknown event
+    assert list(validator.iter_errors({"event": "row", "item": "x", "row": "design", "label": "Design",
+                                       "number": 0, "total": 6}))  # rows count from 1
