@@ -543,3 +543,19 @@ def test_an_unfinished_exam_does_not_override_another_seed(runner: Any, tmp_path
     assert items_5 != items_4[:len(items_5)] and "closed with the answers it had" in other.output
     debrief = next(json.loads(line) for line in other.output.splitlines() if '"debrief"' in line)
     assert len(debrief["items"]) == 3 and all(d["answer"] and d["sections"] for d in debrief["items"])
+
+
+def test_a_screening_no_rule_decides_is_taught_without_an_outcome_step(kb: Any, runner: Any, programme: Any,
+                                                                        catalogue: Catalogue, tmp_path: Path) -> None:
+    """No evidence and no gate (the need itself is unknown): no rule explains the outcome, so the
+    tutor does not grade one; the case is still worked on the steps a rule decides (its red flags)."""
+    case_id = "uk-digital-id-2025-screening"
+    solved = Solved(kb, programme.get(case_id))
+    assert solved.advice.appropriate.verdict == "insufficient_information" and not solved.advice.appropriate.reasons
+    assert build_step(solved, 3, "verdict", []) is None
+    assert "verdict" not in catalogue.summary(case_id).steps and catalogue.summary(case_id).steps
+    result = run(runner, ["train", "--db", str(tmp_path / "t.db"), "--trainee", "ana", "--new", "--case", case_id,
+                          "--seed", "3", "--items", "0", "--format", "json"], "1\n" * 10)
+    graded = [e for e in (json.loads(line) for line in result.output.splitlines()) if e["event"] == "graded"]
+    assert graded and all(e["type"] != "verdict" for e in graded)
+    assert "red_flags" in {e["type"] for e in graded}
