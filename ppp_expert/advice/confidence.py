@@ -124,16 +124,6 @@ def _reach(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
     return kb.derived("confidence_reach", compute)
 
 
-def _can_change(kb: KnowledgeBase, decision: Decision, fired: frozenset[str], question: str,
-                thin: frozenset[bool]) -> bool:
-    """Sound and cheap: can any answer to ``question`` change the outcome? Rules it cannot reach
-    keep their firing; the ones it reaches may each fire or not (the relevance bounds). ``thin``:
-    whether the evidence may count as thin (``bounds.may_be_thin``) for some answer."""
-    effects = _effects(kb)
-    return _outcome_can_move(kb, decision, [effects[r] for r in fired if r in effects],
-                             _reach(kb).get(question, frozenset()), thin)
-
-
 @dataclass(frozen=True)
 class _Open:
     """What the decision rules a question reaches could add between them, whatever the case."""
@@ -161,7 +151,9 @@ def _open_side(kb: KnowledgeBase, reach: frozenset[str]) -> _Open:
 
 def _outcome_can_move(kb: KnowledgeBase, decision: Decision, fired_effects: list[_Effect], reach: frozenset[str],
                       thin: frozenset[bool]) -> bool:
-    """``_can_change`` once the effects of the fired rules are looked up (once per case)."""
+    """Can any answer to the question whose reach is ``reach`` change the outcome? Rules it cannot
+    reach keep their firing (``fired_effects``); the ones it reaches may each fire or not (the
+    relevance bounds). ``thin``: whether the evidence may count as thin for some answer."""
     sure = [e for e in fired_effects if e.rule not in reach]
     open_ = _open_side(kb, reach)
     certainty = bounds([w for e in sure for w in e.pool], open_.pool)

@@ -167,3 +167,22 @@ def test_firing_order_is_the_same_under_any_hash_seed() -> None:
         for seed in ("0", "1", "4242")
     }
     assert len(outputs) == 1
+
+
+def test_weighing_fired_rules_alone_gives_the_decisions_numbers_on_every_library_case(kb) -> None:
+    """``weigh_rules`` (what the consultation's look-ahead weighs each candidate answer with) and
+    ``decide`` (what an evaluation reports) are one computation: same certainty, scores and outcome."""
+    from ppp_expert.cases.case import load_case
+    from ppp_expert.engine.aggregate import weigh_rules
+    from ppp_expert.engine.reasoner import open_bounds, reasoner_for
+
+    outcomes = set()
+    for path in sorted((ROOT / "cases").glob("*.yaml")):
+        trace = reasoner_for(kb).run(load_case(path, kb).answers)
+        evidence_phase = [f.rule for f in trace.firings if f.rule.phase == 1]
+        weighed = weigh_rules(kb, evidence_phase, open_bounds(kb, trace.answers))
+        d = trace.decision
+        assert (weighed.certainty, weighed.scores, weighed.verdict) == (d.certainty, d.scores, d.verdict), path.stem
+        assert weighed.leader == (d.runner_up if d.model == "traditional_procurement" else d.model), path.stem
+        outcomes.add(d.verdict)
+    assert outcomes == {"ppp", "traditional", "not_yet", "insufficient_information"}

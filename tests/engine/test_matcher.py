@@ -409,3 +409,13 @@ def test_identical_results_under_different_hash_seeds(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         digests.add(done.stdout.strip())
     assert len(digests) == 1
+
+
+def test_planned_leaves_equal_exactly_when_their_patterns_would_and_hash_alike() -> None:
+    """A placeholder stands for a compiled pattern: equal keys are one pattern (as a set or dict
+    key too: Python requires equal objects to hash alike), different keys two."""
+    leaf = plan._PlannedLeaf
+    a, b, c = leaf(0, ("fact", "x")), leaf(5, ("fact", "x")), leaf(0, ("fact", "y"))
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert a != c and len({a, b, c}) == 2 and {a: 1}[b] == 1
+    assert a.__eq__(("fact", "x")) is NotImplemented
