@@ -1,4 +1,5 @@
-"""Read the glossary, the primer and the guide section pages (safe YAML) and look terms up the way an official types them.
+"""Read the glossary, the primer and the guide section pages (safe YAML) and look terms up the way
+an official types them.
 
 The files are data written by people: a malformed entry fails at load with one line naming the
 file, the entry and the field, like a broken knowledge base. Lookups are case-insensitive and
