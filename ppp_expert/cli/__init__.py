@@ -48,7 +48,7 @@ for _command in (ask.ask, batch.batch):  # the same one-line errors as every oth
     assert _command.callback is not None
     _command.callback = handle_errors(_command.callback)
 for _command in (evaluate.evaluate, evaluate.explain, whatif.whatif, report.report, reference.questions,
-                 reference.schema, kb.kb, ask.ask, batch.batch, glossary.glossary, train.train):
+                 reference.schema, kb.kb, ask.ask, batch.batch, glossary.glossary, glossary.guide, train.train):
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

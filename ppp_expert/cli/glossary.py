@@ -75,3 +75,43 @@ def glossary(term: tuple[str, ...], topic: str | None, primer: bool, fmt: str) -
         return
     console.print(terms_table(terms, title=f"Glossary ({len(terms)} terms{f', topic {topic}' if topic else ''})"))
     console.print("Look one up: ppp-expert glossary TERM", style="dim", markup=False)
+
+
+@click.command()
+@click.argument("section", required=False, default="")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handle_errors
+def guide(section: str, fmt: str) -> None:
+    """What a section of the technology PPP guide teaches, retold in our words (the rules cite the
+    guide by these section ids); without SECTION, list the sections. A unique start of an id will do.
+
+    Examples: ppp-expert guide · ppp-expert guide faq-term · ppp-expert guide gov --format json
+    """
+    from ppp_expert.content.texts import ContentError, glossary as load, guide_pages
+    from ppp_expert.kb.sections import SECTION_TITLES
+    from ppp_expert.train.guide_pages import find_section, page_lines, unknown_note
+
+    if not section.strip():
+        if fmt == "json":
+            click.echo(json.dumps([{"section": s, "title": t} for s, t in SECTION_TITLES.items()], indent=1))
+            return
+        click.echo("Guide sections (ppp-expert guide SECTION shows one):")
+        width = max(map(len, SECTION_TITLES))
+        for s, t in SECTION_TITLES.items():
+            click.echo(f"  {s:<{width}}  {t}")
+        return
+    found = find_section(section)
+    if found is None:
+        raise ContentError(unknown_note(section), field="SECTION")
+    if fmt == "json":
+        page, g = guide_pages()[found], load()
+        click.echo(json.dumps({
+            "section": found, "title": SECTION_TITLES[found], "summary": page.summary,
+            "key_points": list(page.key_points),
+            "terms": [{"id": t, "term": term.term} for t in page.terms if (term := g.get(t)) is not None],
+            "see_also": [{"section": s, "title": SECTION_TITLES[s]} for s in page.see_also]}, indent=1))
+        return
+    title, lines = page_lines(found, load())
+    click.echo(f"{title}")
+    for line in lines:
+        click.echo(line if line.startswith("- ") or line.endswith(":") else click.wrap_text(line, 100))

@@ -1,4 +1,5 @@
-"""Read the glossary and the primer (safe YAML) and look terms up the way an official types them.
+"""Read the glossary, the primer and the guide section pages (safe YAML) and look terms up the way
+an official types them.
 
 The files are data written by people: a malformed entry fails at load with one line naming the
 file, the entry and the field, like a broken knowledge base. Lookups are case-insensitive and
@@ -196,6 +197,54 @@ def load_primer(path: Path | None = None) -> Primer:
                                           _names(entry, "sources", where, label, required=False))
         sections[key] = found
     return Primer(sections["phases"], sections["topics"], sections["questions"])
+
+
+@dataclass(frozen=True)
+class GuidePage:
+    """What one guide section teaches, in our words: shown by ``guide SECTION`` (the guide itself
+    is cited by section id, never quoted)."""
+
+    section: str
+    summary: str
+    key_points: tuple[str, ...]
+    terms: tuple[str, ...]
+    see_also: tuple[str, ...]
+
+
+def load_guide_pages(path: Path | None = None, terms: Glossary | None = None) -> dict[str, GuidePage]:
+    """Read and check ``guide_sections.yaml`` (default: the shipped one), by section id. Terms must be
+    glossary ids and ``see_also`` other pages, so a page never points at nothing."""
+    file = path or CONTENT_DIR / "guide_sections.yaml"
+    where = str(file)
+    known = terms or glossary()
+    pages: dict[str, GuidePage] = {}
+    for i, entry in enumerate(_entries(read_yaml(file, ContentError), "pages", where)):
+        section = _text(entry, "section", where, f"pages[{i}]")
+        label = f"pages.{section}"
+        if section in pages:
+            raise ContentError(f"duplicate section '{section}'", path=where, field=f"pages[{i}].section")
+        page = GuidePage(section, _text(entry, "summary", where, label),
+                         tuple(" ".join(p.split()) for p in _names(entry, "key_points", where, label)),
+                         _names(entry, "terms", where, label, required=False),
+                         _names(entry, "see_also", where, label, required=False))
+        if not page.key_points:
+            raise ContentError("expected at least one key point", path=where, field=f"{label}.key_points")
+        unknown = [t for t in page.terms if known.get(t) is None]
+        if unknown:
+            raise ContentError(f"'{unknown[0]}' is not a glossary id", path=where, field=f"{label}.terms")
+        pages[section] = page
+    for page in pages.values():
+        dangling = [s for s in page.see_also if s not in pages or s == page.section]
+        if dangling:
+            raise ContentError(f"'{dangling[0]}' is not another page's section", path=where,
+                               field=f"pages.{page.section}.see_also")
+    return pages
+
+
+@lru_cache(maxsize=1)
+def guide_pages() -> dict[str, GuidePage]:
+    """The shipped guide section pages, read once per process."""
+    return load_guide_pages()
 
 
 @lru_cache(maxsize=1)

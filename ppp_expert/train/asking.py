@@ -2,7 +2,8 @@
 recording and the feedback levels offered after it.
 
 At a prompt: a choice's number or value, ``hint``, ``why``, ``brief``, ``glossary TERM``,
-``primer``, ``skip``, ``quit``; after grading ``hint``, ``more``, ``answer``, Enter to go on.
+``primer``, ``guide [SECTION]``, ``skip``, ``quit``; after grading ``hint``, ``more``, ``answer``,
+``guide``, Enter to go on.
 Every graded answer is recorded at once in its own transaction, so ``quit``, Ctrl-C, the end of
 piped input or a crash lose nothing already answered.
 """
@@ -19,6 +20,7 @@ from ppp_expert.train.authored import authored_feedback
 from ppp_expert.train.casework import STEPS
 from ppp_expert.train.feedback import Feedback, build_feedback, prompt_hint
 from ppp_expert.train.grading import Grade, grade, skipped
+from ppp_expert.train.guide_pages import show_guide
 from ppp_expert.train.items import Item, Prompt
 from ppp_expert.train.learner import Exercise, Learner, Trainee
 from ppp_expert.train.parse import FEEDBACK_COMMANDS, AnswerError, answer, command, row_answer
@@ -106,13 +108,15 @@ def ask(tutor: AskingTutor, askable: Askable, number: int, total: int, exercise:
             show_term(tutor, cmd.argument)
         elif cmd.name == "primer" and not exam:
             show_primer(tutor, cmd.argument or askable.topic)
+        elif cmd.name == "guide" and not exam:
+            show_guide(tutor, cmd.argument, askable.sections, case_id)
         elif cmd.name == "brief" and case_id:
             if askable.type in STEPS:
                 tutor.show_brief(case_id, ())
             else:
                 tutor.provider.show(ev.Lines("Brief", askable.prompt.context or ("This item has no case brief.",),
                                             "brief"))
-        elif exam and cmd.name in ("hint", "why", "primer"):
+        elif exam and cmd.name in ("hint", "why", "primer", "guide"):
             tutor.provider.show(ev.NoteShown(f"No {cmd.name}s in an exam.", "yellow"))
         elif cmd.name == "hint" and case_id:
             hints += 1
@@ -226,7 +230,7 @@ def show_primer(tutor: AskingTutor, name: str) -> None:
 def _feedback_loop(tutor: AskingTutor, item: Item, feedback: Feedback) -> None:
     while True:
         try:
-            line = tutor.provider.read("Feedback [hint, more, answer, glossary TERM; Enter to go on]: ")
+            line = tutor.provider.read("Feedback [hint, more, answer, guide, glossary TERM; Enter to go on]: ")
         except EndOfInput:
             return  # the answer is recorded; the next prompt (if any) ends the session
         text = line.strip().lower()
@@ -234,7 +238,8 @@ def _feedback_loop(tutor: AskingTutor, item: Item, feedback: Feedback) -> None:
             return
         cmd = command(line, FEEDBACK_COMMANDS)
         if cmd is None:
-            tutor.provider.show(ev.Retry("Type hint, more, answer, glossary TERM, primer, quit, or Enter to go on."))
+            tutor.provider.show(ev.Retry("Type hint, more, answer, guide, glossary TERM, primer, quit, "
+                                         "or Enter to go on."))
             continue
         if cmd.name == "quit":
             raise Quit
@@ -242,6 +247,8 @@ def _feedback_loop(tutor: AskingTutor, item: Item, feedback: Feedback) -> None:
             show_term(tutor, cmd.argument)
         elif cmd.name == "primer":
             show_primer(tutor, cmd.argument or item.topic)
+        elif cmd.name == "guide":
+            show_guide(tutor, cmd.argument, item.sections, item.case)
         elif cmd.name == "help":
             tutor.provider.show(ev.Lines("Feedback", FEEDBACK_HELP, "help"))
         else:
@@ -255,6 +262,8 @@ HELP_LINES = (
     "brief     the scenario again",
     "glossary  TERM: look a term up (e.g. glossary availability payment)",
     "primer    the primer's page on this topic (or: primer TOPIC, a question phase or a question id)",
+    "guide     what the guide section behind this step teaches, in our words, and the rules of this case "
+    "citing it (or: guide SECTION, e.g. guide faq-term)",
     "skip      skip this step (it counts as not answered; in a risk table, the rows answered so far count)",
     "quit      stop; everything answered is saved and the case resumes next time",
 )
@@ -264,6 +273,7 @@ FEEDBACK_HELP = (
     "more     the rule that decides it: title, reason, the facts that made it fire, guide section; "
     "and why not what you said",
     "answer   the engine's answer, with its ranking",
+    "guide    the page of the guide section behind this step (or: guide SECTION)",
     "glossary TERM, primer, or Enter to go on",
 )
 WHY_DEFAULT = "The answer is what the engine concludes from the rules that fire for this situation."

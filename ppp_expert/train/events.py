@@ -96,12 +96,12 @@ class Retry(Event):
 
 @dataclass(frozen=True)
 class Lines(Event):
-    """A hint before answering, the 'why' of a step, help on commands."""
+    """A hint before answering, the 'why' of a step, help on commands, a primer or guide page."""
 
     kind: ClassVar[str] = "lines"
     title: str
     lines: tuple[str, ...]
-    role: str = "hint"   # hint | why | help | brief
+    role: str = "hint"   # hint | why | help | brief | primer | guide
 
     def to_json(self) -> dict[str, Any]:
         return {"event": self.role, "title": self.title, "lines": list(self.lines)}

@@ -15,11 +15,11 @@ from typing import Any
 
 from ppp_expert.train.items import Choice, Prompt
 
-COMMANDS = ("hint", "why", "brief", "skip", "quit", "help", "glossary", "primer")
+COMMANDS = ("hint", "why", "brief", "skip", "quit", "help", "glossary", "primer", "guide")
 #: Commands that take the rest of the line as an argument.
-WITH_ARGUMENT = ("glossary", "primer")
+WITH_ARGUMENT = ("glossary", "primer", "guide")
 ALIASES = {"?": "help", "exit": "quit", "h": "hint"}
-FEEDBACK_COMMANDS = ("hint", "more", "answer", "glossary", "primer", "quit", "help")
+FEEDBACK_COMMANDS = ("hint", "more", "answer", "glossary", "primer", "guide", "quit", "help")
 SEPARATORS = re.compile(r"[\s,;>]+")
 
 

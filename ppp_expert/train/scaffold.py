@@ -25,7 +25,8 @@ def worked_example(solved: Solved) -> tuple[str, ...]:
         lines.append(f"3. Risk owners follow from the model and the facts ({'; '.join(owners)}): the party best "
                      "able to manage a risk carries it.")
     lines.append("At each step: 'hint' gives the facts that matter, 'why' how the engine decides, 'glossary TERM' "
-                 "a definition; after an answer, 'more' shows the deciding rule.")
+                 "a definition, 'guide' what the guide section behind the step teaches; after an answer, 'more' "
+                 "shows the deciding rule.")
     return tuple(lines)
 
 

@@ -98,7 +98,7 @@ class TutorTerminal:
                 table.add_row(str(i), Text(c.label), Text(c.detail))
             parts.append(table)
         hint = ("no hints in an exam · skip · quit" if e.exam
-                else "hint · why · brief · glossary TERM · primer · skip · quit")
+                else "hint · why · brief · glossary TERM · primer · guide · skip · quit")
         parts.append(Text(f"Commands: {hint}", style="dim"))
         title = f"{e.number} of {e.total} · {p.title}"
         if e.seconds_left is not None:
@@ -111,7 +111,8 @@ class TutorTerminal:
                                          (f" — {e.row.detail}" if e.row.detail else "", "dim")))
 
     def _lines(self, e: ev.Lines) -> None:
-        style = {"hint": "yellow", "why": "cyan", "help": "dim", "brief": "dim", "primer": "cyan"}.get(e.role, "")
+        style = {"hint": "yellow", "why": "cyan", "help": "dim", "brief": "dim", "primer": "cyan",
+                 "guide": "cyan"}.get(e.role, "")
         body = Group(*(Text(("• " if e.role == "hint" else "") + line) for line in e.lines))
         self.console.print(Panel(body, title=e.title, title_align="left", border_style=style))
 

@@ -1,4 +1,5 @@
-"""The glossary and primer (ppp_expert/content/*.yaml) are complete, consistent and our own words.
+"""The glossary, primer and guide section pages (ppp_expert/content/*.yaml) are complete,
+consistent and our own words.
 
 The files are plain data read with ``yaml.safe_load``; these tests read them from the repository
 root, so they do not depend on how the package is wired into the CLI.
@@ -110,6 +111,11 @@ def primer() -> dict:
 
 
 @pytest.fixture(scope="module")
+def guide_pages() -> list[dict]:
+    return _load("guide_sections.yaml")["pages"]
+
+
+@pytest.fixture(scope="module")
 def questions() -> list[dict]:
     return _kb("questions.yaml")["questions"]
 
@@ -144,6 +150,14 @@ def kb_vocabulary(questions) -> dict[str, set[str]]:
 
 def _primer_entries(primer: dict) -> list[dict]:
     return list(primer["phases"]) + list(primer["topics"])
+
+
+def _page_texts(pages: list[dict]) -> list[tuple[str, str]]:
+    texts = []
+    for page in pages:
+        texts.append((f"guide page {page['section']} summary", page["summary"]))
+        texts += [(f"guide page {page['section']} key point", point) for point in page["key_points"]]
+    return texts
 
 
 def _all_texts(glossary: list[dict], primer: dict) -> list[tuple[str, str]]:
@@ -307,23 +321,72 @@ def test_question_entries_speak_as_an_adviser_in_40_to_90_words(primer) -> None:
         assert entry["body"].startswith("I ask because"), entry["question"]
 
 
+# ------------------------------------------------------------------------------ guide section pages
+def test_every_guide_section_has_exactly_one_page(guide_pages) -> None:
+    counts = Counter(page["section"] for page in guide_pages)
+    assert sorted(counts) == sorted(GUIDE_SECTIONS)
+    assert [section for section, n in counts.items() if n > 1] == []
+
+
+def test_guide_pages_have_the_agreed_fields_and_lengths(guide_pages) -> None:
+    for page in guide_pages:
+        assert set(page) == {"section", "summary", "key_points", "terms", "see_also"}, page["section"]
+        assert 100 <= len(_words(page["summary"])) <= 180, (page["section"], len(_words(page["summary"])))
+        assert 3 <= len(page["key_points"]) <= 5, page["section"]
+        # A key point is a short bullet: one line, not a second summary.
+        assert all(isinstance(p, str) and 2 <= len(_words(p)) <= 18 for p in page["key_points"]), page["section"]
+        assert page["terms"] and page["see_also"], page["section"]
+
+
+def test_guide_page_terms_are_glossary_ids_and_see_also_other_sections(guide_pages, glossary) -> None:
+    ids = {entry["id"] for entry in glossary}
+    bad = [(p["section"], t) for p in guide_pages for t in p["terms"] if t not in ids]
+    bad += [(p["section"], s) for p in guide_pages for s in p["see_also"]
+            if s not in GUIDE_SECTIONS or s == p["section"]]
+    assert bad == []
+
+
+def test_the_loader_refuses_a_page_naming_an_unknown_term(tmp_path) -> None:
+    from ppp_expert.content.texts import ContentError, load_guide_pages
+
+    bad = tmp_path / "guide_sections.yaml"
+    bad.write_text("pages:\n  - {section: governance, summary: Our words., key_points: [one],"
+                   " terms: [no-such-term], see_also: []}\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"pages.governance.terms: 'no-such-term' is not a glossary id"):
+        load_guide_pages(bad)
+
+
+def test_the_shipped_pages_load_one_per_cited_section() -> None:
+    from ppp_expert.content.texts import load_guide_pages
+    from ppp_expert.kb.sections import SECTION_TITLES
+
+    assert sorted(load_guide_pages()) == sorted(SECTION_TITLES)
+
+
 # ------------------------------------------------------------------------------ our own words
-def test_no_sentence_is_copied_from_the_guide(glossary, primer) -> None:
+def test_no_sentence_is_copied_from_the_guide(glossary, primer, guide_pages) -> None:
     path = os.environ.get("PPP_GUIDE_PATH")
     if not path or not Path(path).is_file():
         pytest.skip("set PPP_GUIDE_PATH to the guide file to check for copied sentences")
     guide = " ".join(_words(Path(path).read_text(encoding="utf-8")))
     guide_words = guide.split()
     # Any run of 10 words shared with the guide is copying (a stricter test than whole
-    # sentences of 12 words or more, which it implies).
-    width = 10
+    # sentences of 12 words or more, which it implies); the guide pages, which retell the
+    # sections one by one, are held to runs of 8.
+    copied = []
+    for width, texts in ((10, _all_texts(glossary, primer)), (8, _page_texts(guide_pages))):
+        copied += _shared_runs(guide, guide_words, texts, width)
+    assert copied == []
+
+
+def _shared_runs(guide: str, guide_words: list[str], texts: list[tuple[str, str]], width: int) -> list[tuple[str, str]]:
     shingles = {" ".join(guide_words[i:i + width]) for i in range(len(guide_words) - width + 1)}
     copied = []
-    for where, text in _all_texts(glossary, primer):
+    for where, text in texts:
         for sentence in _sentences(text):
             words = _words(sentence)
             if len(words) >= 12 and " ".join(words) in guide:
                 copied.append((where, sentence))
             copied += [(where, " ".join(words[i:i + width])) for i in range(len(words) - width + 1)
                        if " ".join(words[i:i + width]) in shingles]
-    assert copied == []
+    return copied
