@@ -14,7 +14,7 @@ from ppp_expert.cli import main
 jsonschema = pytest.importorskip("jsonschema")
 
 #: Commands a trainee types at the first prompt, then answers: every kind of event appears.
-COMMANDS = "help\nhint\nwhy\nbrief\nglossary step-in rights\nprimer\nnonsense\n"
+COMMANDS = "help\nhint\nwhy\nbrief\nglossary step-in rights\nprimer\nguide\nnonsense\n"
 
 
 def _events(runner: Any, args: list[str], text: str) -> list[dict[str, Any]]:
@@ -49,7 +49,7 @@ def test_every_line_of_practice_sessions_and_an_exam_follows_the_schema(runner: 
                                "--format", "json"], "hint\n" + "1\n" * 30)
     assert _invalid(validator, events) == []
     seen = {e["event"] for e in events}
-    assert {"note", "brief", "terms", "example", "prompt", "row", "retry", "help", "hint", "why", "primer",
+    assert {"note", "brief", "terms", "example", "prompt", "row", "retry", "help", "hint", "why", "primer", "guide",
             "glossary", "graded", "summary", "debrief"} <= seen, seen
     assert any(e["event"] == "graded" and "feedback" in e for e in events)  # practice: feedback travels along
     assert any(e["event"] == "graded" and "feedback" not in e for e in events)  # exam: withheld until the debrief
