@@ -64,3 +64,18 @@ def test_a_long_service_contract_in_which_the_partner_finances_the_kit_is_flagge
     assert "long_finance_short_lived_assets" not in flags(co_funded)
     short = run_case("sydney-opal-electronic-ticketing", capital_support="none", duration_years=7)
     assert "long_finance_short_lived_assets" not in flags(short)
+
+
+#: Ireland's rural network as a gap-funded build the operator keeps, with the seven-year term of
+#: the subsidy's open-access and clawback obligations.
+GAP_FUNDED = {"capital_support": "grant_with_clawback", "duration_years": 7}
+
+
+def test_a_short_subsidy_term_does_not_count_against_a_concession_whose_operator_keeps_the_network() -> None:
+    kept = run_case("ireland-national-broadband-plan", **GAP_FUNDED, asset_end_owner="partner")
+    handed_back = run_case("ireland-national-broadband-plan", **GAP_FUNDED, asset_end_owner="government")
+    assert kept.recommendation.model == "concession_bot"
+    assert score(kept, "concession_bot") > score(handed_back, "concession_bot") + 0.1
+    fired = {w.rule for w in next(r for r in handed_back.recommendation.ranking
+                                  if r.model == "concession_bot").evidence}
+    assert "model.concession_bot.short_duration" in fired
