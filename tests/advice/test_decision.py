@@ -6,7 +6,9 @@ real library cases), then property tests over the answer space.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -477,3 +479,41 @@ def test_questions_to_answer_first_come_only_with_insufficient_information(kb) -
     flipping = [p for p in sorted(CASES.glob("*.yaml"))
                 if evaluate(load_case(p, kb), kb).appropriate.confidence.could_flip]
     assert {"ppp", "not_yet", "traditional", "insufficient_information"} <= seen and flipping
+
+
+# --------------------------------------------------------------------------- the level word, clause by clause
+def _decision(kb: Any, case: str) -> Any:
+    return reasoner_for(kb).run(case_answers(case, kb)).decision
+
+
+def test_the_level_word_follows_each_clause_of_its_definition(kb) -> None:
+    """``confidence.level`` on real decisions, one clause at a time: the quantities a view shows
+    (margin, fragile and open answers, red flags) are given, so each clause alone decides."""
+    from ppp_expert.advice.confidence import MANY_RED_FLAGS, SOLID_MARGIN, level
+
+    ppp, gated = _decision(kb, "chicago-ventra-fare-system"), _decision(kb, "ireland-national-broadband-plan")
+    undetermined, thin = _decision(kb, "gauteng-e-tolls"), _decision(kb, "nigeria-fibre-backbone-2023-screening")
+    traditional = _decision(kb, "dod-jwcc-cloud")
+    assert (ppp.verdict, ppp.determined, gated.verdict, gated.gates != ()) == ("ppp", True, "not_yet", True)
+    assert (undetermined.verdict, undetermined.determined, thin.verdict) == ("not_yet", False, "insufficient_information")
+    solid = SOLID_MARGIN + 0.1
+    # Many red flags keep a partnership (PPP or not yet) from high confidence, not a traditional outcome.
+    for partnership in (ppp, gated):
+        assert level(kb, partnership, solid, (), (), MANY_RED_FLAGS - 1) == "high"
+        assert level(kb, partnership, solid, (), (), MANY_RED_FLAGS) == "moderate"
+    assert level(kb, traditional, solid, (), (), MANY_RED_FLAGS + 3) == "high"
+    # Too little information is low whatever else holds; so is a PPP with no model recommended.
+    assert level(kb, thin, 1.0, (), (), 0) == "low"
+    assert level(kb, dataclasses.replace(ppp, determined=False), 1.0, (), (), 0) == "low"
+    # A not-yet without a model is judged by its gates like any other: nothing open, high.
+    assert level(kb, undetermined, 1.0, (), (), 0) == "high"
+
+
+def test_the_margin_is_rounded_to_four_places_and_never_negative_zero(kb) -> None:
+    from ppp_expert.advice.confidence import margin
+
+    traditional = _decision(kb, "dod-jwcc-cloud")  # no model lead caps a traditional outcome's margin
+    threshold = kb.settings.verdict_threshold
+    assert margin(kb, dataclasses.replace(traditional, certainty=-(threshold + 0.123456))) == 0.1235
+    at_line = margin(kb, dataclasses.replace(traditional, certainty=-(threshold - 0.00001)))
+    assert at_line == 0.0 and math.copysign(1.0, at_line) == 1.0  # "+0.00", never "-0.00"
