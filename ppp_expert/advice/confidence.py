@@ -264,8 +264,8 @@ def could_flip(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[str, ...]
     return tuple(sorted(needed_by, key=lambda q: (-reach(q), relevance.rank[q])))
 
 
-def level(kb: KnowledgeBase, decision: Decision, margin_value: float, fragile: Iterable[str],
-          open_: Iterable[str], red_flags: int) -> str:
+def level(decision: Decision, margin_value: float, fragile: Iterable[str], open_: Iterable[str],
+          red_flags: int) -> str:
     """The level word, from the quantities the views show (see the module docstring)."""
     fragile, open_ = tuple(fragile), tuple(open_)
     partnership = decision.verdict in ("ppp", "not_yet")
@@ -287,4 +287,4 @@ def assess(kb: KnowledgeBase, answers: Mapping[str, Any], decision: Decision, fi
     value = margin(kb, decision)
     fragile = fragile_on(kb, answers, decision, fired)
     open_ = could_flip(kb, answers)
-    return Confidence(level(kb, decision, value, fragile, open_, red_flags), value, fragile, open_)
+    return Confidence(level(decision, value, fragile, open_, red_flags), value, fragile, open_)

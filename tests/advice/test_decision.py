@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CASES, answer_sets
+from conftest import BROADBAND, CASES, answer_sets
 from hypothesis import HealthCheck, given, settings
 
 from ppp_expert.advice.confidence import LEVELS, _decision_with, fragile_on
@@ -359,9 +359,13 @@ def test_fragile_on_is_exactly_what_trying_every_neighbouring_answer_with_the_en
     check with the engine, on library cases and on thin ones."""
     from ppp_expert.advice.variants import alternatives
 
-    answer_sets = [dict(load_case(p, kb).answers) for p in sorted(CASES.glob("*.yaml"))[::4]]
+    answer_sets = [dict(load_case(p, kb).answers) for p in sorted(CASES.glob("*.yaml"))]
     answer_sets += [{"need_type": "evolving", "in_house_expertise": "lacking", "public_funding": "partial",
                      "asset_type": "long_lived_physical", "stakeholder_alignment": "partial"}]
+    # A solid PPP one step from a failed gate on each readiness question (an open gate alone moves it).
+    ready = {**BROADBAND, "stakeholder_alignment": "partial", "political_outlook": "transition_expected",
+             "governance_capacity": "medium", "expected_bidders": "few", "legal_framework": "partial"}
+    answer_sets += [ready, {**ready, "demand_certainty": "low", "proposal_origin": "unsolicited"}]
     for answers in answer_sets:
         trace = reasoner.run(answers)
         mine = fragile_on(kb, trace.answers, trace.decision, [f.rule for f in trace.firings])
@@ -500,14 +504,14 @@ def test_the_level_word_follows_each_clause_of_its_definition(kb) -> None:
     solid = SOLID_MARGIN + 0.1
     # Many red flags keep a partnership (PPP or not yet) from high confidence, not a traditional outcome.
     for partnership in (ppp, gated):
-        assert level(kb, partnership, solid, (), (), MANY_RED_FLAGS - 1) == "high"
-        assert level(kb, partnership, solid, (), (), MANY_RED_FLAGS) == "moderate"
-    assert level(kb, traditional, solid, (), (), MANY_RED_FLAGS + 3) == "high"
+        assert level(partnership, solid, (), (), MANY_RED_FLAGS - 1) == "high"
+        assert level(partnership, solid, (), (), MANY_RED_FLAGS) == "moderate"
+    assert level(traditional, solid, (), (), MANY_RED_FLAGS + 3) == "high"
     # Too little information is low whatever else holds; so is a PPP with no model recommended.
-    assert level(kb, thin, 1.0, (), (), 0) == "low"
-    assert level(kb, dataclasses.replace(ppp, determined=False), 1.0, (), (), 0) == "low"
+    assert level(thin, 1.0, (), (), 0) == "low"
+    assert level(dataclasses.replace(ppp, determined=False), 1.0, (), (), 0) == "low"
     # A not-yet without a model is judged by its gates like any other: nothing open, high.
-    assert level(kb, undetermined, 1.0, (), (), 0) == "high"
+    assert level(undetermined, 1.0, (), (), 0) == "high"
 
 
 def test_the_margin_is_rounded_to_four_places_and_never_negative_zero(kb) -> None:
@@ -518,3 +522,31 @@ def test_the_margin_is_rounded_to_four_places_and_never_negative_zero(kb) -> Non
     assert margin(kb, dataclasses.replace(traditional, certainty=-(threshold + 0.123456))) == 0.1235
     at_line = margin(kb, dataclasses.replace(traditional, certainty=-(threshold - 0.00001)))
     assert at_line == 0.0 and math.copysign(1.0, at_line) == 1.0  # "+0.00", never "-0.00"
+
+
+def test_the_bounds_shortcut_never_rules_out_an_answer_that_moves_the_outcome(kb, reasoner) -> None:
+    """``_outcome_can_move`` lets ``fragile_on`` skip a question only when no answer to it can move
+    the outcome: checked against the engine for every other answer (any distance) of every
+    answered question of every second library case and two readiness-laden PPPs."""
+    from ppp_expert.advice import confidence as conf
+    from ppp_expert.engine.aggregate import thin_possible
+
+    ready = {**BROADBAND, "stakeholder_alignment": "partial", "political_outlook": "transition_expected",
+             "governance_capacity": "medium", "expected_bidders": "few", "legal_framework": "partial"}
+    answer_sets = [dict(load_case(p, kb).answers) for p in sorted(CASES.glob("*.yaml"))[::2]]
+    # ... and not-yets that one readiness answer clears (a gate alone holds them back)
+    answer_sets += [ready, {**ready, "expected_bidders": "single"}, {**ready, "stakeholder_alignment": "divergent"}]
+    moved = 0
+    for answers in answer_sets:
+        trace = reasoner.run(answers)
+        effects, reaches = conf._effects(kb), conf._reach(kb)
+        fired = [effects[f.rule.id] for f in trace.firings if f.rule.id in effects]
+        thin = frozenset([True, False]) if thin_possible(kb, answers) else frozenset([False])
+        for q in answers:
+            question = kb.questions[q]
+            others = [v for v in question.answers if v != answers[q]] if question.type == "choice" else []
+            if any(reasoner.decision_only({**answers, q: v}).verdict != trace.decision.verdict for v in others):
+                moved += 1
+                reach = reaches.get(q, frozenset())
+                assert conf._outcome_can_move(kb, trace.decision, fired, reach, thin), (q, answers)
+    assert moved > 50  # the check is not empty
