@@ -173,7 +173,7 @@ def _failed(path: str, error: str, digest: Optional[str], report: Optional[tuple
     from ppp_expert.advice.contract import ErrorResult
 
     case, error = shown_name(Path(path).stem), shown_name(error)
-    line = finish_record(ErrorResult(case=case, error=error).model_dump_json(), path, digest)
+    line = finish_record(ErrorResult(case=case, error=error).to_json(), path, digest)
     if report:
         try:
             if report[1].endswith(".txt"):
