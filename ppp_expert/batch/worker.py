@@ -131,7 +131,7 @@ def _evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str]) -
         if config.check:
             try:
                 case = case_from_bytes(raw, Path(path), kb)
-                expected = case.expected.model_dump(exclude_none=True) if case.expected else None
+                expected = case.expected.to_dict() if case.expected else None
             except PPPExpertError:
                 pass
         return CaseResult(path, None, None, expected=expected, hash=digest)
@@ -147,7 +147,7 @@ def _evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str]) -
     outcome = Outcome.from_advice(advice)
     diff = None
     if config.check:
-        diff = compare(case.expected.model_dump(exclude_none=True) if case.expected else None, outcome)
+        diff = compare(case.expected.to_dict() if case.expected else None, outcome)
     if report:
         try:  # one unwritable report fails this case only, not the other cases of its chunk
             if config.reports_format == "text":
