@@ -2,8 +2,9 @@
 
 Loading a knowledge base validates every file with pydantic (``sources.validate``). What that
 made is the same every time for the same files and the same code, so the loader keeps it in the
-cache beside the parsed files (``Checker.made``: the plain data of each validated object, keyed
-by file and field), and a later load with a cache hit rebuilds the very same objects from it
+cache beside the parsed files (``Checker.made``: for each validated object, keyed by file and
+field, the plain data of the fields validation changed or filled in, usually few), and a later
+load with a cache hit rebuilds the very same objects from the files' data and those fields
 (``Checker(replay=...)``, ``build``) without importing pydantic: a cold start pays for neither
 the library nor the validation. The cache entry is keyed by the files' bytes and by the code
 and pydantic release that validated them (``sources.data_key``), and sealed (``kb.cache``).
@@ -12,6 +13,7 @@ and pydantic release that validated them (``sources.data_key``), and sealed (``k
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar, Union, get_args, get_origin, get_type_hints
 
@@ -26,23 +28,30 @@ class Checker:
     (``made``); or, given what an earlier load made (``replay``), rebuilds the same objects."""
 
     def __init__(self, root: Path, replay: dict[str, Any] | None = None) -> None:
-        self.root = root
+        self.prefix = f"{root}{os.sep}"
         self.replay = replay
         self.made: dict[str, Any] = {}
 
     def __call__(self, model: type[M], data: Any, path: str, field_prefix: str = "") -> M:
-        key = f"{self._name(path)}\0{field_prefix}"
-        if self.replay is not None and key in self.replay:
-            return build(model, self.replay[key])
+        key = f"{path.removeprefix(self.prefix)}\0{field_prefix}"
+        if self.replay is not None and key in self.replay and type(data) is dict:
+            return build(model, {**data, **self.replay[key]})
         value = validate(model, data, path, field_prefix)
-        self.made[key] = dataclasses.asdict(value)  # type: ignore[call-overload]
+        if type(data) is dict:  # kept: the fields validation changed or filled in (often none)
+            made = dataclasses.asdict(value)  # type: ignore[call-overload]
+            self.made[key] = {k: v for k, v in made.items() if k not in data or not same(v, data[k])}
         return value
 
-    def _name(self, path: str) -> str:
-        try:
-            return Path(path).relative_to(self.root).as_posix()
-        except ValueError:
-            return path
+
+def same(a: Any, b: Any) -> bool:
+    """Equal and of the same types all the way down (``1 == 1.0``, but validation made one of them)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is list:
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if type(a) is dict:
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    return bool(a == b)
 
 
 def build(model: Any, data: Any) -> Any:

@@ -62,3 +62,23 @@ def test_lazy_commands_behave_as_a_mapping() -> None:
         commands["extra"]
     with pytest.raises(KeyError):
         del commands["missing"]
+
+
+def test_a_cold_evaluate_imports_no_heavy_library(tmp_path) -> None:
+    """``evaluate --format json`` with the knowledge-base cache warm: pydantic (only for files the
+    cache has not seen), rich, networkx, jinja2 and dask stay out of the process."""
+    import os
+
+    from conftest import CASES
+
+    case = sorted(CASES.glob("*.yaml"))[0]
+    probe = ("import sys, json; from ppp_expert.cli import main\n"
+             f"try:\n    main(['evaluate', {str(case)!r}, '--format', 'json'])\nexcept SystemExit:\n    pass\n"
+             "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+            for _ in range(2)]
+    first, warm = (set(json.loads(r.stdout.splitlines()[-1])) for r in runs)
+    assert "pydantic" in first  # the first run validated the knowledge base and filled the cache
+    assert not warm & {"pydantic", "pydantic_core", "rich", "networkx", "jinja2", "graphviz", "dask"}
+    assert json.loads(runs[1].stdout.splitlines()[0])["case"] == json.loads(runs[0].stdout.splitlines()[0])["case"]
