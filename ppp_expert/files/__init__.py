@@ -21,7 +21,6 @@ import errno
 import os
 import re
 import stat
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -119,6 +118,8 @@ def open_no_follow(path: Path, flags: int, mode: int = 0o644) -> int:
 
 def temporary(path: Path) -> tuple[int, Path]:
     """A new temporary file beside ``path`` (``O_EXCL``, never a link), named ``.<name>.<random>.tmp``."""
+    import tempfile  # here: a run that writes nothing (evaluate to standard output) never needs it
+
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     return fd, Path(name)
 

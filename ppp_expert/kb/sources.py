@@ -3,7 +3,6 @@ cache keyed by the files' fingerprint, and validation into the schema with one-l
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 from pathlib import Path
 from typing import Any, Iterable, TypeVar
@@ -58,6 +57,8 @@ def validate(model: type[M], data: Any, path: str, field_prefix: str = "") -> M:
 
 def suggest(value: str, options: Iterable[str]) -> str:
     """A "did you mean" suffix naming the nearest valid option, or an empty string."""
+    import difflib  # only when something is wrong: a correct run never suggests
+
     close = difflib.get_close_matches(str(value), list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
