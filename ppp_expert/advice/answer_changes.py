@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from ppp_expert.advice.contract import Advice
@@ -90,7 +90,7 @@ def apply(case: Case, changes: dict[str, Any]) -> Case:
     """The case with the changed answers (``unknown`` drops the answer)."""
     answers = {q: v for q, v in case.answers.items() if q not in changes}
     answers.update({q: v for q, v in changes.items() if v != UNKNOWN})
-    return case.model_copy(update={"answers": answers})
+    return replace(case, answers=answers)
 
 
 def recommended(advice: Advice) -> str | None:

@@ -43,10 +43,10 @@ def risk_allocation(kb: KnowledgeBase, conclusions: Index) -> list[out.RiskAlloc
         if risk_id not in by_risk:
             continue
         (rule, win), losers = _resolve(by_risk[risk_id])
-        result.append(out.RiskAllocation.model_construct(
+        result.append(out.RiskAllocation(
             risk=risk_id, title=kb.risks[risk_id].title, party=win.party, mechanism=win.mechanism,
             rationale=win.rationale, rules=[rule.id],
-            overridden=[out.Overridden.model_construct(value=a.party, rule=r.id) for r, a in losers],
+            overridden=[out.Overridden(value=a.party, rule=r.id) for r, a in losers],
         ))
     return result
 
@@ -59,17 +59,17 @@ def topic_advice(kb: KnowledgeBase, conclusions: Index, topic: str) -> out.Topic
     settings = {}
     for key in sorted(by_key):
         (rule, win), losers = _resolve(by_key[key])
-        settings[key] = out.Setting.model_construct(
+        settings[key] = out.Setting(
             value=win.value, reason=win.reason, rules=[rule.id],
-            overridden=[out.Overridden.model_construct(value=s.value, rule=r.id) for r, s in losers],
+            overridden=[out.Overridden(value=s.value, rule=r.id) for r, s in losers],
         )
     items: dict[tuple[str, str], list[str]] = {}
     for rule, item in conclusions.get("advise", ()):
         if item.advise.topic == topic:
             items.setdefault((item.advise.key, item.advise.text), []).append(rule.id)
-    advice_items = [out.AdviceItem.model_construct(key=k, text=t, rules=rules) for (k, t), rules in items.items()]
+    advice_items = [out.AdviceItem(key=k, text=t, rules=rules) for (k, t), rules in items.items()]
     weights = criteria_weights(kb, conclusions) if topic == "procurement" else None
-    return out.TopicAdvice.model_construct(settings=settings, advice=advice_items, criteria_weights=weights)
+    return out.TopicAdvice(settings=settings, advice=advice_items, criteria_weights=weights)
 
 
 def criteria_weights(kb: KnowledgeBase, conclusions: Index) -> dict[str, int]:
@@ -95,14 +95,14 @@ def red_flags(conclusions: Index) -> list[out.RedFlag]:
         if flag.id in flags:
             flags[flag.id].rules.append(rule.id)
         else:
-            flags[flag.id] = out.RedFlag.model_construct(id=flag.id, title=flag.title, mitigation=flag.mitigation,
+            flags[flag.id] = out.RedFlag(id=flag.id, title=flag.title, mitigation=flag.mitigation,
                                                          rules=[rule.id])
     return list(flags.values())
 
 
 def conditions(decision: Decision) -> list[out.Condition]:
     """The failed gates of the decision, in the order their rules fired."""
-    return [out.Condition.model_construct(id=g.id, title=g.title, decides=g.decides,  # type: ignore[arg-type]
+    return [out.Condition(id=g.id, title=g.title, decides=g.decides,  # type: ignore[arg-type]
                                           clear={q: list(v) for q, v in g.clear.items()}, reason=g.reason, rule=g.rule)
             for g in decision.gates]
 
@@ -110,14 +110,13 @@ def conditions(decision: Decision) -> list[out.Condition]:
 def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
     """The full Advice for one evaluated case.
 
-    The parts are built without validation (``model_construct``): every value in them comes from
-    the validated knowledge base or from the engine's arithmetic, and validating some sixty small
-    models a case cost as much as the engine's matching. ``Advice`` itself validates the fired
-    rules; tests check the whole result against its JSON Schema."""
+    Plain objects, not validated: every value in them comes from the validated knowledge base or
+    from the engine's arithmetic (tests check whole results against the JSON Schema, and that
+    validating them changes nothing)."""
     d = trace.decision
     firings = list(trace.firings)
     unknown = [q for q, v in trace.answers.items() if v == UNKNOWN]
-    ranking = [out.Ranked.model_construct(model=m, score=d.scores[m], evidence=list(d.evidence[m]))
+    ranking = [out.Ranked(model=m, score=d.scores[m], evidence=list(d.evidence[m]))
                for m in rank(d.scores)]
     conclusions = index(firings)
     topics = {t: topic_advice(kb, conclusions, t) for t in TOPICS}
@@ -125,13 +124,13 @@ def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
     sure = confidence.assess(kb, trace.answers, d, (f.rule for f in firings), len(flags))
     return out.Advice(
         case=case_id,
-        appropriate=out.Appropriate.model_construct(
+        appropriate=out.Appropriate(
             verdict=d.verdict, certainty=d.certainty, reasons=list(d.ppp_reasons),  # type: ignore[arg-type]
             conditions=conditions(d),
             questions_first=list(sure.could_flip) if d.verdict == "insufficient_information" else [],
-            confidence=out.ConfidenceOut.model_construct(**sure.to_dict()),
+            confidence=out.ConfidenceOut(**sure.to_dict()),
         ),
-        recommendation=out.Recommendation.model_construct(
+        recommendation=out.Recommendation(
             model=d.model, score=d.scores[d.model], close_call=d.close_call, runner_up=d.runner_up,
             ranking=ranking, determined=d.determined,
         ),
@@ -139,11 +138,7 @@ def build_advice(kb: KnowledgeBase, case_id: str, trace: Trace) -> out.Advice:
         structuring=topics["structuring"], governance=topics["governance"],
         procurement=topics["procurement"], implementation=topics["implementation"],
         red_flags=flags,
-        # Plain data, validated into FiredRule by Advice in one pass (a hundred model constructors
-        # one by one cost a third of the assembly).
-        fired_rules=[
-            {"id": f.rule.id, "source": f.rule.source, "facts": list(f.matched), "declared": list(f.declared)}
-            for f in firings
-        ],
+        fired_rules=[out.FiredRule(id=f.rule.id, source=f.rule.source, facts=list(f.matched),
+                                   declared=list(f.declared)) for f in firings],
         unknown_questions=unknown,
     )

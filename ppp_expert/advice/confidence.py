@@ -254,8 +254,10 @@ def could_flip(kb: KnowledgeBase, answers: Mapping[str, Any]) -> tuple[str, ...]
     """Unanswered questions whose answer could still change the outcome, most decisive first
     (by all the open evidence and gates they can still move: a gate counts 1, a weight its size;
     ties in the guide's order)."""
-    relevance = relevance_for(kb, {"verdict"})
     known = {q: v for q, v in answers.items() if v != cond.UNKNOWN}
+    if kb.questions.keys() <= known.keys():  # nothing is open: the outlook would find nothing to need
+        return ()
+    relevance = relevance_for(kb, {"verdict"})
     needed_by = relevance.needed_by(known)  # the outlook's needed questions, no more of it
 
     def reach(question: str) -> float:  # all it could still move: each gate 1, each weight its size

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ppp_expert.advice.confidence import LEVELS
-from ppp_expert.advice.contract import Advice, Condition, Reason, RedFlag, RiskAllocation
+from ppp_expert.advice.contract import Advice, Condition, Reason, RedFlag, RiskAllocation, plain
 from ppp_expert.advice.sensitivity import Flip, Sweep
 from ppp_expert.kb.conclusions import TRADITIONAL
 from ppp_expert.kb.knowledge_base import KnowledgeBase
@@ -68,7 +68,7 @@ class Summary:
             "case": self.case, "confidence": self.confidence, "bottom_line": self.bottom_line,
             "verdict": self.verdict, "certainty": self.certainty, "model": self.model, "score": self.score,
             "determined": self.determined, "runner_up": self.runner_up,
-            "reasons": [r.model_dump() for r in self.reasons],
+            "reasons": [plain(r) for r in self.reasons],
             "key_risks": [{"risk": r.risk, "title": r.title, "party": r.party} for r in self.key_risks],
             "red_flags": [{"id": f.id, "title": f.title} for f in self.red_flags],
             "open_questions": [q.id for q in self.open_questions],

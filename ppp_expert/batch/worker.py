@@ -131,7 +131,7 @@ def _evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str]) -
         if config.check:
             try:
                 case = case_from_bytes(raw, Path(path), kb)
-                expected = case.expected.model_dump(exclude_none=True) if case.expected else None
+                expected = case.expected.to_dict() if case.expected else None
             except PPPExpertError:
                 pass
         return CaseResult(path, None, None, expected=expected, hash=digest)
@@ -147,7 +147,7 @@ def _evaluate_path(config: WorkerConfig, path: str, known_hash: Optional[str]) -
     outcome = Outcome.from_advice(advice)
     diff = None
     if config.check:
-        diff = compare(case.expected.model_dump(exclude_none=True) if case.expected else None, outcome)
+        diff = compare(case.expected.to_dict() if case.expected else None, outcome)
     if report:
         try:  # one unwritable report fails this case only, not the other cases of its chunk
             if config.reports_format == "text":
@@ -173,7 +173,7 @@ def _failed(path: str, error: str, digest: Optional[str], report: Optional[tuple
     from ppp_expert.advice.contract import ErrorResult
 
     case, error = shown_name(Path(path).stem), shown_name(error)
-    line = finish_record(ErrorResult(case=case, error=error).model_dump_json(), path, digest)
+    line = finish_record(ErrorResult(case=case, error=error).to_json(), path, digest)
     if report:
         try:
             if report[1].endswith(".txt"):

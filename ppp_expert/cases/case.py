@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 import sys
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ppp_expert.cases.finance import Finance, finance_from_data
 from ppp_expert.errors import CaseError, echoed, echoed_key, printable
@@ -28,30 +27,35 @@ CASE_KEYS = ("id", "title", "narrative", "answers", "expected", "finance", "cons
 MAX_ASKED = 1_000_000
 
 
-class Expected(BaseModel):
+#: What ``expected.appropriate`` may say ("undetermined": the name files written before the four
+#: outcomes use for insufficient information).
+EXPECTED_OUTCOMES = ("ppp", "traditional", "not_yet", "insufficient_information", "undetermined")
+
+
+@dataclass(kw_only=True)
+class Expected:
     """Outcomes a case is expected to produce (batch --check, training)."""
 
-    model_config = ConfigDict(extra="forbid")
-    appropriate: Optional[str] = Field(
-        default=None, pattern="^(ppp|traditional|not_yet|insufficient_information|undetermined)$")
+    appropriate: Optional[str] = None
     model: Optional[str] = None
+    risks: dict[str, str] = field(default_factory=dict)
 
-    @field_validator("appropriate")
-    @classmethod
-    def _retired_outcome(cls, value: Optional[str]) -> Optional[str]:
-        # Case and session files written before the four outcomes say "undetermined".
-        return "insufficient_information" if value == "undetermined" else value
-    risks: dict[str, str] = {}
+    def to_dict(self) -> dict[str, Any]:
+        """The outcomes given (those not None), as batch --check compares them."""
+        data = {"appropriate": self.appropriate, "model": self.model, "risks": self.risks}
+        return {k: v for k, v in data.items() if v is not None}
 
 
-class Case(BaseModel):
-    """A validated case: answers hold only known, allowed values (unknowns dropped)."""
+@dataclass(kw_only=True)
+class Case:
+    """A validated case: answers hold only known, allowed values (unknowns dropped).
 
-    model_config = ConfigDict(extra="forbid")
+    Plain data: ``case_from_data`` checks every field itself (pydantic is not needed to read a case)."""
+
     id: str
     title: str = ""
     narrative: str = ""
-    answers: dict[str, AnswerValue] = {}
+    answers: dict[str, AnswerValue] = field(default_factory=dict)
     expected: Optional[Expected] = None
     #: The business case's figures (amounts, budget envelope, liabilities), when the file gives them.
     finance: Optional[Finance] = None
@@ -196,12 +200,7 @@ def _check_text(text: str, key: str, where: str) -> None:
 def _expected(raw: Any, kb: KnowledgeBase, where: str) -> Optional[Expected]:
     if raw is None:
         return None
-    try:
-        expected = Expected.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise CaseError(first["msg"], path=where, field=f"expected.{loc}" if loc else "expected") from None
+    expected = _expected_shape(raw, where)
     if expected.model is not None and expected.model not in MODEL_IDS:
         raise CaseError(f"unknown model {echoed(expected.model)}{suggest(expected.model, MODEL_IDS)}; "
                         f"expected one of {list(MODEL_IDS)}", path=where, field="expected.model")
@@ -213,6 +212,43 @@ def _expected(raw: Any, kb: KnowledgeBase, where: str) -> Optional[Expected]:
             raise CaseError(f"expected one of {list(PARTIES)}, got {echoed(party)}", path=where,
                             field=f"expected.risks.{echoed_key(risk)}")
     return expected
+
+
+def _expected_shape(raw: Any, where: str) -> Expected:
+    """The ``expected`` block when it is well formed (the usual case, checked here directly);
+    otherwise pydantic's first complaint about it, as one line."""
+    appropriate, model, risks = (raw.get(k) for k in ("appropriate", "model", "risks")) if type(raw) is dict \
+        else (None, None, None)
+    if (type(raw) is dict and raw.keys() <= {"appropriate", "model", "risks"}
+            and (appropriate is None or (type(appropriate) is str and appropriate in EXPECTED_OUTCOMES))
+            and (model is None or type(model) is str)
+            and ("risks" not in raw or (type(risks) is dict
+                                        and all(type(k) is str and type(v) is str for k, v in risks.items())))):
+        # Case and session files written before the four outcomes say "undetermined".
+        return Expected(appropriate="insufficient_information" if appropriate == "undetermined" else appropriate,
+                        model=model, risks=dict(risks or {}))
+    return _expected_by_pydantic(raw, where)
+
+
+def _expected_by_pydantic(raw: Any, where: str) -> Expected:
+    """Validate an ``expected`` block the direct check did not accept: the error (or, for input
+    pydantic's lax rules accept, the value) is the one the block's schema gives."""
+    from pydantic import ConfigDict, Field, ValidationError, create_model
+
+    pattern = f"^({'|'.join(EXPECTED_OUTCOMES)})$"
+    schema: Any = create_model(
+        "Expected", __config__=ConfigDict(extra="forbid"),
+        appropriate=(Optional[str], Field(default=None, pattern=pattern)),
+        model=(Optional[str], None), risks=(dict[str, str], {}))
+    try:
+        checked: Any = schema.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise CaseError(first["msg"], path=where, field=f"expected.{loc}" if loc else "expected") from None
+    appropriate = checked.appropriate
+    return Expected(appropriate="insufficient_information" if appropriate == "undetermined" else appropriate,
+                    model=checked.model, risks=dict(checked.risks))
 
 
 #: A case file has a few dozen answers and some notes; more values than this means an alias bomb.

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
-
-from pydantic import BaseModel, ConfigDict
 
 from ppp_expert.cases.currencies import CURRENCIES
 from ppp_expert.errors import CaseError, echoed, echoed_key
@@ -29,23 +28,25 @@ YEARS = (1900, 2200)
 LARGEST = 1e15
 
 
-class Liability(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Liability:
     """A guarantee or other contingent liability the authority would carry."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     title: str
     amount: Optional[float] = None  # None: the exposure is named but not quantified
 
 
-class Finance(BaseModel):
-    """The case's figures; every field optional except the currency once any amount is given."""
+@dataclass(frozen=True, kw_only=True)
+class Finance:
+    """The case's figures; every field optional except the currency once any amount is given.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Plain data, checked field by field by ``finance_from_data`` (amounts made floats there)."""
+
     currency: str
     unit: str = "million"
     capital_cost: Optional[float] = None
-    annual_payments: dict[int, float] = {}
-    budget_envelope: dict[int, float] = {}
+    annual_payments: dict[int, float] = field(default_factory=dict)
+    budget_envelope: dict[int, float] = field(default_factory=dict)
     public_sector_comparator: Optional[float] = None
     market_estimate: Optional[float] = None
     contingent_liabilities: tuple[Liability, ...] = ()

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ppp_expert.cli.common import exit_interrupted
+from ppp_expert.cli.common import exit_interrupted, handle_errors
 from ppp_expert.errors import ExitCode
 
 
@@ -161,3 +161,9 @@ def _save(store: Any, session: Any, answers: dict[str, Any]) -> None:
     """Every change goes to the session file at once, with the count of questions asked."""
     store.asked = session.asked
     store.save(answers)
+
+
+# The same one-line errors as every other command, never a traceback (wrapped here rather than by
+# decorator so that the function keeps its own name and signature for click).
+assert ask.callback is not None
+ask.callback = handle_errors(ask.callback)

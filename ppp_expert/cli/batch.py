@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 import click
 
+from ppp_expert.cli.common import handle_errors
 from ppp_expert.errors import ExitCode
 
 DEFAULT_OUT = "ppp-expert-batch"
@@ -93,3 +94,9 @@ def _absolute(kb_path: Optional[str]) -> Optional[str]:
     from pathlib import Path
 
     return None if kb_path is None else str(Path(kb_path).resolve())
+
+
+# The same one-line errors as every other command, never a traceback (wrapped here rather than by
+# decorator so that the function keeps its own name and signature for click).
+assert batch.callback is not None
+batch.callback = handle_errors(batch.callback)

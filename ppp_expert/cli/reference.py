@@ -20,7 +20,10 @@ def questions(state: CliState, fmt: str) -> None:
     """
     kb = state.kb
     if fmt == "json":
-        click.echo(json.dumps([q.model_dump(exclude_none=True) for q in kb.questions.values()], indent=1))
+        from dataclasses import asdict
+
+        click.echo(json.dumps([{k: v for k, v in asdict(q).items() if v is not None} for q in kb.questions.values()],
+                              indent=1))
         return
     from ppp_expert.render.explanations import question_lines
 

@@ -8,9 +8,7 @@ combination is commutative, so the order in which rules fire cannot change a sco
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Optional, Sequence, Union
 
 from ppp_expert.engine.recorder import Firing
 from ppp_expert.kb.conclusions import PPP_OUTCOME, TRADITIONAL, GateConclusion
@@ -18,7 +16,8 @@ from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import PPP_MODELS
 
 
-class Reason(BaseModel):
+@dataclass(frozen=True)
+class Reason:
     """One piece of evidence: what it says, how strongly (-1..1), which rule gave it.
 
     Part of the result contract (``Advice.appropriate.reasons``, ranking evidence); defined
@@ -26,8 +25,9 @@ class Reason(BaseModel):
     """
 
     # Frozen: each is built once per knowledge base (``rule_reasons``) and shared by every case
-    # citing it. (A comment, not the docstring: the docstring is the published schema's text.)
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # citing it. A plain class: the result contract is plain data (``advice.contract``).
+    # (A comment, not the docstring: the docstring is the published schema's text.)
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
 
     reason: str
     weight: float
@@ -290,8 +290,8 @@ def rule_reasons(kb: KnowledgeBase, rule: Any) -> tuple[tuple[str, Reason, Reaso
     items = table.get(rule.id)
     if items is None:
         items = table[rule.id] = tuple(
-            (outcome_id, Reason.model_construct(reason=text, weight=weight, rule=rule.id),
-             Reason.model_construct(reason=text, weight=-weight, rule=rule.id))
+            (outcome_id, Reason(text, weight, rule.id),
+             Reason(text, -weight, rule.id))
             for c in rule.conclusions for outcome_id, weight, text in c.evidence_on())
     return items
 

@@ -20,13 +20,14 @@ from __future__ import annotations
 import errno
 import os
 import re
-import sqlite3
 import stat
-import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ppp_expert.errors import PPPExpertError
+
+if TYPE_CHECKING:  # imported where a database is opened: reading a case or the knowledge base needs none
+    import sqlite3
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -117,6 +118,8 @@ def open_no_follow(path: Path, flags: int, mode: int = 0o644) -> int:
 
 def temporary(path: Path) -> tuple[int, Path]:
     """A new temporary file beside ``path`` (``O_EXCL``, never a link), named ``.<name>.<random>.tmp``."""
+    import tempfile  # here: a run that writes nothing (evaluate to standard output) never needs it
+
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     return fd, Path(name)
 
@@ -316,6 +319,8 @@ def open_database(path: Path, *, readonly: bool, immutable: bool = False, timeou
     """A SQLite connection to ``path`` (a regular file or nothing), never through a link: the
     file and its ``-wal``, ``-shm`` and ``-journal`` companions are refused if they are links
     (a dangling one would make SQLite create the file wherever it points) or not regular files."""
+    import sqlite3
+
     for name in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
         info = _lstat(name)
         if info is not None and stat.S_ISLNK(info.st_mode):

@@ -30,7 +30,7 @@ def check_unique_ids(rules: list[Rule]) -> None:
 
 
 def build_rule(spec_raw: RuleSpec, path: str, position: int, questions: Mapping[str, Question],
-                risks: Mapping[str, Risk]) -> Rule:
+                risks: Mapping[str, Risk], check: Callable[..., Any] = validate) -> Rule:
     field_base = f"rule {spec_raw.id}"
     try:
         condition = condition_syntax.parse(spec_raw.when)
@@ -38,7 +38,7 @@ def build_rule(spec_raw: RuleSpec, path: str, position: int, questions: Mapping[
         raise KnowledgeBaseError(str(exc), path=path, field=f"{field_base}: when") from None
     for leaf in cond.leaves(condition):
         _check_leaf(leaf, questions, path, field_base)
-    conclusions = tuple(_conclusion(raw, path, f"{field_base}: then[{i}]", risks)
+    conclusions = tuple(_conclusion(raw, path, f"{field_base}: then[{i}]", risks, check)
                         for i, raw in enumerate(spec_raw.then))
     for i, c in enumerate(conclusions):
         if isinstance(c, GateConclusion):
@@ -114,7 +114,8 @@ _CHECK_LEAF: dict[type, Callable[..., None]] = {
 }
 
 
-def _conclusion(raw: Any, path: str, field: str, risks: Mapping[str, Risk]) -> Conclusion:
+def _conclusion(raw: Any, path: str, field: str, risks: Mapping[str, Risk],
+                check: Callable[..., Any] = validate) -> Conclusion:
     if not isinstance(raw, dict):
         raise KnowledgeBaseError(f"expected a mapping, got {raw!r}", path=path, field=field)
     kinds = [k for k in raw if k in CONCLUSION_KINDS]
@@ -122,7 +123,7 @@ def _conclusion(raw: Any, path: str, field: str, risks: Mapping[str, Risk]) -> C
         raise KnowledgeBaseError(
             f"expected exactly one of {sorted(CONCLUSION_KINDS)}, got keys {sorted(raw)}", path=path, field=field
         )
-    conclusion = validate(CONCLUSION_KINDS[kinds[0]], raw, path, field)
+    conclusion: Conclusion = check(CONCLUSION_KINDS[kinds[0]], raw, path, field)
     catalogues = {"risk": risks}
     for what, name in conclusion.references().items():
         if name not in catalogues[what]:
@@ -141,7 +142,8 @@ def default_allocation_rules(risks: Mapping[str, Risk], start: int, path: str) -
                 title=f"Default allocation of {risk.title.lower()} under {model}",
                 source=risk.source, salience=0,
                 condition=cond.DecisionIn("model", frozenset([model])),
-                conclusions=(AllocateConclusion(allocate=AllocationSpec(risk=risk.id, **default.model_dump())),),
+                conclusions=(AllocateConclusion(allocate=AllocationSpec(
+                    risk=risk.id, party=default.party, mechanism=default.mechanism, rationale=default.rationale)),),
                 position=start + len(rules), file=path, specificity=1,
             ))
     return rules

@@ -24,7 +24,6 @@ import hmac
 import json
 import math
 import os
-import secrets
 import stat
 from pathlib import Path
 from typing import Any, Iterable
@@ -108,6 +107,8 @@ def _secret(create: bool) -> bytes | None:
     found = files.read_own_file(path, 64)
     if found is None and create:
         try:
+            import secrets  # only the first time: every later run reads the secret
+
             files.write_file(path, secrets.token_bytes(32), replace=False, mode=0o600)
         except PPPExpertError:
             pass  # another process made it first, or the folder cannot take it: read what is there

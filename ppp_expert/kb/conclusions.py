@@ -19,11 +19,12 @@ How rules compete for a target (``competition``):
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Mapping, Protocol, Union
+from typing import Annotated, Any, ClassVar, Literal, Mapping, Protocol, Union
 
-from pydantic import Field
+from ppp_expert.kb.constraints import Rules
+from ppp_expert.kb.schema import CRITERIA, MODEL_IDS, Id, Party, Text, Topic, strict
 
-from ppp_expert.kb.schema import CRITERIA, ID_PATTERN, MODEL_IDS, Party, Strict, Topic
+Weight = Annotated[float, Rules(ge=-1, le=1)]
 
 TRADITIONAL = "traditional_procurement"
 #: The outcome ``evidence_on`` names for the PPP-or-not verdict.
@@ -48,26 +49,30 @@ class TitleCatalogue(Protocol):
 # result contract of the same name in advice/contract.py).
 
 
-class EvidenceSpec(Strict):
+@strict
+class EvidenceSpec:
     model: Literal[MODEL_IDS]  # type: ignore[valid-type]
-    weight: float = Field(ge=-1, le=1)
-    reason: str = Field(min_length=1)
+    weight: Weight
+    reason: Text
 
 
-class AllocationSpec(Strict):
+@strict
+class AllocationSpec:
     risk: str
     party: Party
-    mechanism: str = Field(min_length=1)
-    rationale: str = Field(min_length=1)
+    mechanism: Text
+    rationale: Text
 
 
-class RedFlagSpec(Strict):
-    id: str = Field(pattern=ID_PATTERN)
-    title: str = Field(min_length=1)
-    mitigation: str = Field(min_length=1)
+@strict
+class RedFlagSpec:
+    id: Id
+    title: Text
+    mitigation: Text
 
 
-class GateSpec(Strict):
+@strict
+class GateSpec:
     """A screening condition practice treats as a gate, failed in this case.
 
     ``decides`` says what the failure means: ``not_yet`` (a partnership could fit once the
@@ -76,36 +81,39 @@ class GateSpec(Strict):
     ``clear`` names the answers that would clear it: question -> the answers that pass.
     """
 
-    id: str = Field(pattern=ID_PATTERN)
-    title: str = Field(min_length=1)
+    id: Id
+    title: Text
     decides: GateEffect = "not_yet"
-    clear: dict[str, list[Union[str, int, float]]] = Field(min_length=1)
-    reason: str = Field(min_length=1)
+    clear: Annotated[dict[str, list[Union[str, int, float]]], Rules(min_length=1)]
+    reason: Text
 
 
-class AdviceItemSpec(Strict):
+@strict
+class AdviceItemSpec:
     topic: Topic
-    key: str = Field(pattern=ID_PATTERN)
-    text: str = Field(min_length=1)
+    key: Id
+    text: Text
 
 
-class SettingValueSpec(Strict):
+@strict
+class SettingValueSpec:
     topic: Topic
-    key: str = Field(pattern=ID_PATTERN)
+    key: Id
     value: Union[str, int, float, dict[str, Union[int, float, str]]]
-    reason: str = Field(min_length=1)
+    reason: Text
 
 
-class CriterionShiftSpec(Strict):
+@strict
+class CriterionShiftSpec:
     criterion: Literal[CRITERIA]  # type: ignore[valid-type]
     delta: float
-    reason: str = Field(min_length=1)
+    reason: Text
 
 
 # --- kinds ---------------------------------------------------------------------------------
 
 
-class ConclusionKind(Strict):
+class ConclusionKind:
     """Behaviour every kind provides; the defaults suit a kind that concludes nothing special."""
 
     kind: ClassVar[str]
@@ -154,10 +162,11 @@ class ConclusionKind(Strict):
         return {}
 
 
+@strict
 class FactConclusion(ConclusionKind):
     kind: ClassVar[str] = "fact"
     competition: ClassVar[Competition] = "derived"
-    fact: str = Field(pattern=ID_PATTERN)
+    fact: Id
 
     @property
     def target(self) -> str:
@@ -174,12 +183,13 @@ class FactConclusion(ConclusionKind):
         return self.fact
 
 
+@strict
 class PPPConclusion(ConclusionKind):
     kind: ClassVar[str] = "ppp"
     competition: ClassVar[Competition] = "certainty"
     group: ClassVar[str | None] = "verdict"
-    ppp: float = Field(ge=-1, le=1)
-    reason: str = Field(min_length=1)
+    ppp: Weight
+    reason: Text
 
     @property
     def target(self) -> str:
@@ -195,6 +205,7 @@ class PPPConclusion(ConclusionKind):
         return {"weight": self.ppp}
 
 
+@strict
 class GateConclusion(ConclusionKind):
     """A failed gate: it changes the outcome, never the certainty (it carries no weight)."""
 
@@ -214,6 +225,7 @@ class GateConclusion(ConclusionKind):
         return f"gate {self.gate.id}"
 
 
+@strict
 class EvidenceConclusion(ConclusionKind):
     kind: ClassVar[str] = "evidence"
     competition: ClassVar[Competition] = "certainty"
@@ -235,6 +247,7 @@ class EvidenceConclusion(ConclusionKind):
         return {"weight": self.evidence.weight}
 
 
+@strict
 class AllocateConclusion(ConclusionKind):
     kind: ClassVar[str] = "allocate"
     competition: ClassVar[Competition] = "precedence"
@@ -259,6 +272,7 @@ class AllocateConclusion(ConclusionKind):
         return {"party": self.allocate.party}
 
 
+@strict
 class RedFlagConclusion(ConclusionKind):
     kind: ClassVar[str] = "red_flag"
     competition: ClassVar[Competition] = "union"
@@ -276,6 +290,7 @@ class RedFlagConclusion(ConclusionKind):
         return f"red flag {self.red_flag.id}"
 
 
+@strict
 class AdviseConclusion(ConclusionKind):
     kind: ClassVar[str] = "advise"
     competition: ClassVar[Competition] = "union"
@@ -295,6 +310,7 @@ class AdviseConclusion(ConclusionKind):
         return f"{self.advise.topic} advice on {self.advise.key.replace('_', ' ')}"
 
 
+@strict
 class SetConclusion(ConclusionKind):
     kind: ClassVar[str] = "set"
     competition: ClassVar[Competition] = "precedence"
@@ -313,6 +329,7 @@ class SetConclusion(ConclusionKind):
         return f"{self.set.topic} {self.set.key} = {self.set.value}"
 
 
+@strict
 class CriteriaConclusion(ConclusionKind):
     kind: ClassVar[str] = "criteria"
     competition: ClassVar[Competition] = "sum"

@@ -88,7 +88,7 @@ def _duplicates(rules: list) -> list[LintFinding]:
     seen: dict[tuple, str] = {}
     out = []
     for r in rules:
-        key = (r.condition, tuple(c.model_dump_json() for c in r.conclusions))
+        key = (r.condition, tuple(repr(c) for c in r.conclusions))
         if key in seen:
             out.append(LintFinding("warning", f"rule {r.id}",
                                    f"redundant: same conditions and conclusions as {seen[key]}"))

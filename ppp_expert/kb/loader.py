@@ -28,8 +28,9 @@ from ppp_expert.kb.schema import (
     RuleSpec,
     Settings,
 )
-from ppp_expert.kb.sources import checked, data_key, read_all, shipped_kb_dir, suggest, unique, validate
+from ppp_expert.kb.sources import checked, data_key, read_all, shipped_kb_dir, suggest, unique
 from ppp_expert.kb.strata import stratify
+from ppp_expert.kb.validated import Checker
 
 
 @lru_cache(maxsize=1)
@@ -64,11 +65,12 @@ def _load_kb(path: str | Path | None) -> KnowledgeBase:
     root = Path(path) if path is not None else shipped_kb_dir()
     if not root.is_dir():
         raise KnowledgeBaseError("expected a knowledge-base directory", path=str(root))
-    data, rule_paths, fingerprint, from_cache = read_all(root)
-    questions_file = checked(root / "questions.yaml", data[root / "questions.yaml"], QuestionsFile)
-    models_file = checked(root / "models.yaml", data[root / "models.yaml"], ModelsFile)
-    risks_file = checked(root / "risks.yaml", data[root / "risks.yaml"], RisksFile)
-    settings = checked(root / "settings.yaml", data[root / "settings.yaml"], Settings)
+    data, rule_paths, fingerprint, made = read_all(root)
+    check = Checker(root, replay=made)  # validates, or rebuilds what validation made last time
+    questions_file = checked(root / "questions.yaml", data[root / "questions.yaml"], QuestionsFile, check)
+    models_file = checked(root / "models.yaml", data[root / "models.yaml"], ModelsFile, check)
+    risks_file = checked(root / "risks.yaml", data[root / "risks.yaml"], RisksFile, check)
+    settings = checked(root / "settings.yaml", data[root / "settings.yaml"], Settings, check)
 
     questions = unique(questions_file.questions, str(root / "questions.yaml"), "questions")
     for q in questions.values():
@@ -105,20 +107,21 @@ def _load_kb(path: str | Path | None) -> KnowledgeBase:
     if not rule_paths:
         raise KnowledgeBaseError("no rule files; expected the rules in rules/*.yaml", path=str(rules_dir))
     for rule_path in rule_paths:
-        rules_file = checked(rule_path, data[rule_path], RulesFile)
+        rules_file = checked(rule_path, data[rule_path], RulesFile, check)
         for index, raw in enumerate(rules_file.rules):
             rule_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{index + 1}"
-            spec = validate(RuleSpec, raw, str(rule_path), f"rule {rule_id}")
-            rules.append(build_rule(spec, str(rule_path), len(rules), questions, risks))
+            spec = check(RuleSpec, raw, str(rule_path), f"rule {rule_id}")
+            rules.append(build_rule(spec, str(rule_path), len(rules), questions, risks, check))
     rules.extend(default_allocation_rules(risks, len(rules), str(root / "risks.yaml")))
     check_unique_ids(rules)
     rules, producers = stratify(rules)
     practice = None
     if root / "practice.yaml" in data:
-        practice = unique(checked(root / "practice.yaml", data[root / "practice.yaml"], PracticeFile).practice,
+        practice = unique(checked(root / "practice.yaml", data[root / "practice.yaml"], PracticeFile, check).practice,
                            str(root / "practice.yaml"), "practice")
-    if not from_cache:  # only a knowledge base that loaded without error is cached
-        cache.store("kb-data", data_key(fingerprint), {p.relative_to(root).as_posix(): v for p, v in data.items()})
+    if made is None:  # only a knowledge base that loaded without error is cached
+        cache.store("kb-data", data_key(fingerprint),
+                    {"files": {p.relative_to(root).as_posix(): v for p, v in data.items()}, "made": check.made})
     return KnowledgeBase(root, questions, models, risks, settings, rules, producers, practice,
                          fingerprint=fingerprint)
 

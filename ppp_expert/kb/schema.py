@@ -1,10 +1,14 @@
-"""Pydantic schemas of the knowledge-base files (the shape; cross-references are checked in kb.py)."""
+"""The knowledge-base files' shapes: plain frozen dataclasses (cross-references are checked in loader.py).
+
+Plain classes, so that a loaded knowledge base is used without pydantic; pydantic validates the
+files into them (``sources.validate``) through the ``Annotated`` markers of ``constraints``."""
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Optional, TypeVar, dataclass_transform
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from ppp_expert.kb.constraints import After, Rules
 
 GUIDE_SECTIONS = (
     "why-ppp", "applications", "model-types", "model-selection", "phase1-opportunity",
@@ -30,20 +34,16 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 RULE_ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"
 
 
-def empty_dict() -> dict[str, Any]:
-    """A fresh empty mapping. A Python function rather than ``dict``: pydantic inspects a default
-    factory's signature, and for a builtin that means tokenising its text signature, which
-    costs a cold start 10-15 ms the first time."""
-    return {}
+C = TypeVar("C", bound=type)
 
 
-def empty_list() -> list[Any]:
-    """A fresh empty list (a Python function for the reason given in ``empty_dict``)."""
-    return []
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(field,))
+def strict(cls: C) -> C:
+    """A knowledge-base class: frozen, fields by keyword, and (when pydantic validates a file
+    into it) no field the class does not declare."""
+    cls.__pydantic_config__ = {"extra": "forbid"}  # type: ignore[attr-defined]
+    dataclass(frozen=True, kw_only=True)(cls)
+    return cls
 
 
 def check_source(value: str) -> str:
@@ -55,107 +55,113 @@ def check_source(value: str) -> str:
     raise ValueError(f"expected a guide section id ({', '.join(GUIDE_SECTIONS)}) or practice:<name>")
 
 
-class Question(Strict):
-    id: str = Field(pattern=ID_PATTERN)
-    text: str = Field(min_length=1)
-    help: str = Field(min_length=1)
-    guide: list[str] = Field(min_length=1)
+Id = Annotated[str, Rules(pattern=ID_PATTERN)]
+Text = Annotated[str, Rules(min_length=1)]
+Source = Annotated[str, After(check_source)]
+
+
+@strict
+class Question:
+    id: Id
+    text: Text
+    help: Text
+    guide: Annotated[list[Source], Rules(min_length=1)]
     phase: Literal["need", "drivers", "market", "selection", "structuring"] = "structuring"
     #: lever: the authority chooses the answer (term, payment, risk transfer, preferences, preparation
     #: it can do); fact: the answer describes the world it works in (demand, capacity, market, law).
     control: Literal["lever", "fact"] = "fact"
     type: Literal["choice", "number", "integer"] = "choice"
-    answers: dict[str, str] = Field(default_factory=empty_dict)
+    answers: dict[str, str] = field(default_factory=dict)
     min: Optional[float] = None
     max: Optional[float] = None
 
-    @field_validator("guide")
-    @classmethod
-    def _guide(cls, value: list[str]) -> list[str]:
-        return [check_source(v) for v in value]
+
+@strict
+class QuestionsFile:
+    questions: Annotated[list[Question], Rules(min_length=1)]
 
 
-class QuestionsFile(Strict):
-    questions: list[Question] = Field(min_length=1)
-
-
-class Model(Strict):
+@strict
+class Model:
     id: Literal[MODEL_IDS]  # type: ignore[valid-type]
     title: str
     summary: str
-    source: str
+    source: Source
     #: The risks whose owner matters most under this model (shown first in summaries).
-    key_risks: list[str] = Field(default_factory=empty_list)
-
-    _source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
+    key_risks: list[str] = field(default_factory=list)
 
 
-class ModelsFile(Strict):
+@strict
+class ModelsFile:
     models: list[Model]
 
 
-class DefaultAllocation(Strict):
+@strict
+class DefaultAllocation:
     party: Party
-    mechanism: str = Field(min_length=1)
-    rationale: str = Field(min_length=1)
+    mechanism: Text
+    rationale: Text
 
 
-class Risk(Strict):
-    id: str = Field(pattern=ID_PATTERN)
+@strict
+class Risk:
+    id: Id
     title: str
     description: str
-    source: str
+    source: Source
     defaults: dict[str, DefaultAllocation]
 
-    _source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
+
+@strict
+class RisksFile:
+    risks: Annotated[list[Risk], Rules(min_length=1)]
 
 
-class RisksFile(Strict):
-    risks: list[Risk] = Field(min_length=1)
-
-
-class PracticeSource(Strict):
+@strict
+class PracticeSource:
     """A published document of international practice that ``practice:<id>`` citations name."""
 
-    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
-    title: str = Field(min_length=1)
-    publisher: str = Field(min_length=1)
-    year: int = Field(ge=1900, le=2100)
+    id: Annotated[str, Rules(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+    title: Text
+    publisher: Text
+    year: Annotated[int, Rules(ge=1900, le=2100)]
     section: Optional[str] = None
     note: Optional[str] = None
-    covers: str = Field(min_length=1)
+    covers: Text
 
 
-class PracticeFile(Strict):
-    practice: list[PracticeSource] = Field(min_length=1)
+@strict
+class PracticeFile:
+    practice: Annotated[list[PracticeSource], Rules(min_length=1)]
 
 
-class Settings(Strict):
-    verdict_threshold: float = Field(gt=0, lt=1)
-    close_call_margin: float = Field(ge=0, lt=1)
+@strict
+class Settings:
+    verdict_threshold: Annotated[float, Rules(gt=0, lt=1)]
+    close_call_margin: Annotated[float, Rules(ge=0, lt=1)]
     criteria_weights: dict[str, float]
     #: A partnership model must score this to be viable and recommended: below it no model is
     #: recommended, and a partnership the evidence favours is "not yet" (no model fits).
-    model_threshold: float = Field(default=0.3, ge=0, lt=1)
+    model_threshold: Annotated[float, Rules(ge=0, lt=1)] = 0.3
     #: While fewer than this share of the questions behind the verdict are answered, evidence
     #: that the unanswered ones could still turn to the other side is too thin to advise on.
-    thin_information_share: float = Field(default=0.3, ge=0, le=1)
+    thin_information_share: Annotated[float, Rules(ge=0, le=1)] = 0.3
 
 
-class RuleSpec(Strict):
+@strict
+class RuleSpec:
     """A rule as written in YAML; ``when`` is parsed by condition_syntax.parse in build.py."""
 
-    id: str = Field(pattern=RULE_ID_PATTERN)
-    title: str = Field(min_length=1)
-    source: str
-    salience: int = Field(default=0, ge=-100, le=100)
+    id: Annotated[str, Rules(pattern=RULE_ID_PATTERN)]
+    title: Text
+    source: Source
+    salience: Annotated[int, Rules(ge=-100, le=100)] = 0
     when: Any
-    then: list[dict[str, Any]] = Field(min_length=1)
-
-    _source = field_validator("source")(classmethod(lambda cls, v: check_source(v)))
+    then: Annotated[list[dict[str, Any]], Rules(min_length=1)]
 
 
-class RulesFile(Strict):
-    """Each rule is validated on its own (kb.py), so an error can name the rule id."""
+@strict
+class RulesFile:
+    """Each rule is validated on its own (loader.py), so an error can name the rule id."""
 
-    rules: list[dict[str, Any]] = Field(default_factory=empty_list)
+    rules: list[dict[str, Any]] = field(default_factory=list)

@@ -3,17 +3,15 @@ cache keyed by the files' fingerprint, and validation into the schema with one-l
 
 from __future__ import annotations
 
-import difflib
+import importlib.util
 from pathlib import Path
 from typing import Any, Iterable, TypeVar
-
-from pydantic import BaseModel, ValidationError
 
 from ppp_expert import yaml_io
 from ppp_expert.errors import KnowledgeBaseError
 from ppp_expert.kb import cache
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
 def shipped_kb_dir() -> Path:
@@ -23,18 +21,34 @@ def shipped_kb_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "knowledge_base"
 
 
-def _one_line_validation(error: ValidationError) -> tuple[str, str]:
+def _one_line_validation(error: Any) -> tuple[str, str]:
     first = error.errors()[0]
     loc = ".".join(str(part) for part in first["loc"])
     got = first.get("input")
     shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
-    message = first["msg"].removeprefix("Value error, ")
-    return loc, f"{message} (got {shown})"
+    message = _MESSAGES.get(first["type"], first["msg"]).format(**first.get("ctx", {}))
+    return loc, f"{message.removeprefix('Value error, ')} (got {shown})"
+
+
+#: Pydantic words two errors differently for the plain classes than for its own models; the
+#: files' errors keep the wording they have always had.
+_MESSAGES = {
+    "unexpected_keyword_argument": "Extra inputs are not permitted",
+    "dataclass_type": "Input should be a valid dictionary or instance of {class_name}",
+}
+_ADAPTERS: dict[type, Any] = {}
 
 
 def validate(model: type[M], data: Any, path: str, field_prefix: str = "") -> M:
+    """``data`` validated into the knowledge-base class ``model`` by pydantic (imported only here:
+    a knowledge base loaded from the cache is rebuilt without it, see ``kb.validated``)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
     try:
-        return model.model_validate(data)
+        return adapter.validate_python(data)
     except ValidationError as exc:
         loc, msg = _one_line_validation(exc)
         where = ".".join(p for p in (field_prefix, loc) if p)
@@ -43,6 +57,8 @@ def validate(model: type[M], data: Any, path: str, field_prefix: str = "") -> M:
 
 def suggest(value: str, options: Iterable[str]) -> str:
     """A "did you mean" suffix naming the nearest valid option, or an empty string."""
+    import difflib  # only when something is wrong: a correct run never suggests
+
     close = difflib.get_close_matches(str(value), list(options), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -59,19 +75,23 @@ def _parsed(path: Path, raw: bytes) -> Any:
     return data
 
 
-def checked(path: Path, data: Any, model: type[M]) -> M:
+def checked(path: Path, data: Any, model: type[M], check: Any = validate) -> M:
+    """A whole file's data validated into ``model`` (by ``check``: ``validate`` or a
+    ``validated.Checker``)."""
     if data is None:
         raise KnowledgeBaseError("file is empty; expected a mapping", path=str(path))
-    return validate(model, data, str(path))
+    return check(model, data, str(path))
 
 
-def read_all(root: Path) -> tuple[dict[Path, Any], list[Path], str, bool]:
+def read_all(root: Path) -> tuple[dict[Path, Any], list[Path], str, dict[str, Any] | None]:
     """Every knowledge-base file's data (from the cache when its bytes are unchanged), the rule
-    files among them, the fingerprint of the files, and whether the data came from the cache.
+    files among them, the fingerprint of the files, and, when the data came from the cache, what
+    validating it made (``validated.Checker.made``), else None.
 
-    The bytes are always read (safely, bounded) and hashed; only parsing is saved. The cache
-    holds parsed YAML of a knowledge base that loaded without error, keyed by the files'
-    fingerprint and the parsing code (``kb.cache``); validation runs on it all the same.
+    The bytes are always read (safely, bounded) and hashed; parsing and validation are saved.
+    The cache holds the parsed YAML of a knowledge base that loaded without error and the
+    validated values, keyed by the files' fingerprint and the code and libraries that parsed and
+    validated them (``kb.cache``, ``data_key``).
     """
     paths = [root / "questions.yaml", root / "models.yaml", root / "risks.yaml", root / "settings.yaml"]
     if (root / "practice.yaml").exists():  # optional
@@ -82,18 +102,33 @@ def read_all(root: Path) -> tuple[dict[Path, Any], list[Path], str, bool]:
     names = [p.relative_to(root).as_posix() for p in paths]
     fingerprint = cache.digest([part for n, p in zip(names, paths) for part in (n.encode(), raw[p])])
     cached = cache.load("kb-data", data_key(fingerprint)) if cache.enabled() else None
-    if isinstance(cached, dict) and list(cached) == names:
-        return {p: cached[n] for n, p in zip(names, paths)}, rule_paths, fingerprint, True
-    return {p: _parsed(p, raw[p]) for p in paths}, rule_paths, fingerprint, False
+    if (isinstance(cached, dict) and isinstance(cached.get("files"), dict) and list(cached["files"]) == names
+            and isinstance(cached.get("made"), dict)):
+        return {p: cached["files"][n] for n, p in zip(names, paths)}, rule_paths, fingerprint, cached["made"]
+    return {p: _parsed(p, raw[p]) for p in paths}, rule_paths, fingerprint, None
 
 
 def data_key(fingerprint: str) -> dict[str, str]:
-    """What parsed knowledge-base data depends on: the files, and the code and library parsing them."""
+    """What the cached data depends on: the files, and the code and libraries parsing and validating them."""
     import yaml
 
-    code = cache.code_fingerprint(yaml_io.__file__, __file__, libraries=[f"PyYAML {yaml.__version__}",
-                                                                       f"libyaml {yaml.__with_libyaml__}"])
+    here = Path(__file__).parent
+    code = cache.code_fingerprint(
+        yaml_io.__file__, __file__, *(here / f"{name}.py" for name in _VALIDATING),
+        libraries=[f"PyYAML {yaml.__version__}", f"libyaml {yaml.__with_libyaml__}", _pydantic_version()])
     return {"kb": fingerprint, "code": code}
+
+
+#: The modules whose code decides what validation makes of the files (with this one).
+_VALIDATING = ("schema", "conclusions", "constraints", "validated", "loader", "build")
+
+
+def _pydantic_version() -> str:
+    """Pydantic's version file, read without importing pydantic (a cache hit never imports it)."""
+    spec = importlib.util.find_spec("pydantic")
+    if spec is None or spec.origin is None:
+        return "pydantic missing"
+    return "pydantic " + (Path(spec.origin).parent / "version.py").read_text(encoding="utf-8")
 
 
 def unique(items: list[Any], path: str, what: str) -> dict[str, Any]:

@@ -171,3 +171,13 @@ def claim_lines(result: ClaimWhyNot) -> list[str]:
     if not result.candidates:
         out.append("  No rule in the knowledge base concludes it.")
     return out
+
+
+def format_value(value: object) -> str:
+    """A structuring setting's value in words (the advice tables, the memo, training): here,
+    without rich, so that the memo's HTML and Markdown do not import the terminal library."""
+    if isinstance(value, dict):
+        if set(value) == {"min", "max"}:
+            return f"{value['min']}-{value['max']} years"
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value).replace("_", " ")

@@ -32,10 +32,9 @@ from ppp_expert.errors import PPPExpertError
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.sections import section_title
 from ppp_expert.render.encode import md_cell, md_code, md_code_cell, md_text, url_path
-from ppp_expert.render.explanations import VERDICT_WORDS
+from ppp_expert.render.explanations import VERDICT_WORDS, format_value
 from ppp_expert.render.graphs import dot_available, to_dot
 from ppp_expert.render.memo_parts import APPROVALS, decision_sought, next_steps, why_not_chosen
-from ppp_expert.render.text import format_value
 
 FORMATS = ("md", "html", "pdf", "docx")
 #: The formats rendered from a text template; pdf prints the html, docx is built in render/memo_docx.

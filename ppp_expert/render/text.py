@@ -13,6 +13,7 @@ from ppp_expert.advice.contract import Advice, TopicAdvice
 from ppp_expert.advice.summary import NUMBERS_EXPLAINED, clears_with
 from ppp_expert.kb.conclusions import TRADITIONAL
 from ppp_expert.kb.knowledge_base import KnowledgeBase
+from ppp_expert.render.explanations import format_value
 from ppp_expert.render.summary_panel import CONFIDENCE_STYLE
 
 PARTY_COLUMNS = ("public", "shared", "private")
@@ -129,14 +130,6 @@ def topic_table(name: str, topic: TopicAdvice) -> Optional[Table]:
     for item in topic.advice:
         table.add_row(item.key.replace("_", " "), item.text)
     return table
-
-
-def format_value(value: object) -> str:
-    if isinstance(value, dict):
-        if set(value) == {"min", "max"}:
-            return f"{value['min']}-{value['max']} years"
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    return str(value).replace("_", " ")
 
 
 def red_flag_table(advice: Advice) -> Optional[Table]:

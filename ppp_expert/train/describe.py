@@ -164,7 +164,7 @@ def _decision_actual(kb: KnowledgeBase, leaf: cond.DecisionIn, state: cond.State
 
 def value_text(value: Any) -> str:
     """A setting's value as a reader sees it (``5-10 years``, ``availability payments``)."""
-    from ppp_expert.render.text import format_value  # the same words as the advice tables
+    from ppp_expert.render.explanations import format_value  # the same words as the advice tables
 
     return format_value(value)
 

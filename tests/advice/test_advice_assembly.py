@@ -6,6 +6,7 @@ Tiny knowledge bases (conftest.write_kb) make every number in these tests comput
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from ppp_expert.api import evaluate, load_kb
 from ppp_expert.engine.aggregate import combine, rank, verdict_questions
 from ppp_expert.engine.facts import Answer, DecisionFact, Finding, fact_label, specialised
 from ppp_expert.kb.conclusions import CONCLUSION_KINDS
+from ppp_expert.kb.sources import validate
 
 A, B, C = ({"answer": q, "is": "yes"} for q in "abc")
 
@@ -58,7 +60,7 @@ def test_a_recommendation_is_determined_only_with_a_verdict_and_a_model_above_th
         tmp_path: Path, ppp: float, alliance: float | None, determined: bool) -> None:
     from ppp_expert.kb.schema import Settings
 
-    threshold = Settings.model_fields["model_threshold"].default  # the tiny knowledge base keeps it
+    threshold = {f.name: f.default for f in fields(Settings)}["model_threshold"]  # the tiny knowledge base keeps it
     weight = threshold if alliance is None else alliance if alliance > 0 else threshold + alliance
     then = [{"ppp": ppp, "reason": "r"}, {"evidence": {"model": "alliance", "weight": round(weight, 4), "reason": "r"}}]
     kb = load_kb(write_kb(tmp_path, {"10.yaml": [rule("t.all", A, *then)]}))
@@ -241,7 +243,7 @@ class Catalogue:
 def test_each_conclusion_kind_names_its_target_and_describes_itself(raw: dict, target: str, describe: str,
                                                                     label: str, edge: dict) -> None:
     (kind,) = [k for k in raw if k in CONCLUSION_KINDS]
-    conclusion = CONCLUSION_KINDS[kind].model_validate(raw)
+    conclusion = validate(CONCLUSION_KINDS[kind], raw, "rule.yaml")
     assert (conclusion.target, conclusion.describe(Catalogue()), conclusion.node_label(), conclusion.edge()) == \
         (target, describe, label, edge)
 
@@ -249,7 +251,7 @@ def test_each_conclusion_kind_names_its_target_and_describes_itself(raw: dict, t
 def test_conclusion_kinds_say_what_they_declare_reference_and_weigh() -> None:
     def make(raw: dict) -> Any:
         (kind,) = [k for k in raw if k in CONCLUSION_KINDS]
-        return CONCLUSION_KINDS[kind].model_validate(raw)
+        return validate(CONCLUSION_KINDS[kind], raw, "rule.yaml")
 
     fact = make({"fact": "x"})
     allocation = make({"allocate": {"risk": "demand", "party": "public", "mechanism": "m", "rationale": "r"}})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from conftest import CASES
 
@@ -27,7 +28,7 @@ def test_turning_a_need_into_a_commodity_bought_in_house_flips_the_verdict(runne
 
 def test_whatif_agrees_with_evaluating_the_edited_case(runner, tmp_path, kb) -> None:
     case = load_case(IRELAND, kb)
-    edited = case.model_copy(update={"answers": {**case.answers, "revenue_source": "government_payments"}})
+    edited = replace(case, answers={**case.answers, "revenue_source": "government_payments"})
     expected = {r.risk: r.party for r in evaluate(edited, kb).risk_allocation}
     before = {r.risk: r.party for r in evaluate(case, kb).risk_allocation}
     result = runner.invoke(main, ["whatif", IRELAND, "--set", "revenue_source=government_payments", "--format", "json"])

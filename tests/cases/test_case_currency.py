@@ -38,7 +38,7 @@ def test_the_capital_cost_in_pounds_at_the_cases_rate_decides_as_the_dollar_answ
                       "finance": {"currency": "GBP", "capital_cost": 3, "usd_rate": 1.27}})
     assert SMALL_OUTLAY in _fired(small)  # GBP 3 million at 1.27 is US$3.81 million: under the line
     same = evaluate({"id": STEM, "answers": {**answers, "capital_cost_musd": 3.81}})
-    assert small.model_dump() == same.model_dump()
+    assert small.to_json() == same.to_json()
     # The rate decides: at 2 US$ per pound the same figure is US$6 million, over the line.
     dear = evaluate({"id": STEM, "answers": answers, "finance": {"currency": "GBP", "capital_cost": 3, "usd_rate": 2}})
     assert SMALL_OUTLAY not in _fired(dear)
@@ -58,7 +58,7 @@ def test_a_cost_in_another_currency_without_a_rate_stays_unknown_to_the_rules() 
     answers = _answers_without_cost()
     unconverted = evaluate({"id": STEM, "answers": answers, "finance": {"currency": "EUR", "capital_cost": 3}})
     unanswered = evaluate({"id": STEM, "answers": answers})
-    assert unconverted.model_dump() == unanswered.model_dump()
+    assert unconverted.to_json() == unanswered.to_json()
     assert SMALL_OUTLAY not in _fired(unconverted)
 
 

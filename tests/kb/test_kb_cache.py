@@ -272,3 +272,22 @@ def test_only_plans_of_the_shape_branches_gives_are_well_formed(kb: Any) -> None
     }
     for why, plans in bad.items():
         assert not plan._well_formed(plans, kb), why
+
+
+def test_a_cache_hit_rebuilds_the_validated_objects_exactly_without_pydantic(cache_home: Path, kb_dir: Path) -> None:
+    """What validation made is rebuilt from the cache to the same classes and value types (an
+    integer stays an integer, a float a float), and a process loading it never imports pydantic."""
+    import os
+    import subprocess
+    import sys
+
+    first = load_kb(kb_dir)
+    second = load_kb(kb_dir)
+    for part in ("questions", "models", "risks", "settings", "practice"):
+        assert repr(getattr(first, part)) == repr(getattr(second, part)), part
+    assert [repr(r.conclusions) for r in first.rules] == [repr(r.conclusions) for r in second.rules]
+    probe = ("import sys; from ppp_expert.kb.loader import load_kb; kb = load_kb(sys.argv[1]); "
+             "print(len(kb.rules), 'pydantic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe, str(kb_dir)], capture_output=True, text=True, check=True,
+                          env={**os.environ, "XDG_CACHE_HOME": str(cache_home.parent)})
+    assert done.stdout.split() == [str(len(first.rules)), "False"]

@@ -1,0 +1,32 @@
+"""A case's ``expected`` block is checked directly when well formed, by pydantic otherwise: both
+ways must give the same value or the same one-line error, whatever the block holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ppp_expert.cases.case import _expected_by_pydantic, _expected_shape
+from ppp_expert.errors import CaseError
+
+BLOCKS: list[Any] = [
+    {}, {"appropriate": "ppp"}, {"appropriate": "undetermined", "model": "alliance"},
+    {"appropriate": None, "model": None, "risks": {"demand": "public"}}, {"risks": {}},
+    {"appropriate": "maybe"}, {"appropriate": 3}, {"model": 4}, {"model": ["a"]}, {"risks": None},
+    {"risks": {"demand": 5}}, {"risks": {1: "public"}}, {"risks": ["demand"]}, {"verdict": "ppp"},
+    {"appropriate": "ppp", "extra": 1}, ["ppp"], "ppp", 7, True, {"appropriate": True},
+    {"appropriate": "PPP"}, {"model": "", "risks": {"": ""}},
+]
+
+
+def outcome(check: Any, raw: Any) -> Any:
+    try:
+        return check(raw, "case.yaml")
+    except CaseError as exc:
+        return ("error", exc.one_line())
+
+
+@pytest.mark.parametrize("raw", BLOCKS, ids=[repr(b) for b in BLOCKS])
+def test_the_direct_check_agrees_with_pydantic(raw: Any) -> None:
+    assert outcome(_expected_shape, raw) == outcome(_expected_by_pydantic, raw)
