@@ -20,7 +20,7 @@ from ppp_expert.train.solved import Solved
 from ppp_expert.train.step_parts import advice_rules, askable_setting
 
 #: Bump when what a summary holds changes: old entries are then ignored.
-SUMMARY_VERSION = 6
+SUMMARY_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,17 @@ def summarise(solved: Solved) -> CaseSummary:
         unique = tuple(dict.fromkeys(rules))
         return StepSummary(topic, tuple(sorted({kb.rule(r).source for r in unique})), unique)
 
-    steps = {"model": step("model-selection", model_step(solved, 0).rules),
-             "risks": step("risk-allocation", (a.rules[0] for a in advice.risk_allocation))}
+    # Only the steps the tutor will ask (casework.build_step): no outcome step when no rule decides
+    # it (too few answers), no model or risk owners when no model is recommended. A case left with
+    # no step at all is never chosen.
+    steps: dict[str, StepSummary] = {}
     verdict = verdict_step(solved, 0)
-    if verdict is not None:  # no rule decides the outcome (too few answers): not asked
-        steps = {"verdict": step("model-selection", verdict.rules), **steps}
+    if verdict is not None:
+        steps["verdict"] = step("model-selection", verdict.rules)
+    if advice.recommendation.determined:
+        steps["model"] = step("model-selection", model_step(solved, 0).rules)
+    if advice.risk_allocation:
+        steps["risks"] = step("risk-allocation", (a.rules[0] for a in advice.risk_allocation))
     if advice.red_flags:  # a case without any is not asked about flags: 'none' would be a free answer
         steps["red_flags"] = step("red-flags", (r for f in advice.red_flags for r in f.rules))
     implementation = advice_step(solved, 0, "implementation")

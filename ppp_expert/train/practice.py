@@ -131,7 +131,12 @@ def practise(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee
         if exercise is None:
             plan = ((case_id, tuple(steps_for(topic))) if case_id
                     else next_case(tutor, who, topic, section, rng, seed))
-            if plan is None:
+            if plan is not None and case_id and not _has_steps(tutor, case_id, plan[1]):
+                note(tutor, f"Case '{case_id}' has no step to work{f' on {topic}' if topic else ''}: too little is "
+                            "known for a rule to decide its outcome, model, risk owners or red flags; practising "
+                            "items instead.", "yellow")
+                plan = None
+            elif plan is None:
                 note(tutor, f"No case step exercises this curriculum ({topic or section}); practising items instead.")
             else:
                 chosen, steps = plan
@@ -150,6 +155,12 @@ def practise(kb: KnowledgeBase, provider: Provider, db_path: str | None, trainee
         return SittingOutcome.DONE
 
     return sitting(tutor, learner, stops, body)
+
+
+def _has_steps(tutor: Tutor, case_id: str, steps: tuple[str, ...]) -> bool:
+    """Does the case have one of these steps to ask (the catalogue lists only those the tutor builds)?"""
+    assert tutor.catalogue is not None
+    return any(s in tutor.catalogue.summary(case_id).steps for s in steps)
 
 
 def _resumes(plan: dict[str, Any], seed: int, was_case: str | None, case_id: str | None, topic: str | None,

@@ -559,3 +559,28 @@ def test_a_screening_no_rule_decides_is_taught_without_an_outcome_step(kb: Any, 
     graded = [e for e in (json.loads(line) for line in result.output.splitlines()) if e["event"] == "graded"]
     assert graded and all(e["type"] != "verdict" for e in graded)
     assert "red_flags" in {e["type"] for e in graded}
+
+
+def test_the_catalogue_lists_exactly_the_steps_the_tutor_builds_and_a_case_with_none_is_not_worked(
+        kb: Any, runner: Any, programme: Any, catalogue: Catalogue, tmp_path: Path) -> None:
+    """A screening whose answers let no rule decide its outcome, model or flags has no step: the
+    tutor never picks it, and asked for it by name says so instead of an empty exercise."""
+    empty = []
+    for case_id in programme.cases:
+        solved, summary = Solved(kb, programme.get(case_id)), catalogue.summary(case_id)
+        for step in ("verdict", "model", "risks", "red_flags"):
+            built = build_step(solved, 3, step, catalogue.flags_elsewhere(case_id))
+            assert (built is not None) == (step in summary.steps), (case_id, step)
+        if not summary.steps:
+            empty.append(case_id)
+    assert empty == ["sri-lanka-digital-id-2022-screening"]
+    result = run(runner, ["train", "--db", str(tmp_path / "t.db"), "--trainee", "ana", "--new", "--case", empty[0],
+                          "--seed", "3", "--items", "2", "--format", "json"], "1\n" * 10)
+    events = [json.loads(line) for line in result.output.splitlines()]
+    assert any(e["event"] == "note" and "has no step to work" in e["text"] for e in events)
+    assert not any(e["event"] == "brief" for e in events)
+    for seed in range(8):  # never picked for a trainee with nothing asked for
+        picked = run(runner, ["train", "--db", str(tmp_path / f"s{seed}.db"), "--trainee", "b", "--new",
+                              "--seed", str(seed), "--items", "0", "--format", "json"], "")
+        briefs = [json.loads(line) for line in picked.output.splitlines() if '"event": "brief"' in line]
+        assert briefs and briefs[0]["case"] != empty[0]
