@@ -280,3 +280,22 @@ def test_a_json_number_may_have_as_many_digits_as_the_limit_and_no_more() -> Non
     with pytest.raises(CaseError, match=f"a number of {MAX_NUMBER_DIGITS + 1:,} digits; expected at most "
                                         f"{MAX_NUMBER_DIGITS:,}"):
         parse_text('{"n": %s}' % ("7" * (MAX_NUMBER_DIGITS + 1)), "c.json", CaseError, as_json=True)
+
+
+@pytest.mark.parametrize("block, field, expectation", [
+    (5, "consultation", "expected a mapping like {asked: 12}, got int"),
+    ({"asked": 3, "seen": 1}, "consultation.seen", "unknown key; expected asked"),
+    ({"asked": -1}, "consultation.asked", "expected a whole number from 0 to"),
+    ({"asked": True}, "consultation.asked", "expected a whole number from 0 to"),
+    ({"asked": "3"}, "consultation.asked", "expected a whole number from 0 to"),
+])
+def test_a_bad_consultation_block_is_named_with_the_expectation(runner, write_case, block, field,
+                                                                expectation) -> None:
+    path = write_case(BROADBAND, consultation=block)
+    message = run_bad(runner, path)
+    assert f"{path}: {field}: {expectation}" in message
+
+
+def test_a_session_files_question_count_is_read(write_case) -> None:
+    assert load_case(write_case(BROADBAND, consultation={"asked": 7})).asked == 7
+    assert load_case(write_case(BROADBAND, name="none.yaml", consultation=None)).asked == 0
