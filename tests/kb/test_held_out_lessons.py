@@ -79,3 +79,15 @@ def test_a_short_subsidy_term_does_not_count_against_a_concession_whose_operator
     fired = {w.rule for w in next(r for r in handed_back.recommendation.ranking
                                   if r.model == "concession_bot").evidence}
     assert "model.concession_bot.short_duration" in fired
+
+
+def test_an_agreed_ip_schedule_clears_the_unclear_ownership_flag_under_any_outcome() -> None:
+    """The flag asks for an IP and data schedule; once one is agreed in writing it has nothing to
+    ask (Denmark's MitID, held out, kept its IP terms settled and was still flagged)."""
+    for stem in ("germany-toll-collect", "healthcare-gov-marketplace"):  # a PPP and a traditional outcome
+        before = run_case(stem)
+        assert "unclear_data_ip" in flags(before), stem
+        agreed = run_case(stem, ip_schedule_agreed="yes")
+        assert "unclear_data_ip" not in flags(agreed), stem
+        assert agreed.appropriate.verdict == before.appropriate.verdict
+        assert "unclear_data_ip" in flags(run_case(stem, ip_schedule_agreed="no")), stem
