@@ -31,9 +31,10 @@ def questions(state: CliState, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--of", "of", type=click.Choice(["case", "result", "ask-events", "train-events"]), default="case",
-              show_default=True,
-              help="case: what a case file may say; result: what evaluate --format json prints; ask-events: "
+@click.option("--of", "of", type=click.Choice(["case", "result", "whatif", "ask-events", "train-events"]),
+              default="case", show_default=True,
+              help="case: what a case file may say; result: what evaluate --format json prints; whatif: what "
+                   "whatif --format json prints (a comparison or a sweep); ask-events: "
                    "one line of ask --format json; train-events: one line of train (or train exam) --format json.")
 @pass_state
 @handle_errors
@@ -43,6 +44,11 @@ def schema(state: CliState, of: str) -> None:
 
     Example: ppp-expert schema > case.schema.json; ppp-expert schema --of result > result.schema.json
     """
+    if of == "whatif":
+        from ppp_expert.advice.whatif_schema import whatif_json_schema
+
+        click.echo(json.dumps(whatif_json_schema(), indent=1))
+        return
     if of == "train-events":
         from ppp_expert.train.event_schema import train_events_json_schema
 
