@@ -31,11 +31,12 @@ def questions(state: CliState, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--of", "of", type=click.Choice(["case", "result", "whatif", "ask-events", "train-events"]),
-              default="case", show_default=True,
+@click.option("--of", "of", default="case", show_default=True,
+              type=click.Choice(["case", "result", "whatif", "ask-events", "train-events", "train-progress"]),
               help="case: what a case file may say; result: what evaluate --format json prints; whatif: what "
                    "whatif --format json prints (a comparison or a sweep); ask-events: "
-                   "one line of ask --format json; train-events: one line of train (or train exam) --format json.")
+                   "one line of ask --format json; train-events: one line of train (or train exam) --format json; "
+                   "train-progress: what train progress --format json prints.")
 @pass_state
 @handle_errors
 def schema(state: CliState, of: str) -> None:
@@ -48,6 +49,11 @@ def schema(state: CliState, of: str) -> None:
         from ppp_expert.advice.whatif_schema import whatif_json_schema
 
         click.echo(json.dumps(whatif_json_schema(), indent=1))
+        return
+    if of == "train-progress":
+        from ppp_expert.train.progress_schema import train_progress_json_schema
+
+        click.echo(json.dumps(train_progress_json_schema(), indent=1))
         return
     if of == "train-events":
         from ppp_expert.train.event_schema import train_events_json_schema

@@ -62,3 +62,24 @@ def test_the_schema_rejects_what_the_tutor_does_not_write(validator: Any) -> Non
     assert list(validator.iter_errors({"event": "verdict", "text": "ppp"}))  # an unknown event
     assert list(validator.iter_errors({"event": "row", "item": "x", "row": "design", "label": "Design",
                                        "number": 0, "total": 6}))  # rows count from 1
+
+
+def test_train_progress_json_follows_its_schema_for_a_trainee_and_a_cohort(runner: Any, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    schema = json.loads(CliRunner().invoke(main, ["schema", "--of", "train-progress"]).stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    db = str(tmp_path / "t.db")
+    _events(runner, ["train", "--db", db, "--trainee", "ana", "--new", "--seed", "4", "--format", "json"], "1\n\n" * 20)
+    _events(runner, ["train", "exam", "--db", db, "--trainee", "ana", "--items", "3", "--seed", "5",
+                     "--format", "json"], "1\n" * 10)
+    _events(runner, ["train", "--db", db, "--trainee", "ben", "--new", "--seed", "9", "--format", "json"], "")
+    progress = ["train", "progress", "--db", db, "--format", "json"]
+    one = json.loads(runner.invoke(main, [*progress, "--trainee", "ana"]).stdout)
+    everyone = json.loads(runner.invoke(main, progress).stdout)
+    assert one["trainee"] == "ana" and one["exams"] and one["attempts"] > 0
+    assert [r["trainee"] for r in everyone] == ["ana", "ben"]
+    for data in (one, everyone):
+        assert [e.message[:200] for e in validator.iter_errors(data)] == []
+    assert list(validator.iter_errors({**one, "mastery": 0.5}))  # an undeclared field
