@@ -44,7 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "with switching values, assumptions, next steps and approvals), and an annex."),
     "schema": ("ppp_expert.cli.reference:schema",
                "Print the JSON Schema of case files (generated from the questions), of results, or of the "
-               "events of the consultation and training protocols."),
+               "other machine outputs (what-if, reference lists, the consultation and training protocols)."),
     "train": ("ppp_expert.cli.train_trainer:train",
               "Train on real cases: work a case step by step, graded against what the engine concludes."),
     "whatif": ("ppp_expert.cli.whatif:whatif",

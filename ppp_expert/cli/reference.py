@@ -30,46 +30,37 @@ def questions(state: CliState, fmt: str) -> None:
     echo_lines(question_lines(kb))
 
 
+#: What ``schema --of NAME`` prints: where the schema is made (imported only when asked for) and
+#: what it describes. ``case`` is made from the knowledge base's questions.
+SCHEMAS: dict[str, tuple[str, str]] = {
+    "case": ("ppp_expert.cases.json_schema:case_json_schema", "what a case file may say"),
+    "result": ("ppp_expert.advice.contract:result_json_schema", "what evaluate --format json prints"),
+    "whatif": ("ppp_expert.advice.whatif_schema:whatif_json_schema",
+               "what whatif --format json prints (a comparison or a sweep)"),
+    "questions": ("ppp_expert.content.json_schema:questions_json_schema", "what questions --format json prints"),
+    "glossary": ("ppp_expert.content.json_schema:glossary_json_schema", "what glossary --format json prints"),
+    "guide": ("ppp_expert.content.json_schema:guide_json_schema", "what guide --format json prints"),
+    "ask-events": ("ppp_expert.consult.protocol:protocol_json_schema", "one line of ask --format json"),
+    "train-events": ("ppp_expert.train.event_schema:train_events_json_schema",
+                     "one line of train (or train exam) --format json"),
+    "train-progress": ("ppp_expert.train.progress_schema:train_progress_json_schema",
+                       "what train progress --format json prints"),
+}
+
+
 @click.command()
-@click.option("--of", "of", default="case", show_default=True,
-              type=click.Choice(["case", "result", "whatif", "ask-events", "train-events", "train-progress"]),
-              help="case: what a case file may say; result: what evaluate --format json prints; whatif: what "
-                   "whatif --format json prints (a comparison or a sweep); ask-events: "
-                   "one line of ask --format json; train-events: one line of train (or train exam) --format json; "
-                   "train-progress: what train progress --format json prints.")
+@click.option("--of", "of", default="case", show_default=True, type=click.Choice(list(SCHEMAS)),
+              help="; ".join(f"{name}: {what}" for name, (_, what) in SCHEMAS.items()) + ".")
 @pass_state
 @handle_errors
 def schema(state: CliState, of: str) -> None:
     """Print the JSON Schema of case files (generated from the questions), of results, or of the
-    events of the consultation and training protocols.
+    other machine outputs (what-if, reference lists, the consultation and training protocols).
 
     Example: ppp-expert schema > case.schema.json; ppp-expert schema --of result > result.schema.json
     """
-    if of == "whatif":
-        from ppp_expert.advice.whatif_schema import whatif_json_schema
+    import importlib
 
-        click.echo(json.dumps(whatif_json_schema(), indent=1))
-        return
-    if of == "train-progress":
-        from ppp_expert.train.progress_schema import train_progress_json_schema
-
-        click.echo(json.dumps(train_progress_json_schema(), indent=1))
-        return
-    if of == "train-events":
-        from ppp_expert.train.event_schema import train_events_json_schema
-
-        click.echo(json.dumps(train_events_json_schema(), indent=1))
-        return
-    if of == "ask-events":
-        from ppp_expert.consult.protocol import protocol_json_schema
-
-        click.echo(json.dumps(protocol_json_schema(), indent=1))
-        return
-    if of == "result":
-        from ppp_expert.advice.contract import result_json_schema
-
-        click.echo(json.dumps(result_json_schema(), indent=1))
-        return
-    from ppp_expert.cases.json_schema import case_json_schema
-
-    click.echo(json.dumps(case_json_schema(state.kb), indent=1))
+    module, _, function = SCHEMAS[of][0].partition(":")
+    make = getattr(importlib.import_module(module), function)
+    click.echo(json.dumps(make(state.kb) if of == "case" else make(), indent=1))

@@ -1,0 +1,64 @@
+"""JSON Schemas of the reference outputs: ``questions``, ``glossary`` and ``guide`` with
+``--format json`` (``ppp-expert schema --of questions|glossary|guide``).
+
+The questions and glossary entries are the knowledge base's and the content's own classes, so
+their schemas come from those classes through pydantic (only here, when a schema is asked for);
+the guide page and the listings are small shapes written out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _object(required: list[str], properties: dict[str, Any], description: str = "") -> dict[str, Any]:
+    data: dict[str, Any] = {"type": "object", "required": required, "additionalProperties": False,
+                            "properties": properties}
+    if description:
+        data["description"] = description
+    return data
+
+
+def _adapted(kind: Any) -> dict[str, Any]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(kind).json_schema()
+
+
+def questions_json_schema() -> dict[str, Any]:
+    """``questions --format json``: every question with its allowed answers (``unknown`` is always
+    allowed besides and never listed)."""
+    from ppp_expert.kb.schema import Question
+
+    return {"$schema": SCHEMA, "title": "ppp-expert questions --format json", **_adapted(list[Question])}
+
+
+def glossary_json_schema() -> dict[str, Any]:
+    """``glossary --format json``: one term, a list of terms, a primer entry or the primer's index."""
+    from ppp_expert.content.texts import PrimerEntry, Term
+
+    term, entry = _adapted(Term), _adapted(PrimerEntry)
+    names = {"type": "array", "items": {"type": "string"}}
+    index = _object(["topics", "phases", "questions"], {"topics": names, "phases": names, "questions": names},
+                    "glossary --primer: the primer's pages by kind")
+    return {"$schema": SCHEMA, "title": "ppp-expert glossary --format json",
+            "oneOf": [{**term, "description": "glossary TERM: one entry"},
+                      {"type": "array", "items": term, "description": "glossary [--topic T]: the entries"},
+                      {**entry, "description": "glossary --primer NAME: one primer page"}, index]}
+
+
+def guide_json_schema() -> dict[str, Any]:
+    """``guide --format json``: the list of sections, or one section's page."""
+    section = _object(["section", "title"], {"section": {"type": "string"}, "title": {"type": "string"}})
+    page = _object(["section", "title", "summary", "key_points", "terms", "see_also"], {
+        "section": {"type": "string"}, "title": {"type": "string"},
+        "summary": {"type": "string", "description": "what the section teaches, in the project's own words"},
+        "key_points": {"type": "array", "items": {"type": "string"}},
+        "terms": {"type": "array", "items": _object(["id", "term"], {"id": {"type": "string"},
+                                                                     "term": {"type": "string"}})},
+        "see_also": {"type": "array", "items": section},
+    }, "guide SECTION: one section's page")
+    return {"$schema": SCHEMA, "title": "ppp-expert guide --format json",
+            "oneOf": [{"type": "array", "items": section, "description": "guide: the sections"}, page]}
