@@ -16,7 +16,8 @@ jsonschema = pytest.importorskip("jsonschema")
 RUNS = {
     "questions": [["questions"]],
     "glossary": [["glossary", "TUPE"], ["glossary"], ["glossary", "--topic", "risk-allocation"],
-                 ["glossary", "--primer", "red-flags"], ["glossary", "--primer", "need_type"], ["glossary", "--primer"]],
+                 ["glossary", "--primer", "red-flags"], ["glossary", "--primer", "need_type"],
+                 ["glossary", "--primer"]],
     "guide": [["guide"], ["guide", "faq-term"], ["guide", "gov"]],
 }
 
