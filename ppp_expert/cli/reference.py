@@ -37,14 +37,18 @@ SCHEMAS: dict[str, tuple[str, str]] = {
     "result": ("ppp_expert.advice.contract:result_json_schema", "what evaluate --format json prints"),
     "whatif": ("ppp_expert.advice.whatif_schema:whatif_json_schema",
                "what whatif --format json prints (a comparison or a sweep)"),
-    "questions": ("ppp_expert.content.json_schema:questions_json_schema", "what questions --format json prints"),
-    "glossary": ("ppp_expert.content.json_schema:glossary_json_schema", "what glossary --format json prints"),
-    "guide": ("ppp_expert.content.json_schema:guide_json_schema", "what guide --format json prints"),
+    "questions": ("ppp_expert.kb.questions_schema:questions_json_schema", "what questions --format json prints"),
+    "glossary": ("ppp_expert.content.reference_schema:glossary_json_schema", "what glossary --format json prints"),
+    "guide": ("ppp_expert.content.reference_schema:guide_json_schema", "what guide --format json prints"),
     "ask-events": ("ppp_expert.consult.protocol:protocol_json_schema", "one line of ask --format json"),
     "train-events": ("ppp_expert.train.event_schema:train_events_json_schema",
                      "one line of train (or train exam) --format json"),
     "train-progress": ("ppp_expert.train.progress_schema:train_progress_json_schema",
                        "what train progress --format json prints"),
+    "train-cases": ("ppp_expert.train.progress_schema:train_cases_json_schema",
+                    "what train cases --format json prints"),
+    "train-export": ("ppp_expert.train.progress_schema:train_export_json_schema",
+                     "what train export --format json [--attempts] writes"),
 }
 
 

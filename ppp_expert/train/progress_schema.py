@@ -1,13 +1,15 @@
-"""The JSON Schema of ``train progress --format json``: one trainee's report, or the cohort's rows.
+"""The JSON Schemas of the trainer's outputs: ``train progress``, ``train cases`` and ``train
+export`` with ``--format json`` (``ppp-expert schema --of train-progress|train-cases|train-export``).
 
-Written beside ``progress.Report`` and ``progress.cohort``, which it describes; ``ppp-expert
-schema --of train-progress`` prints it and a test validates both shapes from real sessions.
+Written beside what they describe (``progress.Report``, ``progress.cohort``, ``cohort`` and
+``trainer_cases.programme_rows``); a test validates real output of each against them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 _SHARE = {"type": "number", "minimum": 0, "maximum": 1}
 _COUNT = {"type": "integer", "minimum": 0}
 
@@ -42,10 +44,58 @@ def train_progress_json_schema() -> dict[str, Any]:
         "exams": {"type": "array", "items": exam},
     }, "train progress --trainee NAME (or the only trainee): one trainee's report.")
     cohort = {"type": "array", "description": "train progress without --trainee, several trainees: one row each.",
-              "items": _object(["trainee", "cases", "answers", "mastery", "weakest_topic", "due", "last_exam"], {
-                  "trainee": {"type": "string"}, "cases": _COUNT, "answers": _COUNT, "mastery": _SHARE,
-                  "weakest_topic": {"type": "string", "description": "'' before any answer"}, "due": _COUNT,
-                  "last_exam": {"anyOf": [_SHARE, {"type": "null"}]},
-              })}
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "ppp-expert train progress --format json", "oneOf": [report, cohort]}
+              "items": _cohort_row()}
+    return {"$schema": SCHEMA, "title": "ppp-expert train progress --format json", "oneOf": [report, cohort]}
+
+
+def _cohort_row() -> dict[str, Any]:
+    return _object(["trainee", "cases", "answers", "mastery", "weakest_topic", "due", "last_exam"], {
+        "trainee": {"type": "string"}, "cases": _COUNT, "answers": _COUNT, "mastery": _SHARE,
+        "weakest_topic": {"type": "string", "description": "'' before any answer"}, "due": _COUNT,
+        "last_exam": {"anyOf": [_SHARE, {"type": "null"}]},
+    })
+
+
+def train_cases_json_schema() -> dict[str, Any]:
+    """``train cases --format json``: the programme, clearest case first."""
+    row = _object(["id", "title", "origin", "level", "difficulty", "model_margin", "overridden_allocations",
+                   "red_flags"], {
+        "id": {"type": "string"}, "title": {"type": "string"}, "origin": {"enum": ["shipped", "trainer"]},
+        "level": {"type": "string"}, "difficulty": {"type": "number"}, "model_margin": {"type": "number"},
+        "overridden_allocations": _COUNT, "red_flags": _COUNT,
+    })
+    return {"$schema": SCHEMA, "title": "ppp-expert train cases --format json", "type": "array", "items": row}
+
+
+def train_export_json_schema() -> dict[str, Any]:
+    """``train export --format json [--attempts]``: the cohort, mastery, exams, item analysis (and attempts)."""
+    nullable_share = {"anyOf": [_SHARE, {"type": "null"}]}
+    mastery = _object(["trainee", "scope", "key", "mastery", "attempts"], {
+        "trainee": {"type": "string"}, "scope": {"enum": ["topic", "section"]}, "key": {"type": "string"},
+        "mastery": {**nullable_share, "description": "null: not attempted yet (never counted as zero)"},
+        "attempts": _COUNT})
+    exam = _object(["trainee", "exam", "seed", "started", "finished", "score", "pass_mark", "passed", "items",
+                    "answered", "skipped", "not_reached"], {
+        "trainee": {"type": "string"}, "exam": {"type": "string"}, "seed": {"type": ["integer", "null"]},
+        "started": {"type": "string"}, "finished": {"type": ["string", "null"]}, "score": nullable_share,
+        "pass_mark": nullable_share, "passed": {"type": ["boolean", "null"]}, "items": _COUNT, "answered": _COUNT,
+        "skipped": _COUNT, "not_reached": _COUNT})
+    item = _object(["item", "type", "topic", "trainees", "attempts", "difficulty", "discrimination"], {
+        "item": {"type": "string"}, "type": {"type": "string"}, "topic": {"type": "string"}, "trainees": _COUNT,
+        "attempts": _COUNT, "difficulty": {**_SHARE, "description": "share of the score obtained (p-value)"},
+        "discrimination": {"type": ["number", "null"],
+                           "description": "item-rest correlation; null with too few trainees"}})
+    attempt = _object(["trainee", "exercise_id", "exercise_kind", "item_id", "item_type", "case_id", "topic",
+                       "sections", "answer", "score", "correct", "skipped", "hints", "seconds", "kb_fingerprint",
+                       "created"], {
+        "trainee": {"type": "string"}, "exercise_id": {"type": "string"}, "exercise_kind": {"type": "string"},
+        "item_id": {"type": "string"}, "item_type": {"type": "string"}, "case_id": {"type": ["string", "null"]},
+        "topic": {"type": "string"}, "sections": {"type": "array", "items": {"type": "string"}}, "answer": {},
+        "score": _SHARE, "correct": {"type": "boolean"}, "skipped": {"type": "boolean"}, "hints": _COUNT,
+        "seconds": {"type": ["number", "null"]}, "kb_fingerprint": {"type": "string"}, "created": {"type": "string"}})
+    return {"$schema": SCHEMA, "title": "ppp-expert train export --format json",
+            **_object(["trainees", "mastery", "exams", "items"], {
+                "trainees": {"type": "array", "items": _cohort_row()},
+                "mastery": {"type": "array", "items": mastery}, "exams": {"type": "array", "items": exam},
+                "items": {"type": "array", "items": item},
+                "attempts": {"type": "array", "items": attempt, "description": "with --attempts"}})}

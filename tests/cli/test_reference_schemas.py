@@ -38,6 +38,7 @@ def test_each_shape_of_a_reference_output_follows_its_schema(runner: Any, name: 
 def test_every_command_with_json_output_has_a_schema() -> None:
     """What a tool can drive it with: each `--format json` of a command names its schema."""
     commands = {"evaluate": "result", "whatif": "whatif", "questions": "questions", "glossary": "glossary",
-                "guide": "guide", "ask": "ask-events", "train": "train-events", "train progress": "train-progress"}
+                "guide": "guide", "ask": "ask-events", "train": "train-events", "train progress": "train-progress",
+                "train cases": "train-cases", "train export": "train-export"}
     assert set(commands.values()) <= set(SCHEMAS)
     assert set(SCHEMAS) - set(commands.values()) == {"case"}

@@ -83,3 +83,14 @@ def test_train_progress_json_follows_its_schema_for_a_trainee_and_a_cohort(runne
     for data in (one, everyone):
         assert [e.message[:200] for e in validator.iter_errors(data)] == []
     assert list(validator.iter_errors({**one, "mastery": 0.5}))  # an undeclared field
+    # The trainer's other outputs on the same database: the programme and the export.
+    for name, args in (("train-cases", ["train", "cases", "--db", db, "--format", "json"]),
+                       ("train-export", ["train", "export", "--db", db, "--format", "json", "--attempts"]),
+                       ("train-export", ["train", "export", "--db", db, "--format", "json"])):
+        other = jsonschema.Draft202012Validator(json.loads(CliRunner().invoke(main, ["schema", "--of", name]).stdout))
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert data and [e.message[:200] for e in other.iter_errors(data)] == [], args
+        if name == "train-export":
+            assert data["exams"] and data["items"] and ("attempts" in data) == ("--attempts" in args)

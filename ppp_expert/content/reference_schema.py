@@ -1,9 +1,9 @@
-"""JSON Schemas of the reference outputs: ``questions``, ``glossary`` and ``guide`` with
-``--format json`` (``ppp-expert schema --of questions|glossary|guide``).
+"""JSON Schemas of the content's outputs: ``glossary`` and ``guide`` with ``--format json``
+(``ppp-expert schema --of glossary|guide``).
 
-The questions and glossary entries are the knowledge base's and the content's own classes, so
-their schemas come from those classes through pydantic (only here, when a schema is asked for);
-the guide page and the listings are small shapes written out.
+Glossary terms and primer pages are the content's own classes, so their schemas come from those
+classes through pydantic (only here, when a schema is asked for); the guide page and the listings
+are small shapes written out.
 """
 
 from __future__ import annotations
@@ -25,14 +25,6 @@ def _adapted(kind: Any) -> dict[str, Any]:
     from pydantic import TypeAdapter
 
     return TypeAdapter(kind).json_schema()
-
-
-def questions_json_schema() -> dict[str, Any]:
-    """``questions --format json``: every question with its allowed answers (``unknown`` is always
-    allowed besides and never listed)."""
-    from ppp_expert.kb.schema import Question
-
-    return {"$schema": SCHEMA, "title": "ppp-expert questions --format json", **_adapted(list[Question])}
 
 
 def glossary_json_schema() -> dict[str, Any]:
