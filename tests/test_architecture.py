@@ -19,12 +19,13 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "ppp_expert"
 
-BASE = {"errors", "yaml_io", "files", "ppp_expert"}
+BASE = {"errors", "yaml_io", "files", "schema_parts", "ppp_expert"}
 #: layer -> the layers it may import (besides itself). Top of the table = lowest layer.
 ALLOWED: dict[str, set[str]] = {
     "ppp_expert": set(),  # the root only re-exports lazily, by name
     "templates": set(),  # data files only
     "errors": set(),
+    "schema_parts": set(),  # the pieces of the JSON Schemas of machine outputs
     "yaml_io": {"errors"},
     "files": {"errors"},
     "kb": BASE,

@@ -12,21 +12,12 @@ from typing import Any
 from ppp_expert.advice.confidence import LEVELS
 from ppp_expert.kb.conclusions import OUTCOMES
 from ppp_expert.kb.schema import PARTIES
-
-_STRINGS = {"type": "array", "items": {"type": "string"}}
-
-
-def _object(required: list[str], properties: dict[str, Any], description: str = "") -> dict[str, Any]:
-    data: dict[str, Any] = {"type": "object", "required": required, "additionalProperties": False,
-                            "properties": properties}
-    if description:
-        data["description"] = description
-    return data
+from ppp_expert.schema_parts import SCHEMA, STRINGS, strict_object
 
 
 def _change(value: dict[str, Any], description: str = "") -> dict[str, Any]:
     """``{"from": before, "to": after}``."""
-    return _object(["from", "to"], {"from": value, "to": value}, description)
+    return strict_object(["from", "to"], {"from": value, "to": value}, description)
 
 
 def _changes(value: dict[str, Any], description: str) -> dict[str, Any]:
@@ -36,7 +27,7 @@ def _changes(value: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _comparison() -> dict[str, Any]:
     outcome, model = {"enum": list(OUTCOMES)}, {"type": ["string", "null"]}
-    return _object(["case", "answers", "verdict", "model", "confidence", "conditions", "scores", "risks",
+    return strict_object(["case", "answers", "verdict", "model", "confidence", "conditions", "scores", "risks",
                     "red_flags", "settings"], {
         "case": {"type": "string"},
         "answers": _changes({}, "the answers changed: question -> its answer before and after (unknown when none)"),
@@ -44,12 +35,12 @@ def _comparison() -> dict[str, Any]:
         "model": {"anyOf": [_change(model), {"type": "null"}],
                   "description": "the recommended model's id (null: none recommended); null: unchanged"},
         "confidence": _change({"enum": list(LEVELS)}, "the confidence word before and after, always given"),
-        "conditions": {"anyOf": [_change(_STRINGS), {"type": "null"}],
+        "conditions": {"anyOf": [_change(STRINGS), {"type": "null"}],
                        "description": "the readiness conditions still to meet; null: unchanged"},
         "scores": _changes({"type": "number"}, "model id -> its score before and after, where it changed"),
         "risks": _changes({"enum": [*PARTIES, None]}, "risk id -> its owner before and after, where it changed "
                                                       "(null: not allocated)"),
-        "red_flags": _object(["added", "removed"], {"added": _STRINGS, "removed": _STRINGS}),
+        "red_flags": strict_object(["added", "removed"], {"added": STRINGS, "removed": STRINGS}),
         "settings": _changes({}, "topic.setting -> its value before and after, where it changed"),
     }, "whatif CASE --set QUESTION=VALUE ...: what changes in the advice.")
 
@@ -57,7 +48,7 @@ def _comparison() -> dict[str, Any]:
 def _sweep() -> dict[str, Any]:
     model = {"type": "string", "description": "a model id, or '(no model)' when none is recommended"}
     risks = {"type": "object", "additionalProperties": {"enum": list(PARTIES)}}
-    flip = _object(["question", "from", "to", "distance", "verdict", "model", "risks"], {
+    flip = strict_object(["question", "from", "to", "distance", "verdict", "model", "risks"], {
         "question": {"type": "string"}, "from": {}, "to": {},
         "distance": {"type": "number", "minimum": 0, "description": "how far the answer moved (1: the next value)"},
         "verdict": {"anyOf": [_change({"enum": list(OUTCOMES)}), {"type": "null"}]},
@@ -65,11 +56,11 @@ def _sweep() -> dict[str, Any]:
         "risks": _changes({"enum": [*PARTIES, None]}, "risk id -> owner before and after (null: not allocated, "
                                                       "as when no model is recommended)"),
     })
-    return _object(["case", "baseline", "fragile", "variants", "flips"], {
+    return strict_object(["case", "baseline", "fragile", "variants", "flips"], {
         "case": {"type": "string"},
-        "baseline": _object(["verdict", "model", "risks"], {"verdict": {"enum": list(OUTCOMES)}, "model": model,
+        "baseline": strict_object(["verdict", "model", "risks"], {"verdict": {"enum": list(OUTCOMES)}, "model": model,
                                                           "risks": risks}),
-        "fragile": _object(["verdict", "model"], {"verdict": {"type": "boolean"}, "model": {"type": "boolean"}},
+        "fragile": strict_object(["verdict", "model"], {"verdict": {"type": "boolean"}, "model": {"type": "boolean"}},
                            "whether one change of answer can flip the verdict, the model"),
         "variants": {"type": "integer", "minimum": 0, "description": "answer sets tried"},
         "flips": {"type": "array", "items": flip, "description": "every single change that flips something, "
@@ -79,5 +70,5 @@ def _sweep() -> dict[str, Any]:
 
 def whatif_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of what ``whatif --format json`` prints."""
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+    return {"$schema": SCHEMA,
             "title": "ppp-expert whatif --format json", "oneOf": [_comparison(), _sweep()]}

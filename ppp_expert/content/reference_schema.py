@@ -10,15 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA = "https://json-schema.org/draft/2020-12/schema"
-
-
-def _object(required: list[str], properties: dict[str, Any], description: str = "") -> dict[str, Any]:
-    data: dict[str, Any] = {"type": "object", "required": required, "additionalProperties": False,
-                            "properties": properties}
-    if description:
-        data["description"] = description
-    return data
+from ppp_expert.schema_parts import SCHEMA, strict_object
 
 
 def _adapted(kind: Any) -> dict[str, Any]:
@@ -33,7 +25,7 @@ def glossary_json_schema() -> dict[str, Any]:
 
     term, entry = _adapted(Term), _adapted(PrimerEntry)
     names = {"type": "array", "items": {"type": "string"}}
-    index = _object(["topics", "phases", "questions"], {"topics": names, "phases": names, "questions": names},
+    index = strict_object(["topics", "phases", "questions"], {"topics": names, "phases": names, "questions": names},
                     "glossary --primer: the primer's pages by kind")
     return {"$schema": SCHEMA, "title": "ppp-expert glossary --format json",
             "oneOf": [{**term, "description": "glossary TERM: one entry"},
@@ -43,12 +35,12 @@ def glossary_json_schema() -> dict[str, Any]:
 
 def guide_json_schema() -> dict[str, Any]:
     """``guide --format json``: the list of sections, or one section's page."""
-    section = _object(["section", "title"], {"section": {"type": "string"}, "title": {"type": "string"}})
-    page = _object(["section", "title", "summary", "key_points", "terms", "see_also"], {
+    section = strict_object(["section", "title"], {"section": {"type": "string"}, "title": {"type": "string"}})
+    page = strict_object(["section", "title", "summary", "key_points", "terms", "see_also"], {
         "section": {"type": "string"}, "title": {"type": "string"},
         "summary": {"type": "string", "description": "what the section teaches, in the project's own words"},
         "key_points": {"type": "array", "items": {"type": "string"}},
-        "terms": {"type": "array", "items": _object(["id", "term"], {"id": {"type": "string"},
+        "terms": {"type": "array", "items": strict_object(["id", "term"], {"id": {"type": "string"},
                                                                      "term": {"type": "string"}})},
         "see_also": {"type": "array", "items": section},
     }, "guide SECTION: one section's page")

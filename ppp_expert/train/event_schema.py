@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ppp_expert.schema_parts import SCHEMA, STRINGS, strict_object
 from ppp_expert.train.items import KINDS
 from ppp_expert.train.step_parts import CURRICULUM_TOPICS
 
@@ -26,74 +27,67 @@ LINE_ROLES = {
 }
 RESULTS = ("right", "partly right", "wrong", "skipped")
 
-_STRINGS = {"type": "array", "items": {"type": "string"}}
 _SCORE = {"type": "number", "minimum": 0, "maximum": 1}
 _COUNT = {"type": "integer", "minimum": 0}
 
 
-def _object(required: list[str], properties: dict[str, Any], description: str = "") -> dict[str, Any]:
-    data: dict[str, Any] = {"type": "object", "required": required, "additionalProperties": False,
-                            "properties": properties}
-    if description:
-        data["description"] = description
-    return data
-
 
 def _event(name: str, required: list[str], properties: dict[str, Any], description: str) -> dict[str, Any]:
-    return _object(["event", *required], {"event": {"const": name}, **properties}, description)
+    return strict_object(["event", *required], {"event": {"const": name}, **properties}, description)
 
 
 def _feedback() -> dict[str, Any]:
-    rule = _object(["rule", "title", "reason", "facts", "section", "section_title", "fired", "failed"], {
+    rule = strict_object(["rule", "title", "reason", "facts", "section", "section_title", "fired", "failed"], {
         "rule": {"type": "string"}, "title": {"type": "string"}, "reason": {"type": "string"},
-        "facts": _STRINGS, "section": {"type": "string"}, "section_title": {"type": "string"},
+        "facts": STRINGS, "section": {"type": "string"}, "section_title": {"type": "string"},
         "fired": {"type": "boolean"},
-        "failed": {**_STRINGS, "description": "when the rule did not fire: its conditions that are false here"},
+        "failed": {**STRINGS, "description": "when the rule did not fire: its conditions that are false here"},
     }, "A rule that decides the item, in plain words.")
-    why_not = _object(["claim", "rule", "title", "section", "section_title", "failed", "overridden_by", "against"], {
+    why_not = strict_object(["claim", "rule", "title", "section", "section_title", "failed", "overridden_by",
+                             "against"], {
         "claim": {"type": "string"}, "rule": {"type": "string"}, "title": {"type": "string"},
-        "section": {"type": "string"}, "section_title": {"type": "string"}, "failed": _STRINGS,
+        "section": {"type": "string"}, "section_title": {"type": "string"}, "failed": STRINGS,
         "overridden_by": {"type": ["string", "null"]}, "against": {"type": ["string", "null"]},
     }, "Why the engine did not conclude what the trainee claimed.")
-    claim = _object(["key", "label", "verdict", "given", "note", "hint", "rules", "why_not", "answer", "terms"], {
+    claim = strict_object(["key", "label", "verdict", "given", "note", "hint", "rules", "why_not", "answer", "terms"], {
         "key": {"type": "string"}, "label": {"type": "string"}, "verdict": {"enum": list(RESULTS)},
-        "given": {"type": "string"}, "note": {"type": "string"}, "hint": _STRINGS,
+        "given": {"type": "string"}, "note": {"type": "string"}, "hint": STRINGS,
         "rules": {"type": "array", "items": rule}, "why_not": {"anyOf": [why_not, {"type": "null"}]},
-        "answer": {"type": "string"}, "terms": _STRINGS,
+        "answer": {"type": "string"}, "terms": STRINGS,
     })
-    return _object(["item", "verdict", "score", "claims", "terms"], {
+    return strict_object(["item", "verdict", "score", "claims", "terms"], {
         "item": {"type": "string"}, "verdict": {"enum": list(RESULTS)}, "score": _SCORE,
-        "claims": {"type": "array", "items": claim}, "terms": _STRINGS,
+        "claims": {"type": "array", "items": claim}, "terms": STRINGS,
     }, "Every level of feedback at once: the hint, the deciding rules (more) and the answer.")
 
 
 def _prompt_fields() -> dict[str, Any]:
-    choice = _object(["number", "value", "label"], {"number": {"type": "integer", "minimum": 1},
+    choice = strict_object(["number", "value", "label"], {"number": {"type": "integer", "minimum": 1},
                                                     "value": {"type": "string"}, "label": {"type": "string"}})
     return {
         "item": {"type": "string", "description": "the item's id (stable: review cards store it)"},
         "type": {"type": "string", "description": "the item type (verdict, model, risks, red_flags, setting, "
                                                   "advice, match, mc, ar, seq ...)"},
-        "topic": {"enum": list(CURRICULUM_TOPICS)}, "sections": {**_STRINGS, "description": "guide sections cited"},
+        "topic": {"enum": list(CURRICULUM_TOPICS)}, "sections": {**STRINGS, "description": "guide sections cited"},
         "number": {"type": "integer", "minimum": 1}, "total": {"type": "integer", "minimum": 1},
         "kind": {"enum": list(KINDS), "description": "single: one choice; rank: a choice and optionally a "
                                                      "runner-up; multi: several; matrix: one per row; order: all, "
                                                      "in order"},
         "title": {"type": "string"}, "question": {"type": "string"},
         "choices": {"type": "array", "items": choice, "description": "answer with a number or a value"},
-        "rows": {"type": "array", "items": _object(["key", "label"], {"key": {"type": "string"},
+        "rows": {"type": "array", "items": strict_object(["key", "label"], {"key": {"type": "string"},
                                                                     "label": {"type": "string"}}),
                  "description": "matrix prompts: the rows, each then asked by a row event"},
-        "context": {**_STRINGS, "description": "the facts an item outside a case states"},
+        "context": {**STRINGS, "description": "the facts an item outside a case states"},
         "seconds_left": {"type": "integer", "description": "in an exam: the time left"},
     }
 
 
 def _graded() -> dict[str, Any]:
-    claim = _object(["key", "label", "given", "expected", "score", "note", "accepted"], {
+    claim = strict_object(["key", "label", "given", "expected", "score", "note", "accepted"], {
         "key": {"type": "string"}, "label": {"type": "string"}, "given": {}, "expected": {}, "score": _SCORE,
         "note": {"type": "string"},
-        "accepted": {"type": "array", "items": _object(["value", "credit"], {"value": {"type": "string"},
+        "accepted": {"type": "array", "items": strict_object(["value", "credit"], {"value": {"type": "string"},
                                                                              "credit": _SCORE}),
                      "description": "other defensible answers and their partial credit"},
     })
@@ -101,8 +95,8 @@ def _graded() -> dict[str, Any]:
                              "hints", "seconds", "recorded"], {
         "exercise": {"type": "string", "description": "the case exercise, review round or exam the item is in"},
         "item": {"type": "string"}, "type": {"type": "string"}, "case": {"type": ["string", "null"]},
-        "topic": {"enum": list(CURRICULUM_TOPICS)}, "sections": _STRINGS,
-        "rules": {**_STRINGS, "description": "the rules whose conclusions the item grades"},
+        "topic": {"enum": list(CURRICULUM_TOPICS)}, "sections": STRINGS,
+        "rules": {**STRINGS, "description": "the rules whose conclusions the item grades"},
         "answer": {"description": "the answer as given: a value, a list, a row -> value mapping, or null"},
         "result": {"enum": list(RESULTS)}, "score": _SCORE, "hints": _COUNT, "seconds": {"type": "number"},
         "recorded": {"type": "boolean", "description": "false when the answer did not count (e.g. after an "
@@ -113,14 +107,14 @@ def _graded() -> dict[str, Any]:
 
 
 def _summary_and_debrief() -> list[dict[str, Any]]:
-    row = _object(["title", "result", "score"], {"title": {"type": "string"}, "result": {"enum": list(RESULTS)},
+    row = strict_object(["title", "result", "score"], {"title": {"type": "string"}, "result": {"enum": list(RESULTS)},
                                                 "score": _SCORE})
-    entry = _object(["title", "result", "score", "answer", "rules", "sections"], {
+    entry = strict_object(["title", "result", "score", "answer", "rules", "sections"], {
         "title": {"type": "string"}, "result": {"enum": list(RESULTS)}, "score": _SCORE,
         "answer": {"type": "string"},
-        "rules": {"type": "array", "items": _object(["rule", "title", "why"], {
+        "rules": {"type": "array", "items": strict_object(["rule", "title", "why"], {
             "rule": {"type": "string"}, "title": {"type": "string"}, "why": {"type": "string"}})},
-        "sections": {"type": "array", "items": _object(["section", "title"], {
+        "sections": {"type": "array", "items": strict_object(["section", "title"], {
             "section": {"type": "string"}, "title": {"type": "string"}})},
     })
     return [
@@ -128,7 +122,7 @@ def _summary_and_debrief() -> list[dict[str, Any]]:
             "title": {"type": "string"}, "score": _SCORE, "finished": {"type": "boolean"},
             "items": {"type": "array", "items": row}, "note": {"type": "string"},
             "passed": {"type": "boolean"}, "pass_mark": _SCORE,
-            "topics": {"type": "object", "additionalProperties": _object(["score", "items"], {
+            "topics": {"type": "object", "additionalProperties": strict_object(["score", "items"], {
                 "score": _SCORE, "items": _COUNT}), "description": "exam: the score per topic"},
         }, "The end of an exercise or exam: each item's result and the overall score."),
         _event("debrief", ["items"], {"items": {"type": "array", "items": entry}},
@@ -138,10 +132,10 @@ def _summary_and_debrief() -> list[dict[str, Any]]:
 
 def train_events_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one line ``train --format json`` writes."""
-    lines = [_event(role, ["title", "lines"], {"title": {"type": "string"}, "lines": _STRINGS}, what)
+    lines = [_event(role, ["title", "lines"], {"title": {"type": "string"}, "lines": STRINGS}, what)
              for role, what in LINE_ROLES.items()]
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": SCHEMA,
         "title": "ppp-expert train --format json: one event per line",
         "description": "Reply to a prompt or row event with one line, as a trainee would type it: a number "
                        "or value, or a command (hint, why, brief, help, glossary TERM, primer, guide, skip, "
@@ -151,9 +145,9 @@ def train_events_json_schema() -> dict[str, Any]:
             _event("brief", ["case", "title", "level", "scenario", "facts", "steps", "unknown"], {
                 "case": {"type": "string"}, "title": {"type": "string"}, "level": {"type": "string"},
                 "scenario": {"type": "string", "description": "the story, with the outcome words withheld"},
-                "facts": {"type": "object", "additionalProperties": _STRINGS,
+                "facts": {"type": "object", "additionalProperties": STRINGS,
                           "description": "group title -> the case's facts in words"},
-                "steps": _STRINGS, "unknown": {**_STRINGS, "description": "questions the case leaves open"},
+                "steps": STRINGS, "unknown": {**STRINGS, "description": "questions the case leaves open"},
             }, "A case's scenario, before its first step."),
             _event("prompt", ["item", "type", "topic", "sections", "number", "total", "kind", "title",
                               "question", "choices"], _prompt_fields(), "An item to answer."),
@@ -166,7 +160,7 @@ def train_events_json_schema() -> dict[str, Any]:
             *lines,
             _event("glossary", ["term", "id", "definition", "why_it_matters", "see_also", "sources"], {
                 "term": {"type": "string"}, "id": {"type": "string"}, "definition": {"type": "string"},
-                "why_it_matters": {"type": "string"}, "see_also": _STRINGS, "sources": _STRINGS,
+                "why_it_matters": {"type": "string"}, "see_also": STRINGS, "sources": STRINGS,
             }, "A glossary entry ('glossary TERM')."),
             _graded(),
             _event("feedback", ["level", "item", "feedback"], {

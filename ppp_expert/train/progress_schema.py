@@ -9,31 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA = "https://json-schema.org/draft/2020-12/schema"
+from ppp_expert.schema_parts import SCHEMA, strict_object
+
 _SHARE = {"type": "number", "minimum": 0, "maximum": 1}
 _COUNT = {"type": "integer", "minimum": 0}
 
 
-def _object(required: list[str], properties: dict[str, Any], description: str = "") -> dict[str, Any]:
-    data: dict[str, Any] = {"type": "object", "required": required, "additionalProperties": False,
-                            "properties": properties}
-    if description:
-        data["description"] = description
-    return data
-
 
 def train_progress_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of what ``train progress --format json`` prints."""
-    row = _object(["key", "title", "mastery", "attempts"], {
+    row = strict_object(["key", "title", "mastery", "attempts"], {
         "key": {"type": "string"}, "title": {"type": "string"},
         "mastery": {**_SHARE, "description": "never above what the answers support (see attempts)"},
         "attempts": {"type": "integer", "description": "answers it rests on (weakest rules: negated, as sorted)"},
     })
-    exam = _object(["started", "finished", "score", "passed"], {
+    exam = strict_object(["started", "finished", "score", "passed"], {
         "started": {"type": "string"}, "finished": {"type": ["string", "null"]},
         "score": {"anyOf": [_SHARE, {"type": "null"}]}, "passed": {"type": "boolean"},
     })
-    report = _object(["trainee", "topics", "sections", "weakest_rules", "review_rows", "due_now", "due_week",
+    report = strict_object(["trainee", "topics", "sections", "weakest_rules", "review_rows", "due_now", "due_week",
                       "cases_done", "attempts", "exams"], {
         "trainee": {"type": "string"},
         "topics": {"type": "array", "items": row, "description": "mastery per curriculum topic"},
@@ -49,7 +43,7 @@ def train_progress_json_schema() -> dict[str, Any]:
 
 
 def _cohort_row() -> dict[str, Any]:
-    return _object(["trainee", "cases", "answers", "mastery", "weakest_topic", "due", "last_exam"], {
+    return strict_object(["trainee", "cases", "answers", "mastery", "weakest_topic", "due", "last_exam"], {
         "trainee": {"type": "string"}, "cases": _COUNT, "answers": _COUNT, "mastery": _SHARE,
         "weakest_topic": {"type": "string", "description": "'' before any answer"}, "due": _COUNT,
         "last_exam": {"anyOf": [_SHARE, {"type": "null"}]},
@@ -58,7 +52,7 @@ def _cohort_row() -> dict[str, Any]:
 
 def train_cases_json_schema() -> dict[str, Any]:
     """``train cases --format json``: the programme, clearest case first."""
-    row = _object(["id", "title", "origin", "level", "difficulty", "model_margin", "overridden_allocations",
+    row = strict_object(["id", "title", "origin", "level", "difficulty", "model_margin", "overridden_allocations",
                    "red_flags"], {
         "id": {"type": "string"}, "title": {"type": "string"}, "origin": {"enum": ["shipped", "trainer"]},
         "level": {"type": "string"}, "difficulty": {"type": "number"}, "model_margin": {"type": "number"},
@@ -70,22 +64,22 @@ def train_cases_json_schema() -> dict[str, Any]:
 def train_export_json_schema() -> dict[str, Any]:
     """``train export --format json [--attempts]``: the cohort, mastery, exams, item analysis (and attempts)."""
     nullable_share = {"anyOf": [_SHARE, {"type": "null"}]}
-    mastery = _object(["trainee", "scope", "key", "mastery", "attempts"], {
+    mastery = strict_object(["trainee", "scope", "key", "mastery", "attempts"], {
         "trainee": {"type": "string"}, "scope": {"enum": ["topic", "section"]}, "key": {"type": "string"},
         "mastery": {**nullable_share, "description": "null: not attempted yet (never counted as zero)"},
         "attempts": _COUNT})
-    exam = _object(["trainee", "exam", "seed", "started", "finished", "score", "pass_mark", "passed", "items",
+    exam = strict_object(["trainee", "exam", "seed", "started", "finished", "score", "pass_mark", "passed", "items",
                     "answered", "skipped", "not_reached"], {
         "trainee": {"type": "string"}, "exam": {"type": "string"}, "seed": {"type": ["integer", "null"]},
         "started": {"type": "string"}, "finished": {"type": ["string", "null"]}, "score": nullable_share,
         "pass_mark": nullable_share, "passed": {"type": ["boolean", "null"]}, "items": _COUNT, "answered": _COUNT,
         "skipped": _COUNT, "not_reached": _COUNT})
-    item = _object(["item", "type", "topic", "trainees", "attempts", "difficulty", "discrimination"], {
+    item = strict_object(["item", "type", "topic", "trainees", "attempts", "difficulty", "discrimination"], {
         "item": {"type": "string"}, "type": {"type": "string"}, "topic": {"type": "string"}, "trainees": _COUNT,
         "attempts": _COUNT, "difficulty": {**_SHARE, "description": "share of the score obtained (p-value)"},
         "discrimination": {"type": ["number", "null"],
                            "description": "item-rest correlation; null with too few trainees"}})
-    attempt = _object(["trainee", "exercise_id", "exercise_kind", "item_id", "item_type", "case_id", "topic",
+    attempt = strict_object(["trainee", "exercise_id", "exercise_kind", "item_id", "item_type", "case_id", "topic",
                        "sections", "answer", "score", "correct", "skipped", "hints", "seconds", "kb_fingerprint",
                        "created"], {
         "trainee": {"type": "string"}, "exercise_id": {"type": "string"}, "exercise_kind": {"type": "string"},
@@ -94,7 +88,7 @@ def train_export_json_schema() -> dict[str, Any]:
         "score": _SHARE, "correct": {"type": "boolean"}, "skipped": {"type": "boolean"}, "hints": _COUNT,
         "seconds": {"type": ["number", "null"]}, "kb_fingerprint": {"type": "string"}, "created": {"type": "string"}})
     return {"$schema": SCHEMA, "title": "ppp-expert train export --format json",
-            **_object(["trainees", "mastery", "exams", "items"], {
+            **strict_object(["trainees", "mastery", "exams", "items"], {
                 "trainees": {"type": "array", "items": _cohort_row()},
                 "mastery": {"type": "array", "items": mastery}, "exams": {"type": "array", "items": exam},
                 "items": {"type": "array", "items": item},
