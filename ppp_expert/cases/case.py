@@ -192,7 +192,7 @@ def _check_text(text: str, key: str, where: str) -> None:
         if category == "Cc" and (key == "id" or c not in "\t\n\r"):
             # Shown in terminal panels and headers: an escape sequence would reach the terminal.
             raise CaseError(f"contains the control character {c!r}; expected plain text", path=where, field=key)
-        if key == "id" and (c in BIDI_CONTROLS or not (c.isprintable() or c == " ")):
+        if key == "id" and (c in BIDI_CONTROLS or not c.isprintable()):  # the ASCII space is printable
             what = "bidirectional control" if c in BIDI_CONTROLS else "invisible character"
             raise CaseError(f"contains the {what} {ascii(c)}; expected visible text", path=where, field=key)
 

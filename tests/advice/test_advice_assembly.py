@@ -14,7 +14,7 @@ import pytest
 from conftest import rule, write_kb
 
 from ppp_expert.api import evaluate, load_kb
-from ppp_expert.engine.aggregate import combine, rank, verdict_questions
+from ppp_expert.engine.aggregate import combine, rank, thin_possible, verdict_questions
 from ppp_expert.engine.facts import Answer, DecisionFact, Finding, fact_label, specialised
 from ppp_expert.kb.conclusions import CONCLUSION_KINDS
 from ppp_expert.kb.sources import validate
@@ -164,6 +164,22 @@ def test_criteria_weights_shift_floor_and_round_to_a_hundred(tmp_path: Path) -> 
     assert set(nudged.procurement.criteria_weights.values()) == {20}
 
 
+def test_evidence_may_count_as_thin_only_below_the_share_of_verdict_questions_answered(tmp_path: Path) -> None:
+    """Ten questions behind the verdict, the default share 0.3: thin evidence stays possible with
+    two answered and not with three (the bound itself is no longer 'fewer than')."""
+    questions = tuple(f"q{i}" for i in range(10))
+    rules = [rule(f"t.{q}", {"answer": q, "is": "yes"}, {"ppp": 0.1, "reason": "r"}) for q in questions]
+    kb = load_kb(write_kb(tmp_path, {"10.yaml": rules}, questions=(*questions, "other")))
+    assert kb.settings.thin_information_share == 0.3 and len(verdict_questions(kb)) == 10
+    assert thin_possible(kb, {"q0": "yes", "q1": "no", "other": "yes"})
+    assert not thin_possible(kb, {"q0": "yes", "q1": "no", "q2": "no"})
+
+
+def test_the_questions_behind_the_verdict_include_those_only_a_readiness_gate_reads(kb) -> None:
+    assert {"expected_bidders", "legal_framework", "governance_capacity", "stakeholder_alignment"} \
+        <= set(verdict_questions(kb))
+
+
 def test_questions_first_lists_the_unknown_questions_behind_insufficient_information_only(tmp_path: Path) -> None:
     rules = [rule("t.x", B, {"fact": "x"}), rule("t.ppp", {"fact": "x"}, {"ppp": 0.5, "reason": "r"}),
              rule("t.other", A, flag("f")), rule("t.ppp_d", {"answer": "d", "is": "yes"}, {"ppp": 0.1, "reason": "r"})]
@@ -213,6 +229,22 @@ def test_fact_labels_name_answers_findings_and_decisions() -> None:
     assert fact_label(InitialFact()) is None
     assert type(Answer(q="urgency", v="x")) is specialised(Answer, "urgency")
     assert specialised(Answer, "urgency").__name__ == "Answer_urgency"
+
+
+def test_a_facts_label_is_worked_out_once_and_kept(monkeypatch) -> None:
+    """One answer is matched by many firings: its label is kept on the fact, not rebuilt each time."""
+    from ppp_expert.engine import facts
+
+    fact, other = Answer(q="urgency", v="high"), DecisionFact(kind="verdict", v="ppp")
+    first = fact_label(fact)
+
+    def rebuilt(_: object) -> str:
+        raise AssertionError("the label was worked out again")
+
+    monkeypatch.setattr(facts, "_label", rebuilt)
+    assert fact_label(fact) == first == "answer:urgency=high"
+    with pytest.raises(AssertionError, match="worked out again"):
+        fact_label(other)  # a fact never labelled before is labelled now
     assert specialised(Finding, "urgency") is not specialised(Answer, "urgency")
     # A specialised class is never specialised again, even when given its key field.
     assert type(specialised(Answer, "urgency")(q="urgency", v="x")) is specialised(Answer, "urgency")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,12 @@ def run_bad(runner, path: Path) -> str:
     ({"duration_years": 7.5}, "answers.duration_years", "expected a whole number"),
     ({"duration_years": 80}, "answers.duration_years", "to 50"),
     ({"need_type": ["commodity"]}, "answers.need_type", "got list"),
+    # Too large for a float: named by its length, not compared (which would overflow).
+    ({"duration_years": 10 ** 400}, "answers.duration_years",
+     "expected a whole number from 1 to 50 or unknown, got a number of 401 digits"),
+    # The largest integer a float can hold is still compared with the bounds (out of range).
+    ({"capital_cost_musd": int(sys.float_info.max)}, "answers.capital_cost_musd",
+     "expected a number from 0 to 100000, got a number of 309 digits"),
 ])
 def test_bad_answers_are_named_with_the_expectation(runner, write_case, answers, field, expectation) -> None:
     line = run_bad(runner, write_case(answers))

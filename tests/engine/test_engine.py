@@ -186,3 +186,21 @@ def test_weighing_fired_rules_alone_gives_the_decisions_numbers_on_every_library
         assert weighed.leader == (d.runner_up if d.model == "traditional_procurement" else d.model), path.stem
         outcomes.add(d.verdict)
     assert outcomes == {"ppp", "traditional", "not_yet", "insufficient_information"}
+
+
+def test_evidence_exactly_at_the_threshold_is_thin_when_the_open_questions_could_cross_it(kb) -> None:
+    """The line counts as reached (certainty >= threshold), so evidence standing exactly on it is
+    thin when the unanswered questions could still take it past the line on the other side;
+    the open questions' bounds may be given as a pair or as a function giving one (or None)."""
+    from ppp_expert.engine.aggregate import PPP_MODELS, weigh_pooled
+
+    threshold = kb.settings.verdict_threshold
+    models = {m: [0.5] if m == PPP_MODELS[0] else [] for m in PPP_MODELS}
+    on_the_line = ([threshold], models, [])
+    assert weigh_pooled(kb, on_the_line).certainty == threshold
+    assert weigh_pooled(kb, on_the_line).verdict == "ppp"
+    crossable = (-threshold - 0.1, threshold + 0.5)
+    assert weigh_pooled(kb, on_the_line, crossable).verdict == "insufficient_information"
+    assert weigh_pooled(kb, on_the_line, lambda: crossable).verdict == "insufficient_information"
+    assert weigh_pooled(kb, on_the_line, lambda: None).verdict == "ppp"
+    assert weigh_pooled(kb, on_the_line, (-threshold + 0.05, threshold + 0.5)).verdict == "ppp"

@@ -291,3 +291,14 @@ def test_a_cache_hit_rebuilds_the_validated_objects_exactly_without_pydantic(cac
     done = subprocess.run([sys.executable, "-c", probe, str(kb_dir)], capture_output=True, text=True, check=True,
                           env={**os.environ, "XDG_CACHE_HOME": str(cache_home.parent)})
     assert done.stdout.split() == [str(len(first.rules)), "False"]
+
+
+def test_the_cache_key_names_the_pydantic_release_that_validated_the_entry() -> None:
+    """A pydantic upgrade may validate differently, so it must change the key (read from its
+    version file, without importing it)."""
+    import pydantic
+
+    from ppp_expert.kb.sources import _pydantic_version
+
+    assert _pydantic_version().startswith("pydantic ")
+    assert f"VERSION = '{pydantic.VERSION}'" in _pydantic_version()
