@@ -495,7 +495,7 @@ def _decision(kb: Any, case: str) -> Any:
 def test_the_level_word_follows_each_clause_of_its_definition(kb) -> None:
     """``confidence.level`` on real decisions, one clause at a time: the quantities a view shows
     (margin, fragile and open answers, red flags) are given, so each clause alone decides."""
-    from ppp_expert.advice.confidence import MANY_RED_FLAGS, SOLID_MARGIN, level
+    from ppp_expert.advice.confidence import MANY_RED_FLAGS, SOLID_MARGIN, THIN_MARGIN, level
 
     ppp, gated = _decision(kb, "chicago-ventra-fare-system"), _decision(kb, "ireland-national-broadband-plan")
     undetermined, thin = _decision(kb, "gauteng-e-tolls"), _decision(kb, "nigeria-fibre-backbone-2023-screening")
@@ -514,6 +514,15 @@ def test_the_level_word_follows_each_clause_of_its_definition(kb) -> None:
     assert level(dataclasses.replace(ppp, determined=False), 1.0, (), (), 0) == "low"
     # A not-yet without a model is judged by its gates like any other: nothing open, high.
     assert level(undetermined, 1.0, (), (), 0) == "high"
+    # The margin's bands: under THIN_MARGIN low, from it moderate, from SOLID_MARGIN high (each
+    # bound belongs to the band above it) ...
+    assert level(ppp, THIN_MARGIN - 0.0001, (), (), 0) == "low"
+    assert level(ppp, THIN_MARGIN, (), (), 0) == "moderate"
+    assert level(ppp, SOLID_MARGIN - 0.0001, (), (), 0) == "moderate"
+    assert level(ppp, SOLID_MARGIN, (), (), 0) == "high"
+    # ... except where a failed gate decided: no margin of evidence makes that outcome less sure.
+    assert level(gated, 0.0, (), (), 0) == "high"
+    assert level(gated, 0.0, ("a",), (), 0) == "moderate"
 
 
 def test_the_margin_is_rounded_to_four_places_and_never_negative_zero(kb) -> None:

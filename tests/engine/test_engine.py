@@ -204,3 +204,18 @@ def test_evidence_exactly_at_the_threshold_is_thin_when_the_open_questions_could
     assert weigh_pooled(kb, on_the_line, lambda: crossable).verdict == "insufficient_information"
     assert weigh_pooled(kb, on_the_line, lambda: None).verdict == "ppp"
     assert weigh_pooled(kb, on_the_line, (-threshold + 0.05, threshold + 0.5)).verdict == "ppp"
+
+
+def test_weighing_fired_rules_finds_thin_evidence_as_the_decision_does(kb) -> None:
+    """Two answers lean towards a partnership past the line, but the open questions could still
+    take it past the other side: thin, so insufficient information, for ``weigh_rules`` given the
+    open questions' bounds as for the engine; without them nothing can count as thin."""
+    from ppp_expert.engine.aggregate import weigh_rules
+    from ppp_expert.engine.reasoner import open_bounds, reasoner_for
+
+    trace = reasoner_for(kb).run({"need_type": "defined_service", "in_house_expertise": "lacking"})
+    assert trace.decision.verdict == "insufficient_information"
+    assert trace.decision.certainty >= kb.settings.verdict_threshold
+    evidence_phase = [f.rule for f in trace.firings if f.rule.phase == 1]
+    assert weigh_rules(kb, evidence_phase, open_bounds(kb, trace.answers)).verdict == "insufficient_information"
+    assert weigh_rules(kb, evidence_phase).verdict != "insufficient_information"
