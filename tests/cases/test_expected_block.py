@@ -30,3 +30,24 @@ def outcome(check: Any, raw: Any) -> Any:
 @pytest.mark.parametrize("raw", BLOCKS, ids=[repr(b) for b in BLOCKS])
 def test_the_direct_check_agrees_with_pydantic(raw: Any) -> None:
     assert outcome(_expected_shape, raw) == outcome(_expected_by_pydantic, raw)
+
+
+WELL_FORMED: list[Any] = [
+    {}, {"appropriate": "ppp"}, {"appropriate": "undetermined", "model": "alliance"},
+    {"appropriate": None, "model": None, "risks": {"demand": "public"}}, {"risks": {}},
+    {"model": "", "risks": {"": ""}}, {"appropriate": "not_yet", "model": "alliance", "risks": {"demand": "shared"}},
+]
+
+
+@pytest.mark.parametrize("raw", WELL_FORMED, ids=[repr(b) for b in WELL_FORMED])
+def test_a_well_formed_block_is_read_without_pydantic(monkeypatch: pytest.MonkeyPatch, raw: Any) -> None:
+    """Every library case has an expected block: reading one must not pay for importing pydantic."""
+    from ppp_expert.cases import case
+
+    expected = _expected_by_pydantic(raw, "case.yaml")
+
+    def no_pydantic(raw: Any, where: str) -> Any:
+        raise AssertionError(f"{raw!r} went to pydantic")
+
+    monkeypatch.setattr(case, "_expected_by_pydantic", no_pydantic)
+    assert _expected_shape(raw, "case.yaml") == expected
