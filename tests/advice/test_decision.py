@@ -535,6 +535,22 @@ def test_the_margin_is_rounded_to_four_places_and_never_negative_zero(kb) -> Non
     assert at_line == 0.0 and math.copysign(1.0, at_line) == 1.0  # "+0.00", never "-0.00"
 
 
+def test_an_answer_whose_neighbour_would_leave_the_evidence_thin_is_fragile(kb, reasoner) -> None:
+    """Four answers: a single bidder holds the case at not yet (certainty 0.15). 'yes' to public
+    assets in kind would lift the certainty past the line with most questions still open: too
+    thin to stand, so insufficient information. That answer is fragile although no band of the
+    evidence alone moves, so the bounds shortcut must allow for thin evidence to see it (found by
+    a random search over sparse answer sets; 400 earlier tries had not)."""
+    from ppp_expert.advice.confidence import fragile_on
+
+    answers = {"need_type": "defined_service", "in_house_expertise": "partial", "expected_bidders": "single",
+               "public_assets_in_kind": "no"}
+    trace = reasoner.run(answers)
+    assert (trace.decision.verdict, trace.decision.certainty) == ("not_yet", 0.15)
+    assert reasoner.decision_only({**answers, "public_assets_in_kind": "yes"}).verdict == "insufficient_information"
+    assert "public_assets_in_kind" in fragile_on(kb, answers, trace.decision, [f.rule for f in trace.firings])
+
+
 def test_the_bounds_shortcut_never_rules_out_an_answer_that_moves_the_outcome(kb, reasoner) -> None:
     """``_outcome_can_move`` lets ``fragile_on`` skip a question only when no answer to it can move
     the outcome: checked against the engine for every other answer (any distance) of every
