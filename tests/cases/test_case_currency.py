@@ -111,3 +111,24 @@ def test_the_schema_knows_the_rate(runner: Any) -> None:
     jsonschema.validate(case, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**case, "finance": {**case["finance"], "usd_rate": 0}}, schema)
+
+
+def test_figures_that_convert_beyond_the_questions_range_are_named_as_the_figures(runner: Any, tmp_path: Path) -> None:
+    """US$200 billion is past what the question of scale accepts: the error names the figure the
+    file gave (finance.capital_cost), not an answer the file never wrote."""
+    path = _write(tmp_path, _answers_without_cost(), {"currency": "USD", "unit": "billion", "capital_cost": 200})
+    result = runner.invoke(main, ["evaluate", str(path)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == f"error: {path}: finance.capital_cost: expected a number from 0 to 100000, got 200000.0\n"
+
+
+def test_a_knowledge_base_without_the_question_of_scale_ignores_the_figures(tmp_path: Path) -> None:
+    from conftest import write_kb
+
+    from ppp_expert.cases.case import case_from_data
+    from ppp_expert.kb.loader import load_kb
+
+    kb = load_kb(write_kb(tmp_path, {"10.yaml": []}))
+    case = case_from_data({"answers": {"a": "yes"}, "finance": {"currency": "USD", "capital_cost": 3}}, kb,
+                          "case.yaml", "case")
+    assert dict(case.answers) == {"a": "yes"}
