@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import BROADBAND
 
-from ppp_expert.cases.case import load_case
+from ppp_expert.cases.case import MAX_ASKED, load_case
 from ppp_expert.cli import main
 
 
@@ -295,6 +295,7 @@ def test_a_json_number_may_have_as_many_digits_as_the_limit_and_no_more() -> Non
     ({"asked": -1}, "consultation.asked", "expected a whole number from 0 to"),
     ({"asked": True}, "consultation.asked", "expected a whole number from 0 to"),
     ({"asked": "3"}, "consultation.asked", "expected a whole number from 0 to"),
+    ({"asked": MAX_ASKED + 1}, "consultation.asked", f"expected a whole number from 0 to {MAX_ASKED:,}"),
 ])
 def test_a_bad_consultation_block_is_named_with_the_expectation(runner, write_case, block, field,
                                                                 expectation) -> None:
@@ -306,3 +307,6 @@ def test_a_bad_consultation_block_is_named_with_the_expectation(runner, write_ca
 def test_a_session_files_question_count_is_read(write_case) -> None:
     assert load_case(write_case(BROADBAND, consultation={"asked": 7})).asked == 7
     assert load_case(write_case(BROADBAND, name="none.yaml", consultation=None)).asked == 0
+    # An empty block and the bounds themselves are read too.
+    for block, asked in (({}, 0), ({"asked": 0}, 0), ({"asked": MAX_ASKED}, MAX_ASKED)):
+        assert load_case(write_case(BROADBAND, name=f"{asked}.yaml", consultation=block)).asked == asked
