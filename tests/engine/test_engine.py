@@ -219,3 +219,14 @@ def test_weighing_fired_rules_finds_thin_evidence_as_the_decision_does(kb) -> No
     evidence_phase = [f.rule for f in trace.firings if f.rule.phase == 1]
     assert weigh_rules(kb, evidence_phase, open_bounds(kb, trace.answers)).verdict == "insufficient_information"
     assert weigh_rules(kb, evidence_phase).verdict != "insufficient_information"
+
+
+def test_every_case_citing_a_rule_shares_its_reasons(kb) -> None:
+    """A rule's reasons are built once, the first time it fires, and shared by every later case."""
+    from ppp_expert.engine.aggregate import rule_reasons
+
+    rule = next(r for r in kb.rules if any(c.evidence_on() for c in r.conclusions))
+    first = rule_reasons(kb, rule)
+    assert first and all(reason.rule == rule.id and against.weight == -reason.weight
+                         for _, reason, against in first)
+    assert all(a is b for a, b in zip(rule_reasons(kb, rule), first, strict=True))
