@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import BROADBAND, COMMODITY, ROOT
 
@@ -230,3 +231,31 @@ def test_every_case_citing_a_rule_shares_its_reasons(kb) -> None:
     assert first and all(reason.rule == rule.id and against.weight == -reason.weight
                          for _, reason, against in first)
     assert all(a is b for a, b in zip(rule_reasons(kb, rule), first, strict=True))
+
+
+def test_no_model_fits_is_named_only_where_nothing_else_decided_traditional(tmp_path: Path) -> None:
+    """The 'no model fits' condition explains a traditional outcome that only the partnership
+    models' scores decided: not one the evidence against a partnership already decides (certainty
+    at or past -threshold), nor one a failed gate decides."""
+    from conftest import rule, write_kb
+
+    from ppp_expert.engine.aggregate import NO_MODEL_FITS_GATE, PPP_MODELS
+    from ppp_expert.engine.reasoner import reasoner_for
+    from ppp_expert.kb.loader import load_kb
+
+    against_every_model = [{"evidence": {"model": m, "weight": -0.3, "reason": "r"}} for m in PPP_MODELS]
+    gate = {"gate": {"id": "ruled_out", "title": "t", "decides": "traditional", "clear": {"c": ["no"]},
+                     "reason": "r"}}
+    rules = [rule("t.models", {"answer": "a", "is": "yes"}, *against_every_model),
+             rule("t.against", {"answer": "b", "is": "yes"}, {"ppp": -0.2, "reason": "r"}),
+             rule("t.gate", {"answer": "c", "is": "yes"}, gate)]
+    kb = load_kb(write_kb(tmp_path, {"10.yaml": rules}, verdict_threshold=0.2))
+
+    def gates(**answers: str) -> list[str]:
+        decision = reasoner_for(kb).run({"a": "no", "b": "no", "c": "no", **answers}).decision
+        assert decision.verdict == "traditional", answers
+        return [g.id for g in decision.gates]
+
+    assert gates(a="yes") == [NO_MODEL_FITS_GATE]  # the models' scores alone
+    assert gates(a="yes", b="yes") == []  # certainty -0.2: the evidence decides, exactly at the line
+    assert gates(a="yes", c="yes") == ["ruled_out"]  # a failed gate decides
