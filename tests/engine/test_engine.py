@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from conftest import BROADBAND, COMMODITY, ROOT
 
@@ -251,11 +252,48 @@ def test_no_model_fits_is_named_only_where_nothing_else_decided_traditional(tmp_
              rule("t.gate", {"answer": "c", "is": "yes"}, gate)]
     kb = load_kb(write_kb(tmp_path, {"10.yaml": rules}, verdict_threshold=0.2))
 
+    def decision(**answers: str) -> Any:
+        made = reasoner_for(kb).run({"a": "no", "b": "no", "c": "no", **answers}).decision
+        assert made.verdict == "traditional", answers
+        return made
+
     def gates(**answers: str) -> list[str]:
-        decision = reasoner_for(kb).run({"a": "no", "b": "no", "c": "no", **answers}).decision
-        assert decision.verdict == "traditional", answers
-        return [g.id for g in decision.gates]
+        return [g.id for g in decision(**answers).gates]
 
     assert gates(a="yes") == [NO_MODEL_FITS_GATE]  # the models' scores alone
+    (named,) = decision(a="yes").gates
+    leader = decision(a="yes").runner_up
+    assert (named.title, named.decides, named.clear, named.rule) == (
+        "A partnership model with more evidence for it than against", "traditional", {}, None)
+    assert named.reason == (f"Every partnership model scores below zero (the best, {leader}, scores -0.30): the "
+                            "answers speak against each form of partnership, so buy conventionally, or reshape the "
+                            "project before considering a partnership again.")
     assert gates(a="yes", b="yes") == []  # certainty -0.2: the evidence decides, exactly at the line
     assert gates(a="yes", c="yes") == ["ruled_out"]  # a failed gate decides
+
+
+def test_a_partnership_no_model_fits_well_enough_waits_for_one(tmp_path: Path) -> None:
+    """Evidence for a partnership but no model at the model threshold: not yet, with the
+    aggregation's own condition saying what clears it, unless a failed gate already says rescope."""
+    from conftest import rule, write_kb
+
+    from ppp_expert.engine.aggregate import VIABLE_MODEL_GATE
+    from ppp_expert.engine.reasoner import reasoner_for
+    from ppp_expert.kb.loader import load_kb
+
+    rescope = {"gate": {"id": "unaffordable", "title": "t", "decides": "rescope", "clear": {"c": ["no"]},
+                        "reason": "r"}}
+    rules = [rule("t.for", {"answer": "a", "is": "yes"}, {"ppp": 0.6, "reason": "r"},
+                  {"evidence": {"model": "alliance", "weight": 0.1, "reason": "r"}}),
+             rule("t.rescope", {"answer": "c", "is": "yes"}, rescope)]
+    kb = load_kb(write_kb(tmp_path, {"10.yaml": rules}))
+    decision = reasoner_for(kb).run({"a": "yes", "b": "no", "c": "no"}).decision
+    assert decision.verdict == "not_yet"
+    (gate,) = decision.gates
+    threshold = kb.settings.model_threshold
+    assert (gate.id, gate.title, gate.decides, gate.clear, gate.rule) == (
+        VIABLE_MODEL_GATE, "A partnership model that fits the case", "not_yet", {}, None)
+    assert gate.reason == (f"No partnership model scores {threshold:.2f} or more (the best, alliance, scores "
+                           "+0.10): shape the project until one model clearly fits before going to market.")
+    rescoped = reasoner_for(kb).run({"a": "yes", "b": "no", "c": "yes"}).decision
+    assert [g.id for g in rescoped.gates] == ["unaffordable"]
