@@ -51,3 +51,12 @@ def test_a_well_formed_block_is_read_without_pydantic(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(case, "_expected_by_pydantic", no_pydantic)
     assert _expected_shape(raw, "case.yaml") == expected
+
+
+def test_the_outcomes_given_are_what_batch_check_compares() -> None:
+    from ppp_expert.cases.case import Expected
+
+    assert Expected().to_dict() == {"risks": {}}
+    assert Expected(appropriate="ppp", risks={"demand": "public"}).to_dict() == {
+        "appropriate": "ppp", "risks": {"demand": "public"}}
+    assert Expected(model="alliance").to_dict() == {"model": "alliance", "risks": {}}
