@@ -297,3 +297,21 @@ def test_a_partnership_no_model_fits_well_enough_waits_for_one(tmp_path: Path) -
                            "+0.10): shape the project until one model clearly fits before going to market.")
     rescoped = reasoner_for(kb).run({"a": "yes", "b": "no", "c": "yes"}).decision
     assert [g.id for g in rescoped.gates] == ["unaffordable"]
+
+
+def test_no_model_is_recommended_out_of_a_tie_at_the_top(tmp_path: Path) -> None:
+    from conftest import rule, write_kb
+
+    from ppp_expert.engine.reasoner import reasoner_for
+    from ppp_expert.kb.loader import load_kb
+
+    evidence = [{"evidence": {"model": m, "weight": 0.6, "reason": "r"}} for m in ("alliance", "joint_venture")]
+    rules = [rule("t.for", {"answer": "a", "is": "yes"}, {"ppp": 0.6, "reason": "r"}, *evidence),
+             rule("t.jv", {"answer": "b", "is": "yes"}, {"evidence": {"model": "joint_venture", "weight": 0.1,
+                                                                      "reason": "r"}})]
+    kb = load_kb(write_kb(tmp_path, {"10.yaml": rules}))
+    tied = reasoner_for(kb).run({"a": "yes", "b": "no", "c": "no"}).decision
+    assert tied.verdict == "ppp" and tied.scores["alliance"] == tied.scores["joint_venture"]
+    assert not tied.determined
+    ahead = reasoner_for(kb).run({"a": "yes", "b": "yes", "c": "no"}).decision
+    assert ahead.determined and ahead.model == "joint_venture"
