@@ -215,6 +215,8 @@ def result_json_schema() -> dict[str, Any]:
     from pydantic import TypeAdapter
     from pydantic.json_schema import GenerateJsonSchema
 
+    from ppp_expert.schema_parts import SCHEMA
+
     class Defaults(GenerateJsonSchema):
         """A field defaulting to a fresh empty list or mapping shows that default (``[]``, ``{}``)."""
 
@@ -224,7 +226,7 @@ def result_json_schema() -> dict[str, Any]:
             return super().get_default_value(schema)
 
     schema = TypeAdapter(Advice).json_schema(schema_generator=Defaults)
-    return {**schema, "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "ppp-expert result",
+    return {**schema, "$schema": SCHEMA, "title": "ppp-expert result",
             "description": "The advice ppp-expert gives for one case (evaluate --format json)."}
 
 

@@ -28,7 +28,7 @@ def _changes(value: dict[str, Any], description: str) -> dict[str, Any]:
 def _comparison() -> dict[str, Any]:
     outcome, model = {"enum": list(OUTCOMES)}, {"type": ["string", "null"]}
     return strict_object(["case", "answers", "verdict", "model", "confidence", "conditions", "scores", "risks",
-                    "red_flags", "settings"], {
+                          "red_flags", "settings"], {
         "case": {"type": "string"},
         "answers": _changes({}, "the answers changed: question -> its answer before and after (unknown when none)"),
         "verdict": {"anyOf": [_change(outcome), {"type": "null"}], "description": "null: unchanged"},
@@ -59,9 +59,9 @@ def _sweep() -> dict[str, Any]:
     return strict_object(["case", "baseline", "fragile", "variants", "flips"], {
         "case": {"type": "string"},
         "baseline": strict_object(["verdict", "model", "risks"], {"verdict": {"enum": list(OUTCOMES)}, "model": model,
-                                                          "risks": risks}),
+                                                                "risks": risks}),
         "fragile": strict_object(["verdict", "model"], {"verdict": {"type": "boolean"}, "model": {"type": "boolean"}},
-                           "whether one change of answer can flip the verdict, the model"),
+                                 "whether one change of answer can flip the verdict, the model"),
         "variants": {"type": "integer", "minimum": 0, "description": "answer sets tried"},
         "flips": {"type": "array", "items": flip, "description": "every single change that flips something, "
                                                                   "smallest change first"},

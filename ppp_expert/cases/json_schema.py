@@ -10,6 +10,7 @@ from ppp_expert.cases.finance import LARGEST, LARGEST_RATE, UNITS, YEARS
 from ppp_expert.kb.conclusions import OUTCOMES
 from ppp_expert.kb.knowledge_base import KnowledgeBase
 from ppp_expert.kb.schema import MODEL_IDS, PARTIES
+from ppp_expert.schema_parts import SCHEMA
 
 
 def _answer_schema(question: Any) -> dict[str, Any]:
@@ -59,7 +60,7 @@ def _finance_schema() -> dict[str, Any]:
 def case_json_schema(kb: KnowledgeBase) -> dict[str, Any]:
     """A draft 2020-12 schema: id, title, narrative, answers (per question), expected, consultation."""
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": SCHEMA,
         "title": "ppp-expert case file",
         "type": "object",
         "additionalProperties": False,

@@ -99,12 +99,10 @@ def protocol_json_schema() -> dict[str, Any]:
     outcome = {"enum": list(OUTCOMES)}
     model = {"type": ["string", "null"], "description": "the recommended model's id; null when none is"}
 
-    def event(name: str, required: list[str], properties: dict[str, Any], description: str) -> dict[str, Any]:
-        return {"type": "object", "description": description, "required": ["event", *required],
-                "additionalProperties": False, "properties": {"event": {"const": name}, **properties}}
+    from ppp_expert.schema_parts import SCHEMA, event
 
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": SCHEMA,
         "title": "ppp-expert ask --format json: one event per line",
         "oneOf": [
             event("question", ["id", "text", "type", "choices", "asked", "why"], {

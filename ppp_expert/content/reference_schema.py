@@ -26,7 +26,7 @@ def glossary_json_schema() -> dict[str, Any]:
     term, entry = _adapted(Term), _adapted(PrimerEntry)
     names = {"type": "array", "items": {"type": "string"}}
     index = strict_object(["topics", "phases", "questions"], {"topics": names, "phases": names, "questions": names},
-                    "glossary --primer: the primer's pages by kind")
+                          "glossary --primer: the primer's pages by kind")
     return {"$schema": SCHEMA, "title": "ppp-expert glossary --format json",
             "oneOf": [{**term, "description": "glossary TERM: one entry"},
                       {"type": "array", "items": term, "description": "glossary [--topic T]: the entries"},
@@ -41,7 +41,7 @@ def guide_json_schema() -> dict[str, Any]:
         "summary": {"type": "string", "description": "what the section teaches, in the project's own words"},
         "key_points": {"type": "array", "items": {"type": "string"}},
         "terms": {"type": "array", "items": strict_object(["id", "term"], {"id": {"type": "string"},
-                                                                     "term": {"type": "string"}})},
+                                                                           "term": {"type": "string"}})},
         "see_also": {"type": "array", "items": section},
     }, "guide SECTION: one section's page")
     return {"$schema": SCHEMA, "title": "ppp-expert guide --format json",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ppp_expert.schema_parts import SCHEMA
+
 
 def questions_json_schema() -> dict[str, Any]:
     """Every question with its allowed answers (``unknown`` is always allowed besides, never listed)."""
@@ -12,5 +14,5 @@ def questions_json_schema() -> dict[str, Any]:
 
     from ppp_expert.kb.schema import Question
 
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "ppp-expert questions --format json",
+    return {"$schema": SCHEMA, "title": "ppp-expert questions --format json",
             **TypeAdapter(list[Question]).json_schema()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ppp_expert.schema_parts import SCHEMA, STRINGS, strict_object
+from ppp_expert.schema_parts import COUNT, SCHEMA, SHARE, STRINGS, event, strict_object
 from ppp_expert.train.items import KINDS
 from ppp_expert.train.step_parts import CURRICULUM_TOPICS
 
@@ -26,14 +26,6 @@ LINE_ROLES = {
     "example": "a worked example on another case, before a trainee's first case",
 }
 RESULTS = ("right", "partly right", "wrong", "skipped")
-
-_SCORE = {"type": "number", "minimum": 0, "maximum": 1}
-_COUNT = {"type": "integer", "minimum": 0}
-
-
-
-def _event(name: str, required: list[str], properties: dict[str, Any], description: str) -> dict[str, Any]:
-    return strict_object(["event", *required], {"event": {"const": name}, **properties}, description)
 
 
 def _feedback() -> dict[str, Any]:
@@ -56,14 +48,14 @@ def _feedback() -> dict[str, Any]:
         "answer": {"type": "string"}, "terms": STRINGS,
     })
     return strict_object(["item", "verdict", "score", "claims", "terms"], {
-        "item": {"type": "string"}, "verdict": {"enum": list(RESULTS)}, "score": _SCORE,
+        "item": {"type": "string"}, "verdict": {"enum": list(RESULTS)}, "score": SHARE,
         "claims": {"type": "array", "items": claim}, "terms": STRINGS,
     }, "Every level of feedback at once: the hint, the deciding rules (more) and the answer.")
 
 
 def _prompt_fields() -> dict[str, Any]:
     choice = strict_object(["number", "value", "label"], {"number": {"type": "integer", "minimum": 1},
-                                                    "value": {"type": "string"}, "label": {"type": "string"}})
+                                                          "value": {"type": "string"}, "label": {"type": "string"}})
     return {
         "item": {"type": "string", "description": "the item's id (stable: review cards store it)"},
         "type": {"type": "string", "description": "the item type (verdict, model, risks, red_flags, setting, "
@@ -76,7 +68,7 @@ def _prompt_fields() -> dict[str, Any]:
         "title": {"type": "string"}, "question": {"type": "string"},
         "choices": {"type": "array", "items": choice, "description": "answer with a number or a value"},
         "rows": {"type": "array", "items": strict_object(["key", "label"], {"key": {"type": "string"},
-                                                                    "label": {"type": "string"}}),
+                                                                          "label": {"type": "string"}}),
                  "description": "matrix prompts: the rows, each then asked by a row event"},
         "context": {**STRINGS, "description": "the facts an item outside a case states"},
         "seconds_left": {"type": "integer", "description": "in an exam: the time left"},
@@ -85,20 +77,20 @@ def _prompt_fields() -> dict[str, Any]:
 
 def _graded() -> dict[str, Any]:
     claim = strict_object(["key", "label", "given", "expected", "score", "note", "accepted"], {
-        "key": {"type": "string"}, "label": {"type": "string"}, "given": {}, "expected": {}, "score": _SCORE,
+        "key": {"type": "string"}, "label": {"type": "string"}, "given": {}, "expected": {}, "score": SHARE,
         "note": {"type": "string"},
         "accepted": {"type": "array", "items": strict_object(["value", "credit"], {"value": {"type": "string"},
-                                                                             "credit": _SCORE}),
+                                                                                   "credit": SHARE}),
                      "description": "other defensible answers and their partial credit"},
     })
-    return _event("graded", ["item", "type", "case", "topic", "sections", "rules", "answer", "result", "score",
+    return event("graded", ["item", "type", "case", "topic", "sections", "rules", "answer", "result", "score",
                              "hints", "seconds", "recorded"], {
         "exercise": {"type": "string", "description": "the case exercise, review round or exam the item is in"},
         "item": {"type": "string"}, "type": {"type": "string"}, "case": {"type": ["string", "null"]},
         "topic": {"enum": list(CURRICULUM_TOPICS)}, "sections": STRINGS,
         "rules": {**STRINGS, "description": "the rules whose conclusions the item grades"},
         "answer": {"description": "the answer as given: a value, a list, a row -> value mapping, or null"},
-        "result": {"enum": list(RESULTS)}, "score": _SCORE, "hints": _COUNT, "seconds": {"type": "number"},
+        "result": {"enum": list(RESULTS)}, "score": SHARE, "hints": COUNT, "seconds": {"type": "number"},
         "recorded": {"type": "boolean", "description": "false when the answer did not count (e.g. after an "
                                                        "exam's time)"},
         "claims": {"type": "array", "items": claim, "description": "practice only: each claim's grade"},
@@ -108,9 +100,9 @@ def _graded() -> dict[str, Any]:
 
 def _summary_and_debrief() -> list[dict[str, Any]]:
     row = strict_object(["title", "result", "score"], {"title": {"type": "string"}, "result": {"enum": list(RESULTS)},
-                                                "score": _SCORE})
+                                                      "score": SHARE})
     entry = strict_object(["title", "result", "score", "answer", "rules", "sections"], {
-        "title": {"type": "string"}, "result": {"enum": list(RESULTS)}, "score": _SCORE,
+        "title": {"type": "string"}, "result": {"enum": list(RESULTS)}, "score": SHARE,
         "answer": {"type": "string"},
         "rules": {"type": "array", "items": strict_object(["rule", "title", "why"], {
             "rule": {"type": "string"}, "title": {"type": "string"}, "why": {"type": "string"}})},
@@ -118,21 +110,21 @@ def _summary_and_debrief() -> list[dict[str, Any]]:
             "section": {"type": "string"}, "title": {"type": "string"}})},
     })
     return [
-        _event("summary", ["title", "score", "finished", "items"], {
-            "title": {"type": "string"}, "score": _SCORE, "finished": {"type": "boolean"},
+        event("summary", ["title", "score", "finished", "items"], {
+            "title": {"type": "string"}, "score": SHARE, "finished": {"type": "boolean"},
             "items": {"type": "array", "items": row}, "note": {"type": "string"},
-            "passed": {"type": "boolean"}, "pass_mark": _SCORE,
+            "passed": {"type": "boolean"}, "pass_mark": SHARE,
             "topics": {"type": "object", "additionalProperties": strict_object(["score", "items"], {
-                "score": _SCORE, "items": _COUNT}), "description": "exam: the score per topic"},
+                "score": SHARE, "items": COUNT}), "description": "exam: the score per topic"},
         }, "The end of an exercise or exam: each item's result and the overall score."),
-        _event("debrief", ["items"], {"items": {"type": "array", "items": entry}},
+        event("debrief", ["items"], {"items": {"type": "array", "items": entry}},
                "After an exam: per item the right answer, the deciding rules in plain words, the guide section."),
     ]
 
 
 def train_events_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one line ``train --format json`` writes."""
-    lines = [_event(role, ["title", "lines"], {"title": {"type": "string"}, "lines": STRINGS}, what)
+    lines = [event(role, ["title", "lines"], {"title": {"type": "string"}, "lines": STRINGS}, what)
              for role, what in LINE_ROLES.items()]
     return {
         "$schema": SCHEMA,
@@ -141,29 +133,29 @@ def train_events_json_schema() -> dict[str, Any]:
                        "or value, or a command (hint, why, brief, help, glossary TERM, primer, guide, skip, "
                        "quit). The end of input keeps every answer given so far.",
         "oneOf": [
-            _event("note", ["text"], {"text": {"type": "string"}}, "Said in passing (resuming, time up ...)."),
-            _event("brief", ["case", "title", "level", "scenario", "facts", "steps", "unknown"], {
+            event("note", ["text"], {"text": {"type": "string"}}, "Said in passing (resuming, time up ...)."),
+            event("brief", ["case", "title", "level", "scenario", "facts", "steps", "unknown"], {
                 "case": {"type": "string"}, "title": {"type": "string"}, "level": {"type": "string"},
                 "scenario": {"type": "string", "description": "the story, with the outcome words withheld"},
                 "facts": {"type": "object", "additionalProperties": STRINGS,
                           "description": "group title -> the case's facts in words"},
                 "steps": STRINGS, "unknown": {**STRINGS, "description": "questions the case leaves open"},
             }, "A case's scenario, before its first step."),
-            _event("prompt", ["item", "type", "topic", "sections", "number", "total", "kind", "title",
+            event("prompt", ["item", "type", "topic", "sections", "number", "total", "kind", "title",
                               "question", "choices"], _prompt_fields(), "An item to answer."),
-            _event("row", ["item", "row", "label", "number", "total"], {
+            event("row", ["item", "row", "label", "number", "total"], {
                 "item": {"type": "string"}, "row": {"type": "string"}, "label": {"type": "string"},
                 "number": {"type": "integer", "minimum": 1}, "total": {"type": "integer", "minimum": 1},
             }, "One row of a matrix prompt (a risk whose owner is asked)."),
-            _event("retry", ["message"], {"message": {"type": "string"}},
+            event("retry", ["message"], {"message": {"type": "string"}},
                    "The reply was not an answer here; the same prompt or row waits for another line."),
             *lines,
-            _event("glossary", ["term", "id", "definition", "why_it_matters", "see_also", "sources"], {
+            event("glossary", ["term", "id", "definition", "why_it_matters", "see_also", "sources"], {
                 "term": {"type": "string"}, "id": {"type": "string"}, "definition": {"type": "string"},
                 "why_it_matters": {"type": "string"}, "see_also": STRINGS, "sources": STRINGS,
             }, "A glossary entry ('glossary TERM')."),
             _graded(),
-            _event("feedback", ["level", "item", "feedback"], {
+            event("feedback", ["level", "item", "feedback"], {
                 "level": {"enum": ["hint", "more", "answer"]}, "item": {"type": "string"}, "feedback": _feedback(),
             }, "One level of feedback asked for after grading (terminal sessions)."),
             *_summary_and_debrief(),
