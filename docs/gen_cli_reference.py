@@ -179,6 +179,11 @@ def render_help_pages(main: click.Group) -> str:
         "The launcher prints these without importing click; tests/cli/test_launcher.py checks them.",
         '"""',
         "",
+        "#: The group's max_content_width: click wraps to the terminal's width, at most this, less 2.",
+        f"MAX_CONTENT_WIDTH = {main.context_settings['max_content_width']}",
+        "#: The options that ask for the help page.",
+        f"HELP_OPTIONS = {tuple(main.context_settings['help_option_names'])!r}",
+        "",
         "PAGES: dict[int, str] = {",
     ]
     for width in HELP_WIDTHS:

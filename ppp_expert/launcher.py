@@ -14,10 +14,9 @@ from __future__ import annotations
 import os
 import sys
 
+from ppp_expert.help_pages import HELP_OPTIONS, MAX_CONTENT_WIDTH, PAGES
+
 PROG = "ppp-expert"
-#: click's formatter: the terminal's width, at most the group's ``max_content_width``, less 2.
-MAX_CONTENT_WIDTH = 100
-HELP_ARGS = (["--help"], ["-h"])
 
 
 def terminal_columns() -> int:
@@ -42,10 +41,8 @@ def help_width(columns: int) -> int:
 
 def shipped_help(argv: list[str]) -> str | None:
     """The top-level help page for this command line, when it is one the package ships."""
-    if argv[1:] not in HELP_ARGS or os.path.basename(argv[0]) != PROG:
+    if len(argv) != 2 or argv[1] not in HELP_OPTIONS or os.path.basename(argv[0]) != PROG:
         return None
-    from ppp_expert.help_pages import PAGES
-
     return PAGES.get(help_width(terminal_columns()))
 
 
