@@ -9,12 +9,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import BROADBAND, COMMODITY, ROOT
+from conftest import BROADBAND, COMMODITY, ROOT, rule, write_kb
 
 from ppp_expert.api import evaluate
-from ppp_expert.engine.aggregate import combine
+from ppp_expert.cases.case import load_case
+from ppp_expert.engine.aggregate import (
+    NO_MODEL_FITS_GATE,
+    PPP_MODELS,
+    VIABLE_MODEL_GATE,
+    combine,
+    rule_reasons,
+    weigh_pooled,
+    weigh_rules,
+)
+from ppp_expert.engine.reasoner import open_bounds, reasoner_for
 from ppp_expert.engine.recorder import BaseEngine
 from ppp_expert.kb.conditions import UNKNOWN
+from ppp_expert.kb.loader import load_kb
 
 
 def test_engine_is_a_compiled_experta_engine_with_one_rule_per_kb_rule(kb, reasoner) -> None:
@@ -174,10 +185,6 @@ def test_firing_order_is_the_same_under_any_hash_seed() -> None:
 def test_weighing_fired_rules_alone_gives_the_decisions_numbers_on_every_library_case(kb) -> None:
     """``weigh_rules`` (what the consultation's look-ahead weighs each candidate answer with) and
     ``decide`` (what an evaluation reports) are one computation: same certainty, scores and outcome."""
-    from ppp_expert.cases.case import load_case
-    from ppp_expert.engine.aggregate import weigh_rules
-    from ppp_expert.engine.reasoner import open_bounds, reasoner_for
-
     outcomes = set()
     for path in sorted((ROOT / "cases").glob("*.yaml")):
         trace = reasoner_for(kb).run(load_case(path, kb).answers)
@@ -194,8 +201,6 @@ def test_evidence_exactly_at_the_threshold_is_thin_when_the_open_questions_could
     """The line counts as reached (certainty >= threshold), so evidence standing exactly on it is
     thin when the unanswered questions could still take it past the line on the other side;
     the open questions' bounds may be given as a pair or as a function giving one (or None)."""
-    from ppp_expert.engine.aggregate import PPP_MODELS, weigh_pooled
-
     threshold = kb.settings.verdict_threshold
     models = {m: [0.5] if m == PPP_MODELS[0] else [] for m in PPP_MODELS}
     on_the_line = ([threshold], models, [])
@@ -212,9 +217,6 @@ def test_weighing_fired_rules_finds_thin_evidence_as_the_decision_does(kb) -> No
     """Two answers lean towards a partnership past the line, but the open questions could still
     take it past the other side: thin, so insufficient information, for ``weigh_rules`` given the
     open questions' bounds as for the engine; without them nothing can count as thin."""
-    from ppp_expert.engine.aggregate import weigh_rules
-    from ppp_expert.engine.reasoner import open_bounds, reasoner_for
-
     trace = reasoner_for(kb).run({"need_type": "defined_service", "in_house_expertise": "lacking"})
     assert trace.decision.verdict == "insufficient_information"
     assert trace.decision.certainty >= kb.settings.verdict_threshold
@@ -225,8 +227,6 @@ def test_weighing_fired_rules_finds_thin_evidence_as_the_decision_does(kb) -> No
 
 def test_every_case_citing_a_rule_shares_its_reasons(kb) -> None:
     """A rule's reasons are built once, the first time it fires, and shared by every later case."""
-    from ppp_expert.engine.aggregate import rule_reasons
-
     rule = next(r for r in kb.rules if any(c.evidence_on() for c in r.conclusions))
     first = rule_reasons(kb, rule)
     assert first and all(reason.rule == rule.id and against.weight == -reason.weight
@@ -238,12 +238,6 @@ def test_no_model_fits_is_named_only_where_nothing_else_decided_traditional(tmp_
     """The 'no model fits' condition explains a traditional outcome that only the partnership
     models' scores decided: not one the evidence against a partnership already decides (certainty
     at or past -threshold), nor one a failed gate decides."""
-    from conftest import rule, write_kb
-
-    from ppp_expert.engine.aggregate import NO_MODEL_FITS_GATE, PPP_MODELS
-    from ppp_expert.engine.reasoner import reasoner_for
-    from ppp_expert.kb.loader import load_kb
-
     against_every_model = [{"evidence": {"model": m, "weight": -0.3, "reason": "r"}} for m in PPP_MODELS]
     gate = {"gate": {"id": "ruled_out", "title": "t", "decides": "traditional", "clear": {"c": ["no"]},
                      "reason": "r"}}
@@ -275,12 +269,6 @@ def test_no_model_fits_is_named_only_where_nothing_else_decided_traditional(tmp_
 def test_a_partnership_no_model_fits_well_enough_waits_for_one(tmp_path: Path) -> None:
     """Evidence for a partnership but no model at the model threshold: not yet, with the
     aggregation's own condition saying what clears it, unless a failed gate already says rescope."""
-    from conftest import rule, write_kb
-
-    from ppp_expert.engine.aggregate import VIABLE_MODEL_GATE
-    from ppp_expert.engine.reasoner import reasoner_for
-    from ppp_expert.kb.loader import load_kb
-
     rescope = {"gate": {"id": "unaffordable", "title": "t", "decides": "rescope", "clear": {"c": ["no"]},
                         "reason": "r"}}
     rules = [rule("t.for", {"answer": "a", "is": "yes"}, {"ppp": 0.6, "reason": "r"},
@@ -300,11 +288,6 @@ def test_a_partnership_no_model_fits_well_enough_waits_for_one(tmp_path: Path) -
 
 
 def test_no_model_is_recommended_out_of_a_tie_at_the_top(tmp_path: Path) -> None:
-    from conftest import rule, write_kb
-
-    from ppp_expert.engine.reasoner import reasoner_for
-    from ppp_expert.kb.loader import load_kb
-
     evidence = [{"evidence": {"model": m, "weight": 0.6, "reason": "r"}} for m in ("alliance", "joint_venture")]
     rules = [rule("t.for", {"answer": "a", "is": "yes"}, {"ppp": 0.6, "reason": "r"}, *evidence),
              rule("t.jv", {"answer": "b", "is": "yes"}, {"evidence": {"model": "joint_venture", "weight": 0.1,
