@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -22,6 +23,13 @@ _CACHE_HOME = tempfile.mkdtemp(prefix="ppp-expert-test-cache-")
 os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
 os.environ.pop("PPP_EXPERT_CACHE", None)
 atexit.register(shutil.rmtree, _CACHE_HOME, ignore_errors=True)
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` of a child the test will interrupt: Ctrl-C interrupts it even when the suite
+    runs as a background job (which starts with SIGINT ignored, kept across exec)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "cases"

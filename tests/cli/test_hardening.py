@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import BROADBAND, ROOT
+from conftest import BROADBAND, ROOT, default_sigint
 from pty_helpers import phrase
 
 from ppp_expert.cli import main
@@ -352,18 +352,12 @@ def test_defect09_a_rule_at_the_bound_still_compiles_and_fires(runner, tmp_path:
 
 
 # ------------------------------------------------------------------- 10. Ctrl-C exits 130
-def _default_signals() -> None:
-    """In the child: Ctrl-C interrupts, even when the suite runs as a background job (which
-    starts with SIGINT ignored, and an ignored signal stays ignored across exec)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 @pytest.mark.pty
 def test_defect10_ctrl_c_at_asks_final_prompt_exits_130(tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     session = tmp_path / "s.yaml"
     child = pexpect.spawn(CLI[0], [*CLI[1:], "ask", "--answers", str(CASE), "--save", str(session), "--no-refine"],
-                          env=ENV, encoding="utf-8", timeout=60, dimensions=(50, 100), preexec_fn=_default_signals)
+                          env=ENV, encoding="utf-8", timeout=60, dimensions=(50, 100), preexec_fn=default_sigint)
     child.expect(phrase("Enter to skip)"))
     child.sendintr()
     child.expect(phrase("Interrupted. The session is saved"))
@@ -391,7 +385,7 @@ def test_defect10_ctrl_c_during_start_up_exits_130(tmp_path: Path, command: list
     args = [*CLI, "--kb", str(kb), *command,
             *(["--out", str(tmp_path / "out")] if command[0] == "batch" else ["--save", str(tmp_path / "s.yaml")])]
     child = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV,
-                             preexec_fn=_default_signals)
+                             preexec_fn=default_sigint)
     maps = Path(f"/proc/{child.pid}/maps")
     deadline = time.monotonic() + 60
     inside = False

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import BROADBAND, CASES, COMMODITY
+from conftest import BROADBAND, CASES, COMMODITY, default_sigint
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pty_helpers import phrase
 
@@ -516,12 +515,6 @@ def test_cli_bad_answer_in_the_prefill_file_names_field_and_suggestion(runner, t
 
 
 # ------------------------------------------------------------- a real terminal
-def _default_signals() -> None:
-    """In the child: Ctrl-C interrupts, even when the suite runs as a background job (which
-    starts with SIGINT ignored, and an ignored signal stays ignored across exec)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def _pexpect() -> Any:
     """pexpect, or a skip of the calling test: only the terminal tests need it, the other tests
     of this module run without it."""
@@ -532,7 +525,7 @@ def _spawn(args: list[str], tmp_path: Path) -> Any:
     pexpect = _pexpect()
     env = dict(os.environ, NO_COLOR="1", COLUMNS="100", TERM="xterm", XDG_DATA_HOME=str(tmp_path / "xdg"))
     return pexpect.spawn(str(SCRIPT), args, env=env, encoding="utf-8", timeout=30, dimensions=(50, 100),
-                         preexec_fn=_default_signals)
+                         preexec_fn=default_sigint)
 
 
 @pytest.mark.pty

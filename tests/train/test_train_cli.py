@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CASES
+from conftest import CASES, default_sigint
 from pty_helpers import phrase
 
 from ppp_expert.cli import main
@@ -368,7 +367,7 @@ def _spawn(args: list[str], tmp_path: Path, no_color_env: bool = True) -> Any:
     if no_color_env:
         env["NO_COLOR"] = "1"
     return pexpect.spawn(str(SCRIPT), args, env=env, encoding="utf-8", timeout=60, dimensions=(60, 110),
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                         preexec_fn=default_sigint)
 
 
 @pytest.mark.pty
